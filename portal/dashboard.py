@@ -1,0 +1,61 @@
+"""Registries that let each app add navigation entries and home-page panels.
+
+portal imports no other app; pairing, ledger, ... register here from their AppConfig.ready().
+"""
+
+from dataclasses import dataclass, field
+
+from portal.scope import active_roles, has_capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    capability: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A home-page panel: `context(request)` returns the template context, or None to hide it."""
+
+    key: str
+    title: str
+    template: str
+    roles: frozenset
+    context: object
+    order: int = 100
+    width: str = "col-lg-6"
+    extra: dict = field(default_factory=dict)
+
+
+_nav: list[NavItem] = []
+_panels: list[Panel] = []
+
+
+def register_nav(item: NavItem):
+    _nav.append(item)
+    _nav.sort(key=lambda i: i.order)
+
+
+def register_panel(panel: Panel):
+    _panels.append(panel)
+    _panels.sort(key=lambda p: p.order)
+
+
+def nav_for(user):
+    return [item for item in _nav if has_capability(user, item.capability)]
+
+
+def panels_for(request):
+    roles = {role for role, _, _ in active_roles(request.user)}
+    shown = []
+    for panel in _panels:
+        if not (roles & panel.roles or (request.user.is_superuser and not roles)):
+            continue
+        context = panel.context(request)
+        if context is not None:
+            shown.append((panel, context))
+    return shown

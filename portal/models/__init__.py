@@ -1,0 +1,17 @@
+"""Core models: the organization tree, people, roles, jobs and the audit log."""
+
+from .audit import AuditEvent
+from .jobs import GeneratedFile, Job
+from .orgs import Organization
+from .people import Person
+from .roles import Role, RoleAssignment
+
+__all__ = [
+    "AuditEvent",
+    "GeneratedFile",
+    "Job",
+    "Organization",
+    "Person",
+    "Role",
+    "RoleAssignment",
+]

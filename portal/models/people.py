@@ -1,0 +1,85 @@
+"""People: party members, city talents and cadres, each with a home organization."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from portal.idnumber import id_number_problem, mask_id_number, normalize, phone_problem
+from portal.scope import ScopedQuerySetMixin
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+def validate_id_number(value):
+    problem = id_number_problem(value)
+    if problem:
+        raise ValidationError(problem, code="id_number")
+
+
+def validate_phone(value):
+    problem = phone_problem(value)
+    if problem:
+        raise ValidationError(problem, code="phone")
+
+
+class PersonQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "home_org__path"
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        query = models.Q(name__icontains=text) | models.Q(phone=text)
+        if len(text) == 18:
+            query |= models.Q(id_number=normalize(text))
+        return self.filter(query)
+
+
+class Person(models.Model):
+    """A person (人员): 党员, 城市人才 or 干部, belonging to one home org (关系所在支部)."""
+
+    scope_domain = "person"
+
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    id_number = models.CharField("身份证号", max_length=18, unique=True,
+                                 validators=[validate_id_number])
+    phone = models.CharField("联系电话", max_length=20, blank=True, validators=[validate_phone])
+    home_org = models.ForeignKey("portal.Organization", verbose_name="所在组织",
+                                 on_delete=models.PROTECT, related_name="people")
+    position = models.CharField("职务", max_length=50, blank=True)
+    is_party_member = models.BooleanField("党员", default=True)
+    is_city_talent = models.BooleanField("城市人才", default=False, db_index=True)
+    is_cadre = models.BooleanField("干部", default=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True,
+                                blank=True, on_delete=models.SET_NULL, related_name="person")
+    is_active = models.BooleanField("在册", default=True)
+    history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["home_org__path", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.id_number = normalize(self.id_number)
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def flags_display(self):
+        labels = [("党员", self.is_party_member), ("城市人才", self.is_city_talent),
+                  ("干部", self.is_cadre)]
+        return [label for label, on in labels if on]

@@ -1,0 +1,60 @@
+"""The core's navigation entries and home-page panels."""
+
+from django.db.models import Count, Q
+
+from portal.dashboard import NavItem, Panel, register_nav, register_panel
+from portal.models import Organization, Person, RoleAssignment
+from portal.models.orgs import OrgKind
+from portal.roles import role_org_ids
+from portal.scope import (
+    ASSESSOR, COUNTY_ADMIN, LEADER, TALENT, TOWNSHIP_ADMIN, UNIT_CONTACT, VILLAGE_SECRETARY,
+)
+
+register_nav(NavItem("组织架构", "portal:org_tree", "bi-diagram-3", "org.view", 10))
+register_nav(NavItem("人员", "portal:person_list", "bi-people", "person.view", 20))
+register_nav(NavItem("导入导出", "portal:transfer_index", "bi-file-earmark-spreadsheet",
+                     "data.import", 80))
+register_nav(NavItem("角色授权", "portal:role_list", "bi-person-badge", "role.manage", 90))
+register_nav(NavItem("审计日志", "portal:audit_log", "bi-journal-text", "audit.view", 95))
+
+
+def _scope_overview(request):
+    """Counts of orgs by kind and people in everything the user may see."""
+    orgs = Organization.objects.visible_to(request.user)
+    by_kind = dict(orgs.values_list("kind").annotate(n=Count("id")).order_by())
+    people = Person.objects.visible_to(request.user).filter(is_active=True)
+    figures = people.aggregate(total=Count("id"),
+                               talents=Count("id", filter=Q(is_city_talent=True)),
+                               members=Count("id", filter=Q(is_party_member=True)))
+    return {
+        "figures": [
+            ("乡镇", by_kind.get(OrgKind.TOWNSHIP, 0)),
+            ("村", by_kind.get(OrgKind.VILLAGE, 0)),
+            ("县直单位", by_kind.get(OrgKind.UNIT, 0)),
+            ("党员", figures["members"]),
+            ("城市人才", figures["talents"]),
+            ("人员总数", figures["total"]),
+        ]
+    }
+
+
+def _my_orgs(request):
+    ids = role_org_ids(request.user, TOWNSHIP_ADMIN, VILLAGE_SECRETARY, UNIT_CONTACT, TALENT,
+                       ASSESSOR)
+    orgs = Organization.objects.filter(pk__in=ids).order_by("path")
+    return {"orgs": orgs} if ids else None
+
+
+def _role_summary(request):
+    active = RoleAssignment.objects.active()
+    return {"by_role": active.values_list("role").annotate(n=Count("id")).order_by("role")}
+
+
+register_panel(Panel("overview", "数据概览", "portal/panels/overview.html",
+                     frozenset({COUNTY_ADMIN, LEADER, TOWNSHIP_ADMIN, ASSESSOR}),
+                     _scope_overview, order=10, width="col-12"))
+register_panel(Panel("my_orgs", "我的组织", "portal/panels/my_orgs.html",
+                     frozenset({TOWNSHIP_ADMIN, VILLAGE_SECRETARY, UNIT_CONTACT, TALENT,
+                                ASSESSOR}), _my_orgs, order=20))
+register_panel(Panel("roles", "角色授权", "portal/panels/roles.html",
+                     frozenset({COUNTY_ADMIN}), _role_summary, order=90))

@@ -1,0 +1,128 @@
+"""Who may see and do what: the one scope mechanism used by every view, form, export and task.
+
+A user's scope is the union of the subtrees of the organizations of their active role
+assignments. Each role grants capabilities ("org.view", "person.change", ...). A scoped
+queryset's `visible_to(user, action)` keeps the rows whose organization lies in a subtree
+where the user holds that capability. Views fetch objects through `visible_to(user)`
+(missing → 404) and then `require(user, capability, org)` (lacking → 403).
+"""
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+COUNTY_ADMIN = "county_admin"
+LEADER = "leader"
+TOWNSHIP_ADMIN = "township_admin"
+VILLAGE_SECRETARY = "village_secretary"
+UNIT_CONTACT = "unit_contact"
+TALENT = "talent"
+ASSESSOR = "assessor"
+
+_VIEW = {"org.view", "person.view", "job.view"}
+
+ROLE_CAPABILITIES: dict[str, set[str]] = {
+    COUNTY_ADMIN: _VIEW | {
+        "org.change", "person.change", "person.view_id_number", "role.manage",
+        "data.import", "data.export", "audit.view",
+    },
+    LEADER: _VIEW | {"data.export"},
+    TOWNSHIP_ADMIN: _VIEW | {"org.change", "person.change", "data.export"},
+    VILLAGE_SECRETARY: _VIEW | {"person.change"},
+    UNIT_CONTACT: _VIEW | {"person.change"},
+    TALENT: {"org.view", "job.view"},
+    ASSESSOR: _VIEW | {"data.export"},
+}
+
+# Functions (user, capability) -> iterable of extra org paths; later apps add scope here
+# (a unit sees its paired villages read-only) without portal importing them.
+_scope_extenders = []
+
+
+def register_capabilities(role, capabilities):
+    """Let an app grant its own capabilities to a role (called from AppConfig.ready)."""
+    ROLE_CAPABILITIES[role] |= set(capabilities)
+
+
+def register_scope_extender(func):
+    _scope_extenders.append(func)
+    return func
+
+
+def role_grants(role, capability):
+    return capability in ROLE_CAPABILITIES.get(role, ())
+
+
+def active_roles(user):
+    """[(role, org_path, org_id)] of the user's active assignments, cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        assignment = apps.get_model("portal", "RoleAssignment")
+        cached = list(
+            assignment.objects.filter(user=user, revoked_at__isnull=True)
+            .values_list("role", "org__path", "org_id")
+        )
+        user._portal_roles = cached
+    return cached
+
+
+def forget_roles(user):
+    user.__dict__.pop("_portal_roles", None)
+
+
+def _minimal(paths):
+    """Drop paths already covered by a shorter prefix in the set."""
+    kept = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def scope_paths(user, capability):
+    """Org paths whose subtrees the user may act on with `capability`; None means everywhere."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return None
+    paths = [path for role, path, _ in active_roles(user) if role_grants(role, capability)]
+    for extend in _scope_extenders:
+        paths.extend(extend(user, capability))
+    return _minimal(paths)
+
+
+def scope_q(user, capability, path_field):
+    paths = scope_paths(user, capability)
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{path_field}__startswith": path})
+    return query
+
+
+def has_capability(user, capability, org=None):
+    """Whether the user holds `capability` on `org` (or anywhere, when org is None)."""
+    paths = scope_paths(user, capability)
+    if paths is None:
+        return True
+    if org is None:
+        return bool(paths)
+    return any(org.path.startswith(p) for p in paths)
+
+
+def require(user, capability, org=None):
+    if not has_capability(user, capability, org):
+        raise PermissionDenied("您没有执行此操作的权限。")
+
+
+class ScopedQuerySetMixin:
+    """Adds `visible_to(user, action)`; subclasses name the path of their organization."""
+
+    scope_path_field = "org__path"
+
+    def visible_to(self, user, action="view"):
+        capability = action if "." in action else f"{self.model.scope_domain}.{action}"
+        return self.filter(scope_q(user, capability, self.scope_path_field))

@@ -1,0 +1,50 @@
+"""Root URLs: the core's pages under the `portal` namespace; apps add theirs as they arrive."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal.views import orgs, people, roles, system
+
+app_patterns = [
+    path("", system.home, name="home"),
+    path("orgs/", orgs.org_tree, name="org_tree"),
+    path("orgs/<int:pk>/tree/", orgs.org_tree, name="org_tree_node"),
+    path("orgs/<int:pk>/", orgs.org_detail, name="org_detail"),
+    path("orgs/<int:parent_pk>/new/", orgs.org_create, name="org_create"),
+    path("orgs/<int:pk>/edit/", orgs.org_edit, name="org_edit"),
+    path("orgs/<int:pk>/move/", orgs.org_move, name="org_move"),
+    path("people/", people.person_list, name="person_list"),
+    path("people/new/", people.person_create, name="person_create"),
+    path("people/<int:pk>/", people.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
+    path("roles/", roles.role_list, name="role_list"),
+    path("roles/assign/", roles.role_assign, name="role_assign"),
+    path("roles/<int:pk>/revoke/", roles.role_revoke, name="role_revoke"),
+    path("audit/", system.audit_log, name="audit_log"),
+    path("jobs/", system.job_list, name="job_list"),
+    path("jobs/<uuid:job_uuid>/", system.job_detail, name="job_detail"),
+    path("files/<uuid:file_uuid>/", system.download, name="download"),
+    path("transfer/", include("portal.transfer_urls")),
+]
+
+urlpatterns = [
+    path("", include((app_patterns, "portal"))),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(
+        success_url="/"), name="password_change"),
+    path("healthz", system.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "城乡党建统筹共建平台 管理后台"
+admin.site.site_title = "党建共建平台"
+admin.site.index_title = "系统管理"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
