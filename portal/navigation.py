@@ -7,7 +7,13 @@ from portal.models import Organization, Person, RoleAssignment
 from portal.models.orgs import OrgKind
 from portal.roles import role_org_ids
 from portal.scope import (
-    ASSESSOR, COUNTY_ADMIN, LEADER, TALENT, TOWNSHIP_ADMIN, UNIT_CONTACT, VILLAGE_SECRETARY,
+    ASSESSOR,
+    COUNTY_ADMIN,
+    LEADER,
+    TALENT,
+    TOWNSHIP_ADMIN,
+    UNIT_CONTACT,
+    VILLAGE_SECRETARY,
 )
 
 register_nav(NavItem("组织架构", "portal:org_tree", "bi-diagram-3", "org.view", 10))

@@ -78,5 +78,6 @@ def role_revoke(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"已撤销 {assignment.user.username} 的{assignment.get_role_display()}角色。")
+        messages.success(request, f"已撤销 {assignment.user.username} 的"
+                                  f"{assignment.get_role_display()}角色。")
     return redirect("portal:role_list")

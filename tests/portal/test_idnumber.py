@@ -2,7 +2,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.idnumber import (
-    check_digit, gender_from_id, id_number_problem, is_valid_id_number, mask_id_number,
+    check_digit,
+    gender_from_id,
+    id_number_problem,
+    is_valid_id_number,
+    mask_id_number,
     phone_problem,
 )
 
