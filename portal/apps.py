@@ -7,4 +7,4 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import navigation, signals  # noqa: F401
+        from . import exporters, navigation, signals  # noqa: F401

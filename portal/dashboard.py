@@ -10,11 +10,21 @@ from portal.scope import active_roles, has_capability
 
 @dataclass(frozen=True)
 class NavItem:
+    """A navigation link; items sharing a `group` label appear together in one drop-down."""
+
     label: str
     url_name: str
     icon: str
     capability: str
     order: int = 100
+    group: str = ""
+
+
+@dataclass
+class NavEntry:
+    label: str
+    icon: str
+    items: list
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,19 @@ def register_panel(panel: Panel):
 
 
 def nav_for(user):
-    return [item for item in _nav if has_capability(user, item.capability)]
+    """The navigation the user may use: single links and drop-down groups, in order."""
+    entries, groups = [], {}
+    for item in _nav:
+        if not has_capability(user, item.capability):
+            continue
+        if not item.group:
+            entries.append(NavEntry(item.label, item.icon, [item]))
+        elif item.group in groups:
+            groups[item.group].items.append(item)
+        else:
+            groups[item.group] = NavEntry(item.group, item.icon, [item])
+            entries.append(groups[item.group])
+    return entries
 
 
 def panels_for(request):

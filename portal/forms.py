@@ -95,8 +95,17 @@ class PersonFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Organization.objects.visible_to(user).exclude(
-            kind=OrgKind.OTHER).only("id", "name", "kind", "depth", "path")
+        field = self.fields["org"]
+        field.queryset = Organization.objects.visible_to(user).only(
+            "id", "name", "kind", "depth", "path")
+        # Listing every village would put hundreds of options on a phone: the drop-down offers
+        # the top two levels; a village arrives as ?org=<pk> from its page and stays selected.
+        shown = list(field.queryset.filter(depth__lte=2).exclude(kind=OrgKind.OTHER))
+        selected = str(self.data.get("org", "")) if self.is_bound else ""
+        if selected.isdigit() and all(str(o.pk) != selected for o in shown):
+            shown += list(field.queryset.filter(pk=selected))
+        field.widget.choices = [("", "全部组织")] + [
+            (o.pk, field.label_from_instance(o)) for o in sorted(shown, key=lambda o: o.path)]
 
 
 class RoleAssignForm(forms.Form):

@@ -69,7 +69,9 @@ def active_roles(user):
 
 
 def forget_roles(user):
-    user.__dict__.pop("_portal_roles", None)
+    """Drop every scope cache on the user object (roles or pairings changed)."""
+    for key in [k for k in user.__dict__ if k.startswith("_portal_")]:
+        del user.__dict__[key]
 
 
 def _minimal(paths):
@@ -91,15 +93,19 @@ def scope_paths(user, capability):
     return _minimal(paths)
 
 
-def scope_q(user, capability, path_field):
+def scope_q(user, capability, path_fields):
+    """Q matching rows whose org path (any of `path_fields`) lies in the user's scope."""
     paths = scope_paths(user, capability)
     if paths is None:
         return Q()
     if not paths:
         return Q(pk__in=[])
+    if isinstance(path_fields, str):
+        path_fields = (path_fields,)
     query = Q()
-    for path in paths:
-        query |= Q(**{f"{path_field}__startswith": path})
+    for field in path_fields:
+        for path in paths:
+            query |= Q(**{f"{field}__startswith": path})
     return query
 
 
@@ -118,8 +124,15 @@ def require(user, capability, org=None):
         raise PermissionDenied("您没有执行此操作的权限。")
 
 
+def require_any(user, capability, orgs):
+    """Pass when the user holds `capability` on at least one of `orgs` (either side of a pair)."""
+    if not any(has_capability(user, capability, org) for org in orgs):
+        raise PermissionDenied("您没有执行此操作的权限。")
+
+
 class ScopedQuerySetMixin:
-    """Adds `visible_to(user, action)`; subclasses name the path of their organization."""
+    """Adds `visible_to(user, action)`; subclasses name the path of their organization, or a
+    tuple of paths when a row belongs to two organizations (a pairing: unit and village)."""
 
     scope_path_field = "org__path"
 

@@ -53,7 +53,7 @@ def do_move_org(org, new_parent, *, actor, request=None) -> Organization:
     problem = placement_problem(org.kind, new_parent.kind)
     if problem:
         raise ValidationError(problem)
-    old_parent = org.get_parent()
+    old_parent = Organization.objects.get_parent(org)
     try:
         Organization.objects.move(org, new_parent, pos="last-child")
     except InvalidMoveToDescendant as exc:

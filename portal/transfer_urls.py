@@ -6,4 +6,9 @@ from portal.views import transfer
 
 urlpatterns = [
     path("", transfer.transfer_index, name="transfer_index"),
+    path("templates/<slug:what>/", transfer.import_template, name="transfer_template"),
+    path("import/<slug:what>/", transfer.import_upload, name="transfer_upload"),
+    path("import/<slug:what>/<slug:token>/commit/", transfer.import_commit,
+         name="transfer_commit"),
+    path("export/<slug:what>/", transfer.export_start, name="transfer_export"),
 ]

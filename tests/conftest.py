@@ -19,6 +19,12 @@ def need_service(available: bool, reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """PBKDF2 for every persona would dominate the suite's run time; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     """County 示范县 with two townships, two villages each, and a county unit."""

@@ -110,7 +110,7 @@ class Organization(MP_Node):
         return [t for t in self.industry_tags.replace(",", "、").split("、") if t.strip()]
 
     def clean(self):
-        parent = self.get_parent() if self.pk and self.depth else None
+        parent = type(self).objects.get_parent(self) if self.pk and self.depth else None
         if self.pk and self.depth and parent is not None:
             problem = placement_problem(self.kind, parent.kind)
             if problem:

@@ -39,11 +39,16 @@ def _people_counts(parent_path, depth):
     return {row["prefix"]: row["n"] for row in rows}
 
 
+def _visible_ancestors(org, user):
+    paths = org.ancestors_and_self_paths()[:-1]
+    return list(Organization.objects.filter(path__in=paths).visible_to(user).order_by("path"))
+
+
 def _top_orgs(user):
     """The roots of what the user may see: the county for county roles, else their orgs."""
     paths = scope_paths(user, "org.view")
     if paths is None:
-        return Organization.get_root_nodes()
+        return Organization.objects.filter(depth=1)
     return Organization.objects.filter(path__in=paths)
 
 
@@ -80,7 +85,7 @@ def org_tree(request, pk=None):
          "people": people_counts.get(child.path, 0)}
         for child in page
     ]
-    ancestors = list(node.get_ancestors().visible_to(request.user)) if node else []
+    ancestors = _visible_ancestors(node, request.user) if node else []
     return render(request, "portal/orgs/tree.html", {
         "node": node, "ancestors": ancestors, "rows": rows, "page": page,
         "kind": kind, "kinds": OrgKind.choices, "query_string": query_without_page(request),
@@ -95,7 +100,7 @@ def org_detail(request, pk):
     roles = RoleAssignment.objects.active().filter(org=org).select_related("user")
     return render(request, "portal/orgs/detail.html", {
         "org": org,
-        "ancestors": list(org.get_ancestors().visible_to(request.user)),
+        "ancestors": _visible_ancestors(org, request.user),
         "people_count": Person.objects.filter(home_org__path__startswith=org.path).count(),
         "children_count": org.numchild,
         "history": history,

@@ -1,12 +1,221 @@
-"""Excel import and export pages (being built)."""
+"""Excel import and export pages: templates, upload → preview → commit, and export jobs.
 
+An uploaded file that passes validation is kept under MEDIA_ROOT/imports/<user id>/ with a
+random token remembered in the uploader's session; the confirm button posts that token, and
+the commit validates the file again before writing anything.
+"""
+
+import secrets
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
 
-from portal.scope import require
+from portal.exporters import EXPORTS, start_export
+from portal.forms import OrgChoiceField, orgs_for
+from portal.importers import IMPORTERS, ORG_COLUMNS, PERSON_COLUMNS
+from portal.models import Organization
+from portal.scope import has_capability, require
+from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
+
+SESSION_KEY = "transfer_imports"
+IMPORT_TITLES = {"orgs": "导入组织", "people": "导入人员"}
+IMPORT_HINTS = {
+    "orgs": "上级组织可以是系统中已有的组织，也可以是本文件中的其他行。",
+    "people": "所在组织须为系统中已有的组织；请先导入组织，再导入人员。",
+}
+TEMPLATES = {
+    "orgs": ("组织", ORG_COLUMNS,
+             [["T0101", "示例镇", "C0001", "乡镇（街道）", "党委", "", "示例镇人民路1号", "", "",
+               "是"],
+              ["V0101", "示例村", "T0101", "村", "党支部", "茶叶、乡村旅游", "", 30.123456,
+               120.654321, "是"]],
+             "组织导入模板.xlsx"),
+    "people": ("人员", PERSON_COLUMNS, [], "人员导入模板.xlsx"),
+}
+TEMPLATE_NOTES = [
+    "请勿修改第一行列名；红色深色列为必填列。",
+    "导入只新增记录：组织编码或身份证号已在系统中存在的行会被视为错误，不会覆盖原有数据。",
+    "所有行校验通过后才会导入，有任何错误时不会写入任何数据。",
+    "示例行仅供参考，导入前请删除。",
+]
+LIST_PAGES = {"orgs": ("portal:org_tree", "查看组织架构"),
+              "people": ("portal:person_list", "查看人员列表")}
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（.xlsx）",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"文件超过 {limit // (1024 * 1024)} MB 上限，请分批导入。")
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(
+                "只支持 .xlsx 格式的 Excel 文件（.xls 或 .csv 请先用 Excel/WPS 另存为 .xlsx）。")
+        return upload
+
+
+class ExportForm(forms.Form):
+    org = OrgChoiceField(label="导出范围", queryset=Organization.objects.none(),
+                         empty_label=None)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = orgs_for(user, "data.export")
+        self.fields["org"].queryset = orgs
+        top = orgs.first()
+        if top is not None:
+            self.fields["org"].initial = top.pk
+
+
+def _known(what, kinds):
+    if what not in kinds:
+        raise Http404
+    return what
+
+
+def _index_context(request, bound=None):
+    """Context of the index page; `bound` is (kind, form) of an upload that failed."""
+    user = request.user
+    can_import = has_capability(user, "data.import")
+    can_export = has_capability(user, "data.export")
+    if not (can_import or can_export):
+        raise PermissionDenied("您没有导入或导出数据的权限。")
+    uploads = []
+    if can_import:
+        for what, title in IMPORT_TITLES.items():
+            form = bound[1] if bound and bound[0] == what else ImportUploadForm(prefix=what)
+            uploads.append({"what": what, "title": title, "hint": IMPORT_HINTS[what],
+                            "form": form})
+    return {"can_import": can_import, "can_export": can_export, "uploads": uploads,
+            "export_form": ExportForm(user=user) if can_export else None,
+            "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
 
 
 @login_required
 def transfer_index(request):
+    return render(request, "portal/transfer/index.html", _index_context(request))
+
+
+@login_required
+def import_template(request, what):
+    _known(what, TEMPLATES)
     require(request.user, "data.import")
-    return render(request, "portal/transfer/index.html", {})
+    title, columns, examples, filename = TEMPLATES[what]
+    content = template_workbook(title, columns, examples, TEMPLATE_NOTES)
+    return HttpResponse(content, content_type=XLSX_MIMETYPE, headers={
+        "Content-Disposition": content_disposition_header(True, filename)})
+
+
+def forget_pending(request, keep):
+    """Drop the session's pending uploads (and their files) except those `keep` accepts."""
+    pending = request.session.get(SESSION_KEY, {})
+    for token, info in list(pending.items()):
+        if not keep(token, info):
+            default_storage.delete(info["name"])
+            del pending[token]
+    request.session[SESSION_KEY] = pending
+
+
+def store_upload(request, what, upload):
+    """Keep a validated upload for the commit step; one pending file per kind and user."""
+    forget_pending(request, keep=lambda token, info: info["what"] != what)
+    token = secrets.token_hex(16)
+    upload.seek(0)
+    name = default_storage.save(f"imports/{request.user.pk}/{token}.xlsx", upload)
+    pending = request.session.get(SESSION_KEY, {})
+    pending[token] = {"what": what, "name": name, "filename": upload.name}
+    request.session[SESSION_KEY] = pending
+    return token
+
+
+def render_import_preview(request, *, title, report, filename, form, token, upload_url,
+                          commit_url, back_url):
+    """The shared preview page of every Excel import: rows to confirm, or the error table."""
+    return render(request, "portal/transfer/preview.html", {
+        "title": title, "report": report, "filename": filename, "token": token, "form": form,
+        "upload_url": upload_url, "commit_url": commit_url if token else "",
+        "back_url": back_url,
+    })
+
+
+def _preview(request, what, report, filename, token=None):
+    return render_import_preview(
+        request, title=IMPORT_TITLES[what], report=report, filename=filename,
+        form=ImportUploadForm(prefix=what), token=token,
+        upload_url=reverse("portal:transfer_upload", args=[what]),
+        commit_url=reverse("portal:transfer_commit", args=[what, token]) if token else "",
+        back_url=reverse("portal:transfer_index"))
+
+
+@login_required
+@require_POST
+def import_upload(request, what):
+    _known(what, IMPORTERS)
+    require(request.user, "data.import")
+    form = ImportUploadForm(request.POST, request.FILES, prefix=what)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = IMPORTERS[what](upload, actor=request.user, filename=upload.name)
+        except UnreadableWorkbook as exc:
+            form.add_error("file", str(exc))
+        else:
+            token = store_upload(request, what, upload) if report.ok and report.total else None
+            return _preview(request, what, report, upload.name, token)
+    return render(request, "portal/transfer/index.html", _index_context(request, (what, form)))
+
+
+@login_required
+@require_POST
+def import_commit(request, what, token):
+    _known(what, IMPORTERS)
+    require(request.user, "data.import")
+    info = request.session.get(SESSION_KEY, {}).get(token)
+    if (info is None or info["what"] != what
+            or not info["name"].startswith(f"imports/{request.user.pk}/")):
+        messages.warning(request, "该导入已完成或已过期，请重新上传文件。")
+        return redirect("portal:transfer_index")
+    try:
+        with default_storage.open(info["name"], "rb") as stored:
+            report = IMPORTERS[what](stored, actor=request.user, commit=True,
+                                     filename=info["filename"], request=request)
+    except (UnreadableWorkbook, FileNotFoundError):
+        messages.error(request, "暂存的文件已失效，请重新上传。")
+        return redirect("portal:transfer_index")
+    finally:
+        forget_pending(request, keep=lambda t, _info: t != token)
+    if not report.committed:
+        messages.error(request, "重新校验时发现错误（数据可能已被修改），未导入任何数据。")
+        return _preview(request, what, report, info["filename"])
+    url_name, link_text = LIST_PAGES[what]
+    unit = "个组织" if what == "orgs" else "名人员"
+    messages.success(request, format_html(
+        '已成功导入 {} {}。<a href="{}" class="alert-link">{}</a>', report.created, unit,
+        reverse(url_name), link_text))
+    return redirect("portal:transfer_index")
+
+
+@login_required
+@require_POST
+def export_start(request, what):
+    _known(what, EXPORTS)
+    require(request.user, "data.export")
+    form = ExportForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "请选择您有权导出的组织范围。")
+        return redirect("portal:transfer_index")
+    job = start_export(what, form.cleaned_data["org"], actor=request.user, request=request)
+    return redirect("portal:job_detail", job_uuid=job.uuid)

@@ -32,7 +32,7 @@ def test_create_org_needs_change_capability(tree, village_secretary):
 def test_move_village_to_other_township(tree, people, county_admin):
     services.do_move_org(tree.village_a2, tree.town_b, actor=county_admin)
     tree.village_a2.refresh_from_db()
-    assert tree.village_a2.get_parent() == tree.town_b
+    assert Organization.objects.get_parent(tree.village_a2) == tree.town_b
     assert Person.objects.filter(home_org__path__startswith=tree.town_b.path).count() == 2
     assert AuditEvent.objects.filter(action="org_move").count() == 1
 
@@ -44,7 +44,7 @@ def test_move_refuses_cycles_and_bad_placement(tree, county_admin):
         services.do_move_org(tree.town_a, tree.town_a, actor=county_admin)
     with pytest.raises(ValidationError):
         services.do_move_org(tree.village_a1, tree.unit, actor=county_admin)
-    assert Organization.find_problems() == ([], [], [], [], [])
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
 
 
 def test_township_admin_cannot_move_into_other_township(tree, township_admin):

@@ -1,0 +1,728 @@
+"""A deterministic demo county (云岭县) for the demo, tests and benchmarks.
+
+`build_plan(scale, seed)` draws the whole county in memory from one `random.Random(seed)`
+(no global random, no dependence on today's date); `seed(scale, seed)` writes that plan with
+bulk inserts (tree paths computed here, no history rows) and creates the demo accounts.
+Sizes follow the scale table of DESIGN.md.
+"""
+
+import datetime
+import random
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.db import connection, transaction
+
+from portal.idnumber import check_digit
+from portal.models import GeneratedFile, Job, Organization, Person, RoleAssignment
+from portal.models.orgs import OrgKind, PartyOrgType
+from portal.models.roles import Role
+
+DEMO_PASSWORD = "Demo@2026portal"
+COUNTY_NAME = "云岭县"
+AREA_CODE = "513127"  # fictional county in the 5131xx range
+COUNTY_CENTER = (29.612, 103.357)
+
+
+@dataclass(frozen=True)
+class Scale:
+    townships: int
+    villages: int
+    units: int
+    talents: int
+    party_members: int
+    communities: int
+    enterprises: int
+    parks: int
+    associations: int
+    staff_per_township: int = 10
+
+
+SCALES = {
+    "small": Scale(townships=8, villages=60, units=30, talents=300, party_members=2_000,
+                   communities=4, enterprises=6, parks=1, associations=2),
+    "county": Scale(townships=25, villages=400, units=150, talents=3_000, party_members=15_000,
+                    communities=12, enterprises=30, parks=2, associations=5),
+}
+
+# --- Reference vocabularies ------------------------------------------------------------------
+
+TOWNSHIP_ROOTS = (
+    "青山 白水 石桥 柳林 龙泉 桃源 凤凰 金川 清河 马鞍 松林 梅花 双河 新店 黄土 高坪 大兴 永安 "
+    "太平 长乐 三江 红岩 云峰 碧峰 安宁 福田 兴隆 茶园 竹林 花溪 望山 观音 鹤鸣 天台 紫石 "
+    "白鹤 金鸡 宝兴 瓦屋 两河 复兴 回龙 龙门 莲花 玉溪"
+).split()
+VILLAGE_FIRST = "红白青黄新大小双三龙凤金石柳松竹桃梅杨枫茶花高平安长永太福兴和清凉马鹿云星月光明阳"
+VILLAGE_LAND = "山水河溪桥林坪湾岭坝沟田塘岩峰泉口坡庙垭园滩岗冲堡寨庄坎"
+COMMUNITY_NAMES = (
+    "城东 城西 城南 城北 文昌 滨河 新华 解放路 人民路 锦绣 和平 育才 南门 北街 春晓 "
+    "花园 幸福 东岳"
+).split()
+INDUSTRY_TAGS = (
+    "茶叶 乡村旅游 蔬菜 水果 中药材 生猪养殖 食用菌 粮油 花卉苗木 电商 竹编 水产养殖 柑橘 "
+    "猕猴桃 核桃 特色民宿 光伏 劳务输出 肉牛养殖 高山蔬菜"
+).split()
+
+# County-level units in the order they are used: a small county gets the first ones.
+COUNTY_UNITS = (
+    "县委办公室 县委组织部 县农业农村局 县教育局 县人民医院 县乡村振兴局 国网云岭县供电公司 "
+    "县委宣传部 县政府办公室 县发展和改革局 县财政局 县卫生健康局 县住房和城乡建设局 "
+    "县交通运输局 县水利局 县文化广播电视和旅游局 县市场监督管理局 县公安局 "
+    "县纪委监委机关 县人大常委会办公室 县政协办公室 县委统战部 县委政法委 县委编办 县委党校 "
+    "县科学技术局 县经济信息化和商务局 县民政局 县司法局 县人力资源和社会保障局 县自然资源局 "
+    "县生态环境局 县卫生监督所 县退役军人事务局 县应急管理局 县审计局 县统计局 县医疗保障局 "
+    "县林业局 县信访局 县机关事务服务中心 县总工会 团县委 县妇联 县科协 县残联 县供销合作社 "
+    "县人民法院 县人民检察院 县中医医院 县妇幼保健院 县疾病预防控制中心 县第一中学 县第二中学 "
+    "县职业高级中学 县实验小学 县城关第二小学 县特殊教育学校 县气象局 县税务局 县烟草专卖局 "
+    "中国移动云岭分公司 中国电信云岭分公司 中国联通云岭分公司 县邮政分公司 县农商银行 "
+    "县城市建设投资公司 县交通投资集团 县水务公司 县融媒体中心 县档案馆 县图书馆 县文化馆 "
+    "县博物馆 县农业技术推广中心 县畜牧兽医服务中心 县农村经营管理站 县农机服务中心 "
+    "县水土保持站 县林业和草原服务中心 县就业服务中心 县社会保险事务中心 县不动产登记中心 "
+    "县政务服务中心 县公共资源交易中心 县住房公积金管理中心 县园林绿化服务中心 "
+    "县城市管理综合行政执法局 县消防救援大队 县交警大队 县粮食和物资储备中心 县地震局 "
+    "县招商引资服务中心 县老干部局 县史志办公室 县红十字会"
+).split()
+COMMITTEE_UNITS = {"县教育局", "县人民医院", "县公安局", "县卫生健康局", "国网云岭县供电公司"}
+TOWNSHIP_UNIT_SUFFIXES = ("卫生院", "中心小学", "初级中学")
+ENTERPRISE_BRANDS = (
+    "云岭 青禾 绿源 金穗 瑞丰 宏达 鑫盛 恒通 福康 山川 雅茗 蜀韵 嘉禾 安泰 远航 新岭 翠峰 "
+    "兴农 润田 锦程 华裕 德昌 众诚 天意 康源 御茗 博远 同心 汇丰 鼎盛 富民 百川"
+).split()
+ENTERPRISE_TRADES = (
+    "茶业有限公司 农业科技有限公司 建筑工程有限公司 食品有限公司 物流有限公司 "
+    "电子商务有限公司 中药材种植专业合作社 竹木制品有限公司 新型建材有限公司 "
+    "旅游开发有限公司 生态养殖有限公司 机械制造有限公司"
+).split()
+PARK_NAMES = ("云岭县工业园区", "云岭县现代农业产业园区", "云岭县文旅融合发展园区")
+ASSOCIATION_NAMES = (
+    "县个体劳动者私营企业协会", "县茶叶行业协会", "县物流行业协会", "县电子商务协会",
+    "县餐饮行业协会", "县律师协会", "县建筑业协会",
+)
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
+    "顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+# Rough frequency: the first surnames are far more common than the last.
+SURNAME_WEIGHTS = [max(1.0, 8.0 - i * 0.12) for i in range(len(SURNAMES))]
+MALE_CHARS = "伟强军勇杰涛明超斌华平刚辉鹏林健波宇浩凯俊峰磊鑫文建国志海东兵成荣德福贵祥坤龙飞亮洪"
+FEMALE_CHARS = "芳娜敏静丽艳娟霞燕玲婷雪琳慧颖倩洁红梅兰萍秀英华莉琴云莹佳欣悦蓉凤娅琼珍春菊桂香月"
+MOBILE_PREFIXES = (
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 "
+    "175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 198 199"
+).split()
+# Birthplace codes: mostly this county, some from neighbouring ones.
+NEIGHBOUR_AREA_CODES = ("513101", "513122", "513123", "511802", "510184")
+BIRTH_START = datetime.date(1960, 1, 1)
+BIRTH_END = datetime.date(2000, 12, 31)
+
+TOWNSHIP_STAFF_POSITIONS = ("党委书记", "镇长", "党委副书记", "组织委员", "宣传委员", "纪委书记",
+                            "人大主席", "党政办主任")
+UNIT_POSITIONS = ("科员", "副科长", "科长", "股长", "办公室主任", "工作人员", "专业技术人员")
+
+DEMO_USERNAMES = ("county_admin", "leader", "township_admin", "village_secretary",
+                  "other_village_secretary", "unit_contact", "talent", "assessor")
+EXTRA_TOWNSHIP_ADMIN = re.compile(r"^township_admin_\d{2}$")
+SUPERUSER = "admin"
+
+
+# --- The plan ---------------------------------------------------------------------------------
+
+@dataclass
+class OrgPlan:
+    path: str
+    depth: int
+    name: str
+    code: str
+    kind: str
+    party_org_type: str = PartyOrgType.BRANCH
+    industry_tags: str = ""
+    address: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    numchild: int = 0
+    secretary: int | None = None  # index into DemoPlan.people
+
+
+@dataclass
+class PersonPlan:
+    name: str
+    gender: str
+    id_number: str
+    phone: str
+    org: int  # index into DemoPlan.orgs
+    position: str = ""
+    is_party_member: bool = True
+    is_city_talent: bool = False
+    is_cadre: bool = False
+
+
+@dataclass
+class AccountPlan:
+    username: str
+    role: str | None
+    org: int | None
+    person: int | None
+    is_staff: bool = False
+    is_superuser: bool = False
+
+
+@dataclass
+class DemoPlan:
+    scale: str
+    seed: int
+    orgs: list[OrgPlan] = field(default_factory=list)
+    people: list[PersonPlan] = field(default_factory=list)
+    accounts: list[AccountPlan] = field(default_factory=list)
+
+    def add_org(self, parent: int | None, **fields) -> int:
+        """Append a node under `parent`, computing its materialized path like treebeard does."""
+        if parent is None:
+            depth = 1
+            step = sum(1 for o in self.orgs if o.depth == 1) + 1
+            base = None
+        else:
+            node = self.orgs[parent]
+            node.numchild += 1
+            depth, step, base = node.depth + 1, node.numchild, node.path
+        path = Organization._get_path(base, depth, step)
+        self.orgs.append(OrgPlan(path=path, depth=depth, **fields))
+        return len(self.orgs) - 1
+
+
+def _split(total: int, weights: list[float], minimum: int = 0) -> list[int]:
+    """Integers summing to `total`, proportional to weights, each at least `minimum`."""
+    spare = total - minimum * len(weights)
+    if spare < 0:
+        raise ValueError("total too small for the minimum")
+    scale = sum(weights)
+    raw = [spare * w / scale for w in weights]
+    parts = [int(r) for r in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: (parts[i] - raw[i], i))
+    for i in by_remainder[: spare - sum(parts)]:
+        parts[i] += 1
+    return [p + minimum for p in parts]
+
+
+def _coordinate(value: float) -> Decimal:
+    return Decimal(f"{value:.6f}")
+
+
+class _PeopleMaker:
+    """Names, valid unique ID numbers and mobile numbers from one random stream."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.id_numbers: set[str] = set()
+        self.phones: set[str] = set()
+
+    def name(self, gender: str) -> str:
+        rng = self.rng
+        surname = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
+        chars = MALE_CHARS if gender == "M" else FEMALE_CHARS
+        size = 1 if rng.random() < 0.25 else 2
+        return surname + "".join(rng.sample(chars, size))
+
+    def id_number(self, gender: str, first_year=1960, last_year=2000) -> str:
+        rng = self.rng
+        start = max(BIRTH_START, datetime.date(first_year, 1, 1))
+        end = min(BIRTH_END, datetime.date(last_year, 12, 31))
+        while True:
+            area = AREA_CODE if rng.random() < 0.85 else rng.choice(NEIGHBOUR_AREA_CODES)
+            birth = start + datetime.timedelta(days=rng.randrange((end - start).days + 1))
+            # The 17th digit is odd for men, even for women.
+            serial = rng.randrange(500) * 2 + (1 if gender == "M" else 0)
+            first17 = f"{area}{birth:%Y%m%d}{serial:03d}"
+            value = first17 + check_digit(first17)
+            if value not in self.id_numbers:
+                self.id_numbers.add(value)
+                return value
+
+    def phone(self) -> str:
+        while True:
+            value = self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+            if value not in self.phones:
+                self.phones.add(value)
+                return value
+
+    def person(self, org: int, *, male_share=0.5, years=(1960, 2000), **fields) -> PersonPlan:
+        gender = "M" if self.rng.random() < male_share else "F"
+        return PersonPlan(name=self.name(gender), gender=gender,
+                          id_number=self.id_number(gender, *years), phone=self.phone(),
+                          org=org, **fields)
+
+
+def _unique_village_names(rng: random.Random, count: int) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    while len(names) < count:
+        if rng.random() < 0.6:
+            name = rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_LAND) + "村"
+        else:
+            name = rng.choice(SURNAMES[:40]) + "家" + rng.choice(VILLAGE_LAND) + "村"
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names
+
+
+def _org_type_for(members: int) -> str:
+    """党员50人以上设党总支, 100人以上设党委; otherwise a 党支部."""
+    if members >= 100:
+        return PartyOrgType.COMMITTEE
+    if members >= 50:
+        return PartyOrgType.GENERAL_BRANCH
+    return PartyOrgType.BRANCH
+
+
+def build_plan(scale: str, seed: int = 1) -> DemoPlan:
+    """The whole demo county for `scale`, in memory; the same seed always gives the same plan."""
+    size = SCALES[scale]
+    rng = random.Random(seed)
+    plan = DemoPlan(scale=scale, seed=seed)
+    maker = _PeopleMaker(rng)
+
+    county = plan.add_org(None, name=COUNTY_NAME, code=f"{AREA_CODE}000000", kind=OrgKind.COUNTY,
+                          party_org_type=PartyOrgType.COMMITTEE, address=COUNTY_NAME,
+                          latitude=_coordinate(COUNTY_CENTER[0]),
+                          longitude=_coordinate(COUNTY_CENTER[1]))
+
+    # Townships: the county seat 城关镇 first, then sampled names, about 60% 镇 and 40% 乡.
+    roots = ["城关", *rng.sample(TOWNSHIP_ROOTS, size.townships - 1)]
+    townships, township_favourites, township_centres = [], [], []
+    for i, root in enumerate(roots):
+        suffix = "镇" if i == 0 or rng.random() < 0.6 else "乡"
+        lat = COUNTY_CENTER[0] + rng.uniform(-0.25, 0.25)
+        lon = COUNTY_CENTER[1] + rng.uniform(-0.3, 0.3)
+        name = root + suffix
+        townships.append(plan.add_org(
+            county, name=name, code=f"{AREA_CODE}{100 + i:03d}000", kind=OrgKind.TOWNSHIP,
+            party_org_type=PartyOrgType.COMMITTEE, address=f"{COUNTY_NAME}{name}",
+            latitude=_coordinate(lat), longitude=_coordinate(lon)))
+        township_favourites.append(rng.sample(INDUSTRY_TAGS, 3))
+        township_centres.append((lat, lon))
+
+    # County units first in the county's child list, then communities, enterprises, parks …
+    county_level = min(len(COUNTY_UNITS), -(-size.units * 3 // 5))
+    units = [
+        plan.add_org(county, name=name, code=f"{AREA_CODE}-DW{n + 1:03d}", kind=OrgKind.UNIT,
+                     party_org_type=(PartyOrgType.COMMITTEE if name in COMMITTEE_UNITS
+                                     else PartyOrgType.BRANCH),
+                     address=f"{COUNTY_NAME}城关镇")
+        for n, name in enumerate(COUNTY_UNITS[:county_level])
+    ]
+    parks = [
+        plan.add_org(county, name=PARK_NAMES[n], code=f"{AREA_CODE}-YQ{n + 1:02d}",
+                     kind=OrgKind.PARK, party_org_type=PartyOrgType.COMMITTEE)
+        for n in range(size.parks)
+    ]
+    enterprise_names = []
+    for brand in rng.sample(ENTERPRISE_BRANDS, size.enterprises):
+        enterprise_names.append(f"{COUNTY_NAME}{brand}{rng.choice(ENTERPRISE_TRADES)}")
+    enterprises = []
+    for n, name in enumerate(enterprise_names):
+        # About half the enterprises sit in an industrial park.
+        parent = parks[n % len(parks)] if parks and n % 2 == 0 else county
+        enterprises.append(plan.add_org(parent, name=name, code=f"{AREA_CODE}-QY{n + 1:03d}",
+                                        kind=OrgKind.ENTERPRISE))
+    associations = [
+        plan.add_org(county, name=ASSOCIATION_NAMES[n], code=f"{AREA_CODE}-XH{n + 1:02d}",
+                     kind=OrgKind.ASSOCIATION)
+        for n in range(size.associations)
+    ]
+
+    # Villages and township-level units (卫生院, 中心小学 …) under each township;
+    # the county seat also holds the city communities.
+    village_counts = _split(size.villages, [rng.uniform(0.6, 1.4) for _ in townships], 2)
+    village_names = iter(_unique_village_names(rng, size.villages))
+    villages, communities = [], []
+    township_units_left = size.units - county_level
+    for t, township in enumerate(townships):
+        town = plan.orgs[township]
+        prefix = town.code[:9]
+        if t == 0:
+            for k, root in enumerate(COMMUNITY_NAMES[: size.communities]):
+                name = root + "社区"
+                communities.append(plan.add_org(
+                    township, name=name, code=f"{prefix}{k + 1:03d}", kind=OrgKind.COMMUNITY,
+                    address=f"{COUNTY_NAME}{town.name}{name}"))
+        for j in range(village_counts[t]):
+            name = next(village_names)
+            lat, lon = township_centres[t]
+            tags = [rng.choice(township_favourites[t])]
+            for tag in rng.sample(INDUSTRY_TAGS, rng.choice((0, 1, 1, 2))):
+                if tag not in tags:
+                    tags.append(tag)
+            villages.append(plan.add_org(
+                township, name=name, code=f"{prefix}{200 + j:03d}", kind=OrgKind.VILLAGE,
+                industry_tags="、".join(tags), address=f"{COUNTY_NAME}{town.name}{name}",
+                latitude=_coordinate(lat + rng.uniform(-0.05, 0.05)),
+                longitude=_coordinate(lon + rng.uniform(-0.05, 0.05))))
+    for k in range(township_units_left):
+        t, suffix = k % len(townships), TOWNSHIP_UNIT_SUFFIXES[k // len(townships) % 3]
+        town = plan.orgs[townships[t]]
+        units.append(plan.add_org(
+            townships[t], name=town.name + suffix, kind=OrgKind.UNIT,
+            code=f"{town.code[:9]}{500 + k // len(townships):03d}",
+            address=f"{COUNTY_NAME}{town.name}"))
+
+    _add_people(plan, rng, maker, size, townships=townships, villages=villages, units=units,
+                communities=communities, others=enterprises + parks + associations)
+    _add_accounts(plan, county, townships, villages, units)
+    return plan
+
+
+def _add_people(plan, rng, maker, size, *, townships, villages, units, communities, others):
+    """Talents in city orgs; party members in villages, townships, units and the rest."""
+    talent_party = round(size.talents * 0.85)
+    rest = size.party_members - talent_party
+    staff = size.staff_per_township * len(townships)
+    spread = rest - staff
+    in_villages = round(spread * 0.78)
+    in_units = round(spread * 0.12)
+    in_communities = round(spread * 0.05)
+    in_others = spread - in_villages - in_units - in_communities
+
+    def weights(orgs):
+        return [rng.lognormvariate(0, 0.5) for _ in orgs]
+
+    city = units + communities + others
+    city_weights = ([w * 0.7 * len(city) / len(units) for w in weights(units)]
+                    + [w * 0.15 * len(city) / len(communities) for w in weights(communities)]
+                    + [w * 0.15 * len(city) / len(others) for w in weights(others)])
+    talents_per_org = dict(zip(city, _split(size.talents, city_weights, 1), strict=True))
+    talent_is_member = [True] * talent_party + [False] * (size.talents - talent_party)
+    rng.shuffle(talent_is_member)
+    member_flags = iter(talent_is_member)
+
+    members_per_org = Counter()
+    for group, total, minimum in ((villages, in_villages, 5), (units, in_units, 2),
+                                  (communities, in_communities, 2), (others, in_others, 1)):
+        members_per_org.update(dict(zip(group, _split(total, weights(group), minimum),
+                                        strict=True)))
+
+    for t in townships:
+        org_people = []
+        for n in range(size.staff_per_township):
+            position = TOWNSHIP_STAFF_POSITIONS[n] if n < len(TOWNSHIP_STAFF_POSITIONS) else "干部"
+            if position == "镇长" and plan.orgs[t].name.endswith("乡"):
+                position = "乡长"
+            org_people.append(maker.person(t, male_share=0.65, years=(1965, 1998),
+                                           position=position, is_cadre=True))
+        _append_people(plan, t, org_people, secretary=0)
+
+    for v in villages:
+        members = members_per_org[v]
+        plan.orgs[v].party_org_type = _org_type_for(members)
+        title = PartyOrgType(plan.orgs[v].party_org_type).label + "书记"
+        org_people = [maker.person(v, male_share=0.85, years=(1962, 1992),
+                                   position=title + ("、村委会主任" if rng.random() < 0.6 else ""),
+                                   is_cadre=True)]
+        org_people += [maker.person(v, male_share=0.6, years=(1965, 1998), position="村委委员",
+                                    is_cadre=True) for _ in range(min(2, members - 1))]
+        org_people += [maker.person(v, male_share=0.72) for _ in range(members - len(org_people))]
+        _append_people(plan, v, org_people, secretary=0)
+
+    for o in city:
+        org = plan.orgs[o]
+        members = members_per_org[o]
+        talents = talents_per_org[o]
+        if org.kind != OrgKind.PARK and org.name not in COMMITTEE_UNITS:
+            org.party_org_type = _org_type_for(members + talents)
+        org_people = []
+        for n in range(members):
+            position = PartyOrgType(org.party_org_type).label + "书记" if n == 0 else \
+                rng.choice(UNIT_POSITIONS)
+            org_people.append(maker.person(o, male_share=0.55, years=(1965, 1998),
+                                           position=position, is_cadre=org.kind == OrgKind.UNIT))
+        for _ in range(talents):
+            is_cadre = (org.kind == OrgKind.UNIT and rng.random() < 0.5
+                        or org.kind == OrgKind.COMMUNITY and rng.random() < 0.4)
+            org_people.append(maker.person(o, years=(1970, 2000),
+                                           position=_talent_position(rng, org),
+                                           is_party_member=next(member_flags),
+                                           is_city_talent=True, is_cadre=is_cadre))
+        _append_people(plan, o, org_people, secretary=0 if members else None)
+
+
+def _talent_position(rng, org) -> str:
+    if "医院" in org.name or "卫生院" in org.name or "保健院" in org.name:
+        return rng.choice(("医生", "护士", "主治医师"))
+    if "学" in org.name:
+        return rng.choice(("教师", "班主任", "教研组长"))
+    if org.kind == OrgKind.ENTERPRISE:
+        return rng.choice(("技术员", "销售经理", "车间主任", "工程师"))
+    if org.kind == OrgKind.COMMUNITY:
+        return rng.choice(("社区网格员", "社区干部", "社工"))
+    return rng.choice(UNIT_POSITIONS)
+
+
+def _append_people(plan, org, people, *, secretary):
+    first = len(plan.people)
+    plan.people.extend(people)
+    if secretary is not None and people:
+        plan.orgs[org].secretary = first + secretary
+
+
+def _add_accounts(plan, county, townships, villages, units):
+    """The documented demo accounts, one admin per township and an assessor."""
+    def first_person(org, *, talent=None, skip=0):
+        matches = [i for i, p in enumerate(plan.people) if p.org == org
+                   and (talent is None or p.is_city_talent == talent)]
+        return matches[skip]
+
+    def first_village_of(township):
+        path = plan.orgs[township].path
+        return next(v for v in villages if plan.orgs[v].path.startswith(path))
+
+    by_name = {plan.orgs[u].name: u for u in units}
+    organization_dept, agriculture = by_name["县委组织部"], by_name["县农业农村局"]
+    accounts = [
+        AccountPlan(SUPERUSER, None, None, None, is_staff=True, is_superuser=True),
+        AccountPlan("county_admin", Role.COUNTY_ADMIN, county,
+                    first_person(organization_dept, talent=False, skip=1), is_staff=True),
+        AccountPlan("leader", Role.LEADER, county, first_person(organization_dept, talent=False)),
+        AccountPlan("township_admin", Role.TOWNSHIP_ADMIN, townships[0],
+                    first_person(townships[0], skip=3)),
+        AccountPlan("village_secretary", Role.VILLAGE_SECRETARY, first_village_of(townships[0]),
+                    plan.orgs[first_village_of(townships[0])].secretary),
+        AccountPlan("other_village_secretary", Role.VILLAGE_SECRETARY,
+                    first_village_of(townships[1]),
+                    plan.orgs[first_village_of(townships[1])].secretary),
+        AccountPlan("unit_contact", Role.UNIT_CONTACT, agriculture,
+                    first_person(agriculture, talent=False, skip=1)),
+        AccountPlan("talent", Role.TALENT, agriculture, first_person(agriculture, talent=True)),
+        AccountPlan("assessor", Role.ASSESSOR, by_name["县乡村振兴局"],
+                    first_person(by_name["县乡村振兴局"], talent=False)),
+    ]
+    accounts += [
+        AccountPlan(f"township_admin_{n + 1:02d}", Role.TOWNSHIP_ADMIN, t,
+                    first_person(t, skip=3))
+        for n, t in enumerate(townships) if n
+    ]
+    plan.accounts = accounts
+
+
+# --- Writing it --------------------------------------------------------------------------------
+
+class DemoDataExists(Exception):
+    """The database already holds portal data; seeding needs --reset or an empty database."""
+
+
+class DemoResetBlocked(Exception):
+    """Rows of another app still point at orgs or people, so the portal data cannot go."""
+
+
+@dataclass
+class DemoContext:
+    """What an app's demo seeder gets: the plan, the written rows aligned with it, a stream."""
+
+    plan: DemoPlan
+    orgs: list  # Organization rows, aligned with plan.orgs
+    people: list  # Person rows, aligned with plan.people
+    users: dict  # username -> User
+    rng: random.Random
+
+
+# (seed, reset) pairs that later apps register from AppConfig.ready(): portal imports none of
+# them. Seeders run after the portal's rows, in registration order; resets run before the
+# portal's reset, in reverse order (assessment's data goes before ledger's before pairing's).
+_extensions: list[tuple] = []
+
+
+def register_extension(*, seed=None, reset=None):
+    """Let an app add demo data (`seed(context)`) and delete it again (`reset()`)."""
+    _extensions.append((seed, reset))
+
+
+def demo_data_exists() -> bool:
+    return Organization.objects.exists() or Person.objects.exists()
+
+
+def _demo_users():
+    user_model = get_user_model()
+    names = [u for u in user_model.objects.values_list("username", flat=True)
+             if u in DEMO_USERNAMES or EXTRA_TOWNSHIP_ADMIN.match(u)]
+    return user_model.objects.filter(username__in=names)
+
+
+def _delete_all(model) -> int:
+    """Empty a table in one statement: per-row delete signals would only write history rows
+    that are wiped next, and take seconds at county scale."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+        return cursor.rowcount
+
+
+def _references_from_other_apps() -> list[str]:
+    """Names of other apps' models that still hold rows pointing at orgs or people."""
+    found = []
+    for model in (Organization, Person):
+        for relation in model._meta.related_objects:
+            related = relation.related_model
+            if related._meta.app_label == "portal" or not relation.field.db_constraint:
+                continue  # portal's own rows go below; history rows hold no constraint
+            if related._default_manager.filter(
+                    **{f"{relation.field.name}__isnull": False}).exists():
+                found.append(str(related._meta.verbose_name))
+    return sorted(set(found))
+
+
+@transaction.atomic
+def reset_demo_data() -> dict:
+    """Delete the portal's data (jobs, roles, people, orgs, their history) and the demo users.
+
+    Registered apps delete their own data first. The `admin` superuser and the audit log are
+    kept.
+    """
+    for _, reset in reversed(_extensions):
+        if reset is not None:
+            reset()
+    blocking = _references_from_other_apps()
+    if blocking:
+        raise DemoResetBlocked(f"以下数据仍引用组织或人员，无法重置：{'、'.join(blocking)}。")
+    deleted = {}
+    for generated in GeneratedFile.objects.exclude(file=""):
+        generated.file.delete(save=False)
+    deleted["jobs"] = Job.objects.all().delete()[0]
+    deleted["files"] = GeneratedFile.objects.all().delete()[0]
+    deleted["roles"] = RoleAssignment.objects.all().delete()[0]
+    deleted["users"] = _demo_users().delete()[0]
+    Organization.objects.filter(secretary__isnull=False).update(secretary=None)
+    deleted["people"] = _delete_all(Person)
+    deleted["orgs"] = _delete_all(Organization)
+    for model in (Person, Organization, RoleAssignment):
+        model.history.all().delete()
+    return deleted
+
+
+def _write_users(plan, password_hash):
+    """Create (or refresh) the demo users; an existing `admin` is left untouched."""
+    user_model = get_user_model()
+    existing = {u.username: u for u in user_model.objects.filter(
+        username__in=[a.username for a in plan.accounts])}
+    users, new = {}, []
+    for account in plan.accounts:
+        person = plan.people[account.person] if account.person is not None else None
+        full_name = person.name if person else "系统管理员"
+        user = existing.get(account.username)
+        if user is not None and account.username == SUPERUSER:
+            users[account.username] = user
+            continue
+        if user is None:
+            user = user_model(username=account.username)
+            new.append(user)
+        user.first_name = full_name
+        user.password = password_hash
+        user.is_staff, user.is_superuser, user.is_active = (account.is_staff,
+                                                            account.is_superuser, True)
+        users[account.username] = user
+    stale = [u for u in users.values() if u.pk and u.username != SUPERUSER]
+    if stale:
+        user_model.objects.bulk_update(stale, ["first_name", "password", "is_staff",
+                                               "is_superuser", "is_active"])
+    user_model.objects.bulk_create(new)
+    if any(u.pk is None for u in new):  # backends that do not return ids from bulk inserts
+        ids = dict(user_model.objects.filter(username__in=[u.username for u in new])
+                   .values_list("username", "pk"))
+        for user in new:
+            user.pk = ids[user.username]
+    return users
+
+
+def _write(plan: DemoPlan) -> dict:
+    orgs = [Organization(path=o.path, depth=o.depth, numchild=o.numchild, name=o.name,
+                         code=o.code, kind=o.kind, party_org_type=o.party_org_type,
+                         industry_tags=o.industry_tags, address=o.address,
+                         latitude=o.latitude, longitude=o.longitude)
+            for o in plan.orgs]
+    Organization.objects.bulk_create(orgs, batch_size=500)
+    if any(o.pk is None for o in orgs):
+        ids = dict(Organization.objects.values_list("path", "pk"))
+        for org in orgs:
+            org.pk = ids[org.path]
+
+    for account in plan.accounts:
+        user = get_user_model()(username=account.username, first_name="x")
+        validate_password(DEMO_PASSWORD, user)
+    users = _write_users(plan, make_password(DEMO_PASSWORD))
+    user_of_person = {a.person: users[a.username].pk for a in plan.accounts
+                      if a.person is not None}
+
+    people = [Person(name=p.name, gender=p.gender, id_number=p.id_number, phone=p.phone,
+                     home_org_id=orgs[p.org].pk, position=p.position,
+                     is_party_member=p.is_party_member, is_city_talent=p.is_city_talent,
+                     is_cadre=p.is_cadre, user_id=user_of_person.get(i))
+              for i, p in enumerate(plan.people)]
+    Person.objects.bulk_create(people, batch_size=1000)
+    if any(p.pk is None for p in people):
+        ids = dict(Person.objects.values_list("id_number", "pk"))
+        for person in people:
+            person.pk = ids[person.id_number]
+
+    with_secretary = []
+    for org, org_plan in zip(orgs, plan.orgs, strict=True):
+        if org_plan.secretary is not None:
+            org.secretary_id = people[org_plan.secretary].pk
+            with_secretary.append(org)
+    Organization.objects.bulk_update(with_secretary, ["secretary"], batch_size=500)
+
+    RoleAssignment.objects.bulk_create([
+        RoleAssignment(user_id=users[a.username].pk, org_id=orgs[a.org].pk, role=a.role,
+                       note="演示账号")
+        for a in plan.accounts if a.role
+    ])
+    context = DemoContext(plan=plan, orgs=orgs, people=people, users=users,
+                          rng=random.Random(f"{plan.seed}-apps"))
+    for seed_app, _ in _extensions:
+        if seed_app is not None:
+            seed_app(context)
+    return users
+
+
+def summarize(plan: DemoPlan) -> dict:
+    kinds = Counter(o.kind for o in plan.orgs)
+    return {
+        "scale": plan.scale,
+        "seed": plan.seed,
+        "orgs": {kind: kinds.get(kind, 0) for kind in OrgKind.values},
+        "people": len(plan.people),
+        "party_members": sum(p.is_party_member for p in plan.people),
+        "talents": sum(p.is_city_talent for p in plan.people),
+        "cadres": sum(p.is_cadre for p in plan.people),
+        "password": DEMO_PASSWORD,
+        "accounts": [
+            {"username": a.username,
+             "role": Role(a.role).label if a.role else "超级管理员（管理后台）",
+             "org": plan.orgs[a.org].name if a.org is not None else "—",
+             "name": plan.people[a.person].name if a.person is not None else "系统管理员"}
+            for a in plan.accounts
+        ],
+    }
+
+
+def seed(scale: str = "small", seed: int = 1, *, reset: bool = False) -> dict:
+    """Write the demo county for `scale` in one transaction and return a summary.
+
+    Raises DemoDataExists when portal data is present, unless `reset` wipes it first.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    started = time.perf_counter()
+    plan = build_plan(scale, seed)
+    with transaction.atomic():
+        if reset:
+            reset_demo_data()
+        elif demo_data_exists():
+            raise DemoDataExists("数据库中已有组织或人员数据。")
+        _write(plan)
+    summary = summarize(plan)
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return summary

@@ -1,0 +1,106 @@
+"""Excel export of organizations and people, run as background jobs.
+
+The columns are the import columns (portal.importers), so an exported file imports back into
+an empty database unchanged. Rows are limited to what the job's owner may see inside the
+chosen organization's subtree. Full ID numbers are written only where the owner may see them
+(person.view_id_number); elsewhere they are masked, and such a file cannot be re-imported.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal import audit
+from portal.idnumber import mask_id_number
+from portal.importers import NO, ORG_COLUMNS, PERSON_COLUMNS, YES
+from portal.jobs import job_handler, save_generated_file, start_job
+from portal.models import Organization, Person
+from portal.models.audit import AuditAction
+from portal.models.orgs import OrgKind, PartyOrgType
+from portal.models.people import Gender
+from portal.scope import scope_paths
+from portal.spreadsheets import XLSX_MIMETYPE, new_workbook, workbook_bytes, write_sheet
+
+EXPORTS = {"orgs": "组织", "people": "人员"}
+_KIND_LABELS = dict(OrgKind.choices)
+_PARTY_TYPE_LABELS = dict(PartyOrgType.choices)
+_GENDER_LABELS = dict(Gender.choices)
+
+
+def _yes_no(value):
+    return YES if value else NO
+
+
+def org_rows(owner, scope_org):
+    """Rows of ORG_COLUMNS for the orgs the owner may see in `scope_org`'s subtree."""
+    orgs = (Organization.objects.visible_to(owner)
+            .filter(path__startswith=scope_org.path).order_by("path")
+            .values_list("path", "code", "name", "kind", "party_org_type", "industry_tags",
+                         "address", "latitude", "longitude", "is_active"))
+    parent = Organization.objects.get_parent(scope_org)
+    codes = {parent.path: parent.code} if parent else {}
+    for path, code, name, kind, party_type, tags, address, lat, lon, active in orgs:
+        codes[path] = code
+        parent_code = codes.get(path[:-Organization.steplen], "")
+        yield [code, name, parent_code, _KIND_LABELS.get(kind, kind),
+               _PARTY_TYPE_LABELS.get(party_type, party_type), tags, address, lat, lon,
+               _yes_no(active)]
+
+
+def person_rows(owner, scope_org, report=None):
+    """Rows of PERSON_COLUMNS for the people the owner may see in `scope_org`'s subtree,
+    streamed from the database."""
+    people = (Person.objects.visible_to(owner)
+              .filter(home_org__path__startswith=scope_org.path)
+              .order_by("home_org__path", "name", "id"))
+    total = people.count() if report else 0
+    full_id_paths = scope_paths(owner, "person.view_id_number")
+    columns = ("name", "gender", "id_number", "phone", "home_org__code", "home_org__path",
+               "position", "is_party_member", "is_city_talent", "is_cadre", "is_active")
+    for index, (name, gender, id_number, phone, org_code, org_path, position, member, talent,
+                cadre, active) in enumerate(people.values_list(*columns)
+                                            .iterator(chunk_size=2000)):
+        if full_id_paths is not None and not any(org_path.startswith(p)
+                                                 for p in full_id_paths):
+            id_number = mask_id_number(id_number)
+        yield [name, _GENDER_LABELS.get(gender, gender), id_number, phone, org_code, position,
+               _yes_no(member), _yes_no(talent), _yes_no(cadre), _yes_no(active)]
+        if report and index % 1000 == 0:
+            report(90 * index / max(total, 1), f"已导出 {index} 人")
+
+
+def _filename(what, org):
+    return f"{what}_{org.name}_{timezone.localdate():%Y%m%d}.xlsx"
+
+
+@job_handler("export_orgs")
+def export_orgs(job, report):
+    workbook = new_workbook()
+    count = write_sheet(workbook, "组织", ORG_COLUMNS, org_rows(job.owner, job.scope_org))
+    report(95, f"共 {count} 个组织")
+    return save_generated_file(job, _filename("组织", job.scope_org), workbook_bytes(workbook),
+                               XLSX_MIMETYPE)
+
+
+@job_handler("export_people")
+def export_people(job, report):
+    workbook = new_workbook()
+    count = write_sheet(workbook, "人员", PERSON_COLUMNS,
+                        person_rows(job.owner, job.scope_org, report))
+    report(95, f"共 {count} 人")
+    return save_generated_file(job, _filename("人员", job.scope_org), workbook_bytes(workbook),
+                               XLSX_MIMETYPE)
+
+
+def start_export(what, scope_org, *, actor, request=None):
+    """Queue an export of `what` ("orgs" or "people") for `scope_org`'s subtree and audit it;
+    the job runs after the transaction commits."""
+    if what not in EXPORTS:
+        raise ValueError(f"unknown export {what!r}")
+    with transaction.atomic():
+        job = start_job(owner=actor, kind=f"export_{what}",
+                        title=f"导出{EXPORTS[what]}：{scope_org.name}", scope_org=scope_org,
+                        capability="data.export")
+        audit.record(AuditAction.EXPORT, f"导出{EXPORTS[what]}（{scope_org.name}）",
+                     actor=actor, request=request, kind=what, org=scope_org.pk,
+                     job=str(job.uuid))
+    return job

@@ -1,0 +1,165 @@
+"""seed_demo: sizes from DESIGN.md, determinism, valid ID numbers, idempotence, demo logins."""
+
+import re
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from portal import demo
+from portal.idnumber import gender_from_id, id_number_problem, phone_problem
+from portal.models import Organization, Person, RoleAssignment
+
+SMALL = {"county": 1, "township": 8, "village": 60, "unit": 30}
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    """Logging in nine accounts with PBKDF2 would take seconds; the hasher is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def run_seed(*args):
+    out = StringIO()
+    call_command("seed_demo", "--scale", "small", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_same_seed_gives_the_same_county_and_another_seed_a_different_one():
+    first, again, other = (demo.build_plan("small", 1), demo.build_plan("small", 1),
+                           demo.build_plan("small", 2))
+    assert first == again
+    assert [p.id_number for p in first.people] != [p.id_number for p in other.people]
+    assert [p.name for p in first.people] != [p.name for p in other.people]
+    assert [o.name for o in first.orgs] != [o.name for o in other.orgs]
+
+
+def test_plan_people_have_valid_unique_numbers_and_gender_matches_id():
+    plan = demo.build_plan("small", 7)
+    ids = [p.id_number for p in plan.people]
+    assert len(set(ids)) == len(ids)
+    assert len({p.phone for p in plan.people}) == len(plan.people)
+    for person in plan.people:
+        assert id_number_problem(person.id_number) is None, person
+        assert gender_from_id(person.id_number) == person.gender
+        assert phone_problem(person.phone) is None and len(person.phone) == 11
+        assert "1960" <= person.id_number[6:10] <= "2000"
+    assert len({o.code for o in plan.orgs}) == len(plan.orgs)
+
+
+def test_small_scale_has_the_design_sizes(db):
+    output = run_seed()
+    kinds = Counter(Organization.objects.values_list("kind", flat=True))
+    assert {k: kinds[k] for k in SMALL} == SMALL
+    assert kinds["community"] and kinds["enterprise"] and kinds["park"] and kinds["association"]
+    assert Person.objects.filter(is_city_talent=True).count() == 300
+    assert Person.objects.filter(is_party_member=True).count() == 2000
+    assert Person.objects.filter(is_cadre=True).exists()
+    # Talents live in city organizations only.
+    assert not Person.objects.filter(is_city_talent=True).exclude(
+        home_org__kind__in=["unit", "community", "enterprise", "park", "association"]).exists()
+    assert "乡镇 8，村 60，县直单位 30" in output
+
+
+def test_seeded_tree_is_consistent_and_secretaries_belong_to_their_org(db):
+    run_seed()
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+    for org in Organization.objects.filter(kind__in=["township", "village"]).select_related(
+            "secretary"):
+        assert org.secretary is not None and org.secretary.home_org_id == org.pk, org
+        assert org.party_org_type in (("committee",) if org.kind == "township"
+                                      else ("branch", "general_branch"))
+    village = Organization.objects.filter(kind="village").first()
+    assert village.tags and village.name.endswith("村")
+    assert all(o.name.endswith(("镇", "乡")) for o in Organization.objects.filter(kind="township"))
+    # The tree API works on the bulk-built paths: a child added later lands after the others.
+    township = Organization.objects.filter(kind="township").first()
+    before = Organization.objects.get_children_count(township)
+    added = Organization.objects.add_child(township, dict(name="新建村", code="TEST-NEW",
+                                                          kind="village"))
+    assert Organization.objects.get_children(township).last() == added
+    assert Organization.objects.get(pk=township.pk).numchild == before + 1
+
+
+def test_database_holds_exactly_the_plan(db):
+    run_seed("--seed", "3")
+    plan = demo.build_plan("small", 3)
+    stored = list(Person.objects.order_by("id").values_list("name", "id_number", "gender"))
+    assert stored == [(p.name, p.id_number, p.gender) for p in plan.people]
+    assert all(id_number_problem(n) is None for _, n, _ in stored)
+
+
+def test_second_run_is_refused_and_if_empty_exits_cleanly(db):
+    run_seed()
+    people = Person.objects.count()
+    with pytest.raises(CommandError, match="--reset"):
+        run_seed()
+    assert "已有数据" in run_seed("--if-empty")
+    assert Person.objects.count() == people
+
+
+def test_reset_replaces_everything(db):
+    run_seed("--seed", "1")
+    first_ids = set(Person.objects.values_list("id_number", flat=True))
+    run_seed("--seed", "2", "--reset")
+    assert Person.objects.filter(is_party_member=True).count() == 2000
+    assert Organization.objects.filter(kind="village").count() == 60
+    assert not first_ids & set(Person.objects.values_list("id_number", flat=True))
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
+    assert get_user_model().objects.filter(username="county_admin").count() == 1
+    assert RoleAssignment.objects.filter(user__username="county_admin").count() == 1
+    assert not Person.history.exists()
+
+
+def test_demo_accounts_log_in_with_the_printed_password_and_land_on_home(client, db):
+    output = run_seed()
+    password = re.search(r"密码：(\S+)", output).group(1)
+    usernames = ["admin", "county_admin", "leader", "township_admin", "village_secretary",
+                 "unit_contact", "talent"]
+    for username in usernames:
+        assert username in output
+        response = client.post(reverse("login"), {"username": username, "password": password})
+        assert response.status_code == 302, username
+        assert client.get(response["Location"]).status_code == 200
+        assert client.get(reverse("portal:home")).status_code == 200
+        client.logout()
+
+
+def test_demo_accounts_hold_the_documented_roles(db):
+    run_seed()
+    roles = {(a.user.username, a.role, a.org.kind) for a in
+             RoleAssignment.objects.select_related("user", "org")}
+    assert {("county_admin", "county_admin", "county"), ("leader", "leader", "county"),
+            ("township_admin", "township_admin", "township"),
+            ("village_secretary", "village_secretary", "village"),
+            ("unit_contact", "unit_contact", "unit"), ("talent", "talent", "unit")} <= roles
+    users = get_user_model().objects
+    assert users.get(username="admin").is_superuser
+    assert users.get(username="county_admin").is_staff
+    talent = Person.objects.select_related("home_org").get(user__username="talent")
+    assert talent.is_city_talent and talent.home_org.name == "县农业农村局"
+    secretary = Person.objects.get(user__username="village_secretary")
+    assert secretary.home_org.secretary_id == secretary.pk
+    township = RoleAssignment.objects.get(user__username="township_admin").org
+    village = RoleAssignment.objects.get(user__username="village_secretary").org
+    assert Organization.objects.get_parent(village) == township
+    assert township == Organization.objects.filter(kind="township").first()
+
+
+def test_apps_can_add_demo_data_and_remove_it_on_reset(db, monkeypatch):
+    calls = []
+
+    def seed_app(context):
+        calls.append(("seed", len(context.orgs), len(context.people), "talent" in context.users))
+        assert all(org.pk for org in context.orgs) and all(p.pk for p in context.people)
+
+    monkeypatch.setattr(demo, "_extensions", [(seed_app, lambda: calls.append(("reset",)))])
+    run_seed()
+    run_seed("--reset")
+    plan = demo.build_plan("small", 1)
+    seeded = ("seed", len(plan.orgs), len(plan.people), True)
+    assert calls == [seeded, ("reset",), seeded]
