@@ -5,3 +5,7 @@ class PairingConfig(AppConfig):
     name = "pairing"
     verbose_name = "结对共建"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Capabilities and the paired-village scope; job handlers (aid_ledger); nav and panels.
+        from . import exporters, navigation, scope  # noqa: F401

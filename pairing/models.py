@@ -1,1 +1,510 @@
-"""Models of this app arrive with its issue."""
+"""结对共建: pairings, the yearly 三清单一协议, the needs board, joint meetings and
+双结对双帮扶 (cadre–household pairing)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from portal.scope import ScopedQuerySetMixin
+
+PAIRING_PATHS = ("village_org__path", "city_org__path")
+
+
+class Principle(models.TextChoices):
+    NEAR = "near", "地域相邻"
+    INDUSTRY = "industry", "产业相近"
+    COMPLEMENT = "complement", "优势互补"
+    CONVENIENT = "convenient", "便于活动"
+
+
+class PairingStatus(models.TextChoices):
+    ACTIVE = "active", "共建中"
+    ENDED = "ended", "已结束"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    FILED = "filed", "已备案"
+    RETURNED = "returned", "已退回"
+
+
+class PairingQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = PAIRING_PATHS
+
+    def active(self):
+        return self.filter(status=PairingStatus.ACTIVE)
+
+
+class Pairing(models.Model):
+    """结对共建关系: a city organization (unit, community, enterprise) paired with a village."""
+
+    scope_domain = "pairing"
+
+    city_org = models.ForeignKey("portal.Organization", verbose_name="结对单位",
+                                 on_delete=models.PROTECT, related_name="pairings_as_city")
+    village_org = models.ForeignKey("portal.Organization", verbose_name="结对村",
+                                    on_delete=models.PROTECT, related_name="pairings_as_village")
+    since = models.DateField("结对日期")
+    until = models.DateField("结束日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=16, choices=PairingStatus.choices,
+                              default=PairingStatus.ACTIVE, db_index=True)
+    principles = models.JSONField("结对原则", default=list, blank=True)
+    honorary_head = models.ForeignKey("portal.Person", verbose_name="名誉村长", null=True,
+                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    liaison = models.ForeignKey("portal.Person", verbose_name="联络员", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    plan_goals = models.TextField("共建目标", blank=True)
+    plan_tasks = models.TextField("共建任务", blank=True)
+    plan_measures = models.TextField("保障措施", blank=True)
+    plan_status = models.CharField("共建方案状态", max_length=16, choices=PlanStatus.choices,
+                                   default=PlanStatus.DRAFT)
+    plan_return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    plan_filed_at = models.DateTimeField("方案备案时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "结对共建"
+        verbose_name_plural = "结对共建"
+        ordering = ["village_org__path", "city_org__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["city_org", "village_org"],
+                                    condition=models.Q(status="active"),
+                                    name="one_active_pairing_per_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.city_org} ↔ {self.village_org}"
+
+    @property
+    def principle_labels(self):
+        return [Principle(p).label for p in self.principles if p in Principle.values]
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    FILED = "filed", "已备案"
+    RETURNED = "returned", "已退回"
+
+
+class AgreementQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = tuple(f"pairing__{p}" for p in PAIRING_PATHS)
+
+    def current(self):
+        return self.filter(superseded_by__isnull=True)
+
+
+class AnnualAgreement(models.Model):
+    """三清单一协议: one pairing's yearly agreement with its resource, needs and project lists.
+
+    A filed agreement is read-only; a change makes a new version that supersedes it."""
+
+    scope_domain = "pairing"
+
+    pairing = models.ForeignKey(Pairing, verbose_name="结对关系", on_delete=models.PROTECT,
+                                related_name="agreements")
+    year = models.PositiveSmallIntegerField("年度")
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    status = models.CharField("状态", max_length=16, choices=AgreementStatus.choices,
+                              default=AgreementStatus.DRAFT, db_index=True)
+    terms = models.TextField("协议条款", blank=True)
+    village_submitted_at = models.DateTimeField("村党组织确认时间", null=True, blank=True)
+    village_submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                             on_delete=models.SET_NULL, related_name="+",
+                                             verbose_name="村党组织确认人")
+    unit_submitted_at = models.DateTimeField("单位确认时间", null=True, blank=True)
+    unit_submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+",
+                                          verbose_name="单位确认人")
+    filed_at = models.DateTimeField("备案时间", null=True, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name="备案人")
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by", verbose_name="上一版本")
+    signed_scan = models.FileField("签字扫描件", upload_to="agreements/%Y/", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "三清单一协议"
+        verbose_name_plural = "三清单一协议"
+        ordering = ["-year", "pairing_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["pairing", "year", "version"],
+                                    name="one_agreement_version_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.pairing} {self.year}年三清单一协议（第{self.version}版）"
+
+    @property
+    def is_editable(self):
+        return self.status in (AgreementStatus.DRAFT, AgreementStatus.RETURNED)
+
+
+class ResourceCategory(models.TextChoices):
+    FUNDS = "funds", "资金"
+    TECHNOLOGY = "technology", "技术"
+    PEOPLE = "people", "人才"
+    MATERIALS = "materials", "物资"
+    INFORMATION = "information", "信息"
+    VENUE = "venue", "场地"
+
+
+class ResourceItem(models.Model):
+    """县直单位资源清单 entry: what the unit can give."""
+
+    agreement = models.ForeignKey(AnnualAgreement, on_delete=models.CASCADE,
+                                  related_name="resources", verbose_name="协议")
+    category = models.CharField("类别", max_length=16, choices=ResourceCategory.choices)
+    description = models.CharField("资源内容", max_length=300)
+    estimated_amount = models.DecimalField("折合金额（元）", max_digits=12, decimal_places=2,
+                                           null=True, blank=True,
+                                           validators=[MinValueValidator(0)])
+
+    class Meta:
+        verbose_name = "资源清单"
+        verbose_name_plural = "资源清单"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.description
+
+
+class NeedItem(models.Model):
+    """村党组织需求清单 entry: what the village needs."""
+
+    agreement = models.ForeignKey(AnnualAgreement, on_delete=models.CASCADE,
+                                  related_name="needs", verbose_name="协议")
+    title = models.CharField("需求事项", max_length=100)
+    description = models.CharField("需求说明", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "需求清单"
+        verbose_name_plural = "需求清单"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ProjectStatus(models.TextChoices):
+    PLANNED = "planned", "计划中"
+    IN_PROGRESS = "in_progress", "实施中"
+    DONE = "done", "已完成"
+    CANCELLED = "cancelled", "已取消"
+
+
+class ProjectItem(models.Model):
+    """结对共建项目清单 entry: a project both sides carry out."""
+
+    agreement = models.ForeignKey(AnnualAgreement, on_delete=models.CASCADE,
+                                  related_name="projects", verbose_name="协议")
+    name = models.CharField("项目名称", max_length=100)
+    needs = models.ManyToManyField(NeedItem, blank=True, related_name="projects",
+                                   verbose_name="对应需求")
+    resources = models.ManyToManyField(ResourceItem, blank=True, related_name="projects",
+                                       verbose_name="投入资源")
+    budget = models.DecimalField("预算（元）", max_digits=12, decimal_places=2, default=0,
+                                 validators=[MinValueValidator(0)])
+    start_date = models.DateField("开始日期", null=True, blank=True)
+    end_date = models.DateField("结束日期", null=True, blank=True)
+    milestones = models.TextField("进度节点", blank=True)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0,
+                                                validators=[MaxValueValidator(100)])
+    status = models.CharField("状态", max_length=16, choices=ProjectStatus.choices,
+                              default=ProjectStatus.PLANNED)
+
+    class Meta:
+        verbose_name = "项目清单"
+        verbose_name_plural = "项目清单"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class NeedKind(models.TextChoices):
+    PROBLEM = "problem", "问题"
+    NEED = "need", "需求"
+    SERVICE = "service", "服务"
+    THEME_ACTIVITY = "theme_activity", "主题活动"
+    SMALL_SERVICE = "small_service", "小微服务"
+    PROJECT = "project", "结对共建项目"
+    MICRO_WISH = "micro_wish", "微心愿"
+
+
+class NeedStatus(models.TextChoices):
+    PUBLISHED = "published", "发布中"
+    CLOSED = "closed", "已关闭"
+
+
+class NeedQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "village_org__path"
+
+    def open(self):
+        return self.filter(status=NeedStatus.PUBLISHED)
+
+
+class Need(models.Model):
+    """A village's published item on the needs board (问题/需求/服务清单, 主题活动, 小微服务,
+    结对共建项目, 微心愿) that talents and units claim online."""
+
+    scope_domain = "need"
+
+    village_org = models.ForeignKey("portal.Organization", verbose_name="发布村",
+                                    on_delete=models.PROTECT, related_name="needs")
+    kind = models.CharField("类别", max_length=16, choices=NeedKind.choices,
+                            default=NeedKind.NEED)
+    title = models.CharField("标题", max_length=100)
+    description = models.TextField("内容")
+    deadline = models.DateField("截止日期")
+    places = models.PositiveSmallIntegerField("需要人数", default=1,
+                                              validators=[MinValueValidator(1),
+                                                          MaxValueValidator(200)])
+    taken_places = models.PositiveSmallIntegerField("已认领人数", default=0)
+    status = models.CharField("状态", max_length=16, choices=NeedStatus.choices,
+                              default=NeedStatus.PUBLISHED, db_index=True)
+    source_item = models.ForeignKey(NeedItem, verbose_name="来源需求清单", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="board_needs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="发布人")
+    created_at = models.DateTimeField("发布时间", auto_now_add=True)
+
+    objects = NeedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "需求事项"
+        verbose_name_plural = "需求事项"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(taken_places__lte=models.F("places")),
+                                   name="need_places_not_overbooked"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def free_places(self):
+        return max(self.places - self.taken_places, 0)
+
+
+class ClaimStatus(models.TextChoices):
+    CLAIMED = "claimed", "已认领"
+    DONE = "done", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+# Claims that hold a place on their need.
+PLACE_HOLDING = (ClaimStatus.CLAIMED, ClaimStatus.DONE, ClaimStatus.CONFIRMED)
+
+
+class ClaimQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "need__village_org__path"
+
+
+class Claim(models.Model):
+    """认领: a talent or unit contact taking a place on a need, reporting and being confirmed."""
+
+    scope_domain = "need"
+
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="claims",
+                             verbose_name="需求事项")
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="claims", verbose_name="认领人")
+    status = models.CharField("状态", max_length=16, choices=ClaimStatus.choices,
+                              default=ClaimStatus.CLAIMED, db_index=True)
+    result = models.TextField("完成情况", blank=True)
+    evidence = models.FileField("佐证材料", upload_to="claims/%Y/%m/", blank=True)
+    rating = models.PositiveSmallIntegerField("评分", null=True, blank=True,
+                                              validators=[MinValueValidator(1),
+                                                          MaxValueValidator(5)])
+    comment = models.CharField("评价", max_length=300, blank=True)
+    created_at = models.DateTimeField("认领时间", auto_now_add=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "认领"
+        verbose_name_plural = "认领"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["need", "claimant"],
+                condition=models.Q(status__in=["claimed", "done", "confirmed"]),
+                name="one_live_claim_per_person_and_need"),
+        ]
+
+    def __str__(self):
+        return f"{self.claimant} 认领 {self.need}"
+
+
+class ClaimEvent(models.Model):
+    """One transition of a claim: who moved it, when, from which status to which."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name="操作人")
+    from_status = models.CharField("原状态", max_length=16, blank=True)
+    to_status = models.CharField("新状态", max_length=16)
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "认领记录"
+        verbose_name_plural = "认领记录"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.claim_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class JointMeetingQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = tuple(f"pairing__{p}" for p in PAIRING_PATHS)
+
+
+class JointMeeting(models.Model):
+    """联席会议: the half-yearly meeting of a pairing, chaired by the 名誉村长 and the
+    village party leader."""
+
+    scope_domain = "pairing"
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.PROTECT, related_name="meetings",
+                                verbose_name="结对关系")
+    year = models.PositiveSmallIntegerField("年度")
+    half = models.PositiveSmallIntegerField("半年", choices=[(1, "上半年"), (2, "下半年")])
+    date = models.DateField("会议日期")
+    place = models.CharField("地点", max_length=100)
+    unit_chair = models.ForeignKey("portal.Person", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name="主持人（名誉村长）")
+    village_chair = models.ForeignKey("portal.Person", null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="+",
+                                      verbose_name="主持人（村党组织负责人）")
+    attendees = models.TextField("参会人员")
+    topics = models.TextField("议题")
+    decisions = models.TextField("议定事项", blank=True)
+    minutes = models.FileField("会议纪要", upload_to="meetings/%Y/", blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = JointMeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "联席会议"
+        verbose_name_plural = "联席会议"
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pairing", "year", "half"],
+                                    name="one_joint_meeting_per_half_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.pairing} {self.year}年{self.get_half_display()}联席会议"
+
+
+class DifficultyType(models.TextChoices):
+    POVERTY = "poverty", "低收入"
+    ILLNESS = "illness", "因病"
+    DISABILITY = "disability", "因残"
+    ELDERLY = "elderly", "高龄独居"
+    EDUCATION = "education", "因学"
+    DISASTER = "disaster", "因灾"
+    OTHER = "other", "其他"
+
+
+class HouseholdQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "village_org__path"
+
+
+class AidHousehold(models.Model):
+    """A household in difficulty (困难户/困难党员) in a village; personal data stays in scope."""
+
+    scope_domain = "aid"
+
+    village_org = models.ForeignKey("portal.Organization", verbose_name="所在村",
+                                    on_delete=models.PROTECT, related_name="aid_households")
+    head_name = models.CharField("户主姓名", max_length=50)
+    members = models.PositiveSmallIntegerField("家庭人口", default=1,
+                                               validators=[MinValueValidator(1)])
+    difficulty = models.CharField("困难类型", max_length=16, choices=DifficultyType.choices)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    is_party_member = models.BooleanField("困难党员", default=False)
+    is_active = models.BooleanField("帮扶中", default=True)
+    history = HistoricalRecords()
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "帮扶对象"
+        verbose_name_plural = "帮扶对象"
+        ordering = ["village_org__path", "head_name"]
+
+    def __str__(self):
+        return self.head_name
+
+
+class AidPairingQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "household__village_org__path"
+
+
+class AidPairing(models.Model):
+    """双结对双帮扶: a cadre paired with a household, with a help plan and visits."""
+
+    scope_domain = "aid"
+
+    cadre = models.ForeignKey("portal.Person", verbose_name="帮扶干部", on_delete=models.PROTECT,
+                              related_name="aid_pairings")
+    household = models.ForeignKey(AidHousehold, verbose_name="帮扶对象",
+                                  on_delete=models.PROTECT, related_name="aid_pairings")
+    since = models.DateField("结对日期")
+    plan = models.TextField("帮扶计划")
+    is_active = models.BooleanField("帮扶中", default=True)
+
+    objects = AidPairingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "干部结对帮扶"
+        verbose_name_plural = "干部结对帮扶"
+        ordering = ["-since", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "household"],
+                                    condition=models.Q(is_active=True),
+                                    name="one_active_aid_pairing"),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} → {self.household}"
+
+
+class AidVisit(models.Model):
+    """走访记录: one visit of a cadre to the household."""
+
+    aid_pairing = models.ForeignKey(AidPairing, on_delete=models.CASCADE,
+                                    related_name="visits", verbose_name="结对帮扶")
+    date = models.DateField("走访日期")
+    content = models.TextField("帮扶内容")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name="登记人")
+
+    class Meta:
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访记录"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.aid_pairing} {self.date}"

@@ -1,0 +1,124 @@
+"""《“双结对双帮扶”工作台账》: a village's cadre–household pairings and their visits of one
+year, exported to Excel as a background job.
+
+One row per visit; a pairing without visits that year still gets a row. The pairing's own
+columns are merged down over its visit rows, the way the paper ledger is kept. Only pairings
+the job's owner may see with `aid.view` are written (the job re-checks that capability).
+"""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Prefetch
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from pairing.models import AidPairing, AidVisit
+from portal import audit
+from portal.jobs import job_handler, save_generated_file, start_job
+from portal.models.audit import AuditAction
+from portal.spreadsheets import XLSX_MIMETYPE, safe_cell, workbook_bytes
+
+LEDGER_KIND = "aid_ledger"
+LEDGER_COLUMNS = (
+    ("序号", 6), ("帮扶干部", 10), ("所在单位", 20), ("联系电话", 14),
+    ("帮扶对象（户主）", 14), ("家庭人口", 8), ("困难类型", 10), ("帮扶计划", 36),
+    ("走访日期", 12), ("帮扶内容", 44),
+)
+# Columns 1..PAIRING_COLUMNS describe the pairing; the rest describe one visit.
+PAIRING_COLUMNS = 8
+DATE_FORMAT = "yyyy-mm-dd"
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TITLE_FONT = Font(bold=True, size=16)
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TEXT = Alignment(vertical="center", wrap_text=True)
+
+
+def ledger_title(village, year):
+    return f"{village.name}“双结对双帮扶”工作台账（{year}年）"
+
+
+def ledger_filename(village, year):
+    return f"{village.name}双结对双帮扶工作台账_{year}.xlsx"
+
+
+def ledger_entries(owner, village, year):
+    """[(aid pairing, visits of `year`)] in the village that the owner may see: pairings that
+    had started by the year's end and were still active or visited during the year."""
+    visits = AidVisit.objects.filter(date__year=year).order_by("date", "id")
+    pairings = (AidPairing.objects.visible_to(owner)
+                .filter(household__village_org=village, since__lte=datetime.date(year, 12, 31))
+                .select_related("cadre__home_org", "household")
+                .prefetch_related(Prefetch("visits", queryset=visits, to_attr="year_visits"))
+                .order_by("household__head_name", "household_id", "cadre__name", "pk"))
+    return [(p, p.year_visits) for p in pairings if p.is_active or p.year_visits]
+
+
+def ledger_workbook(entries, title) -> Workbook:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "工作台账"
+    width = len(LEDGER_COLUMNS)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    title_cell = sheet.cell(row=1, column=1, value=safe_cell(title))
+    title_cell.font, title_cell.alignment = _TITLE_FONT, _CENTER
+    sheet.row_dimensions[1].height = 32
+    for index, (header, column_width) in enumerate(LEDGER_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column_width
+        cell = sheet.cell(row=2, column=index, value=header)
+        cell.font, cell.fill, cell.alignment, cell.border = (_HEADER_FONT, _HEADER_FILL,
+                                                             _CENTER, _BORDER)
+    sheet.freeze_panes = "A3"
+    row = 3
+    for number, (aid_pairing, visits) in enumerate(entries, start=1):
+        cadre, household = aid_pairing.cadre, aid_pairing.household
+        pairing_values = (number, cadre.name, cadre.home_org.name, cadre.phone,
+                          household.head_name, household.members,
+                          household.get_difficulty_display(), aid_pairing.plan)
+        visit_values = [(v.date, v.content) for v in visits] or [(None, "")]
+        for offset, (date, content) in enumerate(visit_values):
+            values = (pairing_values if offset == 0 else (None,) * PAIRING_COLUMNS) + (date,
+                                                                                      content)
+            for column, value in enumerate(values, start=1):
+                cell = sheet.cell(row=row + offset, column=column, value=safe_cell(value))
+                cell.border = _BORDER
+                cell.alignment = _TEXT if isinstance(value, str) else _CENTER
+                if isinstance(value, datetime.date):
+                    cell.number_format = DATE_FORMAT
+        if len(visit_values) > 1:
+            for column in range(1, PAIRING_COLUMNS + 1):
+                sheet.merge_cells(start_row=row, start_column=column,
+                                  end_row=row + len(visit_values) - 1, end_column=column)
+        row += len(visit_values)
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    return workbook
+
+
+@job_handler(LEDGER_KIND)
+def export_aid_ledger(job, report):
+    year = int(job.params["year"])
+    village = job.scope_org
+    entries = ledger_entries(job.owner, village, year)
+    report(50, f"共 {len(entries)} 对结对帮扶")
+    workbook = ledger_workbook(entries, ledger_title(village, year))
+    return save_generated_file(job, ledger_filename(village, year), workbook_bytes(workbook),
+                               XLSX_MIMETYPE)
+
+
+def start_ledger_export(village, year, *, actor, request=None):
+    """Queue the village's ledger for `year`; the download needs `aid.view` on the village."""
+    with transaction.atomic():
+        job = start_job(owner=actor, kind=LEDGER_KIND, scope_org=village,
+                        title=f"{village.name}双结对双帮扶工作台账（{year}年）",
+                        params={"year": year}, capability="aid.view")
+        audit.record(AuditAction.EXPORT, f"导出双结对双帮扶工作台账（{village.name}，{year}年）",
+                     actor=actor, request=request, org=village.pk, job=str(job.uuid))
+    return job

@@ -1,0 +1,95 @@
+"""Forms of 双结对双帮扶: households, cadre pairings, visits, the household filter."""
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from pairing.models import AidHousehold, DifficultyType
+from pairing.services.aid import HOUSEHOLD_FIELDS, cadre_choices
+from portal.models import Organization, Person
+from portal.models.orgs import OrgKind
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _not_after_today(field):
+    field.widget.attrs["max"] = timezone.localdate().isoformat()
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = AidHousehold
+        fields = list(HOUSEHOLD_FIELDS)
+        widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(label="搜索", required=False, max_length=50,
+                        widget=forms.TextInput(attrs={"placeholder": "户主姓名、电话或住址"}))
+    village = forms.ModelChoiceField(label="村", required=False, empty_label="全部村",
+                                     queryset=Organization.objects.none())
+    difficulty = forms.ChoiceField(label="困难类型", required=False,
+                                   choices=[("", "全部"), *DifficultyType.choices])
+    active = forms.ChoiceField(label="状态", required=False, choices=[
+        ("", "全部"), ("1", "帮扶中"), ("0", "已结束")])
+
+    def __init__(self, *args, user, village=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if village is not None:
+            del self.fields["village"]
+        else:
+            self.fields["village"].queryset = (
+                Organization.objects.visible_to(user, "aid.view").of_kind(OrgKind.VILLAGE)
+                .only("id", "name"))
+
+
+class CadreChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.home_org.name}{'·' + obj.position if obj.position else ''}）"
+
+
+# At county scale the people in scope run to thousands: the drop-down lists at most this many,
+# narrowed by the page's search box; any person in scope still validates.
+CADRE_CHOICES_SHOWN = 200
+
+
+class AidPairingForm(forms.Form):
+    cadre = CadreChoiceField(label="帮扶干部", queryset=Person.objects.none(),
+                             help_text="可选择您管理范围内在册的干部或党员；人员较多时请先用上方搜索。")
+    since = forms.DateField(label="结对日期", widget=_DATE)
+    plan = forms.CharField(label="帮扶计划", widget=forms.Textarea(attrs={"rows": 4}),
+                           max_length=4000)
+
+    def __init__(self, *args, user, search="", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["cadre"]
+        field.queryset = (cadre_choices(user).select_related("home_org")
+                          .only("id", "name", "position", "home_org__name")
+                          .order_by("-is_cadre", "name", "id"))
+        shown = field.queryset
+        if search:
+            shown = shown.filter(Q(name__icontains=search) | Q(phone=search))
+        shown = list(shown[:CADRE_CHOICES_SHOWN])
+        chosen = self.data.get("cadre") if self.is_bound else None
+        if chosen and str(chosen).isdigit() and all(str(p.pk) != chosen for p in shown):
+            shown += list(field.queryset.filter(pk=chosen))
+        field.widget.choices = [("", field.empty_label)] + [
+            (p.pk, field.label_from_instance(p)) for p in shown]
+        self.fields["since"].initial = timezone.localdate()
+        _not_after_today(self.fields["since"])
+
+
+class AidPlanForm(forms.Form):
+    plan = forms.CharField(label="帮扶计划", widget=forms.Textarea(attrs={"rows": 5}),
+                           max_length=4000)
+
+
+class AidVisitForm(forms.Form):
+    date = forms.DateField(label="走访日期", widget=_DATE)
+    content = forms.CharField(label="帮扶内容", widget=forms.Textarea(attrs={"rows": 4}),
+                              max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+        _not_after_today(self.fields["date"])

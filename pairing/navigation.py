@@ -1,0 +1,125 @@
+"""结对共建's navigation entries and home-page panels (imported from PairingConfig.ready).
+
+Each panel runs a fixed number of queries whatever the number of pairings or needs.
+"""
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from pairing import statistics  # registers the "pairing_statistics" job too
+from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need, Pairing
+from pairing.services.pairings import half_year_of
+from portal.dashboard import NavItem, Panel, register_nav, register_panel
+from portal.models import Organization
+from portal.models.orgs import OrgKind
+from portal.roles import role_org_ids
+from portal.scope import (
+    COUNTY_ADMIN,
+    LEADER,
+    TALENT,
+    TOWNSHIP_ADMIN,
+    UNIT_CONTACT,
+    VILLAGE_SECRETARY,
+)
+
+PAIRING = "结对共建"
+register_nav(NavItem("结对关系", "pairing:pairing_list", "bi-link-45deg", "pairing.view", 30,
+                     PAIRING))
+register_nav(NavItem("三清单一协议", "pairing:agreement_list", "bi-file-earmark-text",
+                     "pairing.view", 31, PAIRING))
+register_nav(NavItem("联席会议缺会", "pairing:meetings_missing", "bi-calendar-x",
+                     "meeting.view", 32, PAIRING))
+register_nav(NavItem("双结对双帮扶", "pairing:aid_household_list", "bi-house-heart", "aid.view",
+                     33, PAIRING))
+register_nav(NavItem("结对统计", "pairing:statistics", "bi-bar-chart",
+                     statistics.STATISTICS_CAPABILITY, 34, PAIRING))
+register_nav(NavItem("需求大厅", "pairing:need_board", "bi-megaphone", "need.view", 35))
+register_nav(NavItem("我的认领", "pairing:my_claims", "bi-check2-square", "need.claim", 36))
+
+PANEL_LIST_LIMIT = 8
+
+
+def _village_panel(request):
+    """村党组织书记: my paired units, my open needs, claims waiting for my confirmation."""
+    ids = role_org_ids(request.user, VILLAGE_SECRETARY)
+    if not ids:
+        return None
+    pairings = list(Pairing.objects.active().filter(village_org_id__in=ids)
+                    .select_related("city_org").order_by("city_org__path")[:PANEL_LIST_LIMIT])
+    figures = Need.objects.filter(village_org_id__in=ids).aggregate(
+        open=Count("id", distinct=True, filter=Q(status="published")),
+        to_confirm=Count("claims", filter=Q(claims__status=ClaimStatus.DONE)))
+    return {"pairings": pairings, "open_needs": figures["open"],
+            "to_confirm": figures["to_confirm"]}
+
+
+def claimable_needs(user):
+    """Open needs of paired villages with a free place that the user has not claimed yet."""
+    mine = Claim.objects.filter(need=OuterRef("pk"), claimant=user, status__in=PLACE_HOLDING)
+    return (Need.objects.visible_to(user, "need.claim").open()
+            .filter(deadline__gte=timezone.localdate(), taken_places__lt=F("places"))
+            .filter(~Exists(mine)))
+
+
+def _talent_panel(request):
+    """城市人才: open needs I can claim, and my claims by status."""
+    if not role_org_ids(request.user, TALENT):
+        return None
+    needs = list(claimable_needs(request.user).select_related("village_org")
+                 .order_by("deadline", "id")[:5])
+    by_status = dict(Claim.objects.filter(claimant=request.user).values_list("status")
+                     .annotate(n=Count("id")).order_by())
+    return {
+        "needs": needs,
+        "claimable": claimable_needs(request.user).count(),
+        "claims": [(label, by_status.get(value, 0), value) for value, label in ClaimStatus.choices],
+    }
+
+
+def _unit_panel(request):
+    """单位联络员: my paired villages and what is missing this year / half year."""
+    ids = role_org_ids(request.user, UNIT_CONTACT)
+    if not ids:
+        return None
+    pairings = list(statistics.with_this_year(Pairing.objects.active().filter(city_org_id__in=ids))
+                    .select_related("village_org").order_by("village_org__path"))
+    return {
+        "pairings": pairings[:PANEL_LIST_LIMIT],
+        "count": len(pairings),
+        "no_agreement": sum(1 for p in pairings if not p.filed_this_year),
+        "no_meeting": sum(1 for p in pairings if not p.met_this_half),
+        "year": timezone.localdate().year,
+    }
+
+
+def _coverage_panel(request):
+    """County and township staff: villages covered, agreements filed, meetings missing."""
+    user = request.user
+    villages = (Organization.objects.visible_to(user, "pairing.view")
+                .filter(kind=OrgKind.VILLAGE, is_active=True)
+                .annotate(paired=Exists(Pairing.objects.active().filter(
+                    village_org=OuterRef("pk"))))
+                .aggregate(total=Count("id"), covered=Count("id", filter=Q(paired=True))))
+    pairings = statistics.with_this_year(Pairing.objects.visible_to(user).active()).aggregate(
+        total=Count("id"), filed=Count("id", filter=Q(filed_this_year=True)),
+        met=Count("id", filter=Q(met_this_half=True)))
+    return {
+        "villages": villages["total"], "covered": villages["covered"],
+        "uncovered": villages["total"] - villages["covered"],
+        "pairings": pairings["total"], "filed": pairings["filed"],
+        "not_filed": pairings["total"] - pairings["filed"],
+        "no_meeting": pairings["total"] - pairings["met"],
+        "year": timezone.localdate().year,
+        "half": "上半年" if half_year_of(timezone.localdate())[1] == 1 else "下半年",
+    }
+
+
+register_panel(Panel("pairing_coverage", "结对覆盖", "pairing/panels/coverage.html",
+                     frozenset({COUNTY_ADMIN, LEADER, TOWNSHIP_ADMIN}), _coverage_panel,
+                     order=15, width="col-12"))
+register_panel(Panel("pairing_village", "我的结对与需求", "pairing/panels/village.html",
+                     frozenset({VILLAGE_SECRETARY}), _village_panel, order=12))
+register_panel(Panel("pairing_unit", "我的结对村", "pairing/panels/unit.html",
+                     frozenset({UNIT_CONTACT}), _unit_panel, order=12))
+register_panel(Panel("pairing_talent", "需求认领", "pairing/panels/talent.html",
+                     frozenset({TALENT}), _talent_panel, order=13))

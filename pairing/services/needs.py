@@ -1,0 +1,191 @@
+"""The needs board: villages publish, talents and units claim online, report, get confirmed.
+
+published → claimed → done → confirmed (or sent back to claimed); a claim can be withdrawn
+before it is done. Places are taken with one conditional UPDATE, so two people racing for the
+last place cannot both win, on SQLite and PostgreSQL alike.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from pairing.models import Claim, ClaimEvent, ClaimStatus, Need, NeedStatus
+from portal.scope import require
+
+
+def _event(claim, actor, from_status, note=""):
+    ClaimEvent.objects.create(claim=claim, actor=actor, from_status=from_status,
+                              to_status=claim.status, note=note[:300])
+
+
+@transaction.atomic
+def do_publish_need(village_org, *, actor, **fields) -> Need:
+    require(actor, "need.publish", village_org)
+    need = Need(village_org=village_org, created_by=actor, **fields)
+    if need.deadline and need.deadline < timezone.localdate():
+        raise ValidationError({"deadline": "截止日期不能早于今天。"})
+    need.full_clean()
+    need.save()
+    return need
+
+
+# Fields of a need its village may change after publishing.
+EDITABLE_NEED_FIELDS = ("kind", "title", "description", "deadline", "places")
+
+
+@transaction.atomic
+def do_update_need(need, *, actor, **fields) -> Need:
+    """Change a published need; places never drop below the places already taken."""
+    require(actor, "need.publish", need.village_org)
+    unknown = set(fields) - set(EDITABLE_NEED_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = Need.objects.select_for_update().get(pk=need.pk)
+    if locked.status != NeedStatus.PUBLISHED:
+        raise ValidationError("已关闭的事项不能修改。")
+    deadline = fields.get("deadline", locked.deadline)
+    if deadline != locked.deadline and deadline < timezone.localdate():
+        raise ValidationError({"deadline": "截止日期不能早于今天。"})
+    places = fields.get("places", locked.places)
+    if places is not None and places < locked.taken_places:
+        raise ValidationError(
+            {"places": f"需要人数不能少于已认领人数（{locked.taken_places}人）。"})
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=list(fields))
+    return locked
+
+
+@transaction.atomic
+def do_close_need(need, *, actor) -> Need:
+    require(actor, "need.publish", need.village_org)
+    Need.objects.filter(pk=need.pk).update(status=NeedStatus.CLOSED)
+    need.refresh_from_db()
+    return need
+
+
+@transaction.atomic
+def do_claim_need(need, *, actor) -> Claim:
+    require(actor, "need.claim", need.village_org)
+    need = Need.objects.get(pk=need.pk)
+    if need.status != NeedStatus.PUBLISHED:
+        raise ValidationError("该事项已关闭，不能认领。")
+    if need.deadline < timezone.localdate():
+        raise ValidationError("该事项已过截止日期，不能认领。")
+    if Claim.objects.filter(need=need, claimant=actor,
+                            status__in=[ClaimStatus.CLAIMED, ClaimStatus.DONE,
+                                        ClaimStatus.CONFIRMED]).exists():
+        raise ValidationError("您已认领该事项。")
+    taken = (Need.objects.filter(pk=need.pk, status=NeedStatus.PUBLISHED,
+                                 taken_places__lt=F("places"))
+             .update(taken_places=F("taken_places") + 1))
+    if not taken:
+        raise ValidationError("名额已满，请选择其他事项。")
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(need=need, claimant=actor)
+    except IntegrityError as exc:
+        raise ValidationError("您已认领该事项。") from exc
+    _event(claim, actor, "")
+    return claim
+
+
+def _locked_claim(claim):
+    return Claim.objects.select_for_update().select_related("need__village_org").get(pk=claim.pk)
+
+
+def _release_place(claim):
+    Need.objects.filter(pk=claim.need_id, taken_places__gt=0).update(
+        taken_places=F("taken_places") - 1)
+
+
+@transaction.atomic
+def do_withdraw_claim(claim, *, actor, note="") -> Claim:
+    claim = _locked_claim(claim)
+    if claim.claimant_id != actor.pk:
+        raise ValidationError("只能撤回自己的认领。")
+    if claim.status != ClaimStatus.CLAIMED:
+        raise ValidationError("已报告完成的认领不能撤回。")
+    claim.status = ClaimStatus.WITHDRAWN
+    claim.save(update_fields=["status"])
+    _release_place(claim)
+    _event(claim, actor, ClaimStatus.CLAIMED, note)
+    return claim
+
+
+@transaction.atomic
+def do_report_done(claim, *, actor, result, evidence=None) -> Claim:
+    claim = _locked_claim(claim)
+    if claim.claimant_id != actor.pk:
+        raise ValidationError("只能报告自己认领的事项。")
+    if claim.status != ClaimStatus.CLAIMED:
+        raise ValidationError("当前状态不能报告完成。")
+    result = (result or "").strip()
+    if not result:
+        raise ValidationError({"result": "请填写完成情况。"})
+    claim.status, claim.result, claim.done_at = ClaimStatus.DONE, result, timezone.now()
+    if evidence is not None:
+        claim.evidence = evidence
+    claim.save()
+    _event(claim, actor, ClaimStatus.CLAIMED)
+    return claim
+
+
+@transaction.atomic
+def do_confirm_claim(claim, *, actor, rating, comment="") -> Claim:
+    claim = _locked_claim(claim)
+    require(actor, "need.confirm", claim.need.village_org)
+    if claim.status != ClaimStatus.DONE:
+        raise ValidationError("只有待确认的认领可以确认。")
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": "评分应为1到5分。"})
+    claim.status, claim.rating, claim.comment = ClaimStatus.CONFIRMED, rating, comment[:300]
+    claim.confirmed_at = timezone.now()
+    claim.save(update_fields=["status", "rating", "comment", "confirmed_at"])
+    _event(claim, actor, ClaimStatus.DONE, comment)
+    return claim
+
+
+@transaction.atomic
+def do_send_back_claim(claim, *, actor, reason) -> Claim:
+    claim = _locked_claim(claim)
+    require(actor, "need.confirm", claim.need.village_org)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "退回时请填写原因。"})
+    if claim.status != ClaimStatus.DONE:
+        raise ValidationError("只有待确认的认领可以退回。")
+    claim.status, claim.done_at = ClaimStatus.CLAIMED, None
+    claim.save(update_fields=["status", "done_at"])
+    _event(claim, actor, ClaimStatus.DONE, reason)
+    return claim
+
+
+def with_progress(needs):
+    """Annotate each need with `confirmed_count` and `pending_count` (claims awaiting the
+    village's confirmation) in the same query."""
+    return needs.annotate(
+        confirmed_count=Count("claims", filter=Q(claims__status=ClaimStatus.CONFIRMED)),
+        pending_count=Count("claims", filter=Q(claims__status=ClaimStatus.DONE)),
+    )
+
+
+def overdue_q(today=None):
+    """Needs past their deadline that are still open and not all places confirmed; needs the
+    `confirmed_count` annotation of `with_progress`."""
+    today = today or timezone.localdate()
+    return Q(deadline__lt=today, status=NeedStatus.PUBLISHED,
+             confirmed_count__lt=F("places"))
+
+
+def is_overdue(need, today=None) -> bool:
+    """The same rule as `overdue_q` for one need annotated by `with_progress`."""
+    today = today or timezone.localdate()
+    return (need.status == NeedStatus.PUBLISHED and need.deadline < today
+            and need.confirmed_count < need.places)

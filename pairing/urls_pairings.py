@@ -1,0 +1,26 @@
+"""Pairings, unpaired villages, the co-building plan, the Excel import and the statistics."""
+
+from django.urls import path
+
+from pairing.views import pairings, statistics
+
+urlpatterns = [
+    path("", pairings.pairing_list, name="pairing_list"),
+    path("unpaired/", pairings.unpaired_list, name="unpaired_villages"),
+    path("mine/", pairings.my_pairings, name="my_pairings"),
+    path("org/<int:pk>/", pairings.org_pairings, name="org_pairings"),
+    path("new/", pairings.pairing_create, name="pairing_create"),
+    path("<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
+    path("<int:pk>/edit/", pairings.pairing_edit, name="pairing_edit"),
+    path("<int:pk>/end/", pairings.pairing_end, name="pairing_end"),
+    path("<int:pk>/plan/", pairings.plan_edit, name="plan_edit"),
+    path("<int:pk>/plan/submit/", pairings.plan_submit, name="plan_submit"),
+    path("<int:pk>/plan/file/", pairings.plan_file, name="plan_file"),
+    path("<int:pk>/plan/return/", pairings.plan_return, name="plan_return"),
+    path("import/", pairings.import_index, name="pairing_import"),
+    path("import/template/", pairings.import_template, name="pairing_import_template"),
+    path("import/upload/", pairings.import_upload, name="pairing_import_upload"),
+    path("import/<slug:token>/commit/", pairings.import_commit, name="pairing_import_commit"),
+    path("statistics/", statistics.statistics, name="statistics"),
+    path("statistics/export/", statistics.statistics_export, name="statistics_export"),
+]
