@@ -29,3 +29,11 @@ def yuan(value):
 def year_month(value):
     """2026年3月"""
     return f"{value.year}年{value.month}月" if value else ""
+
+
+@register.filter
+def person_name(user):
+    """A user's full name, else username; "—" when the account is gone (SET_NULL)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username

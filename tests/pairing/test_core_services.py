@@ -128,3 +128,19 @@ def _secretary(village):
     grant(user, village, "village_secretary")
     forget_roles(user)
     return user
+
+
+def test_agreement_page_survives_deleted_accounts(pairing, village_secretary, unit_contact,
+                                                   county_admin, login):
+    """Confirmations keep their time when the confirming account is deleted (SET_NULL)."""
+    from django.urls import reverse
+
+    agreement = agreements.do_create_agreement(pairing, 2026, actor=village_secretary)
+    _fill(agreement)
+    agreements.do_submit_agreement(agreement, actor=village_secretary)
+    agreements.do_submit_agreement(agreement, actor=unit_contact)
+    agreements.do_file_agreement(agreement, actor=county_admin)
+    unit_contact.delete()
+    page = login(county_admin).get(reverse("pairing:agreement_detail", args=[agreement.pk]))
+    assert page.status_code == 200
+    assert "—" in page.content.decode()
