@@ -15,6 +15,7 @@ from pairing.models import Claim, ClaimStatus, Need
 from pairing.services.pairings import do_create_pairing
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE
+from tests.e2e.helpers import open_menu
 from tests.factories import UserFactory, add_org, grant
 
 pytestmark = pytest.mark.browser
@@ -39,11 +40,7 @@ def _sign_in(browser, live_server, user, **context_options):
 
 def _open_nav(page, name):
     """Follow a main-menu entry the way a phone user does: through the toggler."""
-    page.wait_for_load_state()
-    page.get_by_role("button", name="展开导航").click()
-    menu = page.locator("#mainNav")
-    expect(menu).to_be_visible()
-    menu.get_by_role("link", name=name).click()
+    open_menu(page).get_by_role("link", name=name).click()
 
 
 def _fits_phone(page):

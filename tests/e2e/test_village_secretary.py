@@ -5,6 +5,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.helpers import open_menu
 from tests.factories import add_org
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,7 @@ def test_village_secretary_sees_only_their_village(live_server, transactional_db
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     expect(phone.locator("#mainNav")).to_be_hidden()
 
-    phone.get_by_role("button", name="展开导航").click()
+    open_menu(phone)
     phone.get_by_role("link", name="组织架构").click()
     expect(phone).to_have_url(live_server.url + reverse("portal:org_tree_node",
                                                         args=[tree.village_a1.pk]))
@@ -40,7 +41,7 @@ def test_village_secretary_sees_only_their_village(live_server, transactional_db
     for name in [*other_villages, "青山镇", "示范县"]:
         expect(content).not_to_contain_text(name)
 
-    phone.get_by_role("button", name="展开导航").click()
+    open_menu(phone)
     phone.get_by_role("link", name="人员").click()
     expect(phone).to_have_url(live_server.url + reverse("portal:person_list"))
     table = phone.locator("#people tbody")
@@ -54,3 +55,4 @@ def test_village_secretary_sees_only_their_village(live_server, transactional_db
     assert response.status == 404
     expect(phone.locator("h1")).to_have_text("页面不存在")
     expect(phone.locator("body")).not_to_contain_text("白水村")
+
