@@ -1,1 +1,298 @@
-"""Models of this app arrive with its issue."""
+"""台账: monthly activities with participants and evidence, period locks, villagers' requests
+(民情诉求) and the townships' half-year reports."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from portal.scope import ScopedQuerySetMixin
+
+
+class ActivityTheme(models.Model):
+    """活动主题: the reference list of activity themes named by the seeds (fixtures/)."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=40, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "活动主题"
+        verbose_name_plural = "活动主题"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    RETURNED = "returned", "已退回"
+
+
+class ActivityQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "org__path"
+
+    def in_month(self, year, month):
+        return self.filter(date__year=year, date__month=month)
+
+    def counted(self):
+        """Activities that count in compliance and statistics (not drafts, not returned)."""
+        return self.filter(status__in=[ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED])
+
+
+class Activity(models.Model):
+    """活动台账条目: one co-building activity an organization logged, with what came of it."""
+
+    scope_domain = "ledger"
+
+    org = models.ForeignKey("portal.Organization", verbose_name="组织", on_delete=models.PROTECT,
+                            related_name="activities")
+    date = models.DateField("活动日期", db_index=True)
+    theme = models.ForeignKey(ActivityTheme, verbose_name="活动主题", on_delete=models.PROTECT,
+                              related_name="activities")
+    title = models.CharField("活动名称", max_length=100)
+    place = models.CharField("活动地点", max_length=100, blank=True)
+    content = models.TextField("活动内容")
+    outcome = models.TextField("活动成效", blank=True)
+    beneficiaries = models.PositiveIntegerField("受益群众（人）", default=0)
+    funds = models.DecimalField("投入资金（元）", max_digits=12, decimal_places=2, default=0,
+                                validators=[MinValueValidator(0)])
+    pairing = models.ForeignKey("pairing.Pairing", verbose_name="结对关系", null=True,
+                                blank=True, on_delete=models.SET_NULL, related_name="activities")
+    need = models.ForeignKey("pairing.Need", verbose_name="认领事项", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="activities")
+    status = models.CharField("状态", max_length=16, choices=ActivityStatus.choices,
+                              default=ActivityStatus.DRAFT, db_index=True)
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "活动台账"
+        verbose_name_plural = "活动台账"
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["org", "date"], name="activity_org_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    @property
+    def is_editable(self):
+        return self.status in (ActivityStatus.DRAFT, ActivityStatus.RETURNED)
+
+
+class ParticipantRole(models.TextChoices):
+    ORGANIZER = "organizer", "组织者"
+    PARTICIPANT = "participant", "参与者"
+    VOLUNTEER = "volunteer", "志愿者"
+    MENTOR = "mentor", "导师"
+
+
+class ParticipationQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "activity__org__path"
+
+
+class Participation(models.Model):
+    """参与记录: a person who took part in an activity, with hours and role."""
+
+    scope_domain = "ledger"
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE,
+                                 related_name="participations", verbose_name="活动")
+    person = models.ForeignKey("portal.Person", on_delete=models.PROTECT,
+                               related_name="participations", verbose_name="参与人员")
+    hours = models.DecimalField("时长（小时）", max_digits=5, decimal_places=1, default=2,
+                                validators=[MinValueValidator(0), MaxValueValidator(24)])
+    role = models.CharField("角色", max_length=16, choices=ParticipantRole.choices,
+                            default=ParticipantRole.PARTICIPANT)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "参与记录"
+        verbose_name_plural = "参与记录"
+        constraints = [models.UniqueConstraint(fields=["activity", "person"],
+                                               name="one_participation_per_person")]
+        indexes = [models.Index(fields=["person", "activity"], name="participation_person")]
+
+    def __str__(self):
+        return f"{self.person} @ {self.activity_id}"
+
+
+class EvidenceKind(models.TextChoices):
+    PHOTO = "photo", "照片"
+    FILE = "file", "文件"
+
+
+class Evidence(models.Model):
+    """佐证材料: a photo (thumbnailed, location data stripped) or a PDF of an activity."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="evidence",
+                                 verbose_name="活动")
+    kind = models.CharField("类型", max_length=8, choices=EvidenceKind.choices)
+    file = models.FileField("文件", upload_to="evidence/%Y/%m/")
+    thumbnail = models.ImageField("缩略图", upload_to="evidence/thumbs/%Y/%m/", blank=True)
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    size = models.PositiveIntegerField("大小", default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name="上传人")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name or self.file.name
+
+
+class MonthReopening(models.Model):
+    """补录开放: a township admin reopened one organization's closed month, with a reason."""
+
+    scope_domain = "ledger"
+
+    org = models.ForeignKey("portal.Organization", verbose_name="组织", on_delete=models.PROTECT,
+                            related_name="month_reopenings")
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月", validators=[MinValueValidator(1),
+                                                              MaxValueValidator(12)])
+    reason = models.CharField("原因", max_length=300)
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name="开放人")
+    reopened_at = models.DateTimeField("开放时间", auto_now_add=True)
+    expires_at = models.DateTimeField("截止时间")
+
+    class Meta:
+        verbose_name = "补录开放"
+        verbose_name_plural = "补录开放"
+        ordering = ["-reopened_at", "-id"]
+        indexes = [models.Index(fields=["org", "year", "month"], name="reopening_org_month")]
+
+    def __str__(self):
+        return f"{self.org} {self.year}年{self.month}月"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "待研判"
+    JUDGED = "judged", "已研判"
+    PUBLISHED = "published", "已发布为需求"
+    RESOLVED = "resolved", "已办结"
+
+
+class RequestCategory(models.TextChoices):
+    PRODUCTION = "production", "生产发展"
+    LIVELIHOOD = "livelihood", "生活服务"
+    INFRASTRUCTURE = "infrastructure", "基础设施"
+    GOVERNANCE = "governance", "矛盾纠纷"
+    HEALTH = "health", "医疗健康"
+    EDUCATION = "education", "教育文化"
+    OTHER = "other", "其他"
+
+
+class ResidentRequestQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "village_org__path"
+
+
+class ResidentRequest(models.Model):
+    """民情诉求: a villager's request, collected and judged daily (日汇总、日研判)."""
+
+    scope_domain = "resident"
+
+    village_org = models.ForeignKey("portal.Organization", verbose_name="村",
+                                    on_delete=models.PROTECT, related_name="resident_requests")
+    date = models.DateField("收集日期", db_index=True)
+    category = models.CharField("类别", max_length=16, choices=RequestCategory.choices)
+    content = models.TextField("诉求内容")
+    raised_by = models.CharField("反映人", max_length=50, blank=True)
+    raised_by_phone = models.CharField("联系电话", max_length=20, blank=True)
+    status = models.CharField("状态", max_length=16, choices=RequestStatus.choices,
+                              default=RequestStatus.PENDING, db_index=True)
+    judgement = models.TextField("研判意见", blank=True)
+    judged_at = models.DateTimeField("研判时间", null=True, blank=True)
+    judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name="研判人")
+    need = models.OneToOneField("pairing.Need", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="resident_request", verbose_name="发布的需求")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name="登记人")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = ResidentRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "民情诉求"
+        verbose_name_plural = "民情诉求"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date} {self.get_category_display()}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+    FILED = "filed", "已备案"
+    RETURNED = "returned", "已退回"
+
+
+class TownshipReportQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "township__path"
+
+
+class TownshipReport(models.Model):
+    """乡镇半年工作报告: figures compiled from the ledger, text written by the township,
+    submitted to and filed by 县委组织部 (004 四.二.3)."""
+
+    scope_domain = "report"
+
+    township = models.ForeignKey("portal.Organization", verbose_name="乡镇",
+                                 on_delete=models.PROTECT, related_name="half_year_reports")
+    year = models.PositiveSmallIntegerField("年度")
+    half = models.PositiveSmallIntegerField("半年", choices=[(1, "上半年"), (2, "下半年")])
+    figures = models.JSONField("统计数据", default=dict, blank=True)
+    summary = models.TextField("工作开展情况", blank=True)
+    problems = models.TextField("存在问题", blank=True)
+    next_steps = models.TextField("下步打算", blank=True)
+    status = models.CharField("状态", max_length=16, choices=ReportStatus.choices,
+                              default=ReportStatus.DRAFT)
+    return_reason = models.CharField("退回原因", max_length=300, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    filed_at = models.DateTimeField("备案时间", null=True, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name="备案人")
+    history = HistoricalRecords()
+
+    objects = TownshipReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "乡镇半年报告"
+        verbose_name_plural = "乡镇半年报告"
+        ordering = ["-year", "-half", "township__path"]
+        constraints = [models.UniqueConstraint(fields=["township", "year", "half"],
+                                               name="one_report_per_township_half")]
+
+    def __str__(self):
+        return f"{self.township} {self.year}年{self.get_half_display()}工作报告"
+
+    @property
+    def is_editable(self):
+        return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)

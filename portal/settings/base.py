@@ -158,6 +158,12 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = TIME_ZONE
 
+# The ledger: a month closes on this day of the next month; a reopened month stays open for
+# LEDGER_REOPEN_DAYS days.
+LEDGER_CLOSE_DAY = env.int("LEDGER_CLOSE_DAY", default=5)
+LEDGER_REOPEN_DAYS = env.int("LEDGER_REOPEN_DAYS", default=7)
+LEDGER_PHOTO_MAX_BYTES = env.int("LEDGER_PHOTO_MAX_MB", default=10) * 1024 * 1024
+
 PDF_FONT_FAMILY = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif"
 
 LOGGING = {

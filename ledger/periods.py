@@ -1,0 +1,29 @@
+"""Period arithmetic of the ledger: when a month closes. Pure functions, no ORM."""
+
+import datetime
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def close_date(year: int, month: int, close_day: int) -> datetime.date:
+    """The last day on which entries for (year, month) may still be made: `close_day` of the
+    following month (clamped to that month's length)."""
+    y, m = next_month(year, month)
+    last = (datetime.date(*next_month(y, m), 1) - datetime.timedelta(days=1)).day
+    return datetime.date(y, m, min(max(close_day, 1), last))
+
+
+def is_closed(today: datetime.date, year: int, month: int, close_day: int) -> bool:
+    return today > close_date(year, month, close_day)
+
+
+def months_back(today: datetime.date, count: int) -> list[tuple[int, int]]:
+    """The `count` months ending with today's month, oldest first."""
+    y, m = today.year, today.month
+    result = []
+    for _ in range(count):
+        result.append((y, m))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return result[::-1]

@@ -1,0 +1,1 @@
+"""Business actions of the ledger, one module per area; each is atomic."""

@@ -1,0 +1,3 @@
+"""URL patterns of this area (being built)."""
+
+urlpatterns = []
