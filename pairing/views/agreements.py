@@ -5,13 +5,12 @@ Every page fetches the agreement through `visible_to` (out of scope → 404) and
 capability for the action (→ 403); the rules themselves live in pairing.services.agreements.
 """
 
-import posixpath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -34,12 +33,17 @@ from pairing.models import (
     ResourceItem,
 )
 from pairing.services import agreements as services
-from portal import audit
 from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
 from portal.scope import has_capability, require, require_any
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import (
+    error_text,
+    paginate,
+    query_without_page,
+    stored_file_response,
+    visible_or_404,
+)
 
 ITEM_MODELS = {"resource": ResourceItem, "need": NeedItem, "project": ProjectItem}
 ITEM_LABELS = {"resource": "资源清单", "need": "需求清单", "project": "项目清单"}
@@ -302,7 +306,7 @@ def agreement_item_delete(request, pk, kind, item_pk):
     try:
         services.do_delete_item(agreement, item, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已删除{ITEM_LABELS[kind]}条目“{item}”。")
     return redirect(reverse("pairing:agreement_detail", args=[agreement.pk]) + f"#{kind}s")
@@ -314,7 +318,7 @@ def _workflow_action(request, pk, action, success):
     try:
         result = action(agreement)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("pairing:agreement_detail", pk=agreement.pk)
     messages.success(request, success(result))
     return redirect("pairing:agreement_detail", pk=result.pk)
@@ -351,7 +355,7 @@ def agreement_return(request, pk):
     require(request.user, "pairing.file", agreement.pairing.village_org)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
         return redirect("pairing:agreement_detail", pk=agreement.pk)
     return _workflow_action(
         request, pk,
@@ -417,14 +421,6 @@ def agreement_scan(request, pk):
     agreement = _get_agreement(request, pk)
     if not agreement.signed_scan:
         raise Http404("该协议尚未上传签字扫描件。")
-    extension = posixpath.splitext(agreement.signed_scan.name)[1].lower()
-    if extension not in SCAN_TYPES:
-        raise Http404
-    try:
-        handle = agreement.signed_scan.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("扫描件文件已丢失，请重新上传。") from exc
-    audit.record(audit.AuditAction.DOWNLOAD, f"下载协议签字扫描件：{agreement}",
-                 request=request, agreement=agreement.pk)
-    return FileResponse(handle, as_attachment=True, content_type=SCAN_TYPES[extension],
-                        filename=f"{_filename_stem(agreement)}-签字扫描件{extension}")
+    return stored_file_response(agreement.signed_scan, f"{_filename_stem(agreement)}-签字扫描件",
+                                request=request, audit_summary=f"下载协议签字扫描件：{agreement}",
+                                agreement=agreement.pk)

@@ -22,7 +22,7 @@ from pairing.views.meetings import add_service_error
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import error_text, paginate, query_without_page, visible_or_404
 
 
 def _village_or_404(request, pk, capability="aid.view"):
@@ -192,7 +192,7 @@ def aid_pairing_end(request, pk):
     try:
         aid_services.do_end_aid_pairing(aid_pairing, actor=request.user, request=request)
     except ValidationError as exc:
-        messages.warning(request, "；".join(exc.messages))
+        messages.warning(request, error_text(exc))
     else:
         messages.success(request, f"已结束{aid_pairing.cadre.name}的结对帮扶。")
     return redirect("pairing:aid_household_detail", pk=aid_pairing.household_id)

@@ -2,13 +2,12 @@
 minutes download, and the county/township list of pairings missing a half year's meeting."""
 
 import datetime
-import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -22,7 +21,7 @@ from portal.models import Organization
 from portal.models.audit import AuditAction
 from portal.scope import has_capability, require_any
 from portal.spreadsheets import XLSX_MIMETYPE, Column, new_workbook, workbook_bytes, write_sheet
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import paginate, query_without_page, stored_file_response, visible_or_404
 
 
 def add_service_error(form, exc):
@@ -125,14 +124,8 @@ def meeting_minutes(request, pk):
     meeting = _meeting_or_404(request, pk)
     if not meeting.minutes:
         raise Http404("该会议未上传会议纪要。")
-    try:
-        handle = meeting.minutes.open("rb")
-    except OSError as exc:
-        raise Http404("会议纪要文件不存在。") from exc
-    extension = os.path.splitext(meeting.minutes.name)[1]
-    audit.record(AuditAction.DOWNLOAD, f"下载会议纪要：{meeting}", request=request,
-                 meeting=meeting.pk)
-    return FileResponse(handle, as_attachment=True, filename=f"{meeting}纪要{extension}")
+    return stored_file_response(meeting.minutes, f"{meeting}纪要", request=request,
+                                audit_summary=f"下载会议纪要：{meeting}", meeting=meeting.pk)
 
 
 def _half_end(year, half):

@@ -5,14 +5,12 @@ Every transition goes through pairing.services.needs; the views fetch through th
 (404 outside it), let PermissionDenied become 403 and show ValidationError messages.
 """
 
-import mimetypes
-from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,11 +30,13 @@ from pairing.services import needs as services
 from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require
-from portal.views.common import paginate, query_without_page, visible_or_404
-
-
-def _error_text(exc):
-    return "；".join(exc.messages)
+from portal.views.common import (
+    error_text,
+    paginate,
+    query_without_page,
+    stored_file_response,
+    visible_or_404,
+)
 
 
 def _add_errors(form, exc):
@@ -229,7 +229,7 @@ def need_claim(request, pk):
     try:
         claim = services.do_claim_need(need, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("pairing:need_detail", pk=need.pk)
     messages.success(request, f"已认领“{need.title}”，请按时完成并报告完成情况。")
     return redirect(_need_url(need.pk, claim.pk))
@@ -256,7 +256,7 @@ def claim_withdraw(request, pk):
     try:
         services.do_withdraw_claim(claim, actor=request.user, note=note)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已撤回对“{claim.need.title}”的认领，名额已释放。")
     return _back(request, _need_url(claim.need_id, claim.pk))
@@ -290,12 +290,12 @@ def claim_confirm(request, pk):
     require(request.user, "need.confirm", claim.need.village_org)
     form = ConfirmClaimForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     else:
         try:
             services.do_confirm_claim(claim, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, f"已确认{_claimant_name(claim)}的完成情况。")
     return _back(request, _need_url(claim.need_id, claim.pk))
@@ -308,13 +308,13 @@ def claim_send_back(request, pk):
     require(request.user, "need.confirm", claim.need.village_org)
     form = SendBackForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, error_text(form))
     else:
         try:
             services.do_send_back_claim(claim, actor=request.user,
                                         reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, f"已退回{_claimant_name(claim)}的认领，请其补充后重新报告。")
     return _back(request, _need_url(claim.need_id, claim.pk))
@@ -329,14 +329,7 @@ def claim_evidence(request, pk):
     claim = _claim_or_404(request, pk)
     if not claim.evidence:
         raise Http404("没有佐证材料。")
-    suffix = PurePosixPath(claim.evidence.name).suffix.lower()
-    try:
-        handle = claim.evidence.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("佐证材料文件不存在。") from exc
-    return FileResponse(handle, as_attachment=True, filename=f"佐证材料-{claim.pk}{suffix}",
-                        content_type=mimetypes.types_map.get(suffix,
-                                                             "application/octet-stream"))
+    return stored_file_response(claim.evidence, f"佐证材料-{claim.pk}")
 
 
 MY_CLAIM_TABS = (ClaimStatus.CLAIMED, ClaimStatus.DONE, ClaimStatus.CONFIRMED,

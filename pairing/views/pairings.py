@@ -32,7 +32,7 @@ from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.roles import role_org_ids
 from portal.scope import TALENT, UNIT_CONTACT, VILLAGE_SECRETARY, has_capability, require
 from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
-from portal.views.common import paginate, query_without_page
+from portal.views.common import error_text, paginate, query_without_page
 from portal.views.transfer import (
     SESSION_KEY,
     TEMPLATE_NOTES,
@@ -294,7 +294,7 @@ def _plan_action(request, action, success):
     try:
         action()
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, success)
 

@@ -1,7 +1,14 @@
 """Small helpers shared by the portal's views."""
 
+import mimetypes
+from pathlib import PurePosixPath
+
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+
+from portal import audit
+from portal.models.audit import AuditAction
 
 PAGE_SIZE = 50
 
@@ -20,3 +27,28 @@ def query_without_page(request):
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def error_text(error) -> str:
+    """One line of Chinese messages from a ValidationError or a bound form's errors."""
+    if hasattr(error, "errors") and hasattr(error, "is_bound"):
+        return "；".join(message for messages in error.errors.values() for message in messages)
+    return "；".join(error.messages)
+
+
+def stored_file_response(field_file, filename_stem, *, request=None, audit_summary="", **data):
+    """Serve an uploaded file as an attachment, after the caller's scope check.
+
+    The extension comes from the stored name, which uploads derive from the content."""
+    if not field_file:
+        raise Http404("文件不存在。")
+    extension = PurePosixPath(field_file.name).suffix.lower()
+    try:
+        handle = field_file.open("rb")
+    except OSError as exc:
+        raise Http404("文件已丢失，请重新上传。") from exc
+    if audit_summary:
+        audit.record(AuditAction.DOWNLOAD, audit_summary, request=request, **data)
+    return FileResponse(handle, as_attachment=True, filename=f"{filename_stem}{extension}",
+                        content_type=mimetypes.types_map.get(extension,
+                                                             "application/octet-stream"))
