@@ -942,11 +942,18 @@ class _Builder:
         _bulk(AidVisit, self.visits)
 
 
-def seed_pairing_demo(context) -> None:
-    """Write the pairing demo data for the county in `context` (a portal.demo.DemoContext)."""
+def seed_pairing_demo(context) -> list[str]:
+    """Write the pairing demo data for the county in `context` (a portal.demo.DemoContext)
+    and return the report lines the command prints."""
     builder = _Builder(context)
     builder.build()
     builder.write()
+    return [
+        f"结对 {Pairing.objects.count()}，三清单一协议 {AnnualAgreement.objects.count()}，"
+        f"需求 {Need.objects.count()}，认领 {Claim.objects.count()}，"
+        f"联席会议 {JointMeeting.objects.count()}，帮扶对象 {AidHousehold.objects.count()}",
+        "另有城市人才演示账号 talent_001 等（可认领需求），密码同下",
+    ]
 
 
 # --- Reset -------------------------------------------------------------------------------------

@@ -538,7 +538,8 @@ _extensions: list[tuple] = []
 
 
 def register_extension(*, seed=None, reset=None):
-    """Let an app add demo data (`seed(context)`) and delete it again (`reset()`)."""
+    """Let an app add demo data (`seed(context)`, returning lines for the command's report)
+    and delete it again (`reset()`)."""
     _extensions.append((seed, reset))
 
 
@@ -681,10 +682,11 @@ def _write(plan: DemoPlan) -> dict:
     ])
     context = DemoContext(plan=plan, orgs=orgs, people=people, users=users,
                           rng=random.Random(f"{plan.seed}-apps"))
+    report_lines = []
     for seed_app, _ in _extensions:
         if seed_app is not None:
-            seed_app(context)
-    return users
+            report_lines.extend(seed_app(context) or [])
+    return report_lines
 
 
 def summarize(plan: DemoPlan) -> dict:
@@ -722,7 +724,8 @@ def seed(scale: str = "small", seed: int = 1, *, reset: bool = False) -> dict:
             reset_demo_data()
         elif demo_data_exists():
             raise DemoDataExists("数据库中已有组织或人员数据。")
-        _write(plan)
+        report_lines = _write(plan)
     summary = summarize(plan)
+    summary["app_lines"] = report_lines
     summary["seconds"] = round(time.perf_counter() - started, 2)
     return summary

@@ -45,6 +45,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  人员 {summary['people']}：党员 {summary['party_members']}，"
             f"城市人才 {summary['talents']}，干部 {summary['cadres']}")
+        for line in summary.get("app_lines", []):
+            self.stdout.write(f"  {line}")
         accounts = summary["accounts"]
         main = [a for a in accounts if not demo.EXTRA_TOWNSHIP_ADMIN.match(a["username"])]
         extra = [a["username"] for a in accounts if demo.EXTRA_TOWNSHIP_ADMIN.match(a["username"])]
