@@ -7,4 +7,6 @@ class LedgerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import scope  # noqa: F401  (ledger capabilities per role)
+        # Capabilities; job handlers (compliance, ledger export); nav and panels; seed_demo's
+        # ledger data (registered after pairing's, whose rows it links to).
+        from . import compliance_exports, demo, exporters, navigation, scope  # noqa: F401

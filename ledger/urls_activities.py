@@ -1,3 +1,23 @@
-"""URL patterns of this area (being built)."""
+"""Activity ledger (活动台账): list, 待确认 queue, form, detail, evidence, month reopening."""
 
-urlpatterns = []
+from django.urls import path
+
+from ledger.views import activities as views
+
+urlpatterns = [
+    path("", views.activity_list, name="activity_list"),
+    path("to-confirm/", views.activity_to_confirm, name="activity_to_confirm"),
+    path("new/", views.activity_create, name="activity_create"),
+    path("participants/", views.participant_search, name="participant_search"),
+    path("reopen/", views.month_reopen, name="month_reopen"),
+    path("<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("<int:pk>/submit/", views.activity_submit, name="activity_submit"),
+    path("<int:pk>/delete/", views.activity_delete, name="activity_delete"),
+    path("<int:pk>/confirm/", views.activity_confirm, name="activity_confirm"),
+    path("<int:pk>/return/", views.activity_return, name="activity_return"),
+    path("<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
+    path("evidence/<int:pk>/thumbnail/", views.evidence_thumbnail, name="evidence_thumbnail"),
+    path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
+]

@@ -1,3 +1,9 @@
-"""URL patterns of this area (being built)."""
+"""台账导出 (namespace `ledger`, under exports/)."""
 
-urlpatterns = []
+from django.urls import path
+
+from ledger.views import exports
+
+urlpatterns = [
+    path("", exports.ledger_export, name="ledger_export"),
+]

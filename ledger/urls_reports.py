@@ -1,3 +1,17 @@
-"""URL patterns of this area (being built)."""
+"""URLs of the monthly dispatch (每月调度) and the township half-year reports, under
+/ledger/reports/."""
 
-urlpatterns = []
+from django.urls import path
+
+from ledger.views import reports
+
+urlpatterns = [
+    path("dispatch/", reports.dispatch, name="dispatch"),
+    path("", reports.report_list, name="report_list"),
+    path("write/<int:township_pk>/<int:year>/<int:half>/", reports.report_write,
+         name="report_write"),
+    path("<int:pk>/", reports.report_detail, name="report_detail"),
+    path("<int:pk>/file/", reports.report_file, name="report_file"),
+    path("<int:pk>/return/", reports.report_return, name="report_return"),
+    path("<int:pk>/pdf/", reports.report_pdf, name="report_pdf"),
+]

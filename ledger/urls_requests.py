@@ -1,3 +1,15 @@
-"""URL patterns of this area (being built)."""
+"""URLs of the villagers' requests (民情诉求), under /ledger/requests/."""
 
-urlpatterns = []
+from django.urls import path
+
+from ledger.views import requests
+
+urlpatterns = [
+    path("", requests.request_list, name="request_list"),
+    path("new/", requests.request_create, name="request_create"),
+    path("daily/", requests.request_daily, name="request_daily"),
+    path("<int:pk>/", requests.request_detail, name="request_detail"),
+    path("<int:pk>/judge/", requests.request_judge, name="request_judge"),
+    path("<int:pk>/resolve/", requests.request_resolve, name="request_resolve"),
+    path("<int:pk>/publish/", requests.request_publish, name="request_publish"),
+]

@@ -9,15 +9,17 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 
-def _no_fetch(url, *args, **kwargs):
-    """Print templates are self-contained; never let a rendered value make WeasyPrint fetch."""
-    raise ValueError(f"PDF 模板不应引用外部资源：{url}")
-
-
 def render_pdf(template_name: str, context: dict) -> bytes:
     """The PDF bytes of `template_name` rendered with `context`."""
     from weasyprint import HTML  # imported lazily: loading Pango takes a moment
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     html = render_to_string(template_name, {"pdf_font_family": settings.PDF_FONT_FAMILY,
                                             **context})
-    return HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    # Print templates are self-contained: images come inline as data: URIs; any other URL
+    # (file://, http) stops the rendering instead of reading the disk or the network.
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    try:
+        return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    except FatalURLFetchingError as exc:  # a BaseException: jobs would not record it
+        raise ValueError(f"PDF 模板引用了不允许的外部资源：{exc}") from exc

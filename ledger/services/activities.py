@@ -60,8 +60,8 @@ def _replace_participants(activity, participants):
                   .values_list("pk", flat=True))
     outside = set(by_person) - allowed
     if outside:
-        names = Person.objects.filter(pk__in=outside).values_list("name", flat=True)
-        raise ValidationError("以下人员不属于本组织或结对单位：" + "、".join(names))
+        # Counted, not named: the ids may point at people the actor may not see.
+        raise ValidationError(f"有 {len(outside)} 名参与人员不属于本组织或结对单位。")
     Participation.objects.filter(activity=activity).exclude(person_id__in=by_person).delete()
     existing = {p.person_id: p for p in Participation.objects.filter(activity=activity)}
     for person_id, (hours, role) in by_person.items():
@@ -119,3 +119,10 @@ def do_return_activity(activity, *, actor, reason) -> Activity:
     activity.status, activity.return_reason = ActivityStatus.RETURNED, reason[:300]
     activity.save(update_fields=["status", "return_reason"])
     return activity
+
+
+@transaction.atomic
+def do_save_and_submit_activity(activity, participants=(), *, actor) -> Activity:
+    """Save and submit in one step (the form's 保存并提交): both happen, or neither."""
+    activity = do_save_activity(activity, participants, actor=actor)
+    return do_submit_activity(activity, actor=actor)

@@ -1,0 +1,550 @@
+"""履职情况 (compliance): who was active in which month, as three org/person × month matrices.
+
+- Org × month: counted activities (submitted + confirmed) each village (or unit, community)
+  logged per month.
+- Talent × month (004 四.四.2, each city talent joins at least one village service activity a
+  month): counted activities of village organizations each city talent took part in.
+- Unit × month (004 四.一.1, each county unit contacts its paired villages every month): counted
+  activities that link a city organization with its villages (see `unit_matrix`).
+
+One data function per matrix feeds both the page and the Excel export, so they always agree.
+Each function runs a constant number of grouped queries (`values(...).annotate(Count)` over
+`TruncMonth(date)`), whatever the number of villages, talents or activities.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+
+from ledger.models import Activity, ActivityStatus, Participation
+from ledger.periods import months_back, next_month
+from pairing.models import Pairing, PairingStatus
+from portal.idnumber import normalize
+from portal.models import Organization, Person
+from portal.models.orgs import CITY_KINDS, OrgKind
+from portal.scope import has_capability, scope_q
+from portal.spreadsheets import Column, new_workbook, workbook_bytes, write_sheet
+
+CAPABILITY = "ledger.compliance"
+# The statuses ActivityQuerySet.counted() keeps, for filters across a join (tested to agree).
+COUNTED_STATUSES = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
+LAST_12 = "last12"
+TOWNSHIP_PREFIX = 2 * Organization.steplen
+COUNTY_DIRECT = "县直属"
+# Org kinds the org × month matrix offers, villages first (the default).
+MATRIX_KINDS = (OrgKind.VILLAGE, OrgKind.UNIT, OrgKind.COMMUNITY)
+
+TALENT_HELP = (
+    "行为城市人才（在册），列为其参加的村级活动数（已提交或已确认的村党组织活动）；"
+    "每名城市人才每月至少参加 1 次村级服务活动，为 0 的月份标红。"
+    "全县范围统计全县所有城市人才；乡镇范围统计所在单位与本乡镇村结对（结对中）或单位隶属本乡镇的"
+    "城市人才，且只计本乡镇村的活动。"
+)
+UNIT_HELP = (
+    "行为与本范围内的村有结对关系（结对中）的城市单位。一项活动（已提交或已确认）计入单位当月联系村数，"
+    "只要满足其一：① 活动关联了该单位的结对关系（结对村在本范围内）；② 活动由该单位自己登记"
+    "（单位在本范围内）；③ 活动由其结对村登记且该单位的城市人才参加。"
+    "同一活动只计一次；为 0 的月份标红。"
+)
+ORG_HELP = ("单元格为该组织当月已提交或已确认的活动数（草稿和已退回的不计）；"
+            "已开始的月份为 0 时标红。")
+
+
+# --- Periods ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """The months shown as columns: one calendar year, or the twelve months up to this one."""
+
+    key: str
+    label: str
+    months: tuple  # ((year, month), ...) oldest first
+
+    @property
+    def start(self) -> datetime.date:
+        year, month = self.months[0]
+        return datetime.date(year, month, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        """The first day after the period."""
+        return datetime.date(*next_month(*self.months[-1]), 1)
+
+
+def period_for(key, today=None) -> Period:
+    """The period for a form value: a year ("2026") or LAST_12; anything else gives LAST_12."""
+    today = today or timezone.localdate()
+    if str(key).isdigit() and 2000 <= int(key) <= 2100:
+        year = int(key)
+        return Period(str(year), f"{year}年", tuple((year, m) for m in range(1, 13)))
+    return Period(LAST_12, "最近12个月", tuple(months_back(today, 12)))
+
+
+def month_period(year, month) -> Period:
+    return Period(f"{year}-{month}", f"{year}年{month}月", ((year, month),))
+
+
+def period_choices(today=None):
+    today = today or timezone.localdate()
+    return [(LAST_12, "最近12个月")] + [(str(y), f"{y}年")
+                                       for y in range(today.year, today.year - 6, -1)]
+
+
+def _in_period(prefix, period):
+    return Q(**{f"{prefix}date__gte": period.start, f"{prefix}date__lt": period.end})
+
+
+# --- Areas -----------------------------------------------------------------------------------
+
+def compliance_areas(user):
+    """The county and townships the user may see the matrices of, widest first."""
+    return (Organization.objects.filter(scope_q(user, CAPABILITY, "path"))
+            .filter(kind__in=[OrgKind.COUNTY, OrgKind.TOWNSHIP], is_active=True)
+            .order_by("depth", "path"))
+
+
+def _check_area(user, area):
+    if not has_capability(user, CAPABILITY, area):
+        raise PermissionDenied("您没有查看该范围履职情况的权限。")
+
+
+def _is_county_wide(area):
+    return area.kind == OrgKind.COUNTY
+
+
+# --- Matrix structure ------------------------------------------------------------------------
+
+@dataclass
+class MatrixCell:
+    year: int
+    month: int
+    count: int = 0
+    started: bool = True
+    url: str = ""  # the activities behind the cell, set by the view
+
+    @property
+    def red(self):
+        return self.started and self.count == 0
+
+
+@dataclass
+class MatrixRow:
+    pk: int
+    label: str
+    group: str = ""
+    extra: str = ""  # a second descriptive column (home unit, paired villages)
+    cells: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return sum(cell.count for cell in self.cells)
+
+    @property
+    def silent_months(self):
+        return sum(cell.red for cell in self.cells)
+
+
+@dataclass
+class MatrixGroup:
+    label: str
+    rows: list = field(default_factory=list)
+
+    def totals(self):
+        return [sum(col) for col in zip(*[[c.count for c in r.cells] for r in self.rows],
+                                        strict=True)]
+
+    def total(self):
+        return sum(row.total for row in self.rows)
+
+
+@dataclass
+class Matrix:
+    """Rows × the period's months; `column_totals` and `column_silent` cover every row of the
+    matrix (all pages of a paginated one), `rows` only those shown."""
+
+    area: Organization
+    period: Period
+    title: str
+    row_header: str
+    extra_header: str = ""
+    rows: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    grouped: bool = False
+    group_totals: bool = False  # groups hold every row, not one page
+    row_count: int = 0
+    column_totals: list = field(default_factory=list)
+    column_silent: list = field(default_factory=list)
+    started: list = field(default_factory=list)
+    page: object = None
+
+    @property
+    def months(self):
+        return self.period.months
+
+    @property
+    def total(self):
+        return sum(self.column_totals)
+
+    @property
+    def show_extra(self):
+        """The extra column appears when rows are not already grouped by it."""
+        return bool(self.extra_header) and not self.grouped
+
+    @property
+    def silent_cells(self):
+        return list(zip(self.column_silent, self.started, strict=True))
+
+    @property
+    def width(self):
+        return 1 + self.show_extra + len(self.months) + 2
+
+    @property
+    def latest_index(self):
+        """Index of the last month that has started, or None when none has."""
+        started = [i for i, on in enumerate(self.started) if on]
+        return started[-1] if started else None
+
+    @property
+    def latest_month(self):
+        index = self.latest_index
+        return None if index is None else self.months[index]
+
+    @property
+    def silent_latest(self):
+        index = self.latest_index
+        return None if index is None else self.column_silent[index]
+
+
+def _started(period, today):
+    return [(y, m) <= (today.year, today.month) for y, m in period.months]
+
+
+def _month_key(value):
+    """(year, month) of a TruncMonth value (a date, or a datetime on some backends)."""
+    return (value.year, value.month)
+
+
+def _fill(matrix, rows, counts):
+    """Give each row its cells from {(pk, (year, month)): count}."""
+    for row in rows:
+        row.cells = [MatrixCell(y, m, counts.get((row.pk, (y, m)), 0), started)
+                     for (y, m), started in zip(matrix.months, matrix.started, strict=True)]
+    matrix.rows = rows
+
+
+def _complete_columns(matrix):
+    """Column totals and silent counts over the rows (when every row is shown)."""
+    matrix.row_count = len(matrix.rows)
+    matrix.column_totals = [sum(r.cells[i].count for r in matrix.rows)
+                            for i in range(len(matrix.months))]
+    matrix.column_silent = [sum(r.cells[i].red for r in matrix.rows)
+                            for i in range(len(matrix.months))]
+
+
+def _grouped_counts(queryset, key, month_field, count):
+    """{(key, (year, month)): n} of one grouped query."""
+    rows = (queryset.annotate(_month=TruncMonth(month_field)).values(key, "_month")
+            .annotate(_n=count).order_by())
+    result = defaultdict(int)
+    for row in rows:
+        result[(row[key], _month_key(row["_month"]))] += row["_n"]
+    return result
+
+
+# --- Org × month -----------------------------------------------------------------------------
+
+def org_activities(area, kind, period):
+    """Counted activities of `kind` organizations in `area` during `period`."""
+    return (Activity.objects.counted()
+            .filter(_in_period("", period), org__path__startswith=area.path, org__kind=kind,
+                    org__is_active=True))
+
+
+def org_matrix(user, area, period, kind=OrgKind.VILLAGE, today=None) -> Matrix:
+    """Organizations of `kind` in `area` × months; grouped by township for the county."""
+    _check_area(user, area)
+    today = today or timezone.localdate()
+    label = OrgKind(kind).label
+    matrix = Matrix(area=area, period=period, title=f"{area.name}{label}活动开展情况",
+                    row_header=label, started=_started(period, today),
+                    grouped=_is_county_wide(area), group_totals=True)
+    orgs = list(Organization.objects.filter(path__startswith=area.path, kind=kind,
+                                            is_active=True)
+                .order_by("path").values_list("pk", "path", "name"))
+    counts = _grouped_counts(org_activities(area, kind, period), "org_id", "date", Count("id"))
+    townships = {}
+    if matrix.grouped:
+        townships = dict(Organization.objects.filter(path__startswith=area.path,
+                                                     kind=OrgKind.TOWNSHIP)
+                         .values_list("path", "name"))
+    rows = []
+    for pk, path, name in orgs:
+        group = townships.get(path[:TOWNSHIP_PREFIX], COUNTY_DIRECT) if matrix.grouped else ""
+        rows.append(MatrixRow(pk=pk, label=name, group=group))
+    _fill(matrix, rows, counts)
+    _complete_columns(matrix)
+    matrix.groups = _groups(rows, [townships[p] for p in sorted(townships)])
+    if matrix.grouped:
+        matrix.rows = [row for group in matrix.groups for row in group.rows]
+    return matrix
+
+
+def _groups(rows, order):
+    """Rows gathered by their group label, in `order` (others after, in first-seen order)."""
+    groups = {label: MatrixGroup(label) for label in order}
+    for row in rows:
+        groups.setdefault(row.group, MatrixGroup(row.group)).rows.append(row)
+    return [group for group in groups.values() if group.rows]
+
+
+def org_month_activities(org, year, month):
+    """The counted activities behind one org × month cell."""
+    return Activity.objects.counted().filter(org=org).in_month(year, month)
+
+
+# --- Talent × month --------------------------------------------------------------------------
+
+def _talent_q(area, *, home_org=None, search="", prefix=""):
+    """Q for the area's talents (see TALENT_HELP) on Person fields under `prefix`; written as
+    joins rather than `person__in=<subquery>`, which SQLite plans badly at county scale."""
+
+    def q(**lookups):
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    query = q(is_city_talent=True, is_active=True)
+    if _is_county_wide(area):
+        query &= q(home_org__path__startswith=area.path)
+    else:
+        paired = Pairing.objects.filter(status=PairingStatus.ACTIVE,
+                                        village_org__path__startswith=area.path)
+        query &= q(home_org__path__startswith=area.path) | q(home_org__in=paired.values(
+            "city_org"))
+    if home_org is not None:
+        query &= q(home_org=home_org)
+    search = (search or "").strip()
+    if search:  # as PersonQuerySet.search
+        found = q(name__icontains=search) | q(phone=search)
+        if len(search) == 18:
+            found |= q(id_number=normalize(search))
+        query &= found
+    return query
+
+
+def talents_in(area):
+    """City talents (active) whose compliance the area answers for (see TALENT_HELP)."""
+    return Person.objects.filter(_talent_q(area))
+
+
+def _talent_activity_q(area, period, prefix=""):
+    """Q for counted activities of villages in `area` during `period`, on Activity fields
+    under `prefix`: what a talent's cell counts."""
+    return (Q(**{f"{prefix}status__in": COUNTED_STATUSES}) & _in_period(prefix, period)
+            & Q(**{f"{prefix}org__kind": OrgKind.VILLAGE,
+                   f"{prefix}org__path__startswith": area.path}))
+
+
+def talent_activities(area, period):
+    return Activity.objects.filter(_talent_activity_q(area, period))
+
+
+def talent_units(area):
+    """Home organizations of the area's talents, for the filter."""
+    return Organization.objects.filter(pk__in=talents_in(area).values("home_org_id")) \
+        .order_by("path")
+
+
+def filtered_talents(area, *, home_org=None, search=""):
+    return (Person.objects.filter(_talent_q(area, home_org=home_org, search=search))
+            .select_related("home_org").order_by("home_org__path", "name", "id"))
+
+
+def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None,
+                  today=None) -> Matrix:
+    """City talents × months. `paginate(queryset)` returns the page to show; without it every
+    talent is a row (the Excel). Column figures always cover every filtered talent."""
+    _check_area(user, area)
+    today = today or timezone.localdate()
+    matrix = Matrix(area=area, period=period, title=f"{area.name}城市人才参加村级活动情况",
+                    row_header="城市人才", extra_header="所在单位",
+                    started=_started(period, today), grouped=True)
+    talents = filtered_talents(area, home_org=home_org, search=search)
+    if paginate is not None:
+        matrix.page = paginate(talents)
+        people = list(matrix.page.object_list)
+        matrix.row_count = matrix.page.paginator.count
+    else:
+        people = list(talents)
+        matrix.row_count = len(people)
+    participations = Participation.objects.filter(_talent_activity_q(area, period, "activity__"))
+    every_talent = participations.filter(_talent_q(area, home_org=home_org, search=search,
+                                                   prefix="person__"))
+    shown = (participations.filter(person_id__in=[p.pk for p in people])
+             if paginate is not None else every_talent)
+    counts = _grouped_counts(shown, "person_id", "activity__date", Count("id"))
+    rows = [MatrixRow(pk=p.pk, label=p.name, group=p.home_org.name, extra=p.home_org.name)
+            for p in people]
+    _fill(matrix, rows, counts)
+    matrix.groups = _groups(rows, [])
+    # Column figures over every filtered talent, not just this page: one grouped query.
+    per_month = (every_talent.annotate(_month=TruncMonth("activity__date")).values("_month")
+                 .annotate(_people=Count("person_id", distinct=True),
+                           _n=Count("id")).order_by())
+    people_by_month, totals_by_month = {}, {}
+    for row in per_month:
+        people_by_month[_month_key(row["_month"])] = row["_people"]
+        totals_by_month[_month_key(row["_month"])] = row["_n"]
+    matrix.column_totals = [totals_by_month.get(m, 0) for m in matrix.months]
+    matrix.column_silent = [matrix.row_count - people_by_month.get(m, 0) if started else 0
+                            for m, started in zip(matrix.months, matrix.started, strict=True)]
+    return matrix
+
+
+def talent_month_activities(person, area, year, month):
+    """The activities behind one talent × month cell."""
+    return talent_activities(area, month_period(year, month)).filter(participations__person=person)
+
+
+# --- Unit × month ----------------------------------------------------------------------------
+
+def paired_units(area):
+    """City organizations actively paired with villages in `area`, with how many of them."""
+    return (Organization.objects.filter(kind__in=CITY_KINDS)
+            .filter(pairings_as_city__status=PairingStatus.ACTIVE,
+                    pairings_as_city__village_org__path__startswith=area.path)
+            .annotate(villages=Count("pairings_as_city__village_org", distinct=True))
+            .order_by("path"))
+
+
+def _unit_parts(area, period):
+    """The three disjoint ways an activity counts for a unit (see UNIT_HELP), as
+    (queryset, unit key) pairs; disjoint, so their grouped counts add up without overlap."""
+    counted = Activity.objects.counted().filter(_in_period("", period))
+    by_pairing = counted.filter(pairing__city_org__kind__in=CITY_KINDS,
+                                pairing__village_org__path__startswith=area.path)
+    own = (counted.filter(org__kind__in=CITY_KINDS, org__path__startswith=area.path)
+           .exclude(pairing__city_org=F("org"), pairing__village_org__path__startswith=area.path))
+    talents = (Participation.objects.filter(_talent_activity_q(area, period, "activity__"))
+               .filter(Exists(Pairing.objects.filter(status=PairingStatus.ACTIVE,
+                                                     city_org=OuterRef("person__home_org"),
+                                                     village_org=OuterRef("activity__org"))))
+               .exclude(activity__pairing__city_org=F("person__home_org"),
+                        activity__pairing__village_org__path__startswith=area.path))
+    return by_pairing, own, talents
+
+
+def unit_matrix(user, area, period, today=None) -> Matrix:
+    """Paired city organizations × months: activities that link them with their villages."""
+    _check_area(user, area)
+    today = today or timezone.localdate()
+    matrix = Matrix(area=area, period=period, title=f"{area.name}结对单位联系村情况",
+                    row_header="结对单位", extra_header="结对村数",
+                    started=_started(period, today))
+    units = list(paired_units(area))
+    by_pairing, own, talents = _unit_parts(area, period)
+    counts = defaultdict(int)
+    for part in (
+        _grouped_counts(by_pairing, "pairing__city_org_id", "date", Count("id")),
+        _grouped_counts(own, "org_id", "date", Count("id")),
+        _grouped_counts(talents, "person__home_org_id", "activity__date",
+                        Count("activity_id", distinct=True)),
+    ):
+        for key, n in part.items():
+            counts[key] += n
+    rows = [MatrixRow(pk=u.pk, label=u.name, extra=f"{u.villages}") for u in units]
+    _fill(matrix, rows, counts)
+    _complete_columns(matrix)
+    matrix.groups = _groups(rows, [])
+    return matrix
+
+
+def unit_month_activities(unit, area, year, month):
+    """The activities behind one unit × month cell: the same three conditions as a query."""
+    paired_with_unit = Pairing.objects.filter(status=PairingStatus.ACTIVE, city_org=unit,
+                                              village_org=OuterRef("org"))
+    with_talents = Participation.objects.filter(activity=OuterRef("pk"), person__home_org=unit)
+    return (Activity.objects.counted().in_month(year, month).filter(
+        Q(pairing__city_org=unit, pairing__village_org__path__startswith=area.path)
+        | Q(org=unit, org__path__startswith=area.path)
+        | Q(Exists(paired_with_unit), Exists(with_talents), org__kind=OrgKind.VILLAGE,
+            org__path__startswith=area.path)))
+
+
+# --- Excel -----------------------------------------------------------------------------------
+
+ZERO_FILL = PatternFill("solid", fgColor="F8D7DA")
+ZERO_FONT = Font(color="9C0006", bold=True)
+TOTAL_FONT = Font(bold=True)
+
+
+def _month_header(year, month):
+    return f"{year}年{month}月"
+
+
+def matrix_columns(matrix):
+    columns = []
+    if matrix.grouped:
+        columns.append(Column("乡镇" if matrix.extra_header == "" else matrix.extra_header, 20))
+    columns.append(Column(matrix.row_header, 18))
+    if matrix.show_extra:
+        columns.append(Column(matrix.extra_header, 10))
+    columns += [Column(_month_header(y, m), 10) for y, m in matrix.months]
+    columns += [Column("合计", 8), Column("空白月数", 10)]
+    return columns
+
+
+def _lead(matrix, first, second, third=""):
+    values = [first] if matrix.grouped else []
+    values.append(second)
+    if matrix.show_extra:
+        values.append(third)
+    return values
+
+
+def matrix_rows(matrix, sheet):
+    """Sheet rows: one per matrix row (zero cells of started months filled red), a totals row
+    and a row counting the silent rows per month."""
+
+    def zero(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.fill, cell.font = ZERO_FILL, ZERO_FONT
+        return cell
+
+    def bold(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.font = TOTAL_FONT
+        return cell
+
+    for row in matrix.rows:
+        cells = [zero(0) if c.red else (c.count if c.started else None) for c in row.cells]
+        yield [*_lead(matrix, row.group, row.label, row.extra), *cells, row.total,
+               row.silent_months]
+    yield [bold(v) for v in _lead(matrix, "合计", "", "")] + [
+        bold(n) for n in matrix.column_totals] + [bold(matrix.total), None]
+    yield [bold(v) for v in _lead(matrix, "空白数", "", "")] + [
+        bold(n) if started else None
+        for n, started in zip(matrix.column_silent, matrix.started, strict=True)] + [None, None]
+
+
+def matrix_workbook(matrix) -> bytes:
+    workbook = new_workbook()
+    rows = _SheetRows(workbook, matrix)
+    write_sheet(workbook, f"{matrix.period.label}"[:31], matrix_columns(matrix), rows)
+    return workbook_bytes(workbook)
+
+
+class _SheetRows:
+    """Rows for `write_sheet` that style cells: WriteOnlyCell needs its sheet, which
+    write_sheet creates before it reads the first row, so the sheet is looked up lazily."""
+
+    def __init__(self, workbook, matrix):
+        self.workbook, self.matrix = workbook, matrix
+
+    def __iter__(self):
+        return matrix_rows(self.matrix, self.workbook.worksheets[-1])

@@ -1,0 +1,306 @@
+"""Forms of the activity ledger: log an activity with its participants, filter the list,
+return an entry, upload evidence, reopen a closed month. Every choice is narrowed to what
+the user may pick; the rules themselves (locks, eligibility, status) are the services'."""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from ledger.models import Activity, ActivityStatus, ActivityTheme, ParticipantRole
+from ledger.services.activities import eligible_participants
+from ledger.services.evidence import evidence_limits
+from pairing.models import PLACE_HOLDING, Claim, Need, Pairing, PairingStatus
+from portal.models import Organization, Person
+from portal.models.orgs import OrgKind
+
+# Kinds that keep a ledger themselves (not the county or townships, which check them).
+NOT_LOGGING = (OrgKind.COUNTY, OrgKind.TOWNSHIP)
+DEFAULT_HOURS = Decimal("2")
+MAX_PARTICIPANTS = 200
+FALLBACK_LIMIT = 300
+
+
+class OrgNameField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class PairingField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.city_org.name} ↔ {obj.village_org.name}"
+
+
+class NeedField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.village_org.name}：{obj.title}"
+
+
+def logging_orgs(user):
+    """Organizations whose ledger the user keeps (ledger.log)."""
+    return (Organization.objects.visible_to(user, "ledger.log").exclude(kind__in=NOT_LOGGING)
+            .only("id", "name", "path", "kind", "depth").order_by("path"))
+
+
+def _pairings_of(orgs):
+    return Pairing.objects.filter(status=PairingStatus.ACTIVE).filter(
+        Q(village_org__in=orgs) | Q(city_org__in=orgs))
+
+
+def _claimed_needs_of(orgs):
+    """Needs of these orgs (or of the villages they are paired with) that someone claimed."""
+    paired_villages = _pairings_of(orgs).values("village_org")
+    claimed = Claim.objects.filter(need=OuterRef("pk"), status__in=PLACE_HOLDING)
+    return Need.objects.filter(Exists(claimed)).filter(
+        Q(village_org__in=orgs) | Q(village_org__in=paired_villages))
+
+
+def person_label(person):
+    return {"id": person.pk, "name": person.name, "org": person.home_org.name,
+            "talent": person.is_city_talent}
+
+
+class ActivityForm(forms.ModelForm):
+    """The phone-first activity form. Participants arrive as repeated `participant` ids with
+    `hours_<id>` and `role_<id>` (the picker's rows, or the plain multi-select without JS)."""
+
+    org = OrgNameField(label="组织", queryset=Organization.objects.none())
+    pairing = PairingField(label="结对关系", required=False, queryset=Pairing.objects.none(),
+                           help_text="可选：与结对单位共同开展的活动。")
+    need = NeedField(label="认领事项", required=False, queryset=Need.objects.none(),
+                     help_text="可选：本活动完成的已认领需求。")
+
+    class Meta:
+        model = Activity
+        fields = ["org", "date", "theme", "title", "place", "content", "outcome",
+                  "beneficiaries", "funds", "pairing", "need"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "content": forms.Textarea(attrs={"rows": 4}),
+            "outcome": forms.Textarea(attrs={"rows": 3}),
+            "beneficiaries": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+            "funds": forms.NumberInput(attrs={"min": 0, "step": "0.01",
+                                              "inputmode": "decimal"}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        orgs = logging_orgs(user)
+        self.orgs = list(orgs)
+        self.fields["org"].queryset = orgs
+        if not self.instance.pk:
+            self.initial["date"] = self.initial.get("date") or timezone.localdate()
+            if len(self.orgs) == 1:
+                self.initial["org"] = self.orgs[0].pk
+        self.fields["theme"].queryset = ActivityTheme.objects.filter(is_active=True)
+        self.fields["theme"].empty_label = "请选择活动主题"
+        self.fields["pairing"].queryset = _pairings_of(orgs).select_related("city_org",
+                                                                            "village_org")
+        self.fields["need"].queryset = (_claimed_needs_of(orgs).select_related("village_org")
+                                        .order_by("-created_at"))
+        self.fields["title"].widget.attrs["placeholder"] = "如：主题党日联过"
+        self.fields["place"].widget.attrs["placeholder"] = "如：村党群服务中心"
+        self.fields["funds"].help_text = "没有投入资金填 0。"
+        self.participant_problems = []
+        self.participant_rows = self._initial_rows() if not self.is_bound else None
+
+    # Which organization the participants belong to: the chosen one, else the only one.
+    def current_org(self):
+        if self.is_bound:
+            raw = self.data.get("org", "")
+            match = next((o for o in self.orgs if str(o.pk) == raw), None)
+            if match:
+                return match
+        elif self.instance.pk:
+            return self.instance.org
+        return self.orgs[0] if self.orgs else None
+
+    def _initial_rows(self):
+        if not self.instance.pk:
+            return []
+        return [{**person_label(p.person), "hours": p.hours, "role": p.role}
+                for p in self.instance.participations.select_related("person__home_org")
+                .order_by("id")]
+
+    def fallback_choices(self):
+        """People for the no-JS multi-select: the org's eligible people not yet chosen."""
+        org = self.current_org()
+        if org is None:
+            return []
+        chosen = {row["id"] for row in self.rows()}
+        people = (eligible_participants(org).exclude(pk__in=chosen).select_related("home_org")
+                  .order_by("-is_city_talent", "home_org__path", "name")[:FALLBACK_LIMIT])
+        return [(p.pk, f"{p.name}（{p.home_org.name}）") for p in people]
+
+    def rows(self):
+        """The chosen participants as shown on the page (what was typed, even if invalid)."""
+        if self.participant_rows is None:
+            self.participant_rows = self._bound_rows()
+        return self.participant_rows
+
+    def _bound_rows(self):
+        ids = []
+        for raw in self.data.getlist("participant"):
+            if raw.isdigit() and int(raw) not in ids:
+                ids.append(int(raw))
+        if len(ids) > MAX_PARTICIPANTS:
+            self.participant_problems.append(f"一次最多登记 {MAX_PARTICIPANTS} 名参与人员。")
+            ids = ids[:MAX_PARTICIPANTS]
+        org = self.current_org()
+        eligible = {}
+        if org is not None and ids:
+            eligible = {p.pk: p for p in eligible_participants(org).filter(pk__in=ids)
+                        .select_related("home_org")}
+        outside = [pk for pk in ids if pk not in eligible]
+        if outside:
+            names = list(Person.objects.visible_to(self.user, "person.view")
+                         .filter(pk__in=outside).values_list("name", flat=True))
+            unnamed = len(outside) - len(names)
+            text = "、".join(names) + (f"等 {unnamed} 人" if unnamed and names else
+                                      f"{unnamed} 名人员" if unnamed else "")
+            self.participant_problems.append(
+                f"{text}不属于本组织或结对单位，不能登记为参与人员，已从名单中移除。")
+        rows = []
+        for pk in ids:
+            if pk in eligible:
+                rows.append({**person_label(eligible[pk]),
+                             "hours": self.data.get(f"hours_{pk}", "").strip() or DEFAULT_HOURS,
+                             "role": self.data.get(f"role_{pk}", ParticipantRole.PARTICIPANT)})
+        return rows
+
+    def clean(self):
+        data = super().clean()
+        org = data.get("org")
+        pairing, need = data.get("pairing"), data.get("need")
+        if org and pairing and org.pk not in (pairing.city_org_id, pairing.village_org_id):
+            self.add_error("pairing", "所选结对关系不属于该组织。")
+        if org and need:
+            villages = set(_pairings_of([org]).values_list("village_org_id", flat=True))
+            if need.village_org_id != org.pk and need.village_org_id not in villages:
+                self.add_error("need", "所选认领事项不属于该组织或其结对村。")
+        self.cleaned_participants = []
+        for row in self.rows():
+            try:
+                hours = Decimal(str(row["hours"]))
+            except InvalidOperation:
+                hours = None
+            if hours is None or not hours.is_finite() or not Decimal(0) <= hours <= 24:
+                self.participant_problems.append(f"“{row['name']}”的时长应为 0 到 24 小时。")
+                continue
+            if row["role"] not in ParticipantRole.values:
+                self.participant_problems.append(f"请为“{row['name']}”选择角色。")
+                continue
+            self.cleaned_participants.append((row["id"], hours.quantize(Decimal("0.1")),
+                                              row["role"]))
+        for problem in self.participant_problems:
+            self.add_error(None, problem)
+        return data
+
+    def participants(self):
+        """(person, hours, role) for the service; call after is_valid()."""
+        people = Person.objects.in_bulk([pk for pk, _, _ in self.cleaned_participants])
+        return [(people[pk], hours, role) for pk, hours, role in self.cleaned_participants]
+
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class ActivityFilterForm(forms.Form):
+    """Filters of the activity list; org choices narrowed to the user's ledger scope."""
+
+    q = forms.CharField(label="搜索", required=False, max_length=50,
+                        widget=forms.TextInput(attrs={"placeholder": "名称、内容或地点"}))
+    township = OrgNameField(label="乡镇", required=False, queryset=Organization.objects.none())
+    org = OrgNameField(label="组织", required=False, queryset=Organization.objects.none())
+    month = forms.CharField(label="月份", required=False,
+                            widget=forms.TextInput(attrs={"type": "month",
+                                                          "placeholder": "2026-03"}))
+    theme = forms.ModelChoiceField(label="主题", required=False,
+                                   queryset=ActivityTheme.objects.all(), empty_label="全部")
+    status = forms.ChoiceField(label="状态", required=False,
+                               choices=[("", "全部"), *ActivityStatus.choices])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        visible = Organization.objects.visible_to(user, "ledger.view").order_by("path")
+        townships = visible.filter(kind=OrgKind.TOWNSHIP).only("id", "name", "path")
+        orgs = visible.exclude(kind__in=NOT_LOGGING).only("id", "name", "path")
+        if townships.count() > 1:
+            self.fields["township"].queryset = townships
+        else:
+            del self.fields["township"]
+        if orgs.count() > 1:
+            self.fields["org"].queryset = orgs
+        else:
+            del self.fields["org"]
+
+    def clean_month(self):
+        raw = self.cleaned_data["month"].strip()
+        if not raw:
+            return None
+        match = MONTH_RE.match(raw)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise forms.ValidationError("月份格式应为 2026-03。")
+        return int(match.group(1)), int(match.group(2))
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(label="退回原因", max_length=300,
+                             error_messages={"required": "退回时请填写原因。"},
+                             widget=forms.TextInput(attrs={
+                                 "placeholder": "退回原因，如：缺少活动照片", "required": True,
+                                 "class": "form-control form-control-sm w-auto flex-grow-1"}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={
+            "multiple": True, "accept": "image/jpeg,image/png,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            if not data:
+                return super().clean(None, initial)
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
+class EvidenceUploadForm(forms.Form):
+    files = MultipleFileField(label="照片或文件",
+                              error_messages={"required": "请选择要上传的照片或文件。"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = "可一次选择多张。" + evidence_limits()
+
+
+class ReopenForm(forms.Form):
+    """开放补录: one organization's closed month, with a reason."""
+
+    org = OrgNameField(label="组织", queryset=Organization.objects.none())
+    year = forms.TypedChoiceField(label="年", coerce=int)
+    month = forms.TypedChoiceField(label="月", coerce=int,
+                                   choices=[(m, f"{m}月") for m in range(1, 13)])
+    reason = forms.CharField(label="原因", max_length=300,
+                             error_messages={"required": "开放补录时请填写原因。"},
+                             widget=forms.TextInput(attrs={"placeholder": "如：书记住院"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = (
+            Organization.objects.visible_to(user, "ledger.reopen").exclude(kind__in=NOT_LOGGING)
+            .only("id", "name", "path").order_by("path"))
+        this_year = timezone.localdate().year
+        self.fields["year"].choices = [(y, f"{y}年") for y in range(this_year, this_year - 3, -1)]
+        last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+        self.fields["year"].initial = last_month.year
+        self.fields["month"].initial = last_month.month

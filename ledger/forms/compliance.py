@@ -1,0 +1,109 @@
+"""Filters of the compliance matrices: the area (county or township), the period and, per
+matrix, the org kind or the talents' home unit and a name search.
+
+Bad input never fails the page: each field falls back to its default (`choice`)."""
+
+from django import forms
+
+from ledger.compliance import (
+    LAST_12,
+    MATRIX_KINDS,
+    compliance_areas,
+    period_choices,
+    period_for,
+    talent_units,
+)
+from portal.models.orgs import OrgKind
+
+_SELECT = {"class": "form-select form-select-sm"}
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name if obj.kind == OrgKind.COUNTY else f"　{obj.name}"
+
+
+class ComplianceFilterForm(forms.Form):
+    """Area and period; `area` and `period` are always usable, whatever was submitted."""
+
+    area = AreaChoiceField(label="范围", queryset=None, required=False, empty_label=None,
+                           widget=forms.Select(attrs=_SELECT))
+    period = forms.ChoiceField(label="期间", required=False, widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+        self.areas = list(compliance_areas(user))
+        self.fields["area"].queryset = compliance_areas(user)
+        self.fields["period"].choices = period_choices()
+        self.fields["period"].initial = LAST_12
+        self.selected_area = self._chosen_area()
+        if self.selected_area is not None:
+            self.fields["area"].initial = self.selected_area.pk
+
+    def _chosen_area(self):
+        raw = (self.data or {}).get("area")
+        for area in self.areas:
+            if str(area.pk) == str(raw):
+                return area
+        return self.areas[0] if self.areas else None
+
+    def choice(self, name, default=None):
+        """The cleaned value of `name`, or `default` when it is missing or invalid."""
+        if not self.is_bound:
+            return default
+        self.is_valid()  # cleaned_data keeps every field that was valid
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+    @property
+    def selected_period(self):
+        return period_for(self.choice("period", LAST_12))
+
+    def export_params(self):
+        return {"area": self.selected_area.pk, "period": self.selected_period.key}
+
+
+class OrgMatrixForm(ComplianceFilterForm):
+    kind = forms.ChoiceField(label="组织类别", required=False,
+                             choices=[(k.value, k.label) for k in MATRIX_KINDS],
+                             widget=forms.Select(attrs=_SELECT))
+
+    @property
+    def kind_value(self):
+        return self.choice("kind", OrgKind.VILLAGE)
+
+    def export_params(self):
+        return {**super().export_params(), "kind": self.kind_value}
+
+
+class TalentMatrixForm(ComplianceFilterForm):
+    unit = forms.ModelChoiceField(label="所在单位", queryset=None, required=False,
+                                  empty_label="全部单位", widget=forms.Select(attrs=_SELECT))
+    q = forms.CharField(label="姓名或电话", required=False, max_length=50,
+                        widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                                      "placeholder": "姓名或电话"}))
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, user=user, **kwargs)
+        if self.selected_area is not None:
+            self.fields["unit"].queryset = talent_units(self.selected_area)
+        else:
+            self.fields["unit"].queryset = self.fields["area"].queryset.none()
+
+    @property
+    def unit_value(self):
+        return self.choice("unit")
+
+    @property
+    def search(self):
+        return self.choice("q", "")
+
+    def export_params(self):
+        unit = self.unit_value
+        return {**super().export_params(), "unit": unit.pk if unit else None,
+                "q": self.search}
+
+
+class UnitMatrixForm(ComplianceFilterForm):
+    pass

@@ -1,0 +1,277 @@
+"""Data functions for the monthly dispatch (每月调度) and the township half-year report figures.
+
+Every figure is one grouped query over all the villages concerned (keyed by village id or by
+the township's path prefix), so a page or a report runs the same number of queries for a
+township of 5 villages or a county of 500. Only counted activities (submitted or confirmed)
+enter the figures; drafts and returned entries do not.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractMonth, Substr
+from django.utils import timezone
+
+from ledger.models import Activity, Participation, RequestStatus, ResidentRequest
+from pairing.models import Claim, ClaimStatus, JointMeeting, Need, NeedStatus, Pairing
+from portal.models import Organization
+from portal.models.orgs import OrgKind
+
+TOWNSHIP_PREFIX = 2 * Organization.steplen
+HALF_MONTHS = {1: range(1, 7), 2: range(7, 13)}
+
+
+# ---------------------------------------------------------------- monthly dispatch (每月调度)
+
+COUNTED = ("submitted", "confirmed")  # ActivityQuerySet.counted(), for lookups across joins
+
+
+def _under(paths, field="path"):
+    """Q matching rows whose `field` lies under any of `paths`."""
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+@dataclass
+class DispatchRow:
+    """One village (or, in the all-townships table, one township) of the monthly dispatch."""
+
+    label: str
+    org_id: int
+    township: str = ""
+    villages: int = 0
+    activities: int = 0
+    participations: int = 0
+    talents: int = 0
+    needs_open: int = 0
+    needs_overdue: int = 0
+    claims_waiting: int = 0
+    silent_names: list = field(default_factory=list)
+
+    @property
+    def silent(self):
+        return len(self.silent_names)
+
+
+SUMMED = ("activities", "participations", "needs_open", "needs_overdue", "claims_waiting")
+
+
+@dataclass
+class Dispatch:
+    year: int
+    month: int
+    township: object = None  # the chosen township, or None for the all-townships table
+    rows: list = field(default_factory=list)
+    total: DispatchRow = field(default_factory=lambda: DispatchRow("合计", 0))
+
+    @property
+    def silent_villages(self):
+        """(township name, village name) of every silent village, in tree order."""
+        if self.township is not None:
+            return [(row.township, row.label) for row in self.rows if row.silent]
+        return [(row.label, name) for row in self.rows for name in row.silent_names]
+
+
+def month_bounds(year, month):
+    return (datetime.date(year, month, 1),
+            datetime.date(year, month, calendar.monthrange(year, month)[1]))
+
+
+def overdue_needs(needs, today):
+    """Open needs past their deadline with places not all confirmed (pairing's overdue rule),
+    the confirmed count as a subquery so the result can still be grouped and counted."""
+    confirmed = (Claim.objects.filter(need=OuterRef("pk"), status=ClaimStatus.CONFIRMED)
+                 .values("need").annotate(n=Count("id")).values("n"))
+    return needs.annotate(
+        confirmed_n=Coalesce(Subquery(confirmed, output_field=IntegerField()), Value(0)),
+    ).filter(status=NeedStatus.PUBLISHED, deadline__lt=today, confirmed_n__lt=F("places"))
+
+
+def _village_figures(paths, year, month, today):
+    """{village id: {figure: value}} for the villages under `paths`, four grouped queries."""
+    start, end = month_bounds(year, month)
+    figures = {}
+
+    def put(rows, key):
+        for row in rows:
+            figures.setdefault(row.pop(key), {}).update(row)
+
+    # Aliased: an annotation may not share its name with the `participations` relation.
+    put(({"org_id": row["org_id"], "activities": row["n_activities"],
+          "participations": row["n_participations"], "talents": row["n_talents"]}
+         for row in Activity.objects.counted()
+         .filter(_under(paths, "org__path"), date__range=(start, end))
+         .values("org_id").annotate(
+             n_activities=Count("id", distinct=True),
+             n_participations=Count("participations"),
+             n_talents=Count("participations__person", distinct=True,
+                             filter=Q(participations__person__is_city_talent=True)))
+         .order_by()), "org_id")
+    open_needs = Need.objects.filter(_under(paths, "village_org__path"),
+                                     status=NeedStatus.PUBLISHED)
+    put(open_needs.values("village_org_id").annotate(needs_open=Count("id")).order_by(),
+        "village_org_id")
+    put(overdue_needs(open_needs, today).values("village_org_id")
+        .annotate(needs_overdue=Count("id")).order_by(), "village_org_id")
+    put(Claim.objects.filter(_under(paths, "need__village_org__path"), status=ClaimStatus.DONE)
+        .values("need__village_org_id").annotate(claims_waiting=Count("id")).order_by(),
+        "need__village_org_id")
+    return figures
+
+
+def dispatch_summary(townships, year, month, *, single=None, today=None) -> Dispatch:
+    """The 每月调度 figures for one month of `townships` (Organization rows).
+
+    With `single` (one township) the rows are its villages; otherwise one row per township
+    naming its silent villages. Open needs and waiting claims are as of today."""
+    today = today or timezone.localdate()
+    chosen = [single] if single is not None else list(townships)
+    paths = [t.path for t in chosen]
+    by_prefix = {t.path: DispatchRow(t.name, t.pk) for t in chosen}
+    figures = _village_figures(paths, year, month, today)
+    dispatch = Dispatch(year=year, month=month, township=single)
+    total = dispatch.total
+    villages = (Organization.objects.filter(_under(paths), kind=OrgKind.VILLAGE, is_active=True)
+                .order_by("path").values_list("pk", "name", "path"))
+    for pk, name, path in villages:
+        parent = by_prefix.get(path[:TOWNSHIP_PREFIX])
+        row = DispatchRow(name, pk, township=parent.label if parent else "", villages=1,
+                          **figures.get(pk, {}))
+        if not row.activities:
+            row.silent_names = [name]
+        for target in (parent, total):
+            if target is not None:
+                target.villages += 1
+                target.silent_names.extend(row.silent_names)
+                for attr in SUMMED:
+                    setattr(target, attr, getattr(target, attr) + getattr(row, attr))
+        if single is not None:
+            dispatch.rows.append(row)
+    # A talent who served villages of two townships counts once per township, once in total.
+    start, end = month_bounds(year, month)
+    talents = Participation.objects.filter(
+        _under(paths, "activity__org__path"), activity__org__kind=OrgKind.VILLAGE,
+        activity__status__in=COUNTED, activity__date__range=(start, end),
+        person__is_city_talent=True)
+    per_township = dict(talents.annotate(_t=Substr("activity__org__path", 1, TOWNSHIP_PREFIX))
+                        .values("_t").annotate(n=Count("person", distinct=True))
+                        .order_by().values_list("_t", "n"))
+    for prefix, row in by_prefix.items():
+        row.talents = per_township.get(prefix, 0)
+    total.talents = talents.aggregate(n=Count("person", distinct=True))["n"]
+    if single is None:
+        dispatch.rows = list(by_prefix.values())
+    return dispatch
+
+
+# ---------------------------------------------------------------- half-year report (004 四.二.3)
+
+def half_bounds(year, half):
+    months = HALF_MONTHS[half]
+    return datetime.date(year, months[0], 1), month_bounds(year, months[-1])[1]
+
+
+def township_report_figures(township, year, half, *, today=None) -> dict:
+    """The figures of a township's half-year report, JSON-ready (money as a string).
+
+    Activities by theme, participation, talents active, silent villages per month, needs
+    published / claimed / confirmed, pairings and joint meetings held, villagers' requests."""
+    today = today or timezone.localdate()
+    start, end = half_bounds(year, half)
+    under = township.path
+    villages = list(Organization.objects.filter(path__startswith=under, kind=OrgKind.VILLAGE,
+                                                is_active=True)
+                    .order_by("path").values_list("pk", "name"))
+    activities = Activity.objects.counted().filter(org__path__startswith=under,
+                                                   org__kind=OrgKind.VILLAGE,
+                                                   date__range=(start, end))
+    by_theme = [{"theme": name, "count": n} for name, n in
+                activities.values("theme__order", "theme__name").annotate(n=Count("id"))
+                .order_by("theme__order", "theme__name").values_list("theme__name", "n")]
+    totals = activities.aggregate(activities=Count("id"), funds=Sum("funds"),
+                                  beneficiaries=Sum("beneficiaries"))
+    people = Participation.objects.filter(activity__in=activities).aggregate(
+        participations=Count("id"), people=Count("person", distinct=True),
+        talents=Count("person", distinct=True, filter=Q(person__is_city_talent=True)),
+        hours=Sum("hours"))
+    active_months = set(activities.annotate(m=ExtractMonth("date")).values_list("org_id", "m")
+                        .distinct().order_by())
+    silent = []
+    for month in HALF_MONTHS[half]:
+        if datetime.date(year, month, 1) > today:
+            silent.append({"month": month, "future": True, "count": 0, "villages": []})
+            continue
+        names = [name for pk, name in villages if (pk, month) not in active_months]
+        silent.append({"month": month, "future": False, "count": len(names), "villages": names})
+    needs = Need.objects.filter(village_org__path__startswith=under,
+                                created_at__date__range=(start, end)).aggregate(
+        published=Count("id", distinct=True),
+        claimed=Count("id", distinct=True, filter=Q(claims__status__in=[
+            ClaimStatus.CLAIMED, ClaimStatus.DONE, ClaimStatus.CONFIRMED])),
+        confirmed=Count("id", distinct=True, filter=Q(claims__status=ClaimStatus.CONFIRMED)))
+    pairings = Pairing.objects.active().filter(village_org__path__startswith=under)
+    meetings = JointMeeting.objects.filter(pairing__village_org__path__startswith=under,
+                                           year=year, half=half)
+    requests = ResidentRequest.objects.filter(village_org__path__startswith=under,
+                                              date__range=(start, end)).aggregate(
+        received=Count("id"),
+        published=Count("id", filter=Q(need__isnull=False)),
+        resolved=Count("id", filter=Q(status=RequestStatus.RESOLVED)))
+    return {
+        "computed_at": timezone.now().isoformat(timespec="seconds"),
+        "period": {"year": year, "half": half, "start": start.isoformat(),
+                   "end": end.isoformat()},
+        "villages": len(villages),
+        "activities": totals["activities"],
+        "funds": f"{totals['funds'] or 0:.2f}",
+        "beneficiaries": totals["beneficiaries"] or 0,
+        "by_theme": by_theme,
+        "participations": people["participations"],
+        "people": people["people"],
+        "talents_active": people["talents"],
+        "hours": f"{people['hours'] or 0:.1f}",
+        "silent_by_month": silent,
+        "needs": needs,
+        "pairings": pairings.count(),
+        "meetings_held": meetings.count(),
+        "pairings_met": pairings.filter(meetings__year=year, meetings__half=half)
+        .values("pk").distinct().count(),
+        "requests": requests,
+    }
+
+
+def report_overview(figures) -> list[tuple[str, str]]:
+    """(label, value) rows of a report's headline figures, for the page and the PDF alike."""
+    if not figures:
+        return []
+    needs, requests = figures.get("needs", {}), figures.get("requests", {})
+    pairings, met = figures.get("pairings", 0), figures.get("pairings_met", 0)
+    return [
+        ("村（社区）数", f"{figures.get('villages', 0)}个"),
+        ("开展活动", f"{figures.get('activities', 0)}次"),
+        ("参与人次", f"{figures.get('participations', 0)}人次"),
+        ("参与人数", f"{figures.get('people', 0)}人"),
+        ("参与活动的城市人才", f"{figures.get('talents_active', 0)}人"),
+        ("服务时长", f"{figures.get('hours', '0')}小时"),
+        ("受益群众", f"{figures.get('beneficiaries', 0)}人"),
+        ("投入资金", f"¥{float(figures.get('funds', 0)):,.2f}"),
+        ("发布需求", f"{needs.get('published', 0)}项"),
+        ("已认领需求", f"{needs.get('claimed', 0)}项"),
+        ("已确认完成需求", f"{needs.get('confirmed', 0)}项"),
+        ("结对关系", f"{pairings}对"),
+        ("召开联席会议", f"{figures.get('meetings_held', 0)}次（{met}/{pairings}对已召开）"),
+        ("收集民情诉求", f"{requests.get('received', 0)}条（发布为需求"
+                     f"{requests.get('published', 0)}条，办结{requests.get('resolved', 0)}条）"),
+    ]
+
+
+def computed_at(figures):
+    """When the stored figures were compiled (an aware datetime), or None."""
+    try:
+        return datetime.datetime.fromisoformat(figures["computed_at"])
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1,0 +1,221 @@
+"""履职情况 pages: the org, talent and unit × month matrices, the activities behind a cell, and
+the Excel exports (background jobs).
+
+Scope: the matrices need `ledger.compliance` (county admin, leader, assessor: the county;
+township admin: the township). A cell's list is found among the rows of the matrix the user
+may see (missing → 404); someone who can see the organization or person but lacks the
+capability gets 403.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ledger import compliance
+from ledger.compliance_exports import ORGS_KIND, TALENTS_KIND, UNITS_KIND, start_matrix_export
+from ledger.forms.compliance import (
+    ComplianceFilterForm,
+    OrgMatrixForm,
+    TalentMatrixForm,
+    UnitMatrixForm,
+)
+from portal.models import Organization, Person
+from portal.models.orgs import OrgKind
+from portal.scope import has_capability
+from portal.views.common import paginate, query_without_page
+
+TALENTS_PER_PAGE = 50
+ACTIVITIES_PER_PAGE = 30
+
+
+def _require_compliance(user):
+    if not has_capability(user, compliance.CAPABILITY):
+        raise PermissionDenied("您没有查看履职情况的权限。")
+
+
+def _month_or_404(year, month):
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise Http404("没有这个月份。")
+
+
+def _cell_urls(matrix, url_name, area):
+    """Give each non-empty cell the URL of its activities; the path is composed from one
+    reverse() rather than one per cell (a county matrix has thousands of cells)."""
+    sample = reverse(url_name, args=[1, 2000, 1])
+    prefix = sample.removesuffix("1/2000/1/")
+    for row in matrix.rows:
+        for cell in row.cells:
+            if cell.count:
+                cell.url = f"{prefix}{row.pk}/{cell.year}/{cell.month}/?area={area.pk}"
+
+
+def _filter_query(form, *names):
+    """The filter's query string (for pagination links), built from the resolved values."""
+    values = {"area": form.selected_area.pk, "period": form.selected_period.key}
+    for name in names:
+        value = form.choice(name)
+        if value not in (None, ""):
+            values[name] = getattr(value, "pk", value)
+    return urlencode(values)
+
+
+def _render_matrix(request, template, form, matrix, **context):
+    return render(request, template, {"form": form, "matrix": matrix, **context})
+
+
+@login_required
+def org_matrix(request):
+    _require_compliance(request.user)
+    form = OrgMatrixForm(request.GET or None, user=request.user)
+    matrix = None
+    if form.selected_area is not None:
+        matrix = compliance.org_matrix(request.user, form.selected_area, form.selected_period,
+                                       form.kind_value)
+        _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area)
+    return _render_matrix(request, "ledger/compliance/orgs.html", form, matrix,
+                          tab="orgs", help_text=compliance.ORG_HELP,
+                          kind_label=OrgKind(form.kind_value).label)
+
+
+@login_required
+def talent_matrix(request):
+    _require_compliance(request.user)
+    form = TalentMatrixForm(request.GET or None, user=request.user)
+    matrix, query = None, ""
+    if form.selected_area is not None:
+        matrix = compliance.talent_matrix(
+            request.user, form.selected_area, form.selected_period, home_org=form.unit_value,
+            search=form.search, paginate=lambda qs: paginate(request, qs, TALENTS_PER_PAGE))
+        _cell_urls(matrix, "ledger:compliance_talent_month", form.selected_area)
+        query = _filter_query(form, "unit", "q")
+    return _render_matrix(request, "ledger/compliance/talents.html", form, matrix,
+                          tab="talents", help_text=compliance.TALENT_HELP,
+                          page=matrix.page if matrix else None, query_string=query)
+
+
+@login_required
+def unit_matrix(request):
+    _require_compliance(request.user)
+    form = UnitMatrixForm(request.GET or None, user=request.user)
+    matrix = None
+    if form.selected_area is not None:
+        matrix = compliance.unit_matrix(request.user, form.selected_area, form.selected_period)
+        _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area)
+    return _render_matrix(request, "ledger/compliance/units.html", form, matrix,
+                          tab="units", help_text=compliance.UNIT_HELP)
+
+
+# --- The activities behind one cell ----------------------------------------------------------
+
+def _area_for(request):
+    """The area named by ?area= (or the user's widest one), among the user's own."""
+    form = ComplianceFilterForm(request.GET or None, user=request.user)
+    return form.selected_area
+
+
+def _denied_or_missing(user, visible):
+    """403 for someone who may see the record but not the matrices, 404 otherwise."""
+    if visible and not has_capability(user, compliance.CAPABILITY):
+        raise PermissionDenied("您没有查看履职情况的权限。")
+    raise Http404("没有找到该记录。")
+
+
+def _activity_page(request, activities):
+    activities = (activities.select_related("org", "theme")
+                  .annotate(participant_count=Count("participations"))
+                  .order_by("date", "id"))
+    return paginate(request, activities, ACTIVITIES_PER_PAGE)
+
+
+def _render_cell(request, *, subject, year, month, activities, back, note):
+    return render(request, "ledger/compliance/cell.html", {
+        "subject": subject, "year": year, "month": month, "back": back, "note": note,
+        "page": _activity_page(request, activities), "query_string": query_without_page(request),
+    })
+
+
+@login_required
+def org_month(request, pk, year, month):
+    _month_or_404(year, month)
+    org = Organization.objects.visible_to(request.user).filter(pk=pk).first()
+    if org is None or not has_capability(request.user, compliance.CAPABILITY, org):
+        _denied_or_missing(request.user, org is not None)
+    back = reverse("ledger:compliance_orgs")
+    area = request.GET.get("area", "")
+    if org.kind in compliance.MATRIX_KINDS:
+        back += f"?area={area}&kind={org.kind}" if area.isdigit() else f"?kind={org.kind}"
+    return _render_cell(request, subject=org.name, year=year, month=month, back=back,
+                        activities=compliance.org_month_activities(org, year, month),
+                        note="该组织当月已提交或已确认的活动。")
+
+
+@login_required
+def talent_month(request, pk, year, month):
+    _month_or_404(year, month)
+    area = _area_for(request)
+    person = None
+    if area is not None:
+        person = compliance.talents_in(area).filter(pk=pk).first()
+    if person is None:
+        _denied_or_missing(request.user,
+                           Person.objects.visible_to(request.user).filter(pk=pk).exists())
+    return _render_cell(
+        request, subject=person.name, year=year, month=month,
+        back=f"{reverse('ledger:compliance_talents')}?area={area.pk}",
+        activities=compliance.talent_month_activities(person, area, year, month),
+        note=f"{person.name}当月参加的{area.name}村级活动（已提交或已确认）。")
+
+
+@login_required
+def unit_month(request, pk, year, month):
+    _month_or_404(year, month)
+    area = _area_for(request)
+    unit = None
+    if area is not None:
+        unit = compliance.paired_units(area).filter(pk=pk).first()
+    if unit is None:
+        _denied_or_missing(request.user,
+                           Organization.objects.visible_to(request.user).filter(pk=pk).exists())
+    return _render_cell(
+        request, subject=unit.name, year=year, month=month,
+        back=f"{reverse('ledger:compliance_units')}?area={area.pk}",
+        activities=compliance.unit_month_activities(unit, area, year, month),
+        note=f"{unit.name}当月与{area.name}结对村联系的活动（已提交或已确认）。")
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+def _export(request, form_class, kind, page):
+    _require_compliance(request.user)
+    form = form_class(request.POST, user=request.user)
+    if form.selected_area is None:
+        messages.error(request, "您没有可导出的范围。")
+        return redirect(page)
+    job = start_matrix_export(kind, form.selected_area, form.export_params(), actor=request.user,
+                              request=request)
+    return redirect("portal:job_detail", job_uuid=job.uuid)
+
+
+@login_required
+@require_POST
+def org_matrix_export(request):
+    return _export(request, OrgMatrixForm, ORGS_KIND, "ledger:compliance_orgs")
+
+
+@login_required
+@require_POST
+def talent_matrix_export(request):
+    return _export(request, TalentMatrixForm, TALENTS_KIND, "ledger:compliance_talents")
+
+
+@login_required
+@require_POST
+def unit_matrix_export(request):
+    return _export(request, UnitMatrixForm, UNITS_KIND, "ledger:compliance_units")

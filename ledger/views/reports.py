@@ -1,0 +1,222 @@
+"""The monthly dispatch summary (每月调度) and the township half-year report (004 四.二.3).
+
+The dispatch needs ledger.compliance (township: its own township; county and leaders: any
+township or all in one table). Reports: report.view to read (out of scope → 404),
+report.write on the township to write and submit, report.file on the county to file or return;
+every change goes through ledger.services.reports.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from ledger.forms.reports import DispatchForm, HalfYearForm, ReportTextForm, ReturnReportForm
+from ledger.models import ReportStatus, TownshipReport
+from ledger.services import reports as services
+from ledger.summaries import (
+    computed_at,
+    dispatch_summary,
+    report_overview,
+    township_report_figures,
+)
+from portal.models import Organization
+from portal.models.orgs import OrgKind
+from portal.pdf import render_pdf
+from portal.scope import has_capability
+from portal.views.common import paginate, query_without_page, visible_or_404
+
+DISPATCH_CAPABILITY = "ledger.compliance"
+
+
+def _townships(user, capability):
+    return (Organization.objects.visible_to(user, capability)
+            .filter(kind=OrgKind.TOWNSHIP, is_active=True)
+            .only("id", "name", "path", "kind", "depth").order_by("path"))
+
+
+@login_required
+def dispatch(request):
+    """每月调度: per village (or per township) activities, participation, talents, needs and
+    claims of one month, silent villages highlighted; `?print=1` gives the print layout."""
+    user = request.user
+    if not has_capability(user, DISPATCH_CAPABILITY):
+        raise PermissionDenied("您没有查看每月调度的权限。")
+    townships = _townships(user, DISPATCH_CAPABILITY)
+    today = timezone.localdate()
+    form = DispatchForm(request.GET or None, townships=townships,
+                        initial={"month": f"{today:%Y-%m}"})
+    form.is_valid()  # a bad month or township is shown as an error and ignored
+    data = getattr(form, "cleaned_data", {})
+    year, month = data.get("month") or (today.year, today.month)
+    listed = list(townships)
+    single = data.get("township") or (listed[0] if len(listed) == 1 else None)
+    summary = dispatch_summary(listed, year, month, single=single, today=today)
+    context = {
+        "form": form, "summary": summary, "single": single, "today": today,
+        "many_townships": len(listed) > 1,
+        "month_value": f"{year}-{month:02d}",
+        "print_query": query_without_page(request),
+    }
+    template = ("ledger/reports/dispatch_print.html" if request.GET.get("print")
+                else "ledger/reports/dispatch.html")
+    return render(request, template, context)
+
+
+def _default_half(today):
+    """Early in a half year the county is still collecting the last one's reports."""
+    year, half = services.current_half(today)
+    if today.month in (1, 2, 7, 8):
+        return services.previous_half(year, half)
+    return year, half
+
+
+@login_required
+def report_list(request):
+    """Which townships have written, submitted or had filed their report for a half year."""
+    user = request.user
+    if not has_capability(user, "report.view"):
+        raise PermissionDenied("您没有查看半年报告的权限。")
+    today = timezone.localdate()
+    year, half = _default_half(today)
+    form = HalfYearForm(request.GET or None, initial={"year": year, "half": half})
+    if form.is_valid():
+        year, half = form.cleaned_data["year"], form.cleaned_data["half"]
+    townships = list(_townships(user, "report.view"))
+    reports = {r.township_id: r for r in TownshipReport.objects.visible_to(user)
+               .filter(year=year, half=half).only(
+                   "id", "township_id", "status", "submitted_at", "filed_at", "year", "half")}
+    rows = []
+    for township in townships:
+        report = reports.get(township.pk)
+        rows.append({
+            "township": township, "report": report,
+            "missing": report is None or report.status in (ReportStatus.DRAFT,
+                                                           ReportStatus.RETURNED),
+            "can_write": has_capability(user, "report.write", township),
+        })
+    history = paginate(request, TownshipReport.objects.visible_to(user)
+                       .select_related("township").order_by("-year", "-half", "township__path"))
+    return render(request, "ledger/reports/list.html", {
+        "form": form, "year": year, "half": half,
+        "half_label": services.half_label(year, half), "rows": rows,
+        "not_submitted": sum(1 for row in rows if row["missing"]),
+        "filed": sum(1 for row in rows if row["report"] and row["report"].status == "filed"),
+        "can_file": has_capability(user, "report.file"),
+        "writable": services.period_problem(year, half, today=today) is None,
+        "page": history, "query_string": query_without_page(request),
+    })
+
+
+def _add_errors(form, exc):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def report_write(request, township_pk, year, half):
+    """The township writes (and submits) its report for one half year; figures are compiled
+    from the ledger on every save."""
+    user = request.user
+    township = get_object_or_404(_townships(user, "report.view"), pk=township_pk)
+    if not has_capability(user, "report.write", township):
+        raise PermissionDenied("只有乡镇可以撰写本乡镇的半年报告。")
+    if half not in services.HALF_LABELS:
+        raise Http404("报告期不正确。")
+    problem = services.period_problem(year, half)
+    if problem:
+        messages.warning(request, problem)
+        return redirect("ledger:report_list")
+    report = TownshipReport.objects.filter(township=township, year=year, half=half).first()
+    if report is not None and not report.is_editable:
+        messages.info(request, f"报告{report.get_status_display()}，不能修改。")
+        return redirect("ledger:report_detail", pk=report.pk)
+    form = ReportTextForm(request.POST if request.method == "POST" else None, instance=report)
+    if request.method == "POST" and form.is_valid():
+        action = (services.do_submit_report if "submit" in request.POST
+                  else services.do_save_report)
+        try:
+            report = action(township, year, half, actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "报告已提交县委组织部。" if report.status == "submitted"
+                             else "已保存草稿，统计数据已更新。")
+            return redirect("ledger:report_detail", pk=report.pk)
+    figures = township_report_figures(township, year, half)
+    return render(request, "ledger/reports/form.html", {
+        "form": form, "report": report, "township": township, "year": year, "half": half,
+        "title": services.report_title(township, year, half),
+        "figures": figures, "overview": report_overview(figures),
+        "computed_at": computed_at(figures),
+    })
+
+
+def _report_or_404(request, pk):
+    return visible_or_404(TownshipReport.objects.select_related("township", "filed_by"),
+                          request.user, pk=pk)
+
+
+@login_required
+def report_detail(request, pk):
+    report = _report_or_404(request, pk)
+    user = request.user
+    submitted = report.status == ReportStatus.SUBMITTED
+    return render(request, "ledger/reports/detail.html", {
+        "report": report,
+        "title": services.report_title(report.township, report.year, report.half),
+        "figures": report.figures, "overview": report_overview(report.figures),
+        "computed_at": computed_at(report.figures),
+        "can_write": report.is_editable and has_capability(user, "report.write",
+                                                           report.township),
+        "can_file": submitted and has_capability(user, "report.file", report.township),
+        "return_form": ReturnReportForm(),
+    })
+
+
+@login_required
+@require_POST
+def report_file(request, pk):
+    report = _report_or_404(request, pk)
+    try:
+        services.do_file_report(report, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已备案，报告及统计数据已锁定。")
+    return redirect("ledger:report_detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def report_return(request, pk):
+    report = _report_or_404(request, pk)
+    form = ReturnReportForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.do_return_report(report, actor=request.user, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已退回，乡镇修改后可重新提交。")
+    return redirect("ledger:report_detail", pk=report.pk)
+
+
+@login_required
+def report_pdf(request, pk):
+    report = _report_or_404(request, pk)
+    title = services.report_title(report.township, report.year, report.half)
+    pdf = render_pdf("pdf/township_report.html", {
+        "report": report, "title": title, "figures": report.figures,
+        "overview": report_overview(report.figures), "computed_at": computed_at(report.figures),
+    })
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}.pdf")
+    return response

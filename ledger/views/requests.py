@@ -1,0 +1,241 @@
+"""Villagers' requests (民情诉求): list, record, daily summary (日汇总), judging (日研判),
+resolving, and publishing one as a need on the pairing board.
+
+Requests carry personal data (who raised them, their phone): only resident.view holders
+(village, township, county) reach any of these pages; a request outside the user's scope is
+404, a write without resident.change is 403. Every change goes through
+ledger.services.requests.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from ledger.forms.requests import (
+    DayForm,
+    JudgeForm,
+    PublishNeedForm,
+    RequestFilterForm,
+    RequestForm,
+    ResolveForm,
+)
+from ledger.models import RequestCategory, RequestStatus, ResidentRequest
+from ledger.services import requests as services
+from portal.scope import has_capability
+from portal.views.common import paginate, query_without_page, visible_or_404
+
+PENDING_SHOWN = 20
+
+
+def _require_view(user):
+    if not has_capability(user, "resident.view"):
+        raise PermissionDenied("您没有查看民情诉求的权限。")
+
+
+def _add_errors(form, exc):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _back(request, default):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+def _attach_permissions(user, rows):
+    """Per-row `can_change` (resident.change on its village; roles are cached on the user)."""
+    for row in rows:
+        row.can_change = has_capability(user, "resident.change", row.village_org)
+
+
+def _requests(user):
+    return (ResidentRequest.objects.visible_to(user)
+            .select_related("village_org", "need").order_by("-date", "-id"))
+
+
+@login_required
+def request_list(request):
+    user = request.user
+    _require_view(user)
+    form = RequestFilterForm(request.GET or None, user=user)
+    rows = _requests(user)
+    form.is_valid()  # a bad filter is shown as an error and ignored
+    data = getattr(form, "cleaned_data", {})
+    if data.get("q"):
+        text = data["q"]
+        rows = rows.filter(Q(content__icontains=text) | Q(raised_by__icontains=text)
+                           | Q(judgement__icontains=text))
+    if data.get("village"):
+        rows = rows.filter(village_org=data["village"])
+    if data.get("date_from"):
+        rows = rows.filter(date__gte=data["date_from"])
+    if data.get("date_to") and "date_to" not in form.errors:
+        rows = rows.filter(date__lte=data["date_to"])
+    if data.get("category"):
+        rows = rows.filter(category=data["category"])
+    if data.get("status"):
+        rows = rows.filter(status=data["status"])
+    page = paginate(request, rows)
+    _attach_permissions(user, page)
+    return render(request, "ledger/requests/list.html", {
+        "form": form, "page": page, "query_string": query_without_page(request),
+        "many_villages": "village" in form.fields,
+        "can_record": has_capability(user, "resident.change"),
+    })
+
+
+@login_required
+def request_create(request):
+    user = request.user
+    if not has_capability(user, "resident.change"):
+        raise PermissionDenied("只有村党组织可以登记民情诉求。")
+    form = RequestForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.do_record_request(form.save(commit=False), actor=user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"已登记{saved.date:%Y年%-m月%-d日}的民情诉求，待研判。")
+            if "another" in request.POST:
+                return redirect("ledger:request_create")
+            return redirect("ledger:request_daily")
+    return render(request, "ledger/requests/form.html", {"form": form})
+
+
+@login_required
+def request_daily(request):
+    """日汇总、日研判: one day's requests counted by category, and the backlog to judge."""
+    user = request.user
+    _require_view(user)
+    today = timezone.localdate()
+    form = DayForm(request.GET or None, user=user, initial={"date": today})
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    day = data.get("date") or today
+    if day > today:
+        form.add_error("date", "不能查看未来的日期。")
+        day = today
+    scoped = ResidentRequest.objects.visible_to(user)
+    if data.get("village"):
+        scoped = scoped.filter(village_org=data["village"])
+    counts = dict(scoped.filter(date=day).values_list("category")
+                  .annotate(n=Count("id")).order_by())
+    labels = dict(RequestCategory.choices)
+    by_category = [(labels[value], counts[value]) for value in RequestCategory.values
+                   if value in counts]
+    of_day = paginate(request, scoped.filter(date=day).select_related("village_org", "need")
+                      .order_by("category", "id"))
+    pending = (scoped.filter(status=RequestStatus.PENDING, date__lte=day)
+               .select_related("village_org").order_by("date", "id"))
+    pending_total = pending.count()
+    pending = list(pending[:PENDING_SHOWN])
+    _attach_permissions(user, [*of_day, *pending])
+    for row in pending:
+        row.judge_form = JudgeForm(auto_id=f"id_r{row.pk}_%s")
+    return render(request, "ledger/requests/daily.html", {
+        "form": form, "day": day, "today": today, "by_category": by_category,
+        "day_total": sum(counts.values()), "page": of_day,
+        "query_string": query_without_page(request),
+        "pending": pending, "pending_total": pending_total,
+        "many_villages": "village" in form.fields,
+        "can_record": has_capability(user, "resident.change"),
+    })
+
+
+def _request_or_404(request, pk):
+    return visible_or_404(ResidentRequest.objects.select_related(
+        "village_org", "need", "judged_by", "recorded_by"), request.user, pk=pk)
+
+
+@login_required
+def request_detail(request, pk):
+    row = _request_or_404(request, pk)
+    can_change = has_capability(request.user, "resident.change", row.village_org)
+    return render(request, "ledger/requests/detail.html", {
+        "req": row, "can_change": can_change,
+        "judge_form": JudgeForm(initial={"judgement": row.judgement}),
+        "resolve_form": ResolveForm(),
+        "can_judge": can_change and row.status in (RequestStatus.PENDING, RequestStatus.JUDGED),
+        "can_publish": (can_change and row.need_id is None
+                        and row.status in (RequestStatus.PENDING, RequestStatus.JUDGED)),
+        "can_resolve": can_change and row.status != RequestStatus.RESOLVED,
+    })
+
+
+def _message_errors(request, form_or_exc):
+    if isinstance(form_or_exc, ValidationError):
+        messages.error(request, "；".join(form_or_exc.messages))
+    else:
+        messages.error(request, "；".join(e for errs in form_or_exc.errors.values() for e in errs))
+
+
+@login_required
+@require_POST
+def request_judge(request, pk):
+    row = _request_or_404(request, pk)
+    if not has_capability(request.user, "resident.change", row.village_org):
+        raise PermissionDenied("只有本村党组织可以研判。")
+    form = JudgeForm(request.POST)
+    if not form.is_valid():
+        _message_errors(request, form)
+    else:
+        try:
+            services.do_judge_request(row, actor=request.user,
+                                      judgement=form.cleaned_data["judgement"])
+        except ValidationError as exc:
+            _message_errors(request, exc)
+        else:
+            messages.success(request, "已保存研判意见。")
+    return _back(request, reverse("ledger:request_detail", args=[row.pk]))
+
+
+@login_required
+@require_POST
+def request_resolve(request, pk):
+    row = _request_or_404(request, pk)
+    form = ResolveForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.do_resolve_request(row, actor=request.user, note=note)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, "已标记为办结。")
+    return _back(request, reverse("ledger:request_detail", args=[row.pk]))
+
+
+@login_required
+def request_publish(request, pk):
+    """发布为需求: publish on the village's needs board in one step, keeping the link."""
+    row = _request_or_404(request, pk)
+    if not has_capability(request.user, "resident.change", row.village_org):
+        raise PermissionDenied("只有本村党组织可以发布需求。")
+    if row.need_id is not None or row.status not in (RequestStatus.PENDING,
+                                                     RequestStatus.JUDGED):
+        messages.warning(request, "该诉求已发布为需求或已办结，不能再发布。")
+        return redirect("ledger:request_detail", pk=row.pk)
+    form = PublishNeedForm(request.POST or None, initial=services.need_defaults(row))
+    if request.method == "POST" and form.is_valid():
+        try:
+            published = services.do_publish_request_as_need(row, actor=request.user,
+                                                             **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"已发布为需求“{published.need.title}”，结对单位和城市人才"
+                                      "可在需求大厅认领。")
+            return redirect("ledger:request_detail", pk=row.pk)
+    return render(request, "ledger/requests/publish.html", {"form": form, "req": row})
