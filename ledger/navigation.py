@@ -32,7 +32,7 @@ register_nav(NavItem("活动台账", "ledger:activity_list", "bi-journal-check",
                      LEDGER))
 register_nav(NavItem("待确认", "ledger:activity_to_confirm", "bi-hourglass-split", "ledger.confirm",
                      41, LEDGER))
-register_nav(NavItem("合规情况", "ledger:compliance_orgs", "bi-grid-3x3", "ledger.compliance", 42,
+register_nav(NavItem("履职情况", "ledger:compliance_orgs", "bi-grid-3x3", "ledger.compliance", 42,
                      LEDGER))
 register_nav(NavItem("民情诉求", "ledger:request_list", "bi-chat-left-dots", "resident.view",
                      43, LEDGER))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the portal needs when they are missing:
-#   a CJK font (PDF reports), poppler-utils (PDF checks in tests), Chromium (browser tests).
+#   a CJK font (PDF reports); for tests also poppler-utils (PDF checks), Chromium (browser
+#   tests) and LibreOffice Calc (the Excel exports must open in it).
 # As root on Debian/Ubuntu it installs them with apt-get; otherwise it reports what is missing.
 # Usage: scripts/system-deps.sh [runtime|test]
 set -u
@@ -11,6 +12,7 @@ command -v fc-list >/dev/null 2>&1 && have_cjk_font || missing+=(fonts-wqy-micro
 if [ "$want" = "test" ]; then
   command -v pdffonts >/dev/null 2>&1 || missing+=(poppler-utils)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v libreoffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -106,3 +106,14 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def libreoffice():
+    """Path of LibreOffice (the Excel exports must open in it); CI installs it."""
+    import shutil
+
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    need_service(office is not None, "LibreOffice is not installed (apt-get install "
+                                     "libreoffice-calc-nogui)")
+    return office

@@ -3,7 +3,6 @@ cells of started months are filled red, and LibreOffice reads the same cells."""
 
 import csv
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -106,10 +105,8 @@ def test_export_job_rechecks_the_area(township_admin, tree, media_root):
 
 
 def test_libreoffice_reads_the_cells(county_admin, tree, data, media_root, frozen_today,  # noqa: F811
-                                     tmp_path):
-    office = shutil.which("libreoffice") or shutil.which("soffice")
-    if not office:
-        pytest.skip("LibreOffice is not installed")
+                                     tmp_path, libreoffice):
+    office = libreoffice
     content, _ = read(export(ORGS_KIND, county_admin, tree.county, kind="village"))
     source = tmp_path / "matrix.xlsx"
     source.write_bytes(content)

@@ -97,7 +97,7 @@ def test_navigation_is_one_group(tree, county_admin):
     assert len(groups) == 1
     labels = [item.label for item in groups[0].items]
     assert labels[0] == "活动台账" and labels[-1] == "台账导出"
-    assert labels == ["活动台账", "待确认", "合规情况", "民情诉求", "每月调度", "半年报告",
+    assert labels == ["活动台账", "待确认", "履职情况", "民情诉求", "每月调度", "半年报告",
                       "台账导出"]
 
 

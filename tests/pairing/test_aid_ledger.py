@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -124,15 +123,13 @@ def test_ledger_download_is_scoped(login, tree, pairing, ledger_data, village_se
     assert login(other_village_secretary).get(url).status_code == 404
 
 
-@pytest.mark.skipif(not (shutil.which("libreoffice") or shutil.which("soffice")),
-                    reason="LibreOffice is not installed")
-def test_libreoffice_opens_the_ledger(tree, ledger_data, village_secretary, tmp_path):
+def test_libreoffice_opens_the_ledger(tree, ledger_data, village_secretary, tmp_path,
+                                     libreoffice):
     job = _export(village_secretary, tree.village_a1)
     source = tmp_path / "ledger.xlsx"
     with job.output.file.open("rb") as handle:
         source.write_bytes(handle.read())
-    office = shutil.which("libreoffice") or shutil.which("soffice")
-    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+    subprocess.run([libreoffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir",
                     str(tmp_path), str(source)], check=True, timeout=180, capture_output=True)
     rows = list(csv.reader((tmp_path / "ledger.csv").read_text(encoding="utf-8").splitlines()))
