@@ -26,7 +26,6 @@ from openpyxl.styles import Font, PatternFill
 from ledger.models import Activity, ActivityStatus, Participation
 from ledger.periods import months_back, next_month
 from pairing.models import Pairing, PairingStatus
-from portal.idnumber import normalize
 from portal.models import Organization, Person
 from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.scope import has_capability, scope_q
@@ -329,11 +328,8 @@ def _talent_q(area, *, home_org=None, search="", prefix=""):
     if home_org is not None:
         query &= q(home_org=home_org)
     search = (search or "").strip()
-    if search:  # as PersonQuerySet.search
-        found = q(name__icontains=search) | q(phone=search)
-        if len(search) == 18:
-            found |= q(id_number=normalize(search))
-        query &= found
+    if search:  # as PersonQuerySet.search, without the ID-number branch
+        query &= q(name__icontains=search) | q(phone=search)
     return query
 
 

@@ -17,7 +17,7 @@ from portal.models import Organization, Person
 from portal.models.audit import AuditAction
 from portal.models.orgs import OrgKind, PartyOrgType
 from portal.models.people import Gender
-from portal.scope import scope_paths
+from portal.scope import has_capability, scope_paths
 from portal.spreadsheets import XLSX_MIMETYPE, new_workbook, workbook_bytes, write_sheet
 
 EXPORTS = {"orgs": "组织", "people": "人员"}
@@ -97,9 +97,13 @@ def start_export(what, scope_org, *, actor, request=None):
     if what not in EXPORTS:
         raise ValueError(f"unknown export {what!r}")
     with transaction.atomic():
+        # A people file holds full ID numbers when its owner may see them: downloading it
+        # then takes the same right, not only data.export.
+        full_ids = what == "people" and has_capability(actor, "person.view_id_number",
+                                                        scope_org)
         job = start_job(owner=actor, kind=f"export_{what}",
                         title=f"导出{EXPORTS[what]}：{scope_org.name}", scope_org=scope_org,
-                        capability="data.export")
+                        capability="person.view_id_number" if full_ids else "data.export")
         audit.record(AuditAction.EXPORT, f"导出{EXPORTS[what]}（{scope_org.name}）",
                      actor=actor, request=request, kind=what, org=scope_org.pk,
                      job=str(job.uuid))

@@ -8,6 +8,7 @@ from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.models.people import Gender
 from portal.models.roles import Role
+from portal.scope import has_capability
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -73,7 +74,12 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["home_org"].queryset = Organization.objects.visible_to(
             user, "person.change").only("id", "name", "kind", "depth", "path")
-        self.fields["id_number"].widget.attrs.update(autocomplete="off", maxlength=18)
+        if self.instance.pk and not has_capability(user, "person.view_id_number",
+                                                   self.instance.home_org):
+            # Only county admins see stored ID numbers unmasked; others keep it as it is.
+            del self.fields["id_number"]
+        else:
+            self.fields["id_number"].widget.attrs.update(autocomplete="off", maxlength=18)
         self.fields["phone"].widget.attrs.update(inputmode="tel")
 
     def clean_id_number(self):

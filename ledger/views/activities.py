@@ -40,7 +40,7 @@ from ledger.services import activities as services
 from ledger.services import evidence as evidence_services
 from ledger.services.locks import do_reopen_month, lock_problem, month_is_locked
 from pairing.models import Pairing, PairingStatus
-from portal.models import Organization
+from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require, scope_q
 from portal.views.common import paginate, query_without_page, visible_or_404
@@ -347,12 +347,11 @@ def participant_search(request):
     text = (request.GET.get("q") or "").strip()[:30]
     eligible = services.eligible_participants(org).select_related("home_org")
     if text:
-        query = Q(name__icontains=text)
-        if text.isdigit() and len(text) >= 4:
-            query |= Q(phone__contains=text)
-        people = list(eligible.filter(query).order_by("-is_city_talent", "name",
-                                                      "id")[:SEARCH_LIMIT])
-        return JsonResponse({"results": [_person_json(p, "match") for p in people]})
+        # A whole phone number only: partial matches would let a searcher rebuild the numbers
+        # of paired people they may not see.
+        people = list(eligible.filter(Q(name__icontains=text) | Q(phone=text))
+                      .order_by("-is_city_talent", "name", "id")[:SEARCH_LIMIT])
+        return _people_json(request.user, [(p, "match") for p in people])
     recent_ids = list(
         Participation.objects.filter(activity__in=Activity.objects.filter(org=org)
                                      .order_by("-date", "-id")[:RECENT_ACTIVITIES])
@@ -361,13 +360,18 @@ def participant_search(request):
     paired = Pairing.objects.filter(status=PairingStatus.ACTIVE, village_org=org)
     talents = list(eligible.filter(is_city_talent=True, home_org__in=paired.values("city_org"))
                    .exclude(pk__in=recent_ids).order_by("name")[:SEARCH_LIMIT])
-    return JsonResponse({"results": [_person_json(p, "talent") for p in talents]
-                         + [_person_json(p, "recent") for p in recent]})
+    return _people_json(request.user, [(p, "talent") for p in talents]
+                        + [(p, "recent") for p in recent])
 
 
-def _person_json(person, group):
-    return {**person_label(person), "group": group,
-            "phone_tail": person.phone[-4:] if person.phone else ""}
+def _people_json(user, grouped):
+    """The picker's rows; the phone tail only for people the user may see."""
+    seen = set(Person.objects.visible_to(user).filter(pk__in=[p.pk for p, _ in grouped])
+               .values_list("pk", flat=True))
+    return JsonResponse({"results": [
+        {**person_label(person), "group": group,
+         "phone_tail": person.phone[-4:] if person.phone and person.pk in seen else ""}
+        for person, group in grouped]})
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Joint meetings (联席会议): one per pairing each half year, chaired by the 名誉村长 and the
 village party leader; the minutes file is optional and content-checked."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,7 +22,12 @@ def half_label(year, half):
 
 
 def _require_meeting_side(actor, pairing):
-    """Either side of the pairing may record: the village secretary or the unit's contact."""
+    """Either side of the pairing may record: the village secretary or the unit's contact.
+
+    The pairing itself must be visible first: a unit paired with the same village holds
+    meeting.change on that village, but not on another unit's pairing with it."""
+    if not Pairing.objects.visible_to(actor).filter(pk=pairing.pk).exists():
+        raise PermissionDenied("该结对关系不在您的管理范围内。")
     require_any(actor, "meeting.change", (pairing.village_org, pairing.city_org))
 
 

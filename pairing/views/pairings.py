@@ -175,17 +175,19 @@ def pairing_detail(request, pk):
                    for org in (pairing.village_org, pairing.city_org))
     can_change = has_capability(user, "pairing.change", pairing.village_org)
     sides = (pairing.village_org, pairing.city_org)
+    can_see_meetings = any(has_capability(user, "meeting.view", org) for org in sides)
     needs = (Need.objects.visible_to(user).filter(village_org=pairing.village_org)
              .order_by("-created_at", "-id")[:10])
     return render(request, "pairing/pairings/detail.html", {
         "pairing": pairing,
         "agreements": pairing.agreements.order_by("-year", "-version"),
-        "meetings": pairing.meetings.select_related("unit_chair", "village_chair")[:10],
+        "meetings": (pairing.meetings.select_related("unit_chair", "village_chair")[:10]
+                     if can_see_meetings else []),
         "needs": needs,
         "can_change": can_change and is_active,
         "can_edit_plan": can_plan and plan_editable and is_active,
         "can_add_agreement": can_plan and is_active,
-        "can_see_meetings": any(has_capability(user, "meeting.view", org) for org in sides),
+        "can_see_meetings": can_see_meetings,
         "can_file": (has_capability(user, "pairing.file", pairing.village_org)
                      and pairing.plan_status == PlanStatus.SUBMITTED),
     })

@@ -29,12 +29,14 @@ def validate_phone(value):
 class PersonQuerySet(ScopedQuerySetMixin, models.QuerySet):
     scope_path_field = "home_org__path"
 
-    def search(self, text):
+    def search(self, text, *, by_id_number=False):
+        """Name contains `text`, or the phone equals it; the full ID number only when the
+        searcher may see ID numbers (otherwise a search would confirm a guessed number)."""
         text = (text or "").strip()
         if not text:
             return self
         query = models.Q(name__icontains=text) | models.Q(phone=text)
-        if len(text) == 18:
+        if by_id_number and len(text) == 18:
             query |= models.Q(id_number=normalize(text))
         return self.filter(query)
 

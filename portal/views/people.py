@@ -17,7 +17,8 @@ def _filtered_people(request):
     people = Person.objects.visible_to(request.user).select_related("home_org")
     if form.is_valid():
         data = form.cleaned_data
-        people = people.search(data["q"])
+        people = people.search(data["q"], by_id_number=has_capability(
+            request.user, "person.view_id_number"))
         if data["org"]:
             people = people.filter(home_org__path__startswith=data["org"].path)
         flag_fields = {"party": "is_party_member", "talent": "is_city_talent", "cadre": "is_cadre"}

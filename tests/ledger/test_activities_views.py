@@ -200,9 +200,15 @@ def test_participant_search(login, tree, people, theme, today, pairing, village_
         ("陈农业", "talent"), ("陈教育", "talent"), ("李青山", "recent")]
     found = client.get(url, {"org": tree.village_a1.pk, "q": "陈"}).json()["results"]
     assert {p["id"] for p in found} == {people.unit.pk, talent_b.pk}
-    by_phone = client.get(url, {"org": tree.village_a1.pk, "q": people.a1.phone[-6:]}).json()
+    by_phone = client.get(url, {"org": tree.village_a1.pk, "q": people.a1.phone}).json()
     assert [p["name"] for p in by_phone["results"]] == ["李青山"]
     assert "phone" not in by_phone["results"][0]
+    assert by_phone["results"][0]["phone_tail"] == people.a1.phone[-4:]
+    # Part of a number finds nobody, and a paired talent's phone tail stays hidden from a
+    # village that may not see the unit's people.
+    assert client.get(url, {"org": tree.village_a1.pk, "q": people.a1.phone[-6:]}).json()[
+        "results"] == []
+    assert {p["phone_tail"] for p in suggested if p["group"] == "talent"} == {""}
     assert client.get(url, {"org": tree.village_a1.pk, "q": "赵白水"}).json()["results"] == []
     assert login(other_village_secretary).get(url, {"org": tree.village_a1.pk}).status_code \
         == 404

@@ -149,3 +149,24 @@ def test_unknown_field_is_a_programming_error(pairing, village_secretary):
     with pytest.raises(TypeError):
         meetings.do_record_meeting(pairing, actor=village_secretary, **fields(year=2020))
     assert not JointMeeting.objects.exists()
+
+
+def test_service_refuses_another_units_pairing_with_the_same_village(tree, unit_contact):
+    """The unit's contact holds meeting.change on its paired village, not on other units'
+    pairings with that village: the service itself refuses (not only the views)."""
+    import datetime
+
+    from django.core.exceptions import PermissionDenied
+
+    from pairing.models import Pairing
+    from pairing.services.meetings import do_record_meeting
+    from tests.factories import add_org
+
+    other_unit = add_org(tree.county, "县教育局", "unit")
+    Pairing.objects.create(city_org=tree.unit, village_org=tree.village_a1,
+                           since=datetime.date(2026, 1, 1))
+    theirs = Pairing.objects.create(city_org=other_unit, village_org=tree.village_a1,
+                                    since=datetime.date(2026, 1, 1))
+    with pytest.raises(PermissionDenied):
+        do_record_meeting(theirs, actor=unit_contact, date=datetime.date(2026, 3, 1),
+                          place="村委会", attendees="甲、乙", topics="议题")

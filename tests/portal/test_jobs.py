@@ -85,3 +85,16 @@ def test_download_rechecks_permission(finished_job, county_admin, township_admin
     grant(viewer, tree.county, "talent")
     viewer.__dict__.pop("_portal_roles", None)
     assert login(viewer).get(url).status_code == 403
+
+
+def test_people_file_with_full_id_numbers_needs_that_right_to_download(
+        tree, people, county_admin, leader, login, django_capture_on_commit_callbacks):
+    from portal.exporters import start_export
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_export("people", tree.county, actor=county_admin)
+    job.refresh_from_db()
+    assert job.output.capability == "person.view_id_number"
+    url = reverse("portal:download", args=[job.output.uuid])
+    assert login(leader).get(url).status_code == 403  # leaders export, but see masked numbers
+    assert login(county_admin).get(url).status_code == 200

@@ -70,3 +70,27 @@ def test_healthz_reports_database(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+def test_edit_form_never_shows_a_full_id_number_to_non_county_roles(people, township_admin,
+                                                                    county_admin, login):
+    url = reverse("portal:person_edit", args=[people.a1.pk])
+    assert people.a1.id_number not in login(township_admin).get(url).content.decode()
+    assert people.a1.id_number in login(county_admin).get(url).content.decode()
+
+
+def test_edit_without_id_number_keeps_it(tree, people, township_admin, login):
+    response = login(township_admin).post(reverse("portal:person_edit", args=[people.a1.pk]), {
+        "name": "李青山", "gender": "M", "phone": "", "home_org": tree.village_a1.pk,
+        "position": "村民", "is_party_member": "on", "is_active": "on"})
+    assert response.status_code == 302
+    people.a1.refresh_from_db()
+    assert people.a1.position == "村民" and len(people.a1.id_number) == 18
+
+
+def test_search_by_full_id_number_only_for_county_admins(people, township_admin, county_admin,
+                                                         login):
+    query = {"q": people.a1.id_number}
+    url = reverse("portal:person_list")
+    assert login(township_admin).get(url, query).context["page"].paginator.count == 0
+    assert login(county_admin).get(url, query).context["page"].paginator.count == 1
