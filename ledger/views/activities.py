@@ -43,15 +43,11 @@ from pairing.models import Pairing, PairingStatus
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require, scope_q
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import error_text, paginate, query_without_page, visible_or_404
 
 SEARCH_LIMIT = 20
 RECENT_ACTIVITIES = 10
 CLEAR_DRAFT_KEY = "ledger_clear_draft"
-
-
-def _error_text(exc):
-    return "；".join(exc.messages)
 
 
 def _set_counts(activities):
@@ -279,7 +275,7 @@ def activity_submit(request, pk):
     try:
         services.do_submit_activity(activity, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已提交“{activity.title}”，等待乡镇确认。")
     return redirect("ledger:activity_detail", pk=activity.pk)
@@ -292,7 +288,7 @@ def activity_delete(request, pk):
     try:
         services.do_delete_activity(activity, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("ledger:activity_detail", pk=activity.pk)
     messages.success(request, f"已删除草稿“{activity.title}”。")
     return redirect("ledger:activity_list")
@@ -311,7 +307,7 @@ def activity_confirm(request, pk):
     try:
         services.do_confirm_activity(activity, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已确认“{activity.org.name}”的活动“{activity.title}”。")
     return _back_to(request, activity)
@@ -330,7 +326,7 @@ def activity_return(request, pk):
         services.do_return_activity(activity, actor=request.user,
                                     reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已退回“{activity.title}”，请村（单位）修改后重新提交。")
     return _back_to(request, activity)
@@ -387,7 +383,7 @@ def evidence_upload(request, pk):
         added = evidence_services.do_add_evidence(activity, form.cleaned_data["files"],
                                                   actor=request.user)
     except ValidationError as exc:
-        messages.error(request, "上传失败，没有保存任何文件：" + _error_text(exc))
+        messages.error(request, "上传失败，没有保存任何文件：" + error_text(exc))
     else:
         messages.success(request, f"已上传 {len(added)} 个佐证材料。")
     return redirect(_detail_url(activity) + "#evidence")
@@ -441,7 +437,7 @@ def evidence_delete(request, pk):
     try:
         evidence_services.do_delete_evidence(evidence, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已删除佐证材料“{evidence}”。")
     return redirect(_detail_url(evidence.activity) + "#evidence")

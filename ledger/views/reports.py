@@ -28,7 +28,13 @@ from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
 from portal.scope import has_capability
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import (
+    add_service_errors,
+    error_text,
+    paginate,
+    query_without_page,
+    visible_or_404,
+)
 
 DISPATCH_CAPABILITY = "ledger.compliance"
 
@@ -112,14 +118,6 @@ def report_list(request):
     })
 
 
-def _add_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 def report_write(request, township_pk, year, half):
     """The township writes (and submits) its report for one half year; figures are compiled
@@ -145,7 +143,7 @@ def report_write(request, township_pk, year, half):
         try:
             report = action(township, year, half, actor=user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "报告已提交县委组织部。" if report.status == "submitted"
                              else "已保存草稿，统计数据已更新。")
@@ -188,7 +186,7 @@ def report_file(request, pk):
     try:
         services.do_file_report(report, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "已备案，报告及统计数据已锁定。")
     return redirect("ledger:report_detail", pk=report.pk)
@@ -203,7 +201,7 @@ def report_return(request, pk):
     try:
         services.do_return_report(report, actor=request.user, reason=reason)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "已退回，乡镇修改后可重新提交。")
     return redirect("ledger:report_detail", pk=report.pk)

@@ -14,7 +14,6 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ledger.forms.requests import (
@@ -28,7 +27,13 @@ from ledger.forms.requests import (
 from ledger.models import RequestCategory, RequestStatus, ResidentRequest
 from ledger.services import requests as services
 from portal.scope import has_capability
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import (
+    add_service_errors,
+    paginate,
+    query_without_page,
+    redirect_back,
+    visible_or_404,
+)
 
 PENDING_SHOWN = 20
 
@@ -36,22 +41,6 @@ PENDING_SHOWN = 20
 def _require_view(user):
     if not has_capability(user, "resident.view"):
         raise PermissionDenied("您没有查看民情诉求的权限。")
-
-
-def _add_errors(form, exc):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _back(request, default):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
 
 
 def _attach_permissions(user, rows):
@@ -106,7 +95,7 @@ def request_create(request):
         try:
             saved = services.do_record_request(form.save(commit=False), actor=user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已登记{saved.date:%Y年%-m月%-d日}的民情诉求，待研判。")
             if "another" in request.POST:
@@ -199,7 +188,7 @@ def request_judge(request, pk):
             _message_errors(request, exc)
         else:
             messages.success(request, "已保存研判意见。")
-    return _back(request, reverse("ledger:request_detail", args=[row.pk]))
+    return redirect_back(request, reverse("ledger:request_detail", args=[row.pk]))
 
 
 @login_required
@@ -214,7 +203,7 @@ def request_resolve(request, pk):
         _message_errors(request, exc)
     else:
         messages.success(request, "已标记为办结。")
-    return _back(request, reverse("ledger:request_detail", args=[row.pk]))
+    return redirect_back(request, reverse("ledger:request_detail", args=[row.pk]))
 
 
 @login_required
@@ -233,7 +222,7 @@ def request_publish(request, pk):
             published = services.do_publish_request_as_need(row, actor=request.user,
                                                              **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已发布为需求“{published.need.title}”，结对单位和城市人才"
                                       "可在需求大厅认领。")

@@ -14,7 +14,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from pairing.forms.needs import (
@@ -31,31 +30,14 @@ from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require
 from portal.views.common import (
+    add_service_errors,
     error_text,
     paginate,
     query_without_page,
+    redirect_back,
     stored_file_response,
     visible_or_404,
 )
-
-
-def _add_errors(form, exc):
-    """Put a service's ValidationError on the form: dict entries on their fields when the
-    form has them, everything else as a form-wide error."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _back(request, default):
-    """The page a POST came from (`next`, same host only), else `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
 
 
 def _need_url(need_id, claim_id=None):
@@ -186,7 +168,7 @@ def need_create(request):
             need = services.do_publish_need(form.cleaned_data["village_org"], actor=request.user,
                                             **form.need_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已发布“{need.title}”。")
             return redirect("pairing:need_detail", pk=need.pk)
@@ -205,7 +187,7 @@ def need_edit(request, pk):
         try:
             need = services.do_update_need(need, actor=request.user, **form.need_fields())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已保存“{need.title}”。")
             return redirect("pairing:need_detail", pk=need.pk)
@@ -259,7 +241,7 @@ def claim_withdraw(request, pk):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已撤回对“{claim.need.title}”的认领，名额已释放。")
-    return _back(request, _need_url(claim.need_id, claim.pk))
+    return redirect_back(request, _need_url(claim.need_id, claim.pk))
 
 
 @login_required
@@ -276,7 +258,7 @@ def claim_report(request, pk):
                                     result=form.cleaned_data["result"],
                                     evidence=form.cleaned_data["evidence"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已报告完成，等待村党组织确认。")
             return redirect(_need_url(claim.need_id, claim.pk))
@@ -298,7 +280,7 @@ def claim_confirm(request, pk):
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"已确认{_claimant_name(claim)}的完成情况。")
-    return _back(request, _need_url(claim.need_id, claim.pk))
+    return redirect_back(request, _need_url(claim.need_id, claim.pk))
 
 
 @login_required
@@ -317,7 +299,7 @@ def claim_send_back(request, pk):
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"已退回{_claimant_name(claim)}的认领，请其补充后重新报告。")
-    return _back(request, _need_url(claim.need_id, claim.pk))
+    return redirect_back(request, _need_url(claim.need_id, claim.pk))
 
 
 def _claimant_name(claim):

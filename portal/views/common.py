@@ -5,7 +5,8 @@ from pathlib import PurePosixPath
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from portal import audit
 from portal.models.audit import AuditAction
@@ -52,3 +53,22 @@ def stored_file_response(field_file, filename_stem, *, request=None, audit_summa
     return FileResponse(handle, as_attachment=True, filename=f"{filename_stem}{extension}",
                         content_type=mimetypes.types_map.get(extension,
                                                              "application/octet-stream"))
+
+
+def add_service_errors(form, exc):
+    """Put a service's ValidationError on the form: dict entries on their fields when the form
+    has them, everything else as a form-wide error."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def redirect_back(request, default):
+    """The page a POST came from (`next`, same host only), else `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
