@@ -15,10 +15,22 @@ from portal.scope import (
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
     active_roles,
+    declare_capabilities,
     register_capabilities,
     register_scope_extender,
     role_grants,
 )
+
+declare_capabilities({
+    "pairing.view": "查看结对共建", "pairing.change": "维护结对关系",
+    "pairing.plan": "编制共建方案和三清单一协议", "pairing.sign_village": "村党组织确认协议",
+    "pairing.sign_unit": "结对单位确认协议", "pairing.file": "备案共建方案和协议",
+    "pairing.import": "导入结对关系", "pairing.statistics": "查看结对共建统计",
+    "need.view": "查看需求看板", "need.publish": "发布需求", "need.confirm": "确认认领服务",
+    "need.claim": "认领需求",
+    "aid.view": "查看双结对双帮扶台账", "aid.change": "维护双结对双帮扶台账",
+    "meeting.view": "查看联席会议", "meeting.change": "登记联席会议",
+})
 
 register_capabilities(COUNTY_ADMIN, {
     "pairing.view", "pairing.change", "pairing.file", "pairing.import", "pairing.statistics",

@@ -11,6 +11,10 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+
+class UnknownCapability(LookupError):
+    """A capability name no app declared: a typo in code, caught by any test that reaches it."""
+
 COUNTY_ADMIN = "county_admin"
 LEADER = "leader"
 TOWNSHIP_ADMIN = "township_admin"
@@ -18,6 +22,34 @@ VILLAGE_SECRETARY = "village_secretary"
 UNIT_CONTACT = "unit_contact"
 TALENT = "talent"
 ASSESSOR = "assessor"
+
+# Every capability, declared once by the app that owns it: name -> what it allows (Chinese).
+CAPABILITIES: dict[str, str] = {}
+
+
+def declare_capabilities(capabilities: dict[str, str]):
+    """Declare an app's capabilities (called at import of the app's scope module)."""
+    for name, label in capabilities.items():
+        if name in CAPABILITIES and CAPABILITIES[name] != label:
+            raise ValueError(f"capability {name!r} declared twice")
+        CAPABILITIES[name] = label
+
+
+def check_capability(name):
+    if name not in CAPABILITIES:
+        raise UnknownCapability(f"undeclared capability {name!r}")
+    return name
+
+
+declare_capabilities({
+    "org.view": "查看组织", "org.change": "维护组织",
+    "person.view": "查看人员", "person.change": "维护人员",
+    "person.view_id_number": "查看完整身份证号",
+    "role.manage": "授予和撤销角色",
+    "job.view": "查看后台任务",
+    "data.import": "导入数据", "data.export": "导出数据",
+    "audit.view": "查看审计日志",
+})
 
 _VIEW = {"org.view", "person.view", "job.view"}
 
@@ -41,6 +73,8 @@ _scope_extenders = []
 
 def register_capabilities(role, capabilities):
     """Let an app grant its own capabilities to a role (called from AppConfig.ready)."""
+    for name in capabilities:
+        check_capability(name)
     ROLE_CAPABILITIES[role] |= set(capabilities)
 
 
@@ -85,6 +119,7 @@ def _minimal(paths):
 
 def scope_paths(user, capability):
     """Org paths whose subtrees the user may act on with `capability`; None means everywhere."""
+    check_capability(capability)
     if getattr(user, "is_superuser", False) and user.is_active:
         return None
     paths = [path for role, path, _ in active_roles(user) if role_grants(role, capability)]
@@ -128,6 +163,13 @@ def require_any(user, capability, orgs):
     """Pass when the user holds `capability` on at least one of `orgs` (either side of a pair)."""
     if not any(has_capability(user, capability, org) for org in orgs):
         raise PermissionDenied("您没有执行此操作的权限。")
+
+
+def ensure_still_visible(obj, actor, action="change"):
+    """After a write, inside its transaction: the actor must still be able to `action` what
+    they wrote (stops moving a record into another village)."""
+    if not type(obj).objects.visible_to(actor, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied("该操作会使数据超出您的管理范围。")
 
 
 class ScopedQuerySetMixin:

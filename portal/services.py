@@ -11,13 +11,7 @@ from portal import audit
 from portal.models import Organization, Person, RoleAssignment
 from portal.models.orgs import placement_problem
 from portal.models.roles import ROLE_ORG_KINDS, Role
-from portal.scope import forget_roles, has_capability, require
-
-
-def _ensure_still_visible(obj, actor, action="change"):
-    """After a write: the actor must still be able to change what they wrote."""
-    if not type(obj).objects.visible_to(actor, action).filter(pk=obj.pk).exists():
-        raise PermissionDenied("该操作会使数据超出您的管理范围。")
+from portal.scope import ensure_still_visible, forget_roles, has_capability, require
 
 
 @transaction.atomic
@@ -27,7 +21,7 @@ def do_create_org(parent, *, actor, **fields) -> Organization:
     if problem:
         raise ValidationError({"kind": problem})
     org = Organization.objects.add_child(parent, fields)
-    _ensure_still_visible(org, actor)
+    ensure_still_visible(org, actor)
     return org
 
 
@@ -75,7 +69,7 @@ def do_save_person(person, *, actor) -> Person:
         require(actor, "person.change", before.home_org)
     person.full_clean()
     person.save()
-    _ensure_still_visible(person, actor)
+    ensure_still_visible(person, actor)
     return person
 
 

@@ -14,6 +14,10 @@ class AuditAction(models.TextChoices):
     ROLE_ASSIGN = "role_assign", "授予角色"
     ROLE_REVOKE = "role_revoke", "撤销角色"
     ORG_MOVE = "org_move", "调整组织隶属"
+    CREATE = "create", "新建"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    TRANSITION = "transition", "状态变更"
     OTHER = "other", "其他"
 
 
@@ -26,6 +30,7 @@ class AuditEvent(models.Model):
     action = models.CharField("操作", max_length=32, choices=AuditAction.choices, db_index=True)
     summary = models.CharField("摘要", max_length=300)
     ip_address = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器", max_length=300, blank=True)
     data = models.JSONField("详情", default=dict, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 

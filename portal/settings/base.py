@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "treebeard",
     "simple_history",
-    "axes",
+    "portal.apps.AxesConfig",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.audit.AuditContextMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -121,8 +123,36 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 (STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# With MEDIA_S3_BUCKET set, media lives on an S3-compatible store (MinIO on the intranet) that
+# every web and worker host shares; without it, on the local disk under MEDIA_ROOT.
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env("MEDIA_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env("MEDIA_S3_SECRET_KEY", default="") or None,
+            "region_name": env("MEDIA_S3_REGION", default="us-east-1"),
+            "verify": env("MEDIA_S3_CA_BUNDLE", default="") or None,
+            "location": env("MEDIA_S3_PREFIX", default=""),
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            # No ACL header: objects stay as private as the bucket (MinIO ignores ACLs).
+            "default_acl": None,
+            # Never replace a stored file: a re-upload under the same name gets a new name, so
+            # deleting the old one after commit cannot delete the new one.
+            "file_overwrite": False,
+            # Files are served only through the portal's permission-checked views; any URL
+            # built by mistake is still signed and expires rather than public.
+            "querystring_auth": True,
+            "querystring_expire": 300,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
