@@ -17,7 +17,8 @@ class ClientInfo:
     user_agent: str = ""
 
 
-_client: ContextVar[ClientInfo] = ContextVar("portal_audit_client", default=ClientInfo())
+NO_CLIENT = ClientInfo()
+_client: ContextVar[ClientInfo | None] = ContextVar("portal_audit_client", default=None)
 
 
 def client_info_of(request) -> ClientInfo:
@@ -26,7 +27,7 @@ def client_info_of(request) -> ClientInfo:
 
 
 def current_client() -> ClientInfo:
-    return _client.get()
+    return _client.get() or NO_CLIENT
 
 
 class AuditContextMiddleware:

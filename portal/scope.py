@@ -178,6 +178,19 @@ class ScopedQuerySetMixin:
 
     scope_path_field = "org__path"
 
+    def with_township_name(self, path_field=None):
+        """Annotate `township_name`: the township above each row's organization ("" for rows
+        not under a township), one correlated lookup per row shown."""
+        from django.db.models import OuterRef, Subquery
+        from django.db.models.functions import Substr
+
+        organization = apps.get_model("portal", "Organization")
+        field = path_field or self.scope_path_field
+        township_path = Substr(OuterRef(field), 1, organization.steplen * 2)
+        return self.annotate(township_name=Subquery(
+            organization.objects.filter(path=township_path, kind="township")
+            .order_by().values("name")[:1]))
+
     def visible_to(self, user, action="view"):
         capability = action if "." in action else f"{self.model.scope_domain}.{action}"
         return self.filter(scope_q(user, capability, self.scope_path_field))

@@ -37,3 +37,25 @@ def person_name(user):
     if user is None:
         return "—"
     return user.get_full_name() or user.username
+
+
+@register.inclusion_tag("portal/_status_badge.html")
+def status_badge(obj):
+    """The object's workflow state as a coloured badge (one tag for every app)."""
+    from portal.workflow import workflow_of
+
+    label, colour = workflow_of(obj).badge(obj)
+    return {"label": label, "colour": colour}
+
+
+@register.inclusion_tag("portal/_action_buttons.html", takes_context=True)
+def action_buttons(context, obj, next_url="", size=""):
+    """A POST button per transition the user may take on `obj` now (`available_actions`)."""
+    from django.urls import reverse
+
+    from portal.workflow import available_actions
+
+    actions = [{"transition": t, "url": reverse(t.url_name, args=[obj.pk])}
+               for t in available_actions(obj, context["request"].user) if t.url_name]
+    return {"actions": actions, "obj": obj, "next_url": next_url, "size": size,
+            "csrf_token": context.get("csrf_token")}

@@ -69,3 +69,14 @@ def test_township_admin_cannot_post_into_other_township(tree, people, township_a
     assert response.status_code == 200  # form error: the choice is outside scope
     people.a1.refresh_from_db()
     assert people.a1.home_org == tree.village_a1
+
+
+@pytest.mark.django_db
+def test_with_township_name_names_the_township_above_each_row(tree, people):
+    from portal.models import Organization, Person
+
+    names = dict(Person.objects.with_township_name("home_org__path")
+                 .values_list("name", "township_name"))
+    assert names == {"李青山": "青山镇", "王石桥": "青山镇", "赵白水": "白水乡", "陈农业": None}
+    orgs = dict(Organization.objects.with_township_name().values_list("name", "township_name"))
+    assert (orgs["青山镇"], orgs["柳林村"], orgs["示范县"]) == ("青山镇", "白水乡", None)
