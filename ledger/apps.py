@@ -7,6 +7,6 @@ class LedgerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Capabilities; job handlers (compliance, ledger export); nav and panels; seed_demo's
-        # ledger data (registered after pairing's, whose rows it links to).
-        from . import compliance_exports, demo, exporters, navigation, scope  # noqa: F401
+        # Capabilities; job handlers (compliance, ledger export); nav and panels. ledger.demo
+        # is loaded by portal.demo only when seed_demo runs.
+        from . import compliance_exports, exporters, navigation, scope  # noqa: F401

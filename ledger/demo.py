@@ -2,8 +2,9 @@
 evidence, a few reopened months, villagers' requests (民情诉求) and the townships' half-year
 reports, on top of the portal's demo county and the pairing demo data.
 
-Registered with `portal.demo.register_extension` from `LedgerConfig.ready()`, after pairing's
-extension (INSTALLED_APPS order), so pairings, needs and claims exist when it runs (same
+Registered with `portal.demo.register_extension` when `portal.demo.load_app_demos()` imports
+this module (only when seeding or resetting); it runs after pairing's extension (INSTALLED_APPS
+order), so pairings, needs and claims exist when it runs (same
 transaction). Everything is drawn from one `random.Random(f"{seed}-ledger")` and dated relative
 to `pairing.demo.REFERENCE_DATE`, never today: the same seed always writes the same rows.
 

@@ -7,6 +7,6 @@ class PairingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Capabilities and the paired-village scope; job handlers (aid_ledger); nav and panels;
-        # the demo data extension of seed_demo.
-        from . import demo, exporters, navigation, scope  # noqa: F401
+        # Capabilities and the paired-village scope; job handlers (aid_ledger); nav and panels.
+        # pairing.demo is loaded by portal.demo only when seed_demo runs.
+        from . import exporters, navigation, scope  # noqa: F401

@@ -1,7 +1,8 @@
 """Demo data for 结对共建: pairings, the year's 三清单一协议, the needs board with claims, joint
 meetings and 双结对双帮扶 households, on top of the portal's demo county.
 
-Registered with `portal.demo.register_extension` from `PairingConfig.ready()`: the seeder runs
+Registered with `portal.demo.register_extension` when `portal.demo.load_app_demos()` imports
+this module (only when seeding or resetting, never in the web process): the seeder runs
 after the portal's rows are written (same transaction), the reset before the portal's reset.
 Everything is drawn from one `random.Random` derived from the demo seed and dated relative to
 REFERENCE_DATE (never today), so the same seed always writes the same rows. Rows go in with

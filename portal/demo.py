@@ -14,10 +14,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
+from django.utils.module_loading import autodiscover_modules
 
 from portal.idnumber import check_digit
 from portal.models import GeneratedFile, Job, Organization, Person, RoleAssignment
@@ -531,9 +533,11 @@ class DemoContext:
     rng: random.Random
 
 
-# (seed, reset) pairs that later apps register from AppConfig.ready(): portal imports none of
-# them. Seeders run after the portal's rows, in registration order; resets run before the
-# portal's reset, in reverse order (assessment's data goes before ledger's before pairing's).
+# (seed, reset) pairs that other apps register from their own `demo` module, which
+# `load_app_demos()` imports only when seeding or resetting: portal imports none of them, and
+# the web process never loads them. Seeders run after the portal's rows in INSTALLED_APPS order
+# (pairing's before ledger's, whose rows link to pairing's); resets run before the portal's
+# reset, in reverse order (assessment's data goes before ledger's before pairing's).
 _extensions: list[tuple] = []
 
 
@@ -541,6 +545,25 @@ def register_extension(*, seed=None, reset=None):
     """Let an app add demo data (`seed(context)`, returning lines for the command's report)
     and delete it again (`reset()`)."""
     _extensions.append((seed, reset))
+
+
+def load_app_demos() -> None:
+    """Import every installed app's `demo` module, in INSTALLED_APPS order, so it registers."""
+    autodiscover_modules("demo")
+
+
+def _app_index(extension) -> int:
+    """Position in INSTALLED_APPS of the app that registered `extension` (last if none)."""
+    configs = list(apps.get_app_configs())
+    app = apps.get_containing_app_config(next(f for f in extension if f).__module__)
+    return configs.index(app) if app in configs else len(configs)
+
+
+def _ordered_extensions() -> list[tuple]:
+    """The registered extensions in INSTALLED_APPS order, whatever order they were imported in
+    (a test may import ledger.demo first); ties keep their registration order."""
+    load_app_demos()
+    return sorted(_extensions, key=_app_index)
 
 
 def demo_data_exists() -> bool:
@@ -583,7 +606,7 @@ def reset_demo_data() -> dict:
     Registered apps delete their own data first. The `admin` superuser and the audit log are
     kept.
     """
-    for _, reset in reversed(_extensions):
+    for _, reset in reversed(_ordered_extensions()):
         if reset is not None:
             reset()
     blocking = _references_from_other_apps()
@@ -683,7 +706,7 @@ def _write(plan: DemoPlan) -> dict:
     context = DemoContext(plan=plan, orgs=orgs, people=people, users=users,
                           rng=random.Random(f"{plan.seed}-apps"))
     report_lines = []
-    for seed_app, _ in _extensions:
+    for seed_app, _ in _ordered_extensions():
         if seed_app is not None:
             report_lines.extend(seed_app(context) or [])
     return report_lines

@@ -1,4 +1,8 @@
-"""Seed the deterministic demo county and its demo accounts (logic in portal.demo)."""
+"""Seed the deterministic demo county and its demo accounts (logic in portal.demo).
+
+The apps' demo modules (`pairing.demo`, `ledger.demo`, …) are not loaded at start-up: seeding
+and resetting import them through `portal.demo.load_app_demos()`, in INSTALLED_APPS order.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
