@@ -10,7 +10,9 @@ import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from portal.uploads import pixel_problem, too_many_pixels_message
 
 MAX_SIDE = 1920
 THUMB_SIDE = 320
@@ -60,15 +62,20 @@ def process_image(source, *, max_side=MAX_SIDE, thumb_side=THUMB_SIDE) -> Proces
         source.seek(0)
     try:
         with Image.open(source) as opened:
+            problem = pixel_problem(*opened.size)  # from the header, before decoding
+            if problem:
+                raise ValidationError(problem, code="too_many_pixels")
             is_png = opened.format == "PNG"
             if opened.format == "JPEG":
                 opened.draft("RGB", (max_side, max_side))  # decode big photos at lower scale
             upright = ImageOps.exif_transpose(opened)
             upright.load()
+    except ValidationError:
+        raise
     except Image.DecompressionBombError as exc:
-        raise ValidationError("图片像素过多，请缩小后重新上传。") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError("图片已损坏或无法识别，请重新上传。") from exc
+        raise ValidationError(too_many_pixels_message(), code="too_many_pixels") from exc
+    except Exception as exc:  # every Pillow failure is a form error, never a server error
+        raise ValidationError("图片已损坏或无法识别，请重新上传。", code="bad_image") from exc
     finally:
         if hasattr(source, "seek"):
             source.seek(0)

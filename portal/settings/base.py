@@ -158,6 +158,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# Images declaring more pixels than this in their header are refused before decoding.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_MEGAPIXELS", default=40) * 1_000_000
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
