@@ -35,6 +35,16 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from ledger import demo_data
+from ledger.demo_data import (
+    JOINT_PLACES,
+    REOPEN_REASONS,
+    REPORT_NEXT_STEPS,
+    REPORT_PROBLEMS,
+    REPORT_RETURN_REASON,
+    RETURN_REASONS,
+    THEMES,
+)
 from ledger.models import (
     Activity,
     ActivityStatus,
@@ -72,7 +82,7 @@ SEASON = {1: 0.9, 2: 0.6, 3: 1.05, 4: 1.05, 5: 1.0, 6: 1.1, 7: 1.15, 8: 0.9, 9: 
           10: 0.95, 11: 1.0, 12: 1.0}
 KIND_WEIGHT = {OrgKind.VILLAGE: 1.0, OrgKind.UNIT: 0.45, OrgKind.COMMUNITY: 1.0}
 
-# --- Vocabularies ------------------------------------------------------------------------------
+# --- Vocabularies (the texts are in ledger.demo_data) ------------------------------------------
 
 # Theme weights per kind of organization logging the activity.
 THEME_WEIGHTS = {
@@ -100,216 +110,20 @@ THEME_WEIGHTS = {
 JOINT_THEMES = {"branch_cobuild", "hand_in_hand", "joint_party_day", "joint_meeting",
                 "tech_to_country", "mentoring", "visit_help"}
 
-# Per theme: titles (optionally limited to some months), what was done, what came of it,
-# beneficiaries (low, high), the chance of funds and their range, hours and a size factor for
-# the number of participants.
-THEMES = {
-    "branch_cobuild": dict(
-        titles=("{partner}与{org}党组织支部共建座谈会", "支部共建结对帮扶工作推进会",
-                "村级组织阵地共建活动", "“三会一课”联学共建", "支部共建{tag}产业发展研讨会"),
-        content=("{partner}党员代表与{org}党员围绕{tag}产业发展、村级组织建设等开展座谈交流，"
-                 "梳理本月共建事项，明确责任人和完成时限。"),
-        solo=("{org}党员围绕{tag}产业发展、村级组织建设等开展座谈交流，"
-              "梳理本月共建事项，明确责任人和完成时限。"),
-        outcomes=("形成共建事项清单{n}项，明确下月工作重点。",
-                  "商定联合开展主题党日和技术培训各1次。",
-                  "推动解决村级阵地建设难题，党员参与积极性提高。"),
-        beneficiaries=(0, 30), funds=(0.25, 2_000, 30_000), hours=(2, 3), size=1.0),
-    "civilized_village": dict(
-        titles=("“最美庭院”评选活动", "移风易俗宣传活动", "文明家庭表彰会", "村规民约修订宣讲",
-                "人居环境整治志愿活动", "“星级文明户”评选"),
-        content=("在{place}开展{title}，通过入户宣传、现场评议等方式，引导群众崇德向善、"
-                 "养成文明健康生活方式。"),
-        outcomes=("评选表彰先进{n}户，群众参与热情高。",
-                  "清理房前屋后杂物{n}处，村容村貌明显改善。",
-                  "发放宣传资料{n}份，移风易俗理念深入人心。"),
-        beneficiaries=(30, 300), funds=(0.2, 500, 8_000), hours=(2, 4), size=1.2),
-    "grassroots_governance": dict(
-        titles=("网格员业务培训", "村务公开日活动", "“四议两公开”村民代表会议",
-                "村民小组长工作例会", "基层治理“积分制”评议会"),
-        content=("组织村“两委”成员、网格员和村民代表在{place}召开会议，通报村务、财务情况，"
-                 "研究近期重点工作，听取群众意见建议。"),
-        outcomes=("收集意见建议{n}条，已逐条明确办理责任人。", "公开村务事项{n}项，群众无异议。",
-                  "网格员熟悉了民情收集和上报流程。"),
-        beneficiaries=(20, 200), funds=(0.05, 200, 2_000), hours=(1, 3), size=1.0),
-    "serve_masses": dict(
-        titles=("便民服务进村", "为民办实事现场办公", "帮助群众代办社保医保", "党员干部下沉服务",
-                "“我为群众办实事”实践活动"),
-        content=("党员干部在{place}设置服务点，为群众代办社保、医保等事项，"
-                 "现场解答政策咨询，对行动不便的老人上门服务。"),
-        outcomes=("代办事项{n}件，解答群众咨询{m}人次。", "为群众解决实际困难{n}件，群众满意。",
-                  "上门服务独居老人{n}户。"),
-        beneficiaries=(15, 150), funds=(0.15, 300, 5_000), hours=(2, 4), size=1.0),
-    "hand_in_hand": dict(
-        titles=("城乡党员手拉手结对交流", "城乡党员共学共议活动", "城市党员进村“认亲”活动",
-                "城乡党员手拉手助农活动"),
-        content=("{partner}党员与{org}党员结成对子，共同学习党的理论，走访结对农户，"
-                 "交流{tag}产业发展经验。"),
-        solo="城乡党员结成对子，共同学习党的理论，走访结对农户，交流{tag}产业发展经验。",
-        outcomes=("新结成城乡党员对子{n}对。", "帮助农户对接销售渠道，销售{tag}产品{n}千克。",
-                  "城乡党员交流思想、互帮互助氛围浓厚。"),
-        beneficiaries=(10, 80), funds=(0.2, 1_000, 10_000), hours=(2, 4), size=1.1),
-    "tech_to_country": dict(
-        titles=(("茶园春管技术培训", (2, 3, 4)), ("{tag}春季管护技术培训", (2, 3, 4)),
-                ("{tag}病虫害绿色防控现场指导", (5, 6, 7, 8)), ("农技专家田间课堂", None),
-                ("农村电商直播培训", None), ("{tag}秋冬管护技术培训", (9, 10, 11, 12)),
-                ("农机安全操作培训", None)),
-        content=("邀请农技人员在{place}为种养殖户讲解{tag}管护技术，并到田间地头现场示范，"
-                 "解答群众生产中遇到的问题。"),
-        outcomes=("培训种养殖户{n}人次，发放技术资料{m}份。", "现场解决生产技术难题{n}个。",
-                  "群众掌握了科学管护方法，预计亩均增收{n}0元。"),
-        beneficiaries=(20, 120), funds=(0.35, 1_000, 20_000), hours=(2, 4), size=1.3),
-    "culture_to_country": dict(
-        titles=("送文艺演出下乡", "农家书屋读书分享会", "乡村电影放映", "非遗技艺展示进村",
-                "村史故事会", ("春节联欢晚会", (1, 2)), ("重阳节敬老文艺汇演", (10,))),
-        content="在{place}开展{title}，丰富群众精神文化生活，弘扬社会主义核心价值观。",
-        outcomes=("观看群众{n}人次。", "借阅图书{n}册，群众阅读兴趣提高。", "群众反响热烈。"),
-        beneficiaries=(50, 400), funds=(0.4, 1_000, 15_000), hours=(2, 4), size=1.0),
-    "monthly_charity": dict(
-        titles=("“一月一公益”志愿服务", "敬老院志愿服务", "关爱留守儿童志愿活动", "义务理发进村",
-                "清洁家园志愿活动", ("学雷锋志愿服务", (3,)), ("植树节义务植树", (3,))),
-        content=("组织党员志愿者开展{title}，为老人、留守儿童等群体提供帮助，"
-                 "清理公共区域卫生。"),
-        outcomes=("服务群众{n}人次。", "清理垃圾{n}处，环境明显改善。", "为{n}名老人义务理发。"),
-        beneficiaries=(10, 120), funds=(0.15, 300, 5_000), hours=(2, 6), size=1.1),
-    "dispute_mediation": dict(
-        titles=("矛盾纠纷集中排查调处", "土地流转纠纷调解", "邻里纠纷调解", "法律明白人培训",
-                "法律咨询进村服务"),
-        content=("组织调解员、法律明白人在{place}排查化解矛盾纠纷，"
-                 "为群众提供法律咨询，引导依法表达诉求。"),
-        outcomes=("排查矛盾纠纷{n}件，成功化解{m}件。", "解答法律咨询{n}人次。",
-                  "纠纷双方达成调解协议。"),
-        beneficiaries=(5, 60), funds=(0.03, 200, 2_000), hours=(1, 4), size=0.6),
-    "safety_patrol": dict(
-        titles=("平安巡防夜巡", ("防溺水安全巡查", (5, 6, 7, 8)),
-                ("森林防火巡查", (11, 12, 1, 2, 3, 4)), "重点时段治安巡逻", "安全隐患排查"),
-        content="组织党员、民兵和志愿者在辖区开展{title}，排查安全隐患，宣传安全知识。",
-        outcomes=("排查整改安全隐患{n}处。", "巡逻{n}公里，发放宣传资料{m}份。",
-                  "辖区治安秩序良好。"),
-        beneficiaries=(30, 300), funds=(0.05, 200, 3_000), hours=(2, 6), size=0.6),
-    "traffic_safety": dict(
-        titles=("道路交通安全文明劝导", "“一盔一带”安全劝导", "赶集日交通安全宣传"),
-        content="在{place}设置劝导点，开展道路交通安全文明劝导，纠正不戴头盔、超员等行为。",
-        outcomes=("劝导纠正交通违法行为{n}起。", "发放宣传资料{n}份。", "群众交通安全意识增强。"),
-        beneficiaries=(50, 400), funds=(0.05, 200, 2_000), hours=(2, 4), size=0.5),
-    "mentoring": dict(
-        titles=("导师传帮带：村后备干部跟班学习", "导师带徒：{tag}种植技术传授",
-                "年轻干部传帮带座谈", "导师传帮带：村级财务规范化辅导"),
-        content=("结对导师与村后备干部、致富带头人面对面交流，传授{tag}生产经营和群众工作方法，"
-                 "制定个人成长计划。"),
-        outcomes=("结对培养后备力量{n}名。", "学员完成工作实践{n}项。", "帮带对象能力明显提升。"),
-        beneficiaries=(2, 15), funds=(0.05, 500, 3_000), hours=(2, 4), size=0.5),
-    "joint_party_day": dict(
-        titles=("{month}月主题党日联学联过", "重温入党誓词主题党日", ("“七一”主题党日", (6, 7)),
-                "党纪学习教育主题党日", "“学习新思想”主题党日", ("国庆主题党日", (9, 10))),
-        content=("{partner}党组织与{org}党组织联合开展主题党日，集中学习党的创新理论，"
-                 "重温入党誓词，组织党员为群众办实事。"),
-        solo=("{org}党组织开展主题党日，集中学习党的创新理论，重温入党誓词，"
-              "组织党员为群众办实事。"),
-        outcomes=("参加党员{n}名，为群众办实事{m}件。", "党员教育实效进一步增强。",
-                  "交纳党费、学习研讨按规定完成。"),
-        beneficiaries=(0, 60), funds=(0.15, 300, 3_000), hours=(2, 3), size=1.6),
-    "visit_help": dict(
-        titles=("走访慰问困难群众", "入户走访结对帮扶户", "走访慰问老党员",
-                ("春节前走访慰问", (1, 2)), ("为困难家庭送温暖", (12, 1))),
-        content="党员干部逐户走访困难群众和老党员，了解生产生活情况，送去慰问品，宣讲惠民政策。",
-        outcomes=("走访慰问{n}户，送去慰问金物折合{m}00元。", "帮助解决实际困难{n}件。",
-                  "困难群众感受到党组织的温暖。"),
-        beneficiaries=(3, 40), funds=(0.6, 500, 8_000), hours=(2, 5), size=0.6),
-    "joint_meeting": dict(
-        titles=("结对共建联席会议", "半年工作联席会议"),
-        content=("{partner}名誉村长与{org}党组织书记共同主持召开联席会议，通报结对共建进展，"
-                 "研究三清单一协议项目推进。"),
-        solo="召开结对共建联席会议，通报结对共建进展，研究三清单一协议项目推进。",
-        outcomes=("研究解决问题{n}个，明确下阶段任务{m}项。", "共建项目推进有序。"),
-        beneficiaries=(0, 10), funds=(0.05, 0, 1_000), hours=(1, 3), size=0.8),
-    "study_exchange": dict(
-        titles=("赴先进村参观学习", "村干部能力提升培训", ("党员冬训集中学习", (12, 1, 2)),
-                "乡村振兴经验交流会", "{tag}产业发展考察学习"),
-        content="组织党员干部赴先进地区参观学习{tag}产业发展和基层治理经验，返回后组织讨论交流。",
-        outcomes=("参训党员干部{n}人次。", "形成学习心得{n}篇。", "借鉴经验{n}条，拟在本村推广。"),
-        beneficiaries=(0, 30), funds=(0.3, 1_000, 12_000), hours=(3, 8), size=1.1),
-    "other": dict(
-        titles=("村集体经济项目推进会", "农产品展销活动", ("防汛应急演练", (5, 6, 7)),
-                "{tag}产销对接会"),
-        content="在{place}开展{title}，协调各方力量推进重点工作。",
-        outcomes=("达成合作意向{n}项。", "销售农产品{n}千克。", "参与群众{n}人次。"),
-        beneficiaries=(10, 200), funds=(0.3, 1_000, 30_000), hours=(2, 4), size=0.9),
-}
 HOURS = [Decimal(h) for h in ("1.0", "1.5", "2.0", "2.5", "3.0", "4.0", "5.0", "6.0", "8.0")]
 HOUR_CHOICES = {code: [h for h in HOURS if spec["hours"][0] <= h <= spec["hours"][1]]
                 for code, spec in THEMES.items()}
-PLACES = {
-    OrgKind.VILLAGE: ("{org}党群服务中心", "{org}党群服务中心", "{org}村委会会议室",
-                      "{org}文化广场", "{org}{group}组", "{org}{tag}基地", "{org}农家书屋"),
-    OrgKind.UNIT: ("{org}会议室", "{org}党员活动室", "{org}会议室"),
-    OrgKind.COMMUNITY: ("{org}党群服务中心", "{org}新时代文明实践站", "{org}小区广场"),
-}
-JOINT_PLACES = ("{village}党群服务中心", "{village}村委会会议室", "{village}{tag}基地")
-RETURN_REASONS = (
-    "活动内容过于简单，请补充活动过程和参与人员情况。",
-    "缺少活动照片等佐证材料，请补充后重新提交。",
-    "活动日期与照片拍摄时间不一致，请核实。",
-    "投入资金数额无依据，请补充说明资金来源。",
-    "参与人员与签到表不符，请核对后重新提交。",
-)
-REOPEN_REASONS = (
-    "村书记外出参加培训，本月活动未及时录入，申请补录。",
-    "退回的活动需修改后重新提交，开放补录。",
-    "网络故障导致部分活动未能按时提交，开放补录。",
-    "活动佐证材料补充完整，开放补录重新提交。",
-)
-
-REQUESTS = {
-    RequestCategory.PRODUCTION: (
-        "希望村里组织{tag}种植技术培训，今年产量下降明显。", "{tag}销路不畅，请帮忙联系收购商。",
-        "申请修建产业便道，方便{tag}运输。", "想扩大{tag}种植规模，希望了解贴息贷款政策。"),
-    RequestCategory.LIVELIHOOD: (
-        "家里老人行动不便，希望能上门代办医保缴费。", "自来水经常停水，请协调维修。",
-        "希望在村里设置快递代收点。", "{group}组垃圾收运不及时，请增加清运次数。"),
-    RequestCategory.INFRASTRUCTURE: (
-        "{group}组通组路路面破损，雨天积水严重。", "村道路灯损坏多盏，夜间出行不便。",
-        "灌溉渠堵塞，请组织疏通。", "{group}组便民桥栏杆松动，存在安全隐患。"),
-    RequestCategory.GOVERNANCE: (
-        "与邻居因宅基地边界发生争执，请村里调解。", "土地流转租金迟迟未付，请求协调。",
-        "有人在河道倾倒垃圾，请求处理。", "{group}组山林界址不清，请组织勘界。"),
-    RequestCategory.HEALTH: (
-        "希望组织医生进村义诊，测血压血糖。", "慢性病药品报销手续不清楚，请帮忙咨询。",
-        "家中老人需要康复护理指导。"),
-    RequestCategory.EDUCATION: (
-        "孩子放学后无人辅导作业，希望开展课业辅导。", "希望农家书屋增加儿童读物。",
-        "希望组织暑期留守儿童托管。"),
-    RequestCategory.OTHER: (
-        "建议村里组织广场舞比赛。", "希望增加公共厕所保洁频次。", "建议在村口设置宣传栏。"),
-}
+PLACES = {OrgKind(kind): places for kind, places in demo_data.PLACES.items()}
+REQUESTS = {RequestCategory(category): texts for category, texts in demo_data.REQUESTS.items()}
 REQUEST_WEIGHTS = {RequestCategory.PRODUCTION: 22, RequestCategory.LIVELIHOOD: 22,
                    RequestCategory.INFRASTRUCTURE: 20, RequestCategory.GOVERNANCE: 12,
                    RequestCategory.HEALTH: 10, RequestCategory.EDUCATION: 8,
                    RequestCategory.OTHER: 6}
-JUDGEMENTS = {
-    RequestStatus.JUDGED: ("已研判，由村委会负责协调，3日内答复反映人。",
-                           "属村内事务，安排网格员跟进办理。",
-                           "需上报乡镇相关站所，已转交并告知反映人。"),
-    RequestStatus.RESOLVED: ("已协调解决，回访反映人表示满意。", "已安排人员处理完毕，群众满意。",
-                             "经调解双方达成一致，已办结。"),
-    RequestStatus.PUBLISHED: ("经研判需结对单位支持，已发布为需求。",
-                              "村内难以独立解决，发布到需求清单请结对单位认领。"),
-}
 NEED_THEMES = {NeedKind.PROBLEM: "serve_masses", NeedKind.NEED: "tech_to_country",
                NeedKind.SERVICE: "serve_masses", NeedKind.THEME_ACTIVITY: "joint_party_day",
                NeedKind.SMALL_SERVICE: "monthly_charity", NeedKind.PROJECT: "other",
                NeedKind.MICRO_WISH: "visit_help"}
-REPORT_RETURN_REASON = "工作开展情况过于简略，请补充典型做法和具体成效后重新提交。"
-REPORT_PROBLEMS = (
-    "部分村活动台账记录不够规范，佐证材料不齐全；个别村有月份未开展活动。",
-    "城市人才进村服务频次不均衡，少数人才未能做到每月至少参加一次村级服务活动。",
-    "结对共建项目资金到位较慢，部分项目进度滞后。",
-)
-REPORT_NEXT_STEPS = (
-    "加强台账日常指导，每月调度一次，对未开展活动的村及时督促。",
-    "推动结对单位每月至少进村一次，落实人才进村服务要求。",
-    "加快共建项目实施，下半年完成年度目标任务。",
-)
+JUDGEMENTS = {RequestStatus(status): texts for status, texts in demo_data.JUDGEMENTS.items()}
 
 # Small demo images: (sky, hills, building, banner) colours.
 IMAGE_PALETTES = (

@@ -23,6 +23,21 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
+from pairing import demo_data
+from pairing.demo_data import (
+    AGREEMENT_RETURN_REASONS,
+    AGRICULTURAL_WORDS,
+    AID_PLANS,
+    CONFIRM_COMMENTS,
+    MEETING_DECISIONS,
+    MEETING_TOPICS,
+    NEED_ITEMS,
+    PLAN_RETURN_REASONS,
+    PROJECT_SUFFIXES,
+    SEND_BACK_REASONS,
+    VISIT_CONTENTS,
+    WITHDRAW_NOTES,
+)
 from pairing.models import (
     AgreementStatus,
     AidHousehold,
@@ -60,128 +75,13 @@ DEMO_TALENT_USERNAME = re.compile(r"^talent_\d{3}$")
 BATCH = 1000
 _date = datetime.date
 
-# --- Vocabularies ------------------------------------------------------------------------------
+# --- Vocabularies (the texts are in pairing.demo_data) -----------------------------------------
 
-AGRICULTURAL_WORDS = ("农业", "农村", "林业", "畜牧", "农技", "农机", "供销", "茶业", "中药材",
-                      "养殖", "食品", "电子商务", "乡村振兴", "农商")
-PLAN_RETURN_REASONS = (
-    "共建目标不够具体，请补充可量化的年度指标。",
-    "保障措施缺少经费来源说明，请补充后重新提交。",
-    "共建任务与村实际需求对应不够，请结合需求清单修改。",
-)
-AGREEMENT_RETURN_REASONS = (
-    "项目清单缺少完成时限，请补充各项目的开始和结束日期。",
-    "资源清单折合金额与项目预算不一致，请核对后重新提交。",
-    "需求清单表述过于笼统，请细化到具体事项。",
-)
-# (category, description, lowest amount, highest amount); amounts in yuan, None: no amount.
-RESOURCES = (
-    (ResourceCategory.FUNDS, "党建经费支持", 10_000, 50_000),
-    (ResourceCategory.FUNDS, "村级活动场所修缮资金", 30_000, 120_000),
-    (ResourceCategory.FUNDS, "{tag}产业发展扶持资金", 20_000, 100_000),
-    (ResourceCategory.TECHNOLOGY, "农技专家指导", 2_000, 10_000),
-    (ResourceCategory.TECHNOLOGY, "{tag}种植养殖技术培训", 3_000, 15_000),
-    (ResourceCategory.TECHNOLOGY, "电商运营技术指导", 3_000, 12_000),
-    (ResourceCategory.PEOPLE, "选派驻村工作队员1名", 0, 0),
-    (ResourceCategory.PEOPLE, "青年志愿者服务队定期服务", 1_000, 5_000),
-    (ResourceCategory.MATERIALS, "办公电脑捐赠", 8_000, 25_000),
-    (ResourceCategory.MATERIALS, "农用物资捐赠", 5_000, 30_000),
-    (ResourceCategory.MATERIALS, "农家书屋图书捐赠", 2_000, 8_000),
-    (ResourceCategory.INFORMATION, "农产品市场行情信息推送", 0, 3_000),
-    (ResourceCategory.INFORMATION, "惠农政策宣传解读", None, None),
-    (ResourceCategory.VENUE, "单位会议室供村干部培训使用", None, None),
-    (ResourceCategory.VENUE, "单位职工食堂农产品直供窗口", None, None),
-)
-UNIT_SPECIALS = (
-    (("医院", "卫生", "保健"), (ResourceCategory.PEOPLE, "医疗专家每季度进村义诊", 5_000, 20_000)),
-    (("学",), (ResourceCategory.PEOPLE, "骨干教师暑期支教", 3_000, 10_000)),
-    (("供电",), (ResourceCategory.TECHNOLOGY, "农村电网安全用电检查", 2_000, 8_000)),
-    (("法院", "检察院", "司法", "公安"), (ResourceCategory.INFORMATION, "法律咨询进村服务",
-                                          1_000, 5_000)),
-)
-# (title, description) of a village's needs list; {tag} is one of the village's industries.
-NEED_ITEMS = (
-    ("修缮村级活动场所", "村党群服务中心屋面漏水、墙面脱落，需修缮后满足党员活动需要。"),
-    ("{tag}电商销售培训", "村里{tag}产品销路窄，希望组织电商直播和网店运营培训。"),
-    ("{tag}品牌包装设计", "为村集体{tag}产品设计统一品牌和包装，提升市场认可度。"),
-    ("村道路灯安装", "主干道夜间照明不足，需安装太阳能路灯约30盏。"),
-    ("留守儿童课业辅导", "村内留守儿童较多，希望每周组织一次课业辅导。"),
-    ("老年人健康体检", "为60岁以上老人开展一次免费健康体检。"),
-    ("村集体经济发展规划", "请专业力量帮助编制村集体经济三年发展规划。"),
-    ("人居环境整治", "清理房前屋后杂物，建设垃圾分类收集点。"),
-    ("党员教育培训", "组织农村党员到先进村参观学习，提升带富能力。"),
-    ("便民服务站设备更新", "便民服务站电脑、打印机老旧，需更新办公设备。"),
-    ("灌溉水渠维修", "村内约2公里灌溉水渠破损渗漏，需维修加固。"),
-    ("村史馆布展", "收集整理村史资料，布置村史陈列室。"),
-)
-PROJECT_SUFFIXES = ("项目", "工程", "行动")
-# Board items per kind: (title, description, lowest places, highest places).
-BOARD_ITEMS = {
-    NeedKind.PROBLEM: (
-        ("村内排水沟堵塞需疏通", "雨季排水沟堵塞，部分农户院坝积水。", 1, 2),
-        ("村小学体育器材短缺", "村小学篮球架老化，缺少体育器材。", 1, 2),
-        ("部分农户饮水管网老化", "三组、五组饮水管道老化，经常停水。", 1, 2),
-    ),
-    NeedKind.NEED: (
-        ("{tag}产品直播带货指导", "希望有经验的同志指导村里年轻人开展直播销售。", 1, 3),
-        ("{tag}病虫害防治指导", "今年{tag}病虫害较重，需要专业人员现场指导。", 1, 3),
-        ("村级财务规范化辅导", "帮助村会计规范账务处理和公开。", 1, 2),
-    ),
-    NeedKind.SERVICE: (
-        ("村民健康义诊服务", "为村民测血压、血糖，开展健康咨询。", 2, 5),
-        ("法律咨询进村服务", "解答土地流转、婚姻家庭等法律问题。", 1, 3),
-        ("家电义务维修", "为村民免费检修家用电器。", 2, 4),
-    ),
-    NeedKind.THEME_ACTIVITY: (
-        ("“我为群众办实事”主题党日活动", "与村党组织共同开展主题党日，走访困难群众。", 5, 15),
-        ("重阳节敬老慰问活动", "走访慰问村内高龄老人，送去生活用品。", 3, 10),
-        ("植树节义务植树活动", "在村道两侧义务植树，美化村容村貌。", 5, 20),
-    ),
-    NeedKind.SMALL_SERVICE: (
-        ("为独居老人上门理发", "村内独居老人行动不便，需要上门理发服务。", 1, 2),
-        ("帮助村民代办医保缴费", "帮助不会使用手机的老人办理医保缴费。", 1, 2),
-        ("为留守儿童辅导作业", "周末为留守儿童辅导作业一次。", 1, 2),
-    ),
-    NeedKind.PROJECT: (
-        ("共建{tag}标准化种植示范基地", "与结对单位共建{tag}示范基地，带动农户增收。", 1, 3),
-        ("村集体经济增收项目", "盘活闲置资产，发展村集体经济。", 1, 2),
-    ),
-    NeedKind.MICRO_WISH: (
-        ("留守儿童想要一套课外读物", "小学三年级留守儿童的微心愿。", 1, 1),
-        ("独居老人想要一台收音机", "八十岁独居老人的微心愿。", 1, 1),
-        ("希望获得一辆儿童自行车", "困难家庭儿童的微心愿。", 1, 1),
-        ("想要一个新书包", "困难家庭学生的微心愿。", 1, 1),
-    ),
-}
-WITHDRAW_NOTES = ("时间冲突，无法参加。", "临时出差，改由其他同志认领。", "")
-SEND_BACK_REASONS = ("佐证材料不完整，请补充活动照片。", "完成情况描述不清，请补充服务对象和人数。")
-CONFIRM_COMMENTS = ("服务认真细致，群众很满意。", "按时完成，效果良好。",
-                    "解决了群众的实际困难，感谢！", "完成较好，希望继续支持。", "")
-MEETING_TOPICS = (
-    "通报上半年结对共建工作进展；研究三清单一协议项目推进",
-    "研究需求清单落实情况；商定下阶段共建项目",
-    "总结年度结对共建成效；谋划明年共建重点",
-    "研究村集体经济发展思路；协调项目资金到位",
-)
-MEETING_DECISIONS = (
-    "一、加快推进共建项目实施；二、结对单位每月至少进村一次；三、下次会议听取项目进展汇报。",
-    "一、落实需求清单责任人；二、联合开展主题党日活动；三、做好项目资金使用公开。",
-    "一、按期完成年度共建任务；二、建立需求认领台账；三、加强信息报送。",
-)
-AID_PLANS = (
-    "每月走访一次，帮助落实低保和医疗救助政策，协调技能培训和就业岗位。",
-    "帮助发展庭院经济，联系销售农产品，确保家庭收入稳定增长。",
-    "落实教育资助政策，帮助子女顺利完成学业。",
-    "协调医疗报销和慢病服务，定期上门了解身体状况。",
-)
-VISIT_CONTENTS = (
-    "上门了解家庭生产生活情况，宣讲惠民政策。",
-    "送去米、油等生活物资，帮助解决实际困难。",
-    "协助办理医疗救助报销手续。",
-    "联系企业提供就近务工岗位。",
-    "帮助联系销售农产品，增加家庭收入。",
-    "了解子女就学情况，落实教育资助。",
-)
+# The vocabulary's resources and board items, with the model enums for their choice values.
+RESOURCES = tuple((ResourceCategory(category), *rest) for category, *rest in demo_data.RESOURCES)
+UNIT_SPECIALS = tuple((words, (ResourceCategory(category), *rest))
+                      for words, (category, *rest) in demo_data.UNIT_SPECIALS)
+BOARD_ITEMS = {NeedKind(kind): items for kind, items in demo_data.BOARD_ITEMS.items()}
 DIFFICULTY_WEIGHTS = {
     DifficultyType.POVERTY: 30, DifficultyType.ILLNESS: 25, DifficultyType.DISABILITY: 12,
     DifficultyType.ELDERLY: 15, DifficultyType.EDUCATION: 8, DifficultyType.DISASTER: 4,

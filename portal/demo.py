@@ -21,6 +21,27 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
 from django.utils.module_loading import autodiscover_modules
 
+from portal.demo_data import (
+    ASSOCIATION_NAMES,
+    COMMITTEE_UNITS,
+    COMMUNITY_NAMES,
+    COUNTY_UNITS,
+    ENTERPRISE_BRANDS,
+    ENTERPRISE_TRADES,
+    FEMALE_CHARS,
+    INDUSTRY_TAGS,
+    MALE_CHARS,
+    MOBILE_PREFIXES,
+    NEIGHBOUR_AREA_CODES,
+    PARK_NAMES,
+    SURNAMES,
+    TOWNSHIP_ROOTS,
+    TOWNSHIP_STAFF_POSITIONS,
+    TOWNSHIP_UNIT_SUFFIXES,
+    UNIT_POSITIONS,
+    VILLAGE_FIRST,
+    VILLAGE_LAND,
+)
 from portal.idnumber import check_digit
 from portal.models import GeneratedFile, Job, Organization, Person, RoleAssignment
 from portal.models.orgs import OrgKind, PartyOrgType
@@ -53,81 +74,12 @@ SCALES = {
                     communities=12, enterprises=30, parks=2, associations=5),
 }
 
-# --- Reference vocabularies ------------------------------------------------------------------
+# --- Reference vocabularies (the names and texts are in portal.demo_data) ---------------------
 
-TOWNSHIP_ROOTS = (
-    "青山 白水 石桥 柳林 龙泉 桃源 凤凰 金川 清河 马鞍 松林 梅花 双河 新店 黄土 高坪 大兴 永安 "
-    "太平 长乐 三江 红岩 云峰 碧峰 安宁 福田 兴隆 茶园 竹林 花溪 望山 观音 鹤鸣 天台 紫石 "
-    "白鹤 金鸡 宝兴 瓦屋 两河 复兴 回龙 龙门 莲花 玉溪"
-).split()
-VILLAGE_FIRST = "红白青黄新大小双三龙凤金石柳松竹桃梅杨枫茶花高平安长永太福兴和清凉马鹿云星月光明阳"
-VILLAGE_LAND = "山水河溪桥林坪湾岭坝沟田塘岩峰泉口坡庙垭园滩岗冲堡寨庄坎"
-COMMUNITY_NAMES = (
-    "城东 城西 城南 城北 文昌 滨河 新华 解放路 人民路 锦绣 和平 育才 南门 北街 春晓 "
-    "花园 幸福 东岳"
-).split()
-INDUSTRY_TAGS = (
-    "茶叶 乡村旅游 蔬菜 水果 中药材 生猪养殖 食用菌 粮油 花卉苗木 电商 竹编 水产养殖 柑橘 "
-    "猕猴桃 核桃 特色民宿 光伏 劳务输出 肉牛养殖 高山蔬菜"
-).split()
-
-# County-level units in the order they are used: a small county gets the first ones.
-COUNTY_UNITS = (
-    "县委办公室 县委组织部 县农业农村局 县教育局 县人民医院 县乡村振兴局 国网云岭县供电公司 "
-    "县委宣传部 县政府办公室 县发展和改革局 县财政局 县卫生健康局 县住房和城乡建设局 "
-    "县交通运输局 县水利局 县文化广播电视和旅游局 县市场监督管理局 县公安局 "
-    "县纪委监委机关 县人大常委会办公室 县政协办公室 县委统战部 县委政法委 县委编办 县委党校 "
-    "县科学技术局 县经济信息化和商务局 县民政局 县司法局 县人力资源和社会保障局 县自然资源局 "
-    "县生态环境局 县卫生监督所 县退役军人事务局 县应急管理局 县审计局 县统计局 县医疗保障局 "
-    "县林业局 县信访局 县机关事务服务中心 县总工会 团县委 县妇联 县科协 县残联 县供销合作社 "
-    "县人民法院 县人民检察院 县中医医院 县妇幼保健院 县疾病预防控制中心 县第一中学 县第二中学 "
-    "县职业高级中学 县实验小学 县城关第二小学 县特殊教育学校 县气象局 县税务局 县烟草专卖局 "
-    "中国移动云岭分公司 中国电信云岭分公司 中国联通云岭分公司 县邮政分公司 县农商银行 "
-    "县城市建设投资公司 县交通投资集团 县水务公司 县融媒体中心 县档案馆 县图书馆 县文化馆 "
-    "县博物馆 县农业技术推广中心 县畜牧兽医服务中心 县农村经营管理站 县农机服务中心 "
-    "县水土保持站 县林业和草原服务中心 县就业服务中心 县社会保险事务中心 县不动产登记中心 "
-    "县政务服务中心 县公共资源交易中心 县住房公积金管理中心 县园林绿化服务中心 "
-    "县城市管理综合行政执法局 县消防救援大队 县交警大队 县粮食和物资储备中心 县地震局 "
-    "县招商引资服务中心 县老干部局 县史志办公室 县红十字会"
-).split()
-COMMITTEE_UNITS = {"县教育局", "县人民医院", "县公安局", "县卫生健康局", "国网云岭县供电公司"}
-TOWNSHIP_UNIT_SUFFIXES = ("卫生院", "中心小学", "初级中学")
-ENTERPRISE_BRANDS = (
-    "云岭 青禾 绿源 金穗 瑞丰 宏达 鑫盛 恒通 福康 山川 雅茗 蜀韵 嘉禾 安泰 远航 新岭 翠峰 "
-    "兴农 润田 锦程 华裕 德昌 众诚 天意 康源 御茗 博远 同心 汇丰 鼎盛 富民 百川"
-).split()
-ENTERPRISE_TRADES = (
-    "茶业有限公司 农业科技有限公司 建筑工程有限公司 食品有限公司 物流有限公司 "
-    "电子商务有限公司 中药材种植专业合作社 竹木制品有限公司 新型建材有限公司 "
-    "旅游开发有限公司 生态养殖有限公司 机械制造有限公司"
-).split()
-PARK_NAMES = ("云岭县工业园区", "云岭县现代农业产业园区", "云岭县文旅融合发展园区")
-ASSOCIATION_NAMES = (
-    "县个体劳动者私营企业协会", "县茶叶行业协会", "县物流行业协会", "县电子商务协会",
-    "县餐饮行业协会", "县律师协会", "县建筑业协会",
-)
-
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
-    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
-    "顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
 # Rough frequency: the first surnames are far more common than the last.
 SURNAME_WEIGHTS = [max(1.0, 8.0 - i * 0.12) for i in range(len(SURNAMES))]
-MALE_CHARS = "伟强军勇杰涛明超斌华平刚辉鹏林健波宇浩凯俊峰磊鑫文建国志海东兵成荣德福贵祥坤龙飞亮洪"
-FEMALE_CHARS = "芳娜敏静丽艳娟霞燕玲婷雪琳慧颖倩洁红梅兰萍秀英华莉琴云莹佳欣悦蓉凤娅琼珍春菊桂香月"
-MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 "
-    "175 176 177 178 180 181 182 183 184 185 186 187 188 189 191 198 199"
-).split()
-# Birthplace codes: mostly this county, some from neighbouring ones.
-NEIGHBOUR_AREA_CODES = ("513101", "513122", "513123", "511802", "510184")
 BIRTH_START = datetime.date(1960, 1, 1)
 BIRTH_END = datetime.date(2000, 12, 31)
-
-TOWNSHIP_STAFF_POSITIONS = ("党委书记", "镇长", "党委副书记", "组织委员", "宣传委员", "纪委书记",
-                            "人大主席", "党政办主任")
-UNIT_POSITIONS = ("科员", "副科长", "科长", "股长", "办公室主任", "工作人员", "专业技术人员")
 
 DEMO_USERNAMES = ("county_admin", "leader", "township_admin", "village_secretary",
                   "other_village_secretary", "unit_contact", "talent", "assessor")
