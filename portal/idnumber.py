@@ -5,6 +5,7 @@ Pure functions, no ORM: tested with hypothesis.
 
 import datetime
 import re
+import unicodedata
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -18,7 +19,13 @@ def check_digit(first17: str) -> str:
 
 
 def normalize(value: str) -> str:
-    return (value or "").strip().upper()
+    """NFKC first: full-width digits and Ｘ typed on a Chinese keyboard become 0-9 and X."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper()
+
+
+def normalize_phone(value: str) -> str:
+    """Full-width digits and dashes to ASCII, spaces dropped (１３８ ００１３ ８０００)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value or ""))
 
 
 def id_number_problem(value: str) -> str | None:
@@ -59,7 +66,7 @@ PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 def phone_problem(value: str) -> str | None:
     """A Chinese message when a phone number is neither a mobile nor a landline number."""
-    value = (value or "").strip()
+    value = normalize_phone(value)
     if value and not PHONE_PATTERN.match(value):
         return "电话号码格式不正确（应为11位手机号或带区号的固定电话）。"
     return None

@@ -26,7 +26,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from portal import audit
-from portal.idnumber import id_number_problem, phone_problem
+from portal.idnumber import id_number_problem, normalize_phone, phone_problem
 from portal.idnumber import normalize as normalize_id_number
 from portal.models import Organization, Person
 from portal.models.audit import AuditAction
@@ -467,7 +467,7 @@ def _read_person(report, number, values, positions, orgs, scope):
         id_number = ""
     elif id_number and (problem := id_number_problem(id_number)):
         row.error("身份证号", problem)
-    phone = row.text("联系电话", max_length=20)
+    phone = normalize_phone(row.text("联系电话", max_length=20))
     if phone and (problem := phone_problem(phone)):
         row.error("联系电话", problem)
     org_code = row.code("所在组织编码", required=True)

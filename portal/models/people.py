@@ -5,7 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from portal.idnumber import id_number_problem, mask_id_number, normalize, phone_problem
+from portal.idnumber import (
+    id_number_problem,
+    mask_id_number,
+    normalize,
+    normalize_phone,
+    phone_problem,
+)
 from portal.scope import ScopedQuerySetMixin
 
 
@@ -73,8 +79,11 @@ class Person(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.id_number = normalize(self.id_number)
+        self.id_number, self.phone = normalize(self.id_number), normalize_phone(self.phone)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.id_number, self.phone = normalize(self.id_number), normalize_phone(self.phone)
 
     @property
     def masked_id_number(self):

@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -7,6 +8,7 @@ from portal.idnumber import (
     id_number_problem,
     is_valid_id_number,
     mask_id_number,
+    normalize,
     phone_problem,
 )
 
@@ -53,3 +55,26 @@ def test_phone():
     assert phone_problem("0832-1234567") is None
     assert phone_problem("") is None
     assert phone_problem("12345") is not None
+
+
+def test_full_width_digits_and_x_are_normalised_before_validation():
+    from portal.idnumber import normalize_phone
+
+    full_width = "１１０１０５１９４９１２３１００２Ｘ"
+    assert normalize(full_width) == "11010519491231002X"
+    assert id_number_problem(full_width) is None
+    assert normalize_phone("１３８ ００１３ ８０００") == "13800138000"
+    assert phone_problem("１３８００１３８０００") is None
+    assert phone_problem("０１０－１２３４５６７８") is None
+
+
+@pytest.mark.django_db
+def test_a_person_typed_with_full_width_digits_is_stored_normalised(tree):
+    from portal.models import Person
+
+    person = Person(name="全角", gender="F", id_number="１１０１０５１９４９１２３１００２Ｘ",
+                    phone="１３８００１３８０００", home_org=tree.village_a1)
+    person.full_clean()
+    person.save()
+    person.refresh_from_db()
+    assert (person.id_number, person.phone) == ("11010519491231002X", "13800138000")
