@@ -1,4 +1,8 @@
-"""seed_demo: sizes from DESIGN.md, determinism, valid ID numbers, idempotence, demo logins."""
+"""seed_demo: sizes from DESIGN.md, determinism, valid ID numbers, idempotence, demo logins.
+
+The command seeds the small county once for the module (`seeded`, rolled back at the end);
+each test runs in a savepoint inside it, so a test's own reseeding or reset is undone too.
+"""
 
 import re
 from collections import Counter
@@ -8,6 +12,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 
 from portal import demo
@@ -15,18 +21,35 @@ from portal.idnumber import gender_from_id, id_number_problem, phone_problem
 from portal.models import Organization, Person, RoleAssignment
 
 SMALL = {"county": 1, "township": 8, "village": 60, "unit": 30}
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def fast_hasher(settings):
     """Logging in nine accounts with PBKDF2 would take seconds; the hasher is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def run_seed(*args):
     out = StringIO()
     call_command("seed_demo", "--scale", "small", *args, stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`seed_demo --scale small` run once for the module (its output), rolled back afterwards."""
+    media = tmp_path_factory.mktemp("media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media),
+                                                        PASSWORD_HASHERS=FAST_HASHERS):
+        with transaction.atomic():
+            yield run_seed()
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def output(seeded, db):
+    return seeded
 
 
 def test_same_seed_gives_the_same_county_and_another_seed_a_different_one():
@@ -51,8 +74,7 @@ def test_plan_people_have_valid_unique_numbers_and_gender_matches_id():
     assert len({o.code for o in plan.orgs}) == len(plan.orgs)
 
 
-def test_small_scale_has_the_design_sizes(db):
-    output = run_seed()
+def test_small_scale_has_the_design_sizes(output):
     kinds = Counter(Organization.objects.values_list("kind", flat=True))
     assert {k: kinds[k] for k in SMALL} == SMALL
     assert kinds["community"] and kinds["enterprise"] and kinds["park"] and kinds["association"]
@@ -65,8 +87,7 @@ def test_small_scale_has_the_design_sizes(db):
     assert "乡镇 8，村 60，县直单位 30" in output
 
 
-def test_seeded_tree_is_consistent_and_secretaries_belong_to_their_org(db):
-    run_seed()
+def test_seeded_tree_is_consistent_and_secretaries_belong_to_their_org(output):
     assert Organization.objects.find_problems() == ([], [], [], [], [])
     for org in Organization.objects.filter(kind__in=["township", "village"]).select_related(
             "secretary"):
@@ -85,16 +106,14 @@ def test_seeded_tree_is_consistent_and_secretaries_belong_to_their_org(db):
     assert Organization.objects.get(pk=township.pk).numchild == before + 1
 
 
-def test_database_holds_exactly_the_plan(db):
-    run_seed("--seed", "3")
-    plan = demo.build_plan("small", 3)
+def test_database_holds_exactly_the_plan(output):
+    plan = demo.build_plan("small", 1)
     stored = list(Person.objects.order_by("id").values_list("name", "id_number", "gender"))
     assert stored == [(p.name, p.id_number, p.gender) for p in plan.people]
     assert all(id_number_problem(n) is None for _, n, _ in stored)
 
 
-def test_second_run_is_refused_and_if_empty_exits_cleanly(db):
-    run_seed()
+def test_second_run_is_refused_and_if_empty_exits_cleanly(output):
     people = Person.objects.count()
     with pytest.raises(CommandError, match="--reset"):
         run_seed()
@@ -102,8 +121,7 @@ def test_second_run_is_refused_and_if_empty_exits_cleanly(db):
     assert Person.objects.count() == people
 
 
-def test_reset_replaces_everything(db):
-    run_seed("--seed", "1")
+def test_reset_replaces_everything(output):
     first_ids = set(Person.objects.values_list("id_number", flat=True))
     run_seed("--seed", "2", "--reset")
     assert Person.objects.filter(is_party_member=True).count() == 2000
@@ -115,8 +133,7 @@ def test_reset_replaces_everything(db):
     assert not Person.history.exists()
 
 
-def test_demo_accounts_log_in_with_the_printed_password_and_land_on_home(client, db):
-    output = run_seed()
+def test_demo_accounts_log_in_with_the_printed_password_and_land_on_home(client, output):
     password = re.search(r"密码：(\S+)", output).group(1)
     usernames = ["admin", "county_admin", "leader", "township_admin", "village_secretary",
                  "unit_contact", "talent"]
@@ -129,8 +146,7 @@ def test_demo_accounts_log_in_with_the_printed_password_and_land_on_home(client,
         client.logout()
 
 
-def test_demo_accounts_hold_the_documented_roles(db):
-    run_seed()
+def test_demo_accounts_hold_the_documented_roles(output):
     roles = {(a.user.username, a.role, a.org.kind) for a in
              RoleAssignment.objects.select_related("user", "org")}
     assert {("county_admin", "county_admin", "county"), ("leader", "leader", "county"),
@@ -150,7 +166,8 @@ def test_demo_accounts_hold_the_documented_roles(db):
     assert township == Organization.objects.filter(kind="township").first()
 
 
-def test_apps_can_add_demo_data_and_remove_it_on_reset(db, monkeypatch):
+def test_apps_can_add_demo_data_and_remove_it_on_reset(output, monkeypatch):
+    demo.reset_demo_data()  # start from an empty database, without the module's county
     calls = []
 
     def seed_app(context):
