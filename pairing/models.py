@@ -355,7 +355,8 @@ class Claim(models.Model):
 class ClaimEvent(models.Model):
     """One transition of a claim: who moved it, when, from which status to which."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events",
+                              verbose_name="认领")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                               related_name="+", verbose_name="操作人")
     from_status = models.CharField("原状态", max_length=16, blank=True)

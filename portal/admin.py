@@ -1,4 +1,7 @@
-"""Django admin for staff: Chinese verbose names, search and filters."""
+"""Django admin for staff: Chinese verbose names, search and filters.
+
+Every foreign key to an organization, a person or a user is an autocomplete box (a county has
+hundreds of orgs and thousands of people), and every changelist selects its related rows."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
@@ -6,15 +9,50 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from portal.models import AuditEvent, GeneratedFile, Job, Organization, Person, RoleAssignment
+from portal.templatetags.portal_tags import person_name
+
+
+def user_column(field, description):
+    """A changelist column showing the user in `field` by name, not by login name."""
+
+    @admin.display(description=description, ordering=f"{field}__first_name")
+    def column(model_admin, obj):
+        return person_name(getattr(obj, field))
+
+    return column
+
+
+class SelectRelatedMixin:
+    """For models whose __str__ reads related rows: autocomplete answers select them too.
+
+    Once get_queryset selects anything the changelist skips list_select_related, so this
+    selects all of it."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records written only by services (audit rows, transition logs): view, never edit."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organization)
 class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
     form = movenodeform_factory(Organization, exclude=["path", "depth", "numchild"])
-    list_display = ["name", "code", "kind", "party_org_type", "is_active"]
+    list_display = ["name", "code", "kind", "party_org_type", "secretary", "is_active"]
     list_filter = ["kind", "party_org_type", "is_active"]
     search_fields = ["name", "code"]
-    raw_id_fields = ["secretary"]
+    autocomplete_fields = ["secretary"]
+    list_select_related = ["secretary"]
 
 
 @admin.register(Person)
@@ -23,42 +61,50 @@ class PersonAdmin(SimpleHistoryAdmin):
                     "is_cadre", "is_active"]
     list_filter = ["gender", "is_party_member", "is_city_talent", "is_cadre", "is_active"]
     search_fields = ["name", "id_number", "phone", "home_org__name"]
-    raw_id_fields = ["home_org", "user"]
+    autocomplete_fields = ["home_org", "user"]
     list_select_related = ["home_org"]
 
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "role", "org", "created_at", "revoked_at"]
+    user_name = user_column("user", "用户")
+    list_display = ["user_name", "role", "org", "created_at", "revoked_at"]
     list_filter = ["role", ("revoked_at", admin.EmptyFieldListFilter)]
-    search_fields = ["user__username", "org__name"]
-    raw_id_fields = ["user", "org", "created_by", "revoked_by"]
+    search_fields = ["user__first_name", "user__last_name", "user__username", "org__name"]
+    autocomplete_fields = ["user", "org", "created_by", "revoked_by"]
     list_select_related = ["user", "org"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_name", "action", "summary", "ip_address"]
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_display", "action", "summary", "ip_address"]
     list_filter = ["action"]
-    search_fields = ["actor_name", "summary"]
+    search_fields = ["actor_name", "actor__first_name", "actor__last_name", "summary"]
+    list_select_related = ["actor"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    @admin.display(description="操作人")
+    def actor_display(self, obj):
+        # The account may be gone (SET_NULL); the login name written at the time remains.
+        return person_name(obj.actor) if obj.actor_id else obj.actor_name
 
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "owner", "status", "progress", "created_at"]
+    owner_name = user_column("owner", "发起人")
+    list_display = ["title", "kind", "owner_name", "scope_org", "status", "progress",
+                    "created_at"]
     list_filter = ["status", "kind"]
-    search_fields = ["title", "owner__username"]
-    raw_id_fields = ["owner", "scope_org", "output"]
+    search_fields = ["title", "owner__first_name", "owner__last_name", "owner__username"]
+    autocomplete_fields = ["owner", "scope_org", "output"]
+    list_select_related = ["owner", "scope_org"]
 
 
 @admin.register(GeneratedFile)
 class GeneratedFileAdmin(admin.ModelAdmin):
-    list_display = ["filename", "owner", "size", "created_at"]
-    search_fields = ["filename"]
-    raw_id_fields = ["owner", "scope_org"]
+    owner_name = user_column("owner", "生成人")
+    list_display = ["filename", "owner_name", "scope_org", "size", "created_at"]
+    list_filter = ["mimetype"]
+    ordering = ["-created_at", "-id"]
+    search_fields = ["filename", "owner__first_name", "owner__last_name"]
+    autocomplete_fields = ["owner", "scope_org"]
+    list_select_related = ["owner", "scope_org"]

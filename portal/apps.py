@@ -1,3 +1,4 @@
+import axes.apps
 from django.apps import AppConfig
 
 
@@ -8,3 +9,9 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from . import exporters, navigation, signals  # noqa: F401
+
+
+class AxesConfig(axes.apps.AppConfig):
+    """django-axes under a Chinese name in the admin index."""
+
+    verbose_name = "登录安全"
