@@ -4,9 +4,12 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from ledger import scope as _capabilities  # noqa: F401  (declares what the workflows name)
 from portal.scope import ScopedQuerySetMixin
+from portal.workflow import Transition, Workflow
 
 
 class ActivityTheme(models.Model):
@@ -80,6 +83,31 @@ class Activity(models.Model):
 
     objects = ActivityQuerySet.as_manager()
 
+    # The village (unit) logs and submits; the township (county) confirms or returns.
+    workflow = Workflow([
+        Transition("edit", "修改", {"draft", "returned"}, "ledger.log",
+                   state_error="已提交或已确认的活动不能修改。"),
+        Transition("submit", "提交", {"draft", "returned"}, "ledger.log", target="submitted",
+                   url_name="ledger:activity_submit", style="party", icon="send",
+                   confirm="提交后由乡镇确认，确认前不能再修改。确定提交吗？",
+                   state_error="该活动已提交。"),
+        Transition("delete", "删除草稿", {"draft"}, "ledger.log",
+                   url_name="ledger:activity_delete", style="outline-danger", icon="trash",
+                   confirm="确定删除该草稿吗？删除后不能恢复。",
+                   state_error="只有草稿可以删除；已提交的活动请联系乡镇退回。"),
+        Transition("confirm", "确认", {"submitted"}, "ledger.confirm", target="confirmed",
+                   url_name="ledger:activity_confirm", style="party", icon="check2",
+                   confirm="确认该活动吗？确认后该活动不能再修改。",
+                   state_error="只有待确认的活动可以确认。",
+                   denied="只有乡镇（县）管理员可以确认活动台账。"),
+        Transition("return", "退回", {"submitted"}, "ledger.confirm", target="returned",
+                   url_name="ledger:activity_return", style="danger",
+                   icon="arrow-return-left", reason_field="reason",
+                   state_error="只有待确认的活动可以退回。",
+                   denied="只有乡镇（县）管理员可以退回活动台账。"),
+    ], badges={"draft": "secondary", "submitted": "warning", "confirmed": "success",
+               "returned": "danger"})
+
     class Meta:
         verbose_name = "活动台账"
         verbose_name_plural = "活动台账"
@@ -88,6 +116,9 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("ledger:activity_detail", args=[self.pk])
 
     @property
     def is_editable(self):
@@ -237,6 +268,24 @@ class ResidentRequest(models.Model):
 
     objects = ResidentRequestQuerySet.as_manager()
 
+    # The village records, judges (again, while not published), publishes or resolves.
+    workflow = Workflow([
+        Transition("edit", "修改", {"pending"}, "resident.change",
+                   state_error="已研判或已处理的诉求不能修改。"),
+        Transition("judge", "研判", {"pending", "judged"}, "resident.change",
+                   target="judged", url_name="ledger:request_judge",
+                   state_error="该诉求已发布或已办结，不能再研判。"),
+        Transition("publish", "发布为需求", {"pending", "judged"}, "resident.change",
+                   target="published", url_name="ledger:request_publish",
+                   condition=lambda r: r.need_id is None,
+                   state_error="该诉求已发布为需求或已办结，不能重复发布。"),
+        Transition("resolve", "办结", {"pending", "judged", "published"}, "resident.change",
+                   target="resolved", url_name="ledger:request_resolve",
+                   state_error="该诉求已办结。"),
+    ], orgs=lambda r: [r.village_org],
+        badges={"pending": "warning", "judged": "info", "published": "primary",
+                "resolved": "success"})
+
     class Meta:
         verbose_name = "民情诉求"
         verbose_name_plural = "民情诉求"
@@ -244,6 +293,9 @@ class ResidentRequest(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.get_category_display()}"
+
+    def get_absolute_url(self):
+        return reverse("ledger:request_detail", args=[self.pk])
 
 
 class ReportStatus(models.TextChoices):
@@ -283,6 +335,23 @@ class TownshipReport(models.Model):
 
     objects = TownshipReportQuerySet.as_manager()
 
+    # The township writes and submits; 县委组织部 files it or returns it with a reason.
+    workflow = Workflow([
+        Transition("write", "撰写", {"draft", "returned"}, "report.write",
+                   state_error="报告已提交或已备案，不能修改。"),
+        Transition("submit", "提交", {"draft", "returned"}, "report.write", target="submitted",
+                   state_error="报告已提交或已备案，不能重复提交。"),
+        Transition("file", "备案", {"submitted"}, "report.file", target="filed",
+                   url_name="ledger:report_file", style="success", icon="archive",
+                   confirm="确定予以备案吗？备案后报告和统计数据只读。",
+                   state_error="只有已提交的报告可以备案。"),
+        Transition("return", "退回", {"submitted"}, "report.file", target="returned",
+                   url_name="ledger:report_return", style="danger", reason_field="reason",
+                   state_error="只有已提交的报告可以退回。"),
+    ], orgs=lambda r: [r.township],
+        badges={"draft": "secondary", "submitted": "warning", "filed": "success",
+                "returned": "danger"})
+
     class Meta:
         verbose_name = "乡镇半年报告"
         verbose_name_plural = "乡镇半年报告"
@@ -292,6 +361,9 @@ class TownshipReport(models.Model):
 
     def __str__(self):
         return f"{self.township} {self.year}年{self.get_half_display()}工作报告"
+
+    def get_absolute_url(self):
+        return reverse("ledger:report_detail", args=[self.pk])
 
     @property
     def is_editable(self):

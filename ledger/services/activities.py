@@ -1,5 +1,6 @@
 """Activities: save with participants, submit, confirm or return. Every write checks the
-period lock here, in the service, so no view, import or task can bypass it."""
+period lock here, in the service, so no view, import or task can bypass it; permission comes
+before state (`Activity.workflow.check`), and every change writes its audit row."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils import timezone
 from ledger.models import Activity, ActivityStatus, Participation
 from ledger.services.locks import require_open_month
 from pairing.models import Pairing, PairingStatus
+from portal import audit
 from portal.models import Person
 from portal.scope import require
 
@@ -34,19 +36,21 @@ def do_save_activity(activity, participants=(), *, actor) -> Activity:
 
     `participants` is a sequence of (person, hours, role)."""
     require(actor, "ledger.log", activity.org)
-    if activity.pk:
-        before = _locked_activity(activity)
-        require(actor, "ledger.log", before.org)
-        if not before.is_editable:
-            raise ValidationError("已提交或已确认的活动不能修改。")
-        require_open_month(before.org, before.date)
-    else:
+    created = not activity.pk
+    if created:
         activity.created_by = actor
+    else:
+        before = _locked_activity(activity)
+        Activity.workflow.check(before, "edit", actor)
+        require_open_month(before.org, before.date)
     if activity.date:
         require_open_month(activity.org, activity.date)
     activity.full_clean(exclude=["created_by"])
     activity.save()
     _replace_participants(activity, participants)
+    audit.record(audit.AuditAction.CREATE if created else audit.AuditAction.UPDATE,
+                 f"{'登记' if created else '修改'}活动“{activity.title}”（{activity.org.name}）",
+                 actor=actor, activity=activity.pk, org=activity.org_id)
     return activity
 
 
@@ -74,50 +78,54 @@ def _replace_participants(activity, participants):
 @transaction.atomic
 def do_delete_activity(activity, *, actor):
     activity = _locked_activity(activity)
-    require(actor, "ledger.log", activity.org)
-    if activity.status != ActivityStatus.DRAFT:
-        raise ValidationError("只有草稿可以删除；已提交的活动请联系乡镇退回。")
+    Activity.workflow.check(activity, "delete", actor)
     require_open_month(activity.org, activity.date)
+    audit.record(audit.AuditAction.DELETE,
+                 f"删除活动草稿“{activity.title}”（{activity.org.name}）", actor=actor,
+                 activity=activity.pk, org=activity.org_id)
     activity.delete()
 
 
 @transaction.atomic
 def do_submit_activity(activity, *, actor) -> Activity:
     activity = _locked_activity(activity)
-    require(actor, "ledger.log", activity.org)
-    if not activity.is_editable:
-        raise ValidationError("该活动已提交。")
+    Activity.workflow.check(activity, "submit", actor)
     require_open_month(activity.org, activity.date)
     activity.status, activity.submitted_at, activity.return_reason = (
         ActivityStatus.SUBMITTED, timezone.now(), "")
     activity.save(update_fields=["status", "submitted_at", "return_reason"])
+    _audit_transition(activity, "提交", actor)
     return activity
+
+
+def _audit_transition(activity, verb, actor, **data):
+    audit.record(audit.AuditAction.TRANSITION,
+                 f"{verb}活动“{activity.title}”（{activity.org.name}）", actor=actor,
+                 activity=activity.pk, org=activity.org_id, status=activity.status, **data)
 
 
 @transaction.atomic
 def do_confirm_activity(activity, *, actor) -> Activity:
     """The township (or county) confirms a submitted entry; checking may finish after close."""
     activity = _locked_activity(activity)
-    require(actor, "ledger.confirm", activity.org)
-    if activity.status != ActivityStatus.SUBMITTED:
-        raise ValidationError("只有待确认的活动可以确认。")
+    Activity.workflow.check(activity, "confirm", actor)
     activity.status, activity.confirmed_at, activity.confirmed_by = (
         ActivityStatus.CONFIRMED, timezone.now(), actor)
     activity.save(update_fields=["status", "confirmed_at", "confirmed_by"])
+    _audit_transition(activity, "确认", actor)
     return activity
 
 
 @transaction.atomic
 def do_return_activity(activity, *, actor, reason) -> Activity:
     activity = _locked_activity(activity)
-    require(actor, "ledger.confirm", activity.org)
+    Activity.workflow.check(activity, "return", actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "退回时请填写原因。"})
-    if activity.status != ActivityStatus.SUBMITTED:
-        raise ValidationError("只有待确认的活动可以退回。")
     activity.status, activity.return_reason = ActivityStatus.RETURNED, reason[:300]
     activity.save(update_fields=["status", "return_reason"])
+    _audit_transition(activity, "退回", actor, reason=activity.return_reason)
     return activity
 
 

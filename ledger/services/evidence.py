@@ -12,6 +12,7 @@ from django.db import transaction
 
 from ledger.models import Activity, Evidence, EvidenceKind
 from ledger.services.locks import require_open_month
+from portal import audit
 from portal.images import process_image
 from portal.scope import require
 from portal.uploads import (
@@ -114,6 +115,9 @@ def do_add_evidence(activity, uploads, *, actor) -> list[Evidence]:
         # The rows roll back with the transaction; the files written so far must go too.
         _remove_files(stored)
         raise
+    audit.record(audit.AuditAction.CREATE,
+                 f"为活动“{activity.title}”上传 {len(saved)} 个佐证材料", actor=actor,
+                 activity=activity.pk, evidence=[e.pk for e in saved])
     return saved
 
 
@@ -121,7 +125,10 @@ def do_add_evidence(activity, uploads, *, actor) -> list[Evidence]:
 def do_delete_evidence(evidence, *, actor):
     """Remove one piece of evidence; its files go once the deletion is committed."""
     evidence = Evidence.objects.select_related("activity").get(pk=evidence.pk)
-    _editable_activity(evidence.activity, actor)
+    activity = _editable_activity(evidence.activity, actor)
+    audit.record(audit.AuditAction.DELETE,
+                 f"删除活动“{activity.title}”的佐证材料“{evidence}”", actor=actor,
+                 activity=activity.pk, evidence=evidence.pk)
     files = [(evidence.file.storage, evidence.file.name)]
     if evidence.thumbnail:
         files.append((evidence.thumbnail.storage, evidence.thumbnail.name))

@@ -41,7 +41,7 @@ def require_open_month(org, day, *, today=None):
 
 
 @transaction.atomic
-def do_reopen_month(org, year, month, *, actor, reason, request=None) -> MonthReopening:
+def do_reopen_month(org, year, month, *, actor, reason) -> MonthReopening:
     require(actor, "ledger.reopen", org)
     reason = (reason or "").strip()
     if not reason:
@@ -53,7 +53,7 @@ def do_reopen_month(org, year, month, *, actor, reason, request=None) -> MonthRe
     reopening = MonthReopening.objects.create(
         org=org, year=year, month=month, reason=reason[:300], reopened_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.LEDGER_REOPEN_DAYS))
-    audit.record(audit.AuditAction.OTHER,
+    audit.record(audit.AuditAction.CREATE,
                  f"开放“{org.name}”{year}年{month}月台账补录：{reason[:100]}",
-                 actor=actor, request=request, org=org.pk, year=year, month=month)
+                 actor=actor, org=org.pk, reopening=reopening.pk, year=year, month=month)
     return reopening

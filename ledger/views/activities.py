@@ -1,22 +1,22 @@
 """The activity ledger (活动台账): list and 待确认 queue, the phone-first form, the detail page
 with evidence, the township's confirm/return, and reopening closed months.
 
-Every write goes through ledger.services; views fetch through the scope (404 outside it), let
-PermissionDenied become 403 and show the services' ValidationError messages.
+Every write goes through ledger.services and the generic views (portal.views.generic): they
+fetch through the scope (404 outside it), check permission before state (403) and show the
+services' refusals; buttons come from Activity.workflow.
 """
 
 import mimetypes
 from pathlib import PurePosixPath
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.forms.forms import NON_FIELD_ERRORS
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ledger.forms.activities import (
     ActivityFilterForm,
@@ -42,8 +42,10 @@ from ledger.services.locks import do_reopen_month, lock_problem, month_is_locked
 from pairing.models import Pairing, PairingStatus
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
-from portal.scope import has_capability, require, scope_q
-from portal.views.common import error_text, paginate, query_without_page, visible_or_404
+from portal.scope import has_capability, scope_q
+from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.workflow import can
 
 SEARCH_LIMIT = 20
 RECENT_ACTIVITIES = 10
@@ -123,8 +125,6 @@ def activity_to_confirm(request):
                   .order_by("submitted_at", "id"))
     page = paginate(request, activities)
     _set_counts(page)
-    for activity in page:
-        activity.return_form = ReturnForm(auto_id=f"id_r{activity.pk}_%s")
     return render(request, "ledger/activities/to_confirm.html", {
         "page": page, "query_string": query_without_page(request),
     })
@@ -137,17 +137,17 @@ def _status_history(activity):
     for record in activity.history.select_related("history_user").order_by("history_date",
                                                                             "history_id"):
         if record.status != previous:
+            # Submitting clears the reason, so only a return's record carries one.
             changes.append({"when": record.history_date, "user": record.history_user,
                             "status": labels.get(record.status, record.status),
-                            "reason": record.return_reason
-                            if record.status == ActivityStatus.RETURNED else ""})
+                            "reason": record.return_reason})
             previous = record.status
     return changes
 
 
 def _lock_context(user, activity):
     """The lock explanation for an editable activity, and whether the user may reopen."""
-    if not activity.is_editable:
+    if not Activity.workflow.in_state(activity, "edit"):
         return {}
     problem = lock_problem(activity.org, activity.date)
     return {"lock_problem": problem,
@@ -171,22 +171,18 @@ def activity_detail(request, pk):
                                         "pairing__village_org", "need", "created_by",
                                         "confirmed_by"), user, pk=pk)
     org = activity.org
-    can_log = has_capability(user, "ledger.log", org)
-    can_confirm = has_capability(user, "ledger.confirm", org)
+    can_edit = can(activity, "edit", user)
     context = {
         "activity": activity,
         "participations": activity.participations.select_related("person__home_org")
         .order_by("id"),
         "evidence": list(activity.evidence.all()),
         "history": _status_history(activity),
-        "can_edit": can_log and activity.is_editable,
-        "can_delete": can_log and activity.status == ActivityStatus.DRAFT,
-        "can_review": can_confirm and activity.status == ActivityStatus.SUBMITTED,
-        "return_form": ReturnForm(),
+        "can_edit": can_edit,
         "upload_form": EvidenceUploadForm(),
         "clear_draft": request.session.pop(CLEAR_DRAFT_KEY, ""),
     }
-    if can_log or has_capability(user, "ledger.reopen", org):
+    if has_capability(user, "ledger.log", org) or has_capability(user, "ledger.reopen", org):
         context.update(_lock_context(user, activity))
     return render(request, "ledger/activities/detail.html", context)
 
@@ -195,141 +191,110 @@ def _draft_key(activity):
     return f"edit-{activity.pk}" if activity.pk else "new"
 
 
-def _save(request, form, activity):
-    """Run the service for the pressed button; on refusal put the reason on the form."""
-    submit = request.POST.get("action") == "submit"
-    draft_key = _draft_key(activity)  # before saving: a new activity gets its pk then
-    save = services.do_save_and_submit_activity if submit else services.do_save_activity
-    try:
-        saved = save(form.instance, form.participants(), actor=request.user)
-    except ValidationError as exc:
+def _locked_messages(exc):
+    """The messages of a service refusal that are period locks (code "locked")."""
+    errors = (exc.error_list if hasattr(exc, "error_list")
+              else [e for errors in exc.error_dict.values() for e in errors])
+    return [message for error in errors if error.code == "locked" for message in error]
+
+
+class ActivityCreateView(ServiceFormView):
+    """登记活动: 保存草稿 or 保存并提交 (both or neither); a locked month is explained apart,
+    with the 开放补录 link for those who may reopen it."""
+
+    capability = "ledger.log"
+    denied_message = "只有村党组织书记或单位联络员可以登记活动。"
+    form_class = ActivityForm
+    form_takes_user = True
+    model_form_instance = True
+    template_name = "ledger/activities/form.html"
+    title = "登记活动"
+
+    def service_kwargs(self, form):
+        self.submitting = self.request.POST.get("action") == "submit"
+        self.draft_key = _draft_key(form.instance)  # before saving: a new one gets its pk
+        return {"activity": form.instance, "participants": form.participants()}
+
+    def call_service(self, obj, *, activity, participants):
+        save = (services.do_save_and_submit_activity if self.submitting
+                else services.do_save_activity)
+        saved = save(activity, participants, actor=self.request.user)
+        self.request.session[CLEAR_DRAFT_KEY] = self.draft_key
+        return saved
+
+    def get_success_message(self, obj, result):
+        if self.submitting:
+            return f"已提交“{result.title}”，等待乡镇确认。"
+        return f"已保存“{result.title}”（草稿）。可继续上传照片，完成后提交。"
+
+    def service_refused(self, form, exc):
+        if self.queryset is None:
+            form.instance.pk = None  # a new row was rolled back with the transaction
+        locked = _locked_messages(exc)
+        if not locked:
+            return
+        errors = form.errors.get(NON_FIELD_ERRORS)
+        if errors is not None:
+            errors.data = [e for e in errors.data if getattr(e, "code", None) != "locked"]
+            if not errors.data:
+                del form.errors[NON_FIELD_ERRORS]
         org, day = form.cleaned_data["org"], form.cleaned_data["date"]
-        problem = lock_problem(org, day)
-        if problem and problem in exc.messages:
-            form.lock_problem = problem
-            form.reopen_link = _reopen_link(request.user, org, day)
-            others = [m for m in exc.messages if m != problem]
-            if others:
-                form.add_error(None, others)
-        elif hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-        return None
-    request.session[CLEAR_DRAFT_KEY] = draft_key
-    if submit:
-        messages.success(request, f"已提交“{saved.title}”，等待乡镇确认。")
-    else:
-        messages.success(request, f"已保存“{saved.title}”（草稿）。可继续上传照片，"
-                                  f"完成后提交。")
-    return saved
+        self.lock = {"lock_problem": locked[0],
+                     "reopen_link": _reopen_link(self.request.user, org, day)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, obj = context["form"], context["object"]
+        activity = obj if obj is not None else form.instance
+        context.update(activity=activity, draft_key=_draft_key(activity),
+                       roles=ParticipantRole.choices, lock_problem="", reopen_link="")
+        lock = getattr(self, "lock", None)
+        if lock:
+            context.update(lock)
+        elif obj is not None and not form.is_bound:
+            context.update(_lock_context(self.request.user, obj))
+        return context
 
 
-def _form_page(request, form, activity, title):
-    context = {"form": form, "activity": activity, "title": title,
-               "draft_key": _draft_key(activity), "roles": ParticipantRole.choices,
-               "lock_problem": getattr(form, "lock_problem", ""),
-               "reopen_link": getattr(form, "reopen_link", "")}
-    if activity.pk and not context["lock_problem"] and not form.is_bound:
-        context.update(_lock_context(request.user, activity))
-    return render(request, "ledger/activities/form.html", context)
+class ActivityEditView(ActivityCreateView):
+    queryset = Activity.objects.select_related("org")
+    denied_message = "您没有修改该活动的权限。"
+    title = "修改“{obj.title}”"
+
+    def refusal(self, obj):
+        if not Activity.workflow.in_state(obj, "edit"):
+            return Activity.workflow["edit"].state_error
+        return ""
 
 
-@login_required
-def activity_create(request):
-    if not has_capability(request.user, "ledger.log"):
-        raise PermissionDenied("只有村党组织书记或单位联络员可以登记活动。")
-    activity = Activity()
-    form = ActivityForm(request.POST or None, instance=activity, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, activity)
-        if saved:
-            return redirect("ledger:activity_detail", pk=saved.pk)
-    return _form_page(request, form, activity, "登记活动")
+class ActivityAction(ObjectActionView):
+    queryset = Activity.objects.select_related("org")
 
 
-@login_required
-def activity_edit(request, pk):
-    activity = visible_or_404(Activity.objects.select_related("org"), request.user, pk=pk)
-    require(request.user, "ledger.log", activity.org)
-    if not activity.is_editable:
-        messages.warning(request, "已提交或已确认的活动不能修改。")
-        return redirect("ledger:activity_detail", pk=activity.pk)
-    form = ActivityForm(request.POST or None, instance=activity, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, activity)
-        if saved:
-            return redirect("ledger:activity_detail", pk=saved.pk)
-    return _form_page(request, form, activity, f"修改“{activity.title}”")
+class ActivitySubmitView(ActivityAction):
+    transition = "submit"
+    service = services.do_submit_activity
+    success_message = "已提交“{obj.title}”，等待乡镇确认。"
 
 
-def _activity_for_action(request, pk):
-    return visible_or_404(Activity.objects.select_related("org"), request.user, pk=pk)
+class ActivityDeleteView(ActivityAction):
+    transition = "delete"
+    service = services.do_delete_activity
+    success_message = "已删除草稿“{obj.title}”。"
+    success_url = "ledger:activity_list"
 
 
-@login_required
-@require_POST
-def activity_submit(request, pk):
-    activity = _activity_for_action(request, pk)
-    try:
-        services.do_submit_activity(activity, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, f"已提交“{activity.title}”，等待乡镇确认。")
-    return redirect("ledger:activity_detail", pk=activity.pk)
+class ActivityConfirmView(ActivityAction):
+    transition = "confirm"
+    service = services.do_confirm_activity
+    success_message = "已确认“{obj.org.name}”的活动“{obj.title}”。"
 
 
-@login_required
-@require_POST
-def activity_delete(request, pk):
-    activity = _activity_for_action(request, pk)
-    try:
-        services.do_delete_activity(activity, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect("ledger:activity_detail", pk=activity.pk)
-    messages.success(request, f"已删除草稿“{activity.title}”。")
-    return redirect("ledger:activity_list")
-
-
-def _back_to(request, activity):
-    if request.POST.get("from") == "queue":
-        return redirect("ledger:activity_to_confirm")
-    return redirect("ledger:activity_detail", pk=activity.pk)
-
-
-@login_required
-@require_POST
-def activity_confirm(request, pk):
-    activity = _activity_for_action(request, pk)
-    try:
-        services.do_confirm_activity(activity, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, f"已确认“{activity.org.name}”的活动“{activity.title}”。")
-    return _back_to(request, activity)
-
-
-@login_required
-@require_POST
-def activity_return(request, pk):
-    activity = _activity_for_action(request, pk)
-    require(request.user, "ledger.confirm", activity.org)
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "退回时请填写原因。")
-        return _back_to(request, activity)
-    try:
-        services.do_return_activity(activity, actor=request.user,
-                                    reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, f"已退回“{activity.title}”，请村（单位）修改后重新提交。")
-    return _back_to(request, activity)
+class ActivityReturnView(ActivityAction):
+    transition = "return"
+    form_class = ReturnForm
+    service = services.do_return_activity
+    success_message = "已退回“{obj.title}”，请村（单位）修改后重新提交。"
 
 
 @login_required
@@ -370,27 +335,20 @@ def _people_json(user, grouped):
         for person, group in grouped]})
 
 
-@login_required
-@require_POST
-def evidence_upload(request, pk):
-    activity = _activity_for_action(request, pk)
-    require(request.user, "ledger.log", activity.org)
-    form = EvidenceUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-        return redirect("ledger:activity_detail", pk=activity.pk)
-    try:
-        added = evidence_services.do_add_evidence(activity, form.cleaned_data["files"],
-                                                  actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, "上传失败，没有保存任何文件：" + error_text(exc))
-    else:
-        messages.success(request, f"已上传 {len(added)} 个佐证材料。")
-    return redirect(_detail_url(activity) + "#evidence")
+class EvidenceUploadView(ActivityAction):
+    """Photos and PDFs of an editable activity: all of them are saved, or none."""
 
+    capability = "ledger.log"
+    form_class = EvidenceUploadForm
+    service = evidence_services.do_add_evidence
+    error_prefix = "上传失败，没有保存任何文件："
+    url_anchor = "#evidence"
 
-def _detail_url(activity):
-    return reverse("ledger:activity_detail", args=[activity.pk])
+    def service_kwargs(self, form):
+        return {"uploads": form.cleaned_data["files"]}
+
+    def get_success_message(self, obj, result):
+        return f"已上传 {len(result)} 个佐证材料。"
 
 
 def _evidence_or_404(request, pk):
@@ -430,56 +388,51 @@ def evidence_thumbnail(request, pk):
     return _serve(evidence.thumbnail, f"缩略图-{evidence.pk}", inline=True)
 
 
-@login_required
-@require_POST
-def evidence_delete(request, pk):
-    evidence = _evidence_or_404(request, pk)
-    try:
-        evidence_services.do_delete_evidence(evidence, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, f"已删除佐证材料“{evidence}”。")
-    return redirect(_detail_url(evidence.activity) + "#evidence")
+class EvidenceDeleteView(ObjectActionView):
+    capability = "ledger.log"
+    service = evidence_services.do_delete_evidence
+    success_message = "已删除佐证材料“{obj}”。"
+
+    def get_object(self):
+        return _evidence_or_404(self.request, self.kwargs["pk"])
+
+    def capability_orgs(self, obj):
+        return [obj.activity.org]
+
+    def get_failure_url(self, obj):
+        return obj.activity.get_absolute_url() + "#evidence"
+
+    def get_success_url(self, obj, result):
+        return self.get_failure_url(obj)
 
 
-@login_required
-def month_reopen(request):
+class MonthReopenView(ServiceFormView):
     """开放补录: reopen one organization's closed month (audited), and recent reopenings."""
-    user = request.user
-    if not has_capability(user, "ledger.reopen"):
-        raise PermissionDenied("只有乡镇（县）管理员可以开放补录。")
-    if request.method == "POST":
-        form = ReopenForm(request.POST, user=user)
-        if form.is_valid():
-            reopening = _reopen(request, form)
-            if reopening:
-                return redirect("ledger:month_reopen")
-    else:
+
+    capability = "ledger.reopen"
+    denied_message = "只有乡镇（县）管理员可以开放补录。"
+    form_class = ReopenForm
+    form_takes_user = True
+    service = do_reopen_month
+    success_url = "ledger:month_reopen"
+    template_name = "ledger/activities/reopen.html"
+
+    def extra_form_kwargs(self, obj):
+        if self.request.method == "POST":
+            return {}
         # The 开放补录 link of a locked activity prefills org, year and month.
-        form = ReopenForm(user=user, initial={key: request.GET[key] for key in
-                                              ("org", "year", "month") if request.GET.get(key)})
-    reopenings = (MonthReopening.objects.filter(scope_q(user, "ledger.reopen", "org__path"))
-                  .select_related("org", "reopened_by").order_by("-reopened_at", "-id"))
-    return render(request, "ledger/activities/reopen.html", {
-        "form": form, "page": paginate(request, reopenings),
-        "query_string": query_without_page(request), "now": timezone.now(),
-    })
+        return {"initial": {key: self.request.GET[key] for key in ("org", "year", "month")
+                            if self.request.GET.get(key)}}
 
+    def get_success_message(self, obj, result):
+        until = timezone.localtime(result.expires_at)
+        return (f"已开放“{result.org.name}”{result.year}年{result.month}月的台账补录，"
+                f"截止{until:%Y年%m月%d日 %H:%M}。")
 
-def _reopen(request, form):
-    data = form.cleaned_data
-    try:
-        reopening = do_reopen_month(data["org"], data["year"], data["month"], actor=request.user,
-                                    reason=data["reason"], request=request)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-        return None
-    until = timezone.localtime(reopening.expires_at)
-    messages.success(request, f"已开放“{reopening.org.name}”{reopening.year}年{reopening.month}月"
-                              f"的台账补录，截止{until:%Y年%m月%d日 %H:%M}。")
-    return reopening
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        reopenings = (MonthReopening.objects.filter(scope_q(user, "ledger.reopen", "org__path"))
+                      .select_related("org", "reopened_by").order_by("-reopened_at", "-id"))
+        return super().get_context_data(
+            page=paginate(self.request, reopenings),
+            query_string=query_without_page(self.request), now=timezone.now(), **kwargs)

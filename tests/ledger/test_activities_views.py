@@ -228,19 +228,20 @@ def test_delete_submit_confirm_return(login, tree, theme, today, village_secreta
     response = client.post(reverse("ledger:activity_delete", args=[activity.pk]), follow=True)
     assert "只有草稿可以删除" in response.content.decode()
     town = login(township_admin)
-    queue = town.get(reverse("ledger:activity_to_confirm"))
+    queue_url = reverse("ledger:activity_to_confirm")
+    queue = town.get(queue_url)
     assert [a.pk for a in queue.context["page"]] == [activity.pk]
     response = town.post(reverse("ledger:activity_return", args=[activity.pk]),
-                         {"reason": "", "from": "queue"}, follow=True)
+                         {"reason": "", "next": queue_url}, follow=True)
     assert "退回时请填写原因" in response.content.decode()
     town.post(reverse("ledger:activity_return", args=[activity.pk]),
-              {"reason": "缺少照片", "from": "queue"})
+              {"reason": "缺少照片", "next": queue_url})
     activity.refresh_from_db()
     assert (activity.status, activity.return_reason) == (ActivityStatus.RETURNED, "缺少照片")
     login(village_secretary).post(reverse("ledger:activity_submit", args=[activity.pk]))
     town = login(township_admin)  # one test client: signing in again switches the user
     response = town.post(reverse("ledger:activity_confirm", args=[activity.pk]),
-                         {"from": "queue"})
+                         {"next": queue_url})
     assert response["Location"] == reverse("ledger:activity_to_confirm")
     activity.refresh_from_db()
     assert activity.status == ActivityStatus.CONFIRMED
