@@ -8,10 +8,10 @@ from ledger.views import reports
 urlpatterns = [
     path("dispatch/", reports.dispatch, name="dispatch"),
     path("", reports.report_list, name="report_list"),
-    path("write/<int:township_pk>/<int:year>/<int:half>/", reports.report_write,
+    path("write/<int:township_pk>/<int:year>/<int:half>/", reports.ReportWriteView.as_view(),
          name="report_write"),
     path("<int:pk>/", reports.report_detail, name="report_detail"),
-    path("<int:pk>/file/", reports.report_file, name="report_file"),
-    path("<int:pk>/return/", reports.report_return, name="report_return"),
+    path("<int:pk>/file/", reports.ReportFileView.as_view(), name="report_file"),
+    path("<int:pk>/return/", reports.ReportReturnView.as_view(), name="report_return"),
     path("<int:pk>/pdf/", reports.report_pdf, name="report_pdf"),
 ]

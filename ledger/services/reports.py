@@ -3,7 +3,8 @@ county files it or returns it with a reason.
 
 draft → submitted → filed (read-only), or submitted → returned → submitted again. The figures
 are compiled by ledger.summaries on every save and submit, so they stay current until the
-report is filed; once filed they are frozen. Every transition is atomic and audited.
+report is filed; once filed they are frozen. Every change is atomic and audited; permission
+comes before state (`TownshipReport.workflow.check`).
 """
 
 import datetime
@@ -76,11 +77,13 @@ def _open_report(township, year, half, *, actor):
 def do_save_report(township, year, half, *, actor, **texts) -> TownshipReport:
     """Save the township's text (creating the draft if needed) and recompile the figures."""
     report = _open_report(township, year, half, actor=actor)
-    if not report.is_editable:
-        raise ValidationError(f"报告{report.get_status_display()}，不能修改。")
+    TownshipReport.workflow.check(report, "write", actor)
     _apply_text(report, texts)
     report.figures = township_report_figures(report.township, year, half)
     report.save()
+    audit.record(audit.AuditAction.UPDATE,
+                 f"保存{report_title(report.township, year, half)}（草稿）", actor=actor,
+                 report=report.pk, township=report.township_id)
     return report
 
 
@@ -88,8 +91,7 @@ def do_save_report(township, year, half, *, actor, **texts) -> TownshipReport:
 def do_submit_report(township, year, half, *, actor, **texts) -> TownshipReport:
     """Save (optionally new text) and submit to the county; every text section is required."""
     report = _open_report(township, year, half, actor=actor)
-    if not report.is_editable:
-        raise ValidationError(f"报告{report.get_status_display()}，不能重复提交。")
+    TownshipReport.workflow.check(report, "submit", actor)
     _apply_text(report, texts)
     missing = {name: f"提交前请填写“{TEXT_LABELS[name]}”。"
                for name in TEXT_FIELDS if not getattr(report, name)}
@@ -99,9 +101,9 @@ def do_submit_report(township, year, half, *, actor, **texts) -> TownshipReport:
     report.status, report.submitted_at, report.return_reason = (
         ReportStatus.SUBMITTED, timezone.now(), "")
     report.save()
-    audit.record(audit.AuditAction.OTHER,
+    audit.record(audit.AuditAction.TRANSITION,
                  f"提交{report_title(report.township, year, half)}", actor=actor,
-                 report=report.pk)
+                 report=report.pk, township=report.township_id, status=report.status)
     return report
 
 
@@ -109,31 +111,29 @@ def do_submit_report(township, year, half, *, actor, **texts) -> TownshipReport:
 def do_file_report(report, *, actor) -> TownshipReport:
     """县委组织部备案: the submitted report becomes read-only, its figures frozen."""
     report = _locked(report)
-    require(actor, "report.file", report.township)
-    if report.status != ReportStatus.SUBMITTED:
-        raise ValidationError("只有已提交的报告可以备案。")
+    TownshipReport.workflow.check(report, "file", actor)
     report.status, report.filed_at, report.filed_by = ReportStatus.FILED, timezone.now(), actor
     report.save(update_fields=["status", "filed_at", "filed_by"])
-    audit.record(audit.AuditAction.OTHER,
+    audit.record(audit.AuditAction.TRANSITION,
                  f"备案{report_title(report.township, report.year, report.half)}",
-                 actor=actor, report=report.pk)
+                 actor=actor, report=report.pk, township=report.township_id,
+                 status=report.status)
     return report
 
 
 @transaction.atomic
 def do_return_report(report, *, actor, reason) -> TownshipReport:
     report = _locked(report)
-    require(actor, "report.file", report.township)
+    TownshipReport.workflow.check(report, "return", actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "退回时请填写原因。"})
-    if report.status != ReportStatus.SUBMITTED:
-        raise ValidationError("只有已提交的报告可以退回。")
     report.status, report.return_reason = ReportStatus.RETURNED, reason[:300]
     report.save(update_fields=["status", "return_reason"])
-    audit.record(audit.AuditAction.OTHER,
+    audit.record(audit.AuditAction.TRANSITION,
                  f"退回{report_title(report.township, report.year, report.half)}：{reason[:80]}",
-                 actor=actor, report=report.pk)
+                 actor=actor, report=report.pk, township=report.township_id,
+                 status=report.status, reason=report.return_reason)
     return report
 
 

@@ -2,21 +2,21 @@
 
 The dispatch needs ledger.compliance (township: its own township; county and leaders: any
 township or all in one table). Reports: report.view to read (out of scope → 404),
-report.write on the township to write and submit, report.file on the county to file or return;
-every change goes through ledger.services.reports.
+report.write on the township to write and submit, report.file on the county to file or return
+(TownshipReport.workflow); every change goes through ledger.services.reports and the generic
+views.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
 
 from ledger.forms.reports import DispatchForm, HalfYearForm, ReportTextForm, ReturnReportForm
-from ledger.models import ReportStatus, TownshipReport
+from ledger.models import TownshipReport
 from ledger.services import reports as services
 from ledger.summaries import (
     computed_at,
@@ -28,13 +28,9 @@ from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
 from portal.scope import has_capability
-from portal.views.common import (
-    add_service_errors,
-    error_text,
-    paginate,
-    query_without_page,
-    visible_or_404,
-)
+from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.workflow import can
 
 DISPATCH_CAPABILITY = "ledger.compliance"
 
@@ -101,8 +97,7 @@ def report_list(request):
         report = reports.get(township.pk)
         rows.append({
             "township": township, "report": report,
-            "missing": report is None or report.status in (ReportStatus.DRAFT,
-                                                           ReportStatus.RETURNED),
+            "missing": report is None or TownshipReport.workflow.in_state(report, "submit"),
             "can_write": has_capability(user, "report.write", township),
         })
     history = paginate(request, TownshipReport.objects.visible_to(user)
@@ -111,50 +106,66 @@ def report_list(request):
         "form": form, "year": year, "half": half,
         "half_label": services.half_label(year, half), "rows": rows,
         "not_submitted": sum(1 for row in rows if row["missing"]),
-        "filed": sum(1 for row in rows if row["report"] and row["report"].status == "filed"),
+        "filed": sum(1 for row in rows if row["report"] and row["report"].filed_at),
         "can_file": has_capability(user, "report.file"),
         "writable": services.period_problem(year, half, today=today) is None,
         "page": history, "query_string": query_without_page(request),
     })
 
 
-@login_required
-def report_write(request, township_pk, year, half):
+class ReportWriteView(ServiceFormView):
     """The township writes (and submits) its report for one half year; figures are compiled
-    from the ledger on every save."""
-    user = request.user
-    township = get_object_or_404(_townships(user, "report.view"), pk=township_pk)
-    if not has_capability(user, "report.write", township):
-        raise PermissionDenied("只有乡镇可以撰写本乡镇的半年报告。")
-    if half not in services.HALF_LABELS:
-        raise Http404("报告期不正确。")
-    problem = services.period_problem(year, half)
-    if problem:
-        messages.warning(request, problem)
-        return redirect("ledger:report_list")
-    report = TownshipReport.objects.filter(township=township, year=year, half=half).first()
-    if report is not None and not report.is_editable:
-        messages.info(request, f"报告{report.get_status_display()}，不能修改。")
-        return redirect("ledger:report_detail", pk=report.pk)
-    form = ReportTextForm(request.POST if request.method == "POST" else None, instance=report)
-    if request.method == "POST" and form.is_valid():
-        action = (services.do_submit_report if "submit" in request.POST
-                  else services.do_save_report)
-        try:
-            report = action(township, year, half, actor=user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "报告已提交县委组织部。" if report.status == "submitted"
-                             else "已保存草稿，统计数据已更新。")
-            return redirect("ledger:report_detail", pk=report.pk)
-    figures = township_report_figures(township, year, half)
-    return render(request, "ledger/reports/form.html", {
-        "form": form, "report": report, "township": township, "year": year, "half": half,
-        "title": services.report_title(township, year, half),
-        "figures": figures, "overview": report_overview(figures),
-        "computed_at": computed_at(figures),
-    })
+    from the ledger on every save. The URL names the township and the half year."""
+
+    queryset = Organization.objects.filter(kind=OrgKind.TOWNSHIP, is_active=True)
+    visible_action = "report.view"
+    pk_url_kwarg = "township_pk"
+    capability = "report.write"
+    denied_message = "只有乡镇可以撰写本乡镇的半年报告。"
+    form_class = ReportTextForm
+    template_name = "ledger/reports/form.html"
+
+    def capability_orgs(self, township):
+        return [township]
+
+    def guarded(self, township):
+        year, half = self.kwargs["year"], self.kwargs["half"]
+        if half not in services.HALF_LABELS:
+            raise Http404("报告期不正确。")
+        problem = services.period_problem(year, half)
+        if problem:
+            messages.warning(self.request, problem)
+            return redirect("ledger:report_list")
+        self.report = TownshipReport.objects.filter(township=township, year=year,
+                                                    half=half).first()
+        if self.report is not None and not TownshipReport.workflow.in_state(self.report,
+                                                                            "write"):
+            messages.info(self.request, f"报告{self.report.get_status_display()}，不能修改。")
+            return redirect(self.report)
+        return None
+
+    def extra_form_kwargs(self, township):
+        return {"instance": self.report}
+
+    def call_service(self, township, **texts):
+        self.submitting = "submit" in self.request.POST
+        write = services.do_submit_report if self.submitting else services.do_save_report
+        return write(township, self.kwargs["year"], self.kwargs["half"],
+                     actor=self.request.user, **texts)
+
+    def get_success_message(self, township, report):
+        return "报告已提交县委组织部。" if self.submitting else "已保存草稿，统计数据已更新。"
+
+    def get_title(self, township):
+        return services.report_title(township, self.kwargs["year"], self.kwargs["half"])
+
+    def get_context_data(self, **kwargs):
+        township = kwargs["object"]
+        year, half = self.kwargs["year"], self.kwargs["half"]
+        figures = township_report_figures(township, year, half)
+        return super().get_context_data(
+            report=self.report, township=township, year=year, half=half, figures=figures,
+            overview=report_overview(figures), computed_at=computed_at(figures), **kwargs)
 
 
 def _report_or_404(request, pk):
@@ -165,46 +176,34 @@ def _report_or_404(request, pk):
 @login_required
 def report_detail(request, pk):
     report = _report_or_404(request, pk)
-    user = request.user
-    submitted = report.status == ReportStatus.SUBMITTED
     return render(request, "ledger/reports/detail.html", {
         "report": report,
         "title": services.report_title(report.township, report.year, report.half),
         "figures": report.figures, "overview": report_overview(report.figures),
         "computed_at": computed_at(report.figures),
-        "can_write": report.is_editable and has_capability(user, "report.write",
-                                                           report.township),
-        "can_file": submitted and has_capability(user, "report.file", report.township),
-        "return_form": ReturnReportForm(),
+        "can_write": can(report, "write", request.user),
+        "can_file": can(report, "file", request.user),
     })
 
 
-@login_required
-@require_POST
-def report_file(request, pk):
-    report = _report_or_404(request, pk)
-    try:
-        services.do_file_report(report, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, "已备案，报告及统计数据已锁定。")
-    return redirect("ledger:report_detail", pk=report.pk)
+class ReportAction(ObjectActionView):
+    queryset = TownshipReport.objects.select_related("township")
+
+    def capability_orgs(self, report):
+        return [report.township]
 
 
-@login_required
-@require_POST
-def report_return(request, pk):
-    report = _report_or_404(request, pk)
-    form = ReturnReportForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.do_return_report(report, actor=request.user, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, "已退回，乡镇修改后可重新提交。")
-    return redirect("ledger:report_detail", pk=report.pk)
+class ReportFileView(ReportAction):
+    transition = "file"
+    service = services.do_file_report
+    success_message = "已备案，报告及统计数据已锁定。"
+
+
+class ReportReturnView(ReportAction):
+    transition = "return"
+    form_class = ReturnReportForm
+    service = services.do_return_report
+    success_message = "已退回，乡镇修改后可重新提交。"
 
 
 @login_required
