@@ -1,11 +1,6 @@
-"""Celery tasks of the core: thin wrappers around portal.jobs."""
+"""Celery tasks of the core. `run_job` lives with the runner in portal.jobs (one module, no
+import circle); it is named here so `autodiscover_tasks` and `portal.tasks.run_job` find it."""
 
-from celery import shared_task
+from portal.jobs import run_job
 
-
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def run_job(job_id):
-    from portal.jobs import execute_job
-
-    execute_job(job_id)
-    return job_id
+__all__ = ["run_job"]
