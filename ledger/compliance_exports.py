@@ -1,17 +1,15 @@
 """Excel exports of the compliance matrices, run as background jobs with progress.
 
-Each handler rebuilds its matrix with the same data function as the page (ledger/compliance.py)
+Each exporter rebuilds its matrix with the same data function as the page (ledger/compliance.py)
 for the job's owner and area (the job's scope_org); the job runner re-checks the owner's
-`ledger.compliance` on that area before the handler runs.
+`ledger.compliance` on that area before rendering. Started with
+`portal.exporting.start_export(kind, area, form.export_params(), actor=...)`; audited, as the
+talents' sheet names people.
 """
 
-from django.db import transaction
-
 from ledger import compliance
-from portal import audit
-from portal.jobs import job_handler, save_generated_file, start_job
-from portal.models import Organization
-from portal.models.audit import AuditAction
+from ledger.forms.compliance import OrgMatrixForm, TalentMatrixForm, UnitMatrixForm
+from portal.exporting import Exporter, ExportFile, register_exporter
 from portal.spreadsheets import XLSX_MIMETYPE
 
 ORGS_KIND = "ledger_compliance_orgs"
@@ -25,52 +23,63 @@ TITLES = {
 }
 
 
-def _save(job, report, matrix, name):
-    report(70, f"共 {matrix.row_count} 行，正在生成 Excel")
-    content = compliance.matrix_workbook(matrix)
-    report(95, "正在保存文件")
-    filename = f"{job.scope_org.name}{name}_{matrix.period.label}.xlsx"
-    return save_generated_file(job, filename, content, XLSX_MIMETYPE)
+class MatrixExporter(Exporter):
+    """One compliance matrix of an area and a period as Excel."""
+
+    capability = compliance.CAPABILITY
+
+    def job_title(self, scope_org, params):
+        period = compliance.period_for(params.get("period"))
+        return f"{scope_org.name}{self.verbose_name}（{period.label}）"
+
+    def audit_summary(self, scope_org, params):
+        return f"导出{self.job_title(scope_org, params)}"
+
+    def matrix(self, job, period):
+        raise NotImplementedError
+
+    def render(self, job, report):
+        report(10, "正在统计")
+        period = compliance.period_for(job.params.get("period"))
+        matrix = self.matrix(job, period)
+        report(70, f"共 {matrix.row_count} 行，正在生成 Excel")
+        content = compliance.matrix_workbook(matrix)
+        filename = f"{job.scope_org.name}{self.verbose_name}_{matrix.period.label}.xlsx"
+        return ExportFile(filename, XLSX_MIMETYPE, content)
 
 
-@job_handler(ORGS_KIND)
-def export_org_matrix(job, report):
-    report(10, "正在统计")
-    period = compliance.period_for(job.params.get("period"))
-    kind = job.params.get("kind") or "village"
-    if kind not in compliance.MATRIX_KINDS:
-        raise ValueError(f"不支持的组织类别：{kind}")
-    matrix = compliance.org_matrix(job.owner, job.scope_org, period, kind)
-    return _save(job, report, matrix, TITLES[ORGS_KIND])
+@register_exporter
+class OrgMatrixExporter(MatrixExporter):
+    identifier = ORGS_KIND
+    verbose_name = TITLES[ORGS_KIND]
+    form_class = OrgMatrixForm
+
+    def matrix(self, job, period):
+        kind = job.params.get("kind") or "village"
+        if kind not in compliance.MATRIX_KINDS:
+            raise ValueError(f"不支持的组织类别：{kind}")
+        return compliance.org_matrix(job.owner, job.scope_org, period, kind)
 
 
-@job_handler(TALENTS_KIND)
-def export_talent_matrix(job, report):
-    report(10, "正在统计")
-    period = compliance.period_for(job.params.get("period"))
-    unit = None
-    if job.params.get("unit"):
-        unit = compliance.talent_units(job.scope_org).filter(pk=job.params["unit"]).first()
-    matrix = compliance.talent_matrix(job.owner, job.scope_org, period, home_org=unit,
-                                      search=job.params.get("q") or "")
-    return _save(job, report, matrix, TITLES[TALENTS_KIND])
+@register_exporter
+class TalentMatrixExporter(MatrixExporter):
+    identifier = TALENTS_KIND
+    verbose_name = TITLES[TALENTS_KIND]
+    form_class = TalentMatrixForm
+
+    def matrix(self, job, period):
+        unit = None
+        if job.params.get("unit"):
+            unit = compliance.talent_units(job.scope_org).filter(pk=job.params["unit"]).first()
+        return compliance.talent_matrix(job.owner, job.scope_org, period, home_org=unit,
+                                        search=job.params.get("q") or "")
 
 
-@job_handler(UNITS_KIND)
-def export_unit_matrix(job, report):
-    report(10, "正在统计")
-    period = compliance.period_for(job.params.get("period"))
-    matrix = compliance.unit_matrix(job.owner, job.scope_org, period)
-    return _save(job, report, matrix, TITLES[UNITS_KIND])
+@register_exporter
+class UnitMatrixExporter(MatrixExporter):
+    identifier = UNITS_KIND
+    verbose_name = TITLES[UNITS_KIND]
+    form_class = UnitMatrixForm
 
-
-def start_matrix_export(kind, area: Organization, params, *, actor, request=None):
-    """Queue the Excel of one matrix for `area`; audited, as the talents' sheet names people."""
-    period = compliance.period_for(params.get("period"))
-    title = f"{area.name}{TITLES[kind]}（{period.label}）"
-    with transaction.atomic():
-        job = start_job(owner=actor, kind=kind, title=title, scope_org=area, params=params,
-                        capability=compliance.CAPABILITY)
-        audit.record(AuditAction.EXPORT, f"导出{title}", actor=actor, request=request,
-                     org=area.pk, job=str(job.uuid))
-    return job
+    def matrix(self, job, period):
+        return compliance.unit_matrix(job.owner, job.scope_org, period)

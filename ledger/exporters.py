@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
@@ -24,9 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
 from ledger.models import Activity, EvidenceKind, Participation
-from portal import audit
-from portal.jobs import job_handler, save_generated_file, start_job
-from portal.models.audit import AuditAction
+from portal.exporting import Exporter, ExportFile, register_exporter
 from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
 from portal.spreadsheets import XLSX_MIMETYPE, new_workbook, safe_cell, workbook_bytes
@@ -353,43 +350,65 @@ def ledger_pdf(data: LedgerData, progress=None, report=None) -> bytes:
 # ---------------------------------------------------------------- the job
 
 
-@job_handler(EXPORT_KIND)
-def export_ledger(job, report):
-    params = job.params
-    period = LedgerPeriod(int(params["year"]), int(params["month"]) if params.get("month")
-                          else None)
-    fmt = params.get("format", EXCEL)
-    data = ledger_data(job.owner, job.scope_org, period, bool(params.get("include_drafts")))
-    total = data.summary.activities
-    report(5, f"共 {total} 项活动，正在读取")
-    # Reading the activities takes 5–85 %; writing the file (WeasyPrint's layout) the rest.
-    read_share = 80 if fmt == EXCEL else 45
-
-    def progress(done):
-        report(5 + read_share * done / max(total, 1), f"已处理 {done}/{total} 项活动")
-
-    if fmt == PDF:
-        content = ledger_pdf(data, progress, report)
-        mimetype = PDF_MIMETYPE
-    else:
-        content = ledger_workbook(data, progress)
-        mimetype = XLSX_MIMETYPE
-    report(95, "正在保存文件")
-    return save_generated_file(job, ledger_filename(job.scope_org, period, fmt), content,
-                               mimetype)
+def ledger_params(period: LedgerPeriod, fmt, include_drafts) -> dict:
+    """start_export's parameters of a ledger export."""
+    return {"year": period.year, "month": period.month, "format": fmt,
+            "include_drafts": bool(include_drafts)}
 
 
-def start_ledger_export(org, period: LedgerPeriod, fmt, include_drafts, *, actor,
-                        request=None):
-    """Queue the export of `org`'s ledger; the file is downloadable with ledger.export."""
-    label = dict(FORMATS)[fmt].split("（")[0]
-    title = f"{org.name}{period.label}活动台账（{label}）"
-    with transaction.atomic():
-        job = start_job(owner=actor, kind=EXPORT_KIND, title=title, scope_org=org,
-                        params={"year": period.year, "month": period.month, "format": fmt,
-                                "include_drafts": bool(include_drafts)},
-                        capability=EXPORT_CAPABILITY)
-        audit.record(AuditAction.EXPORT, f"导出活动台账（{org.name}，{period.label}，{label}）",
-                     actor=actor, request=request, org=org.pk, job=str(job.uuid))
-    return job
+def _period(params) -> LedgerPeriod:
+    return LedgerPeriod(int(params["year"]), int(params["month"]) if params.get("month")
+                        else None)
 
+
+def _format_label(fmt):
+    return dict(FORMATS)[fmt].split("（")[0]
+
+
+@register_exporter
+class LedgerExporter(Exporter):
+    """An organization's ledger of a month or a year as Excel or PDF; the file is
+    downloadable with ledger.export."""
+
+    identifier = EXPORT_KIND
+    verbose_name = "活动台账"
+    capability = EXPORT_CAPABILITY
+
+    @property
+    def form_class(self):
+        from ledger.forms.exports import LedgerExportForm  # that module imports this one
+
+        return LedgerExportForm
+
+    def clean_params(self, scope_org, params):
+        fmt = params.get("format", EXCEL)
+        if fmt not in dict(FORMATS):
+            raise ValueError(f"不支持的导出格式：{fmt}")
+        return ledger_params(_period(params), fmt, params.get("include_drafts"))
+
+    def job_title(self, scope_org, params):
+        return (f"{scope_org.name}{_period(params).label}活动台账"
+                f"（{_format_label(params['format'])}）")
+
+    def audit_summary(self, scope_org, params):
+        return (f"导出活动台账（{scope_org.name}，{_period(params).label}，"
+                f"{_format_label(params['format'])}）")
+
+    def render(self, job, report):
+        params = job.params
+        period = _period(params)
+        fmt = params.get("format", EXCEL)
+        data = ledger_data(job.owner, job.scope_org, period, bool(params.get("include_drafts")))
+        total = data.summary.activities
+        report(5, f"共 {total} 项活动，正在读取")
+        # Reading the activities takes 5–85 %; writing the file (WeasyPrint's layout) the rest.
+        read_share = 80 if fmt == EXCEL else 45
+
+        def progress(done):
+            report(5 + read_share * done / max(total, 1), f"已处理 {done}/{total} 项活动")
+
+        if fmt == PDF:
+            content, mimetype = ledger_pdf(data, progress, report), PDF_MIMETYPE
+        else:
+            content, mimetype = ledger_workbook(data, progress), XLSX_MIMETYPE
+        return ExportFile(ledger_filename(job.scope_org, period, fmt), mimetype, content)

@@ -1,4 +1,5 @@
-"""结对共建统计: county-wide and per-township figures, one data function for the page and Excel.
+"""结对共建统计: county-wide and per-township figures, one data function for the page and Excel
+(the exporter is in pairing/exporters.py).
 
 Every figure is one grouped query keyed by the township's path prefix (a village's path starts
 with its township's: steplen 4, townships at depth 2), so the page runs the same number of
@@ -26,17 +27,10 @@ from pairing.models import (
     ProjectStatus,
 )
 from pairing.services.pairings import half_year_of
-from portal.jobs import job_handler, save_generated_file
 from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.scope import scope_q
-from portal.spreadsheets import (
-    XLSX_MIMETYPE,
-    Column,
-    new_workbook,
-    workbook_bytes,
-    write_sheet,
-)
+from portal.spreadsheets import Column, new_workbook, workbook_bytes, write_sheet
 
 STATISTICS_CAPABILITY = "pairing.statistics"  # granted in pairing/scope.py
 
@@ -191,11 +185,3 @@ def statistics_workbook(stats: Statistics) -> bytes:
     workbook = new_workbook()
     write_sheet(workbook, f"{stats.year}年结对共建统计", COLUMNS, stats.table_rows())
     return workbook_bytes(workbook)
-
-
-@job_handler("pairing_statistics")
-def export_statistics(job, report):
-    year = int(job.params["year"])
-    report(10, "正在统计")
-    content = statistics_workbook(pairing_statistics(job.owner, year))
-    return save_generated_file(job, f"结对共建统计_{year}年.xlsx", content, XLSX_MIMETYPE)

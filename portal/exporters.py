@@ -6,21 +6,19 @@ chosen organization's subtree. Full ID numbers are written only where the owner 
 (person.view_id_number); elsewhere they are masked, and such a file cannot be re-imported.
 """
 
-from django.db import transaction
+from django import forms
 from django.utils import timezone
 
-from portal import audit
+from portal.exporting import Exporter, ExportFile, register_exporter
+from portal.forms import OrgChoiceField, orgs_for
 from portal.idnumber import mask_id_number
 from portal.importers import NO, ORG_COLUMNS, PERSON_COLUMNS, YES
-from portal.jobs import job_handler, save_generated_file, start_job
 from portal.models import Organization, Person
-from portal.models.audit import AuditAction
 from portal.models.orgs import OrgKind, PartyOrgType
 from portal.models.people import Gender
 from portal.scope import has_capability, scope_paths
 from portal.spreadsheets import XLSX_MIMETYPE, new_workbook, workbook_bytes, write_sheet
 
-EXPORTS = {"orgs": "组织", "people": "人员"}
 _KIND_LABELS = dict(OrgKind.choices)
 _PARTY_TYPE_LABELS = dict(PartyOrgType.choices)
 _GENDER_LABELS = dict(Gender.choices)
@@ -72,39 +70,56 @@ def _filename(what, org):
     return f"{what}_{org.name}_{timezone.localdate():%Y%m%d}.xlsx"
 
 
-@job_handler("export_orgs")
-def export_orgs(job, report):
-    workbook = new_workbook()
-    count = write_sheet(workbook, "组织", ORG_COLUMNS, org_rows(job.owner, job.scope_org))
-    report(95, f"共 {count} 个组织")
-    return save_generated_file(job, _filename("组织", job.scope_org), workbook_bytes(workbook),
-                               XLSX_MIMETYPE)
+class ScopeExportForm(forms.Form):
+    """The organization whose subtree is exported, among those the user may export."""
+
+    org = OrgChoiceField(label="导出范围", queryset=Organization.objects.none(),
+                         empty_label=None)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = orgs_for(user, "data.export")
+        self.fields["org"].queryset = orgs
+        top = orgs.first()
+        if top is not None:
+            self.fields["org"].initial = top.pk
 
 
-@job_handler("export_people")
-def export_people(job, report):
-    workbook = new_workbook()
-    count = write_sheet(workbook, "人员", PERSON_COLUMNS,
-                        person_rows(job.owner, job.scope_org, report))
-    report(95, f"共 {count} 人")
-    return save_generated_file(job, _filename("人员", job.scope_org), workbook_bytes(workbook),
-                               XLSX_MIMETYPE)
+@register_exporter
+class OrgExporter(Exporter):
+    identifier = "export_orgs"
+    verbose_name = "组织"
+    form_class = ScopeExportForm
+
+    def render(self, job, report):
+        workbook = new_workbook()
+        count = write_sheet(workbook, "组织", ORG_COLUMNS, org_rows(job.owner, job.scope_org))
+        report(95, f"共 {count} 个组织")
+        return ExportFile(_filename("组织", job.scope_org), XLSX_MIMETYPE,
+                          workbook_bytes(workbook))
 
 
-def start_export(what, scope_org, *, actor, request=None):
-    """Queue an export of `what` ("orgs" or "people") for `scope_org`'s subtree and audit it;
-    the job runs after the transaction commits."""
-    if what not in EXPORTS:
-        raise ValueError(f"unknown export {what!r}")
-    with transaction.atomic():
+@register_exporter
+class PeopleExporter(Exporter):
+    identifier = "export_people"
+    verbose_name = "人员"
+    form_class = ScopeExportForm
+
+    def download_capability(self, actor, scope_org, params):
         # A people file holds full ID numbers when its owner may see them: downloading it
         # then takes the same right, not only data.export.
-        full_ids = what == "people" and has_capability(actor, "person.view_id_number",
-                                                        scope_org)
-        job = start_job(owner=actor, kind=f"export_{what}",
-                        title=f"导出{EXPORTS[what]}：{scope_org.name}", scope_org=scope_org,
-                        capability="person.view_id_number" if full_ids else "data.export")
-        audit.record(AuditAction.EXPORT, f"导出{EXPORTS[what]}（{scope_org.name}）",
-                     actor=actor, request=request, kind=what, org=scope_org.pk,
-                     job=str(job.uuid))
-    return job
+        if has_capability(actor, "person.view_id_number", scope_org):
+            return "person.view_id_number"
+        return self.capability
+
+    def render(self, job, report):
+        workbook = new_workbook()
+        count = write_sheet(workbook, "人员", PERSON_COLUMNS,
+                            person_rows(job.owner, job.scope_org, report))
+        report(95, f"共 {count} 人")
+        return ExportFile(_filename("人员", job.scope_org), XLSX_MIMETYPE,
+                          workbook_bytes(workbook))
+
+
+# The transfer page's export buttons: what → exporter identifier.
+EXPORTS = {"orgs": OrgExporter.identifier, "people": PeopleExporter.identifier}

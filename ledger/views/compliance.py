@@ -19,13 +19,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ledger import compliance
-from ledger.compliance_exports import ORGS_KIND, TALENTS_KIND, UNITS_KIND, start_matrix_export
+from ledger.compliance_exports import ORGS_KIND, TALENTS_KIND, UNITS_KIND
 from ledger.forms.compliance import (
     ComplianceFilterForm,
     OrgMatrixForm,
     TalentMatrixForm,
     UnitMatrixForm,
 )
+from portal.exporting import start_export
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability
@@ -198,8 +199,7 @@ def _export(request, form_class, kind, page):
     if form.selected_area is None:
         messages.error(request, "您没有可导出的范围。")
         return redirect(page)
-    job = start_matrix_export(kind, form.selected_area, form.export_params(), actor=request.user,
-                              request=request)
+    job = start_export(kind, form.selected_area, form.export_params(), actor=request.user)
     return redirect("portal:job_detail", job_uuid=job.uuid)
 
 

@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from ledger.exporters import EXPORT_CAPABILITY, EXPORT_KIND, start_ledger_export
+from ledger.exporters import EXPORT_CAPABILITY, EXPORT_KIND, ledger_params
 from ledger.forms.exports import LedgerExportForm
+from portal.exporting import start_export
 from portal.models import Job
 from portal.scope import has_capability
 
@@ -30,8 +31,9 @@ def ledger_export(request):
             raise Http404("没有找到该组织。")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        job = start_ledger_export(data["org"], form.period(), data["format"],
-                                  data["include_drafts"], actor=request.user, request=request)
+        job = start_export(EXPORT_KIND, data["org"],
+                           ledger_params(form.period(), data["format"], data["include_drafts"]),
+                           actor=request.user)
         return redirect("portal:job_detail", job_uuid=job.uuid)
     recent = (Job.objects.filter(owner=request.user, kind=EXPORT_KIND)
               .select_related("output").order_by("-created_at", "-id")[:RECENT_JOBS])

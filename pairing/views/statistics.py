@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from pairing.exporters import StatisticsExporter
 from pairing.forms.pairings import StatisticsForm
 from pairing.statistics import FIGURES, STATISTICS_CAPABILITY, pairing_statistics
-from portal.jobs import start_job
+from portal.exporting import start_export
 from portal.models import Organization
 from portal.scope import active_roles, has_capability, role_grants
 
@@ -48,7 +49,5 @@ def statistics_export(request):
     if org is None:
         messages.error(request, "系统中还没有组织，无法导出。")
         return redirect("pairing:statistics")
-    job = start_job(owner=request.user, kind="pairing_statistics",
-                    title=f"{year}年结对共建统计", scope_org=org, params={"year": year},
-                    capability=STATISTICS_CAPABILITY)
+    job = start_export(StatisticsExporter.identifier, org, {"year": year}, actor=request.user)
     return redirect("portal:job_detail", job_uuid=job.uuid)

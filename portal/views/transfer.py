@@ -20,10 +20,9 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from portal.exporters import EXPORTS, start_export
-from portal.forms import OrgChoiceField, orgs_for
+from portal.exporters import EXPORTS, ScopeExportForm
+from portal.exporting import start_export
 from portal.importers import IMPORTERS, ORG_COLUMNS, PERSON_COLUMNS
-from portal.models import Organization
 from portal.scope import has_capability, require
 from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
 
@@ -67,19 +66,6 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
-class ExportForm(forms.Form):
-    org = OrgChoiceField(label="导出范围", queryset=Organization.objects.none(),
-                         empty_label=None)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        orgs = orgs_for(user, "data.export")
-        self.fields["org"].queryset = orgs
-        top = orgs.first()
-        if top is not None:
-            self.fields["org"].initial = top.pk
-
-
 def _known(what, kinds):
     if what not in kinds:
         raise Http404
@@ -100,7 +86,7 @@ def _index_context(request, bound=None):
             uploads.append({"what": what, "title": title, "hint": IMPORT_HINTS[what],
                             "form": form})
     return {"can_import": can_import, "can_export": can_export, "uploads": uploads,
-            "export_form": ExportForm(user=user) if can_export else None,
+            "export_form": ScopeExportForm(user=user) if can_export else None,
             "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
 
 
@@ -213,9 +199,9 @@ def import_commit(request, what, token):
 def export_start(request, what):
     _known(what, EXPORTS)
     require(request.user, "data.export")
-    form = ExportForm(request.POST, user=request.user)
+    form = ScopeExportForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "请选择您有权导出的组织范围。")
         return redirect("portal:transfer_index")
-    job = start_export(what, form.cleaned_data["org"], actor=request.user, request=request)
+    job = start_export(EXPORTS[what], form.cleaned_data["org"], actor=request.user)
     return redirect("portal:job_detail", job_uuid=job.uuid)

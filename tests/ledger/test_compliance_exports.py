@@ -9,7 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from ledger import compliance
-from ledger.compliance_exports import ORGS_KIND, TALENTS_KIND, UNITS_KIND, start_matrix_export
+from ledger.compliance_exports import ORGS_KIND, TALENTS_KIND, UNITS_KIND
+from portal.exporting import start_export
 from portal.jobs import execute_job
 from portal.models.audit import AuditEvent
 from portal.models.jobs import JobStatus
@@ -31,7 +32,7 @@ def frozen_today(monkeypatch):
 
 
 def export(job_kind, user, area, **params):
-    job = start_matrix_export(job_kind, area, {"period": str(YEAR), **params}, actor=user)
+    job = start_export(job_kind, area, {"period": str(YEAR), **params}, actor=user)
     job = execute_job(job.pk)
     assert job.status == JobStatus.SUCCEEDED, job.error
     return job

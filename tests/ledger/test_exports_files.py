@@ -17,14 +17,16 @@ from PIL import Image
 from ledger import exporters
 from ledger.exporters import (
     DATE_FORMAT,
+    EXPORT_KIND,
     MONEY_FORMAT,
     LedgerPeriod,
     ledger_data,
+    ledger_params,
     ledger_pdf,
     ledger_workbook,
-    start_ledger_export,
 )
 from ledger.models import Activity, Evidence, Participation
+from portal.exporting import start_export
 from portal.jobs import execute_job
 from portal.models import RoleAssignment
 from portal.models.jobs import JobStatus
@@ -198,7 +200,8 @@ def test_reading_is_chunked(tree, people, theme, village_secretary, monkeypatch,
 
 
 def _export(user, org, period=OCTOBER, fmt="xlsx", drafts=False):
-    job = execute_job(start_ledger_export(org, period, fmt, drafts, actor=user).pk)
+    job = execute_job(start_export(EXPORT_KIND, org, ledger_params(period, fmt, drafts),
+                                   actor=user).pk)
     assert job.status == JobStatus.SUCCEEDED, job.error
     return job
 
@@ -216,7 +219,8 @@ def test_the_job_produces_the_file(tree, october, village_secretary):
 
 
 def test_the_job_rechecks_the_owners_scope(tree, october, village_secretary):
-    job = start_ledger_export(tree.village_a1, OCTOBER, "xlsx", False, actor=village_secretary)
+    job = start_export(EXPORT_KIND, tree.village_a1, ledger_params(OCTOBER, "xlsx", False),
+                       actor=village_secretary)
     RoleAssignment.objects.filter(user=village_secretary).delete()
     del village_secretary._portal_roles
     job = execute_job(job.pk)

@@ -110,10 +110,12 @@ def test_post_starts_the_job_and_redirects(login, tree, theme, village_secretary
 
 def test_the_file_is_downloadable_in_scope_only(login, tree, village_secretary, township_admin,
                                                 other_village_secretary, talent):
-    from ledger.exporters import LedgerPeriod, start_ledger_export
+    from ledger.exporters import EXPORT_KIND, LedgerPeriod, ledger_params
+    from portal.exporting import start_export
 
-    job = execute_job(start_ledger_export(tree.village_a1, LedgerPeriod(2026, 10), "xlsx",
-                                          False, actor=village_secretary).pk)
+    job = execute_job(start_export(EXPORT_KIND, tree.village_a1,
+                                   ledger_params(LedgerPeriod(2026, 10), "xlsx", False),
+                                   actor=village_secretary).pk)
     url = reverse("portal:download", args=[job.output.uuid])
     response = login(township_admin).get(url)
     assert response.status_code == 200

@@ -19,8 +19,9 @@ from pairing.models import (
     ProjectItem,
 )
 from pairing.statistics import COLUMNS, pairing_statistics
-from portal.jobs import execute_job, start_job
-from portal.models import Job
+from portal.exporting import start_export
+from portal.jobs import execute_job
+from portal.models import AuditEvent, Job
 from tests.factories import PersonFactory, UserFactory, add_org
 
 YEAR = timezone.localdate().year
@@ -120,11 +121,11 @@ def test_page_and_excel_agree(login, county_admin, tree, county_data, settings, 
     # A bad year falls back to the current one instead of failing.
     assert client.get(reverse("pairing:statistics"), {"year": "abc"}).status_code == 200
 
-    job = start_job(owner=county_admin, kind="pairing_statistics", title="统计",
-                    scope_org=tree.county,
-                    params={"year": YEAR}, capability="pairing.statistics")
+    job = start_export("pairing_statistics", tree.county, {"year": YEAR}, actor=county_admin)
     job = execute_job(job.pk)
     assert job.status == "succeeded", job.error
+    assert job.output.filename == f"结对共建统计_{YEAR}年.xlsx"
+    assert job.output.capability == "pairing.statistics"
     with job.output.file.open("rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -141,3 +142,7 @@ def test_export_view_starts_a_job(login, leader, tree):
     job = Job.objects.get(owner=leader)
     assert (job.kind, job.params["year"], job.scope_org) == ("pairing_statistics", YEAR,
                                                             tree.county)
+    assert job.title == f"{YEAR}年结对共建统计"
+    event = AuditEvent.objects.get(action="export", actor=leader)
+    assert event.summary == f"导出{YEAR}年结对共建统计（{tree.county.name}）"
+    assert event.data["job"] == str(job.uuid)

@@ -89,10 +89,10 @@ def test_download_rechecks_permission(finished_job, county_admin, township_admin
 
 def test_people_file_with_full_id_numbers_needs_that_right_to_download(
         tree, people, county_admin, leader, login, django_capture_on_commit_callbacks):
-    from portal.exporters import start_export
+    from portal.exporting import start_export
 
     with django_capture_on_commit_callbacks(execute=True):
-        job = start_export("people", tree.county, actor=county_admin)
+        job = start_export("export_people", tree.county, actor=county_admin)
     job.refresh_from_db()
     assert job.output.capability == "person.view_id_number"
     url = reverse("portal:download", args=[job.output.uuid])

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from portal.exporters import start_export
+from portal.exporting import start_export
 from portal.importers import ORG_COLUMNS, PERSON_COLUMNS, import_orgs, import_people
 from portal.jobs import execute_job
 from portal.models import AuditEvent, GeneratedFile, Job, Organization, Person, RoleAssignment
@@ -279,7 +279,7 @@ def test_corrupt_file_raises_readable_error(county_admin):
 
 
 def run_export(what, org, user):
-    job = start_export(what, org, actor=user)
+    job = start_export(f"export_{what}", org, actor=user)
     job = execute_job(job.pk)
     assert job.status == JobStatus.SUCCEEDED, job.error
     with job.output.file.open("rb") as handle:
@@ -336,7 +336,7 @@ def test_export_is_limited_to_scope_and_masks_id_numbers(tree, people, township_
     assert people.a1.id_number not in {r[2] for r in rows[1:]}
     assert people.a1.masked_id_number in {r[2] for r in rows[1:]}
     with pytest.raises(PermissionDenied):
-        start_export("people", tree.county, actor=township_admin)
+        start_export("export_people", tree.county, actor=township_admin)
 
 
 # --- pages ------------------------------------------------------------------------------------
