@@ -4,10 +4,10 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 
-from tests.factories import PersonFactory, UserFactory, add_org, grant
-
-PASSWORD = "portal-test-pass"
+from tests.factories import PASSWORD as PASSWORD  # the e2e and auth tests sign in with it
+from tests.factories import bulk_orgs, bulk_people, bulk_users_with_roles, grant, password_hash
 
 
 def need_service(available: bool, reason: str):
@@ -19,84 +19,119 @@ def need_service(available: bool, reason: str):
     pytest.skip(reason)
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     """PBKDF2 for every persona would dominate the suite's run time; tests need no strength."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+# The tree, in creation order: (key, parent key, name, kind, fields).
+TREE = [
+    ("county", None, "示范县", "county", {"code": "C0001", "party_org_type": "committee"}),
+    ("town_a", "county", "青山镇", "township", {"code": "T0001", "party_org_type": "committee"}),
+    ("town_b", "county", "白水乡", "township", {"code": "T0002", "party_org_type": "committee"}),
+    ("village_a1", "town_a", "青山村", "village", {"code": "V0001"}),
+    ("village_a2", "town_a", "石桥村", "village", {"code": "V0002"}),
+    ("village_b1", "town_b", "白水村", "village", {"code": "V0003"}),
+    ("village_b2", "town_b", "柳林村", "village", {"code": "V0004"}),
+    ("unit", "county", "县农业农村局", "unit", {"code": "U0001"}),
+]
+
+# Persona -> (org key in TREE, role); the outsider holds no role (but sits at the county).
+PERSONA_ROLES = {
+    "county_admin": ("county", "county_admin"),
+    "leader": ("county", "leader"),
+    "township_admin": ("town_a", "township_admin"),
+    "village_secretary": ("village_a1", "village_secretary"),
+    "other_village_secretary": ("village_b1", "village_secretary"),
+    "unit_contact": ("unit", "unit_contact"),
+    "talent": ("unit", "talent"),
+    "outsider": ("county", None),
+}
+
+
+def build_tree():
+    """The tree in one bulk insert, treebeard's paths precomputed as add_root/add_child would
+    number them, plus one insert for the history rows: the tree is in nearly every test."""
+    return SimpleNamespace(**bulk_orgs(TREE))
+
+
+def build_people(tree):
+    return SimpleNamespace(**bulk_people(
+        a1={"name": "李青山", "home_org": tree.village_a1},
+        a2={"name": "王石桥", "home_org": tree.village_a2},
+        b1={"name": "赵白水", "home_org": tree.village_b1},
+        unit={"name": "陈农业", "home_org": tree.unit, "is_city_talent": True},
+    ))
+
+
+def build_all_personas(tree):
+    """{persona: User} for every persona, in three queries."""
+    return bulk_users_with_roles({
+        name: (getattr(tree, org_key), role) for name, (org_key, role) in PERSONA_ROLES.items()})
+
+
+def _persona(username, tree):
+    org_key, role = PERSONA_ROLES[username]
+    user = get_user_model().objects.create(username=username, password=password_hash())
+    if role:
+        grant(user, getattr(tree, org_key), role)
+    return user
 
 
 @pytest.fixture
 def tree(db):
     """County 示范县 with two townships, two villages each, and a county unit."""
-    county = add_org(None, "示范县", "county", code="C0001", party_org_type="committee")
-    town_a = add_org(county, "青山镇", "township", code="T0001", party_org_type="committee")
-    town_b = add_org(county, "白水乡", "township", code="T0002", party_org_type="committee")
-    village_a1 = add_org(town_a, "青山村", "village", code="V0001")
-    village_a2 = add_org(town_a, "石桥村", "village", code="V0002")
-    village_b1 = add_org(town_b, "白水村", "village", code="V0003")
-    village_b2 = add_org(town_b, "柳林村", "village", code="V0004")
-    unit = add_org(county, "县农业农村局", "unit", code="U0001")
-    return SimpleNamespace(county=county, town_a=town_a, town_b=town_b, village_a1=village_a1,
-                           village_a2=village_a2, village_b1=village_b1, village_b2=village_b2,
-                           unit=unit)
-
-
-def _persona(username, org, role):
-    user = UserFactory(username=username)
-    if role:
-        grant(user, org, role)
-    return user
-
-
-@pytest.fixture
-def county_admin(tree):
-    return _persona("county_admin", tree.county, "county_admin")
-
-
-@pytest.fixture
-def leader(tree):
-    return _persona("leader", tree.county, "leader")
-
-
-@pytest.fixture
-def township_admin(tree):
-    return _persona("township_admin", tree.town_a, "township_admin")
-
-
-@pytest.fixture
-def village_secretary(tree):
-    return _persona("village_secretary", tree.village_a1, "village_secretary")
-
-
-@pytest.fixture
-def other_village_secretary(tree):
-    return _persona("other_village_secretary", tree.village_b1, "village_secretary")
-
-
-@pytest.fixture
-def unit_contact(tree):
-    return _persona("unit_contact", tree.unit, "unit_contact")
-
-
-@pytest.fixture
-def talent(tree):
-    return _persona("talent", tree.unit, "talent")
-
-
-@pytest.fixture
-def outsider(tree):
-    return _persona("outsider", tree.county, None)
+    return build_tree()
 
 
 @pytest.fixture
 def people(tree):
     """One person in each village and in the unit."""
-    return SimpleNamespace(
-        a1=PersonFactory(name="李青山", home_org=tree.village_a1),
-        a2=PersonFactory(name="王石桥", home_org=tree.village_a2),
-        b1=PersonFactory(name="赵白水", home_org=tree.village_b1),
-        unit=PersonFactory(name="陈农业", home_org=tree.unit, is_city_talent=True),
-    )
+    return build_people(tree)
+
+
+@pytest.fixture
+def county_admin(tree):
+    return _persona("county_admin", tree)
+
+
+@pytest.fixture
+def leader(tree):
+    return _persona("leader", tree)
+
+
+@pytest.fixture
+def township_admin(tree):
+    return _persona("township_admin", tree)
+
+
+@pytest.fixture
+def village_secretary(tree):
+    return _persona("village_secretary", tree)
+
+
+@pytest.fixture
+def other_village_secretary(tree):
+    return _persona("other_village_secretary", tree)
+
+
+@pytest.fixture
+def unit_contact(tree):
+    return _persona("unit_contact", tree)
+
+
+@pytest.fixture
+def talent(tree):
+    return _persona("talent", tree)
+
+
+@pytest.fixture
+def outsider(tree):
+    return _persona("outsider", tree)
 
 
 @pytest.fixture
