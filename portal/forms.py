@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from portal.idnumber import normalize
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
-from portal.models.people import Gender
 from portal.models.roles import Role
 from portal.scope import has_capability
 
@@ -90,35 +89,14 @@ class PersonForm(forms.ModelForm):
         return value
 
 
-class PersonFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False,
-                        widget=forms.TextInput(attrs={"placeholder": "姓名、手机号或身份证号"}))
-    org = OrgChoiceField(label="组织", required=False, queryset=Organization.objects.none())
-    flag = forms.ChoiceField(label="类别", required=False, choices=[
-        ("", "全部"), ("party", "党员"), ("talent", "城市人才"), ("cadre", "干部")])
-    gender = forms.ChoiceField(label="性别", required=False,
-                               choices=[("", "全部"), *Gender.choices])
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["org"]
-        field.queryset = Organization.objects.visible_to(user).only(
-            "id", "name", "kind", "depth", "path")
-        # Listing every village would put hundreds of options on a phone: the drop-down offers
-        # the top two levels; a village arrives as ?org=<pk> from its page and stays selected.
-        shown = list(field.queryset.filter(depth__lte=2).exclude(kind=OrgKind.OTHER))
-        selected = str(self.data.get("org", "")) if self.is_bound else ""
-        if selected.isdigit() and all(str(o.pk) != selected for o in shown):
-            shown += list(field.queryset.filter(pk=selected))
-        field.widget.choices = [("", "全部组织")] + [
-            (o.pk, field.label_from_instance(o)) for o in sorted(shown, key=lambda o: o.path)]
-
-
 class RoleAssignForm(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150)
+    # The browser must not fill in the admin's own login here.
+    username = forms.CharField(label="用户名", max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
     full_name = forms.CharField(label="姓名（新建账号时填写）", max_length=150, required=False)
     password = forms.CharField(label="初始密码（新建账号时填写）", required=False,
-                               widget=forms.PasswordInput(render_value=False),
+                               widget=forms.PasswordInput(render_value=False,
+                                                           attrs={"autocomplete": "new-password"}),
                                help_text="至少10位，不能全为数字。")
     org = OrgChoiceField(label="组织", queryset=Organization.objects.none())
     role = forms.ChoiceField(label="角色", choices=Role.choices)

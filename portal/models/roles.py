@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from portal import scope
 from portal.scope import ScopedQuerySetMixin
+from portal.workflow import Transition, Workflow
 
 
 class Role(models.TextChoices):
@@ -60,6 +62,15 @@ class RoleAssignment(models.Model):
 
     objects = RoleAssignmentQuerySet.as_manager()
 
+    # Active or revoked is all the state a grant has; revoking is its one transition.
+    workflow = Workflow([
+        Transition("revoke", "撤销", {"active"}, "role.manage", target="revoked",
+                   url_name="portal:role_revoke", style="outline-danger",
+                   confirm="确定撤销该角色授权吗？撤销后该用户立即失去相应权限。",
+                   state_error="该授权已撤销。",
+                   denied="只有组织部管理员可以管理角色。"),
+    ], badges={"active": "success", "revoked": "secondary"})
+
     class Meta:
         verbose_name = "角色授权"
         verbose_name_plural = "角色授权"
@@ -74,6 +85,16 @@ class RoleAssignment(models.Model):
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.org}"
 
+    def get_absolute_url(self):
+        return reverse("portal:role_list")
+
     @property
     def is_active(self):
         return self.revoked_at is None
+
+    @property
+    def status(self):
+        return "active" if self.revoked_at is None else "revoked"
+
+    def get_status_display(self):
+        return "生效中" if self.revoked_at is None else "已撤销"

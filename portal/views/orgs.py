@@ -1,18 +1,20 @@
 """Organization tree pages: browse, search, detail, create, edit, move."""
 
-from django.contrib import messages
+import copy
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from portal import services
 from portal.forms import MoveOrgForm, OrganizationForm
 from portal.models import Organization, Person, RoleAssignment
 from portal.models.orgs import OrgKind
-from portal.scope import has_capability, require, scope_paths
+from portal.scope import has_capability, scope_paths
 from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.generic import ServiceFormView
 
 
 def _subtree_counts(parent_path, depth):
@@ -109,54 +111,60 @@ def org_detail(request, pk):
     })
 
 
-@login_required
-def org_create(request, parent_pk):
-    parent = visible_or_404(Organization.objects, request.user, pk=parent_pk)
-    require(request.user, "org.change", parent)
-    form = OrganizationForm(request.POST or None, user=request.user, parent=parent)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.do_create_org(parent, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"已新建组织“{org.name}”。")
-            return redirect("portal:org_detail", pk=org.pk)
-    return render(request, "portal/orgs/form.html",
-                  {"form": form, "parent": parent, "title": f"在“{parent.name}”下新建组织"})
+class OrgPageMixin:
+    """An organization is its own scope: the capability is checked on the org itself."""
+
+    queryset = Organization.objects.all()
+    capability = "org.change"
+    form_takes_user = True
+
+    def capability_orgs(self, obj):
+        return [obj]
 
 
-@login_required
-def org_edit(request, pk):
-    org = visible_or_404(Organization.objects, request.user, pk=pk)
-    require(request.user, "org.change", org)
-    form = OrganizationForm(request.POST or None, instance=org, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "kind"}
-        try:
-            services.do_update_org(Organization.objects.get(pk=org.pk), actor=request.user,
-                                   **data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("portal:org_detail", pk=org.pk)
-    return render(request, "portal/orgs/form.html",
-                  {"form": form, "org": org, "title": f"编辑“{org.name}”"})
+class OrgCreateView(OrgPageMixin, ServiceFormView):
+    """A new organization under the one the URL names."""
+
+    pk_url_kwarg = "parent_pk"
+    form_class = OrganizationForm
+    service = services.do_create_org
+    title = "在“{obj.name}”下新建组织"
+    success_message = "已新建组织“{result.name}”。"
+
+    def extra_form_kwargs(self, obj):
+        return {"parent": obj}
+
+    def get_cancel_url(self, obj):
+        return reverse("portal:org_tree_node", args=[obj.pk])
 
 
-@login_required
-def org_move(request, pk):
-    org = visible_or_404(Organization.objects, request.user, pk=pk)
-    require(request.user, "org.change", org)
-    form = MoveOrgForm(request.POST or None, user=request.user, org=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.do_move_org(org, form.cleaned_data["new_parent"], actor=request.user,
-                                 request=request)
-        except ValidationError as exc:
-            form.add_error("new_parent", exc)
-        else:
-            messages.success(request, f"已将“{org.name}”移至“{form.cleaned_data['new_parent']}”。")
-            return redirect("portal:org_detail", pk=org.pk)
-    return render(request, "portal/orgs/move.html", {"form": form, "org": org})
+class OrgEditView(OrgPageMixin, ServiceFormView):
+    form_class = OrganizationForm
+    service = services.do_update_org
+    title = "编辑“{obj.name}”"
+    success_message = "已保存。"
+
+    def extra_form_kwargs(self, obj):
+        # The form edits a copy: the service compares the stored values with the new ones.
+        return {"instance": copy.copy(obj)}
+
+    def service_kwargs(self, form):
+        return {k: v for k, v in form.cleaned_data.items() if k != "kind"}
+
+
+class OrgMoveView(OrgPageMixin, ServiceFormView):
+    template_name = "portal/orgs/move.html"
+    form_class = MoveOrgForm
+    service = services.do_move_org
+    title = "调整“{obj.name}”的隶属关系"
+    submit_label = "移动"
+
+    def extra_form_kwargs(self, obj):
+        return {"org": obj}
+
+    def get_success_message(self, obj, result):
+        return f"已将“{obj.name}”移至“{self.new_parent}”。"
+
+    def service_kwargs(self, form):
+        self.new_parent = form.cleaned_data["new_parent"]
+        return dict(form.cleaned_data)

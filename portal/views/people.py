@@ -1,43 +1,29 @@
 """People pages: list with filters, detail, create, edit."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 
 from portal import services
-from portal.forms import PersonFilterForm, PersonForm
+from portal.filters import PersonFilter
+from portal.forms import PersonForm
 from portal.models import Person
 from portal.scope import has_capability
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import visible_or_404
+from portal.views.generic import FilteredListView, ServiceFormView
 
 
-def _filtered_people(request):
-    form = PersonFilterForm(request.GET or None, user=request.user)
-    people = Person.objects.visible_to(request.user).select_related("home_org")
-    if form.is_valid():
-        data = form.cleaned_data
-        people = people.search(data["q"], by_id_number=has_capability(
-            request.user, "person.view_id_number"))
-        if data["org"]:
-            people = people.filter(home_org__path__startswith=data["org"].path)
-        flag_fields = {"party": "is_party_member", "talent": "is_city_talent", "cadre": "is_cadre"}
-        if data["flag"]:
-            people = people.filter(**{flag_fields[data["flag"]]: True})
-        if data["gender"]:
-            people = people.filter(gender=data["gender"])
-    return form, people
+class PersonListView(FilteredListView):
+    queryset = Person.objects.select_related("home_org")
+    filterset_class = PersonFilter
+    template_name = "portal/people/list.html"
+    table_template = "portal/people/_table.html"
 
-
-@login_required
-def person_list(request):
-    form, people = _filtered_people(request)
-    page = paginate(request, people)
-    return render(request, "portal/people/list.html", {
-        "form": form, "page": page, "query_string": query_without_page(request),
-        "can_add": has_capability(request.user, "person.change"),
-        "show_id_numbers": has_capability(request.user, "person.view_id_number"),
-    })
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            can_add=has_capability(user, "person.change"),
+            show_id_numbers=has_capability(user, "person.view_id_number"), **kwargs)
 
 
 @login_required
@@ -53,31 +39,38 @@ def person_detail(request, pk):
     })
 
 
-def _save_person_form(request, form, person_for_title):
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.do_save_person(form.save(commit=False), actor=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"已保存“{person.name}”。")
-            return redirect("portal:person_detail", pk=person.pk)
-    title = f"编辑“{person_for_title.name}”" if person_for_title else "新增人员"
-    return render(request, "portal/people/form.html", {"form": form, "title": title})
+class PersonFormMixin:
+    """The person form builds the (unsaved) person; `do_save_person` checks and saves it."""
+
+    form_class = PersonForm
+    form_takes_user = True
+    capability = "person.change"
+    service = services.do_save_person
+    success_message = "已保存“{result.name}”。"
+
+    def service_kwargs(self, form):
+        return {"person": form.save(commit=False)}
+
+    def call_service(self, obj, *, person):
+        return type(self).service(person, actor=self.request.user)
+
+    def get_success_url(self, obj, result):
+        return reverse("portal:person_detail", args=[result.pk])
+
+    def get_cancel_url(self, obj):
+        return reverse("portal:person_list")
 
 
-@login_required
-def person_create(request):
-    if not has_capability(request.user, "person.change"):
-        raise PermissionDenied("您没有新增人员的权限。")
-    form = PersonForm(request.POST or None, user=request.user)
-    return _save_person_form(request, form, None)
+class PersonCreateView(PersonFormMixin, ServiceFormView):
+    title = "新增人员"
+    denied_message = "您没有新增人员的权限。"
 
 
-@login_required
-def person_edit(request, pk):
-    person = visible_or_404(Person.objects.select_related("home_org"), request.user, pk=pk)
-    if not has_capability(request.user, "person.change", person.home_org):
-        raise PermissionDenied("您没有编辑此人员的权限。")
-    form = PersonForm(request.POST or None, instance=person, user=request.user)
-    return _save_person_form(request, form, person)
+class PersonEditView(PersonFormMixin, ServiceFormView):
+    queryset = Person.objects.select_related("home_org")
+    model_form_instance = True
+    title = "编辑“{obj.name}”"
+    denied_message = "您没有编辑此人员的权限。"
+
+    def capability_orgs(self, obj):
+        return [obj.home_org]
