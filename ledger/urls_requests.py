@@ -6,10 +6,10 @@ from ledger.views import requests
 
 urlpatterns = [
     path("", requests.request_list, name="request_list"),
-    path("new/", requests.request_create, name="request_create"),
+    path("new/", requests.RequestCreateView.as_view(), name="request_create"),
     path("daily/", requests.request_daily, name="request_daily"),
     path("<int:pk>/", requests.request_detail, name="request_detail"),
-    path("<int:pk>/judge/", requests.request_judge, name="request_judge"),
-    path("<int:pk>/resolve/", requests.request_resolve, name="request_resolve"),
-    path("<int:pk>/publish/", requests.request_publish, name="request_publish"),
+    path("<int:pk>/judge/", requests.RequestJudgeView.as_view(), name="request_judge"),
+    path("<int:pk>/resolve/", requests.RequestResolveView.as_view(), name="request_resolve"),
+    path("<int:pk>/publish/", requests.RequestPublishView.as_view(), name="request_publish"),
 ]

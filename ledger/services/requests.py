@@ -1,6 +1,7 @@
 """Villagers' requests (民情诉求): the village records them, judges them daily (日研判), marks
 them resolved, or publishes one as a need on the pairing board in the same transaction,
-keeping the link. Every action checks resident.change on the request's village."""
+keeping the link. Every action checks resident.change on the request's village before its
+state (ResidentRequest.workflow) and writes its audit row."""
 
 import datetime
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from ledger.models import RequestStatus, ResidentRequest
 from pairing.services.needs import do_publish_need
+from portal import audit
 from portal.idnumber import phone_problem
 from portal.models.orgs import OrgKind
 from portal.scope import require
@@ -31,11 +33,9 @@ def do_record_request(request_obj, *, actor) -> ResidentRequest:
     require(actor, "resident.change", village)
     if village.kind != OrgKind.VILLAGE:
         raise ValidationError({"village_org": "民情诉求只能登记到村。"})
-    if request_obj.pk:
-        before = _locked(request_obj)
-        require(actor, "resident.change", before.village_org)
-        if before.status != RequestStatus.PENDING:
-            raise ValidationError("已研判或已处理的诉求不能修改。")
+    created = not request_obj.pk
+    if not created:
+        ResidentRequest.workflow.check(_locked(request_obj), "edit", actor)
     else:
         request_obj.recorded_by = actor
         request_obj.status = RequestStatus.PENDING
@@ -49,6 +49,9 @@ def do_record_request(request_obj, *, actor) -> ResidentRequest:
         raise ValidationError({"raised_by_phone": problem})
     request_obj.full_clean(exclude=["recorded_by", "judged_by", "need"])
     request_obj.save()
+    audit.record(audit.AuditAction.CREATE if created else audit.AuditAction.UPDATE,
+                 f"{'登记' if created else '修改'}民情诉求：{village.name} {request_obj.date}",
+                 actor=actor, resident_request=request_obj.pk, village=village.pk)
     return request_obj
 
 
@@ -56,25 +59,28 @@ def do_record_request(request_obj, *, actor) -> ResidentRequest:
 def do_judge_request(request_obj, *, actor, judgement) -> ResidentRequest:
     """研判: write the judgement; a pending or judged request becomes (stays) judged."""
     locked = _locked(request_obj)
-    require(actor, "resident.change", locked.village_org)
+    ResidentRequest.workflow.check(locked, "judge", actor)
     judgement = (judgement or "").strip()
     if not judgement:
         raise ValidationError({"judgement": "请填写研判意见。"})
-    if locked.status not in (RequestStatus.PENDING, RequestStatus.JUDGED):
-        raise ValidationError(f"该诉求{locked.get_status_display()}，不能再研判。")
     locked.status, locked.judgement = RequestStatus.JUDGED, judgement
     locked.judged_at, locked.judged_by = timezone.now(), actor
     locked.save(update_fields=["status", "judgement", "judged_at", "judged_by"])
+    _audit_transition(locked, "研判", actor)
     return locked
+
+
+def _audit_transition(locked, verb, actor, **data):
+    audit.record(audit.AuditAction.TRANSITION,
+                 f"{verb}民情诉求：{locked.village_org.name} {locked.date}", actor=actor,
+                 resident_request=locked.pk, village=locked.village_org_id, status=locked.status, **data)
 
 
 @transaction.atomic
 def do_resolve_request(request_obj, *, actor, note="") -> ResidentRequest:
     """办结: the request was dealt with (directly, or through the published need)."""
     locked = _locked(request_obj)
-    require(actor, "resident.change", locked.village_org)
-    if locked.status == RequestStatus.RESOLVED:
-        raise ValidationError("该诉求已办结。")
+    ResidentRequest.workflow.check(locked, "resolve", actor)
     note = (note or "").strip()
     fields = ["status"]
     if note:
@@ -82,6 +88,7 @@ def do_resolve_request(request_obj, *, actor, note="") -> ResidentRequest:
         fields.append("judgement")
     locked.status = RequestStatus.RESOLVED
     locked.save(update_fields=fields)
+    _audit_transition(locked, "办结", actor)
     return locked
 
 
@@ -104,14 +111,11 @@ def do_publish_request_as_need(request_obj, *, actor, kind, title, description, 
     Refused when it was already published or is resolved; the need and the link are written
     in one transaction, so a failed publish leaves the request as it was."""
     locked = _locked(request_obj)
-    require(actor, "resident.change", locked.village_org)
-    if locked.need_id is not None or locked.status == RequestStatus.PUBLISHED:
-        raise ValidationError("该诉求已发布为需求，不能重复发布。")
-    if locked.status == RequestStatus.RESOLVED:
-        raise ValidationError("该诉求已办结，不能再发布为需求。")
+    ResidentRequest.workflow.check(locked, "publish", actor)
     need = do_publish_need(locked.village_org, actor=actor, kind=kind,
                            title=(title or "").strip(), description=(description or "").strip(),
                            deadline=deadline, places=places)
     locked.need, locked.status = need, RequestStatus.PUBLISHED
     locked.save(update_fields=["need", "status"])
+    _audit_transition(locked, "发布为需求的", actor, need=need.pk)
     return locked

@@ -3,18 +3,16 @@ resolving, and publishing one as a need on the pairing board.
 
 Requests carry personal data (who raised them, their phone): only resident.view holders
 (village, township, county) reach any of these pages; a request outside the user's scope is
-404, a write without resident.change is 403. Every change goes through
-ledger.services.requests.
+404, a write without resident.change is 403 (ResidentRequest.workflow). Every change goes
+through ledger.services.requests and the generic views.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from ledger.forms.requests import (
     DayForm,
@@ -27,13 +25,9 @@ from ledger.forms.requests import (
 from ledger.models import RequestCategory, RequestStatus, ResidentRequest
 from ledger.services import requests as services
 from portal.scope import has_capability
-from portal.views.common import (
-    add_service_errors,
-    paginate,
-    query_without_page,
-    redirect_back,
-    visible_or_404,
-)
+from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.workflow import can
 
 PENDING_SHOWN = 20
 
@@ -85,23 +79,23 @@ def request_list(request):
     })
 
 
-@login_required
-def request_create(request):
-    user = request.user
-    if not has_capability(user, "resident.change"):
-        raise PermissionDenied("只有村党组织可以登记民情诉求。")
-    form = RequestForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.do_record_request(form.save(commit=False), actor=user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已登记{saved.date:%Y年%-m月%-d日}的民情诉求，待研判。")
-            if "another" in request.POST:
-                return redirect("ledger:request_create")
-            return redirect("ledger:request_daily")
-    return render(request, "ledger/requests/form.html", {"form": form})
+class RequestCreateView(ServiceFormView):
+    capability = "resident.change"
+    denied_message = "只有村党组织可以登记民情诉求。"
+    form_class = RequestForm
+    form_takes_user = True
+    service = services.do_record_request
+    template_name = "ledger/requests/form.html"
+
+    def service_kwargs(self, form):
+        return {"request_obj": form.save(commit=False)}
+
+    def get_success_message(self, obj, saved):
+        return f"已登记{saved.date:%Y年%-m月%-d日}的民情诉求，待研判。"
+
+    def get_success_url(self, obj, saved):
+        another = "another" in self.request.POST
+        return reverse("ledger:request_create" if another else "ledger:request_daily")
 
 
 @login_required
@@ -152,79 +146,54 @@ def _request_or_404(request, pk):
 @login_required
 def request_detail(request, pk):
     row = _request_or_404(request, pk)
-    can_change = has_capability(request.user, "resident.change", row.village_org)
+    user = request.user
     return render(request, "ledger/requests/detail.html", {
-        "req": row, "can_change": can_change,
+        "req": row, "can_change": has_capability(user, "resident.change", row.village_org),
         "judge_form": JudgeForm(initial={"judgement": row.judgement}),
         "resolve_form": ResolveForm(),
-        "can_judge": can_change and row.status in (RequestStatus.PENDING, RequestStatus.JUDGED),
-        "can_publish": (can_change and row.need_id is None
-                        and row.status in (RequestStatus.PENDING, RequestStatus.JUDGED)),
-        "can_resolve": can_change and row.status != RequestStatus.RESOLVED,
+        "can_judge": can(row, "judge", user),
+        "can_publish": can(row, "publish", user),
+        "can_resolve": can(row, "resolve", user),
     })
 
 
-def _message_errors(request, form_or_exc):
-    if isinstance(form_or_exc, ValidationError):
-        messages.error(request, "；".join(form_or_exc.messages))
-    else:
-        messages.error(request, "；".join(e for errs in form_or_exc.errors.values() for e in errs))
+class RequestAction(ObjectActionView):
+    queryset = ResidentRequest.objects.select_related("village_org")
 
 
-@login_required
-@require_POST
-def request_judge(request, pk):
-    row = _request_or_404(request, pk)
-    if not has_capability(request.user, "resident.change", row.village_org):
-        raise PermissionDenied("只有本村党组织可以研判。")
-    form = JudgeForm(request.POST)
-    if not form.is_valid():
-        _message_errors(request, form)
-    else:
-        try:
-            services.do_judge_request(row, actor=request.user,
-                                      judgement=form.cleaned_data["judgement"])
-        except ValidationError as exc:
-            _message_errors(request, exc)
-        else:
-            messages.success(request, "已保存研判意见。")
-    return redirect_back(request, reverse("ledger:request_detail", args=[row.pk]))
+class RequestJudgeView(RequestAction):
+    transition = "judge"
+    form_class = JudgeForm
+    service = services.do_judge_request
+    success_message = "已保存研判意见。"
 
 
-@login_required
-@require_POST
-def request_resolve(request, pk):
-    row = _request_or_404(request, pk)
-    form = ResolveForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        services.do_resolve_request(row, actor=request.user, note=note)
-    except ValidationError as exc:
-        _message_errors(request, exc)
-    else:
-        messages.success(request, "已标记为办结。")
-    return redirect_back(request, reverse("ledger:request_detail", args=[row.pk]))
+class RequestResolveView(RequestAction):
+    transition = "resolve"
+    form_class = ResolveForm
+    service = services.do_resolve_request
+    success_message = "已标记为办结。"
 
 
-@login_required
-def request_publish(request, pk):
+class RequestPublishView(ServiceFormView):
     """发布为需求: publish on the village's needs board in one step, keeping the link."""
-    row = _request_or_404(request, pk)
-    if not has_capability(request.user, "resident.change", row.village_org):
-        raise PermissionDenied("只有本村党组织可以发布需求。")
-    if row.need_id is not None or row.status not in (RequestStatus.PENDING,
-                                                     RequestStatus.JUDGED):
-        messages.warning(request, "该诉求已发布为需求或已办结，不能再发布。")
-        return redirect("ledger:request_detail", pk=row.pk)
-    form = PublishNeedForm(request.POST or None, initial=services.need_defaults(row))
-    if request.method == "POST" and form.is_valid():
-        try:
-            published = services.do_publish_request_as_need(row, actor=request.user,
-                                                             **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已发布为需求“{published.need.title}”，结对单位和城市人才"
-                                      "可在需求大厅认领。")
-            return redirect("ledger:request_detail", pk=row.pk)
-    return render(request, "ledger/requests/publish.html", {"form": form, "req": row})
+
+    queryset = ResidentRequest.objects.select_related("village_org")
+    transition = "publish"
+    form_class = PublishNeedForm
+    service = services.do_publish_request_as_need
+    template_name = "ledger/requests/publish.html"
+
+    def refusal(self, row):
+        if not ResidentRequest.workflow.in_state(row, "publish"):
+            return "该诉求已发布为需求或已办结，不能再发布。"
+        return ""
+
+    def extra_form_kwargs(self, row):
+        return {"initial": services.need_defaults(row)}
+
+    def get_success_message(self, row, published):
+        return (f"已发布为需求“{published.need.title}”，结对单位和城市人才可在需求大厅认领。")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(req=kwargs["object"], **kwargs)
