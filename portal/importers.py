@@ -387,7 +387,7 @@ def _org_display(row):
             YES if f["is_active"] else NO]
 
 
-def import_orgs(fileobj, *, actor, commit=False, filename="", request=None) -> ImportReport:
+def import_orgs(fileobj, *, actor, commit=False, filename="") -> ImportReport:
     """Validate an organization file; with commit=True also create the organizations (through
     treebeard, parents first) in one transaction, only if no row has an error."""
     require(actor, "data.import")
@@ -418,7 +418,7 @@ def import_orgs(fileobj, *, actor, commit=False, filename="", request=None) -> I
             report.created = len(created)
             report.committed = True
             audit.record(AuditAction.IMPORT, f"导入组织 {report.created} 个（{filename}）",
-                         actor=actor, request=request, kind="orgs", count=report.created,
+                         actor=actor, kind="orgs", count=report.created,
                          filename=filename)
     except Rollback:
         report.created, report.committed = 0, False
@@ -525,7 +525,7 @@ def _process_people(fileobj, actor, report, *, commit):
     batch.flush(report, commit=commit, actor=actor)
 
 
-def import_people(fileobj, *, actor, commit=False, filename="", request=None) -> ImportReport:
+def import_people(fileobj, *, actor, commit=False, filename="") -> ImportReport:
     """Validate a people file; with commit=True also create the people in batches inside one
     transaction, rolled back if any row has an error."""
     require(actor, "data.import")
@@ -541,7 +541,7 @@ def import_people(fileobj, *, actor, commit=False, filename="", request=None) ->
                 raise Rollback
             report.committed = True
             audit.record(AuditAction.IMPORT, f"导入人员 {report.created} 名（{filename}）",
-                         actor=actor, request=request, kind="people", count=report.created,
+                         actor=actor, kind="people", count=report.created,
                          filename=filename)
     except Rollback:
         report.created, report.committed = 0, False

@@ -177,7 +177,7 @@ def import_commit(request, what, token):
     try:
         with default_storage.open(info["name"], "rb") as stored:
             report = IMPORTERS[what](stored, actor=request.user, commit=True,
-                                     filename=info["filename"], request=request)
+                                     filename=info["filename"])
     except (UnreadableWorkbook, FileNotFoundError):
         messages.error(request, "暂存的文件已失效，请重新上传。")
         return redirect("portal:transfer_index")

@@ -390,6 +390,9 @@ def test_upload_preview_commit_flow(tree, county_admin, login, media_root):
     assert response.redirect_chain[-1][0] == reverse("portal:transfer_index")
     assert "已成功导入 60 名人员" in response.content.decode()
     assert Person.objects.filter(home_org=tree.village_b1).count() == 60
+    # The importer takes no request: the audit row's client comes from the middleware.
+    event = AuditEvent.objects.get(action=AuditAction.IMPORT)
+    assert (event.actor, event.ip_address) == (county_admin, "127.0.0.1")
     assert not default_storage.exists(stored)
     assert SESSION_KEY not in client.session or token not in client.session[SESSION_KEY]
     # A second post of the same token does nothing.
