@@ -4,11 +4,18 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from pairing import scope as _capabilities  # noqa: F401  (declares what the workflows name)
 from portal.scope import ScopedQuerySetMixin
+from portal.workflow import Transition, Workflow
 
 PAIRING_PATHS = ("village_org__path", "city_org__path")
+
+
+def _both_sides(pairing):
+    return [pairing.village_org, pairing.city_org]
 
 
 class Principle(models.TextChoices):
@@ -77,8 +84,31 @@ class Pairing(models.Model):
                                     name="one_active_pairing_per_pair"),
         ]
 
+    # The co-building plan (共建方案): either side writes and submits, the county files it.
+    workflow = Workflow([
+        Transition("edit_plan", "编辑方案", {"draft", "returned"}, "pairing.plan",
+                   url_name="pairing:plan_edit"),
+        Transition("submit_plan", "提交备案", {"draft", "returned"}, "pairing.plan",
+                   url_name="pairing:plan_submit", icon="send", style="party",
+                   confirm="确认提交共建方案吗？提交后不能修改。",
+                   state_error="只有草稿或被退回的方案可以提交。"),
+        Transition("file_plan", "备案", {"submitted"}, "pairing.file",
+                   url_name="pairing:plan_file", icon="archive", style="success",
+                   orgs=lambda p: [p.village_org], confirm="确定予以备案吗？",
+                   state_error="只有已提交的方案可以备案。"),
+        Transition("return_plan", "退回", {"submitted"}, "pairing.file",
+                   url_name="pairing:plan_return", style="danger", reason_field="reason",
+                   orgs=lambda p: [p.village_org], confirm="确定退回该共建方案吗？",
+                   state_error="只有已提交的方案可以退回。"),
+    ], orgs=_both_sides, status_field="plan_status",
+        badges={"draft": "secondary", "submitted": "primary", "filed": "success",
+                "returned": "danger"})
+
     def __str__(self):
         return f"{self.city_org} ↔ {self.village_org}"
+
+    def get_absolute_url(self):
+        return reverse("pairing:pairing_detail", args=[self.pk])
 
     @property
     def principle_labels(self):
@@ -143,8 +173,45 @@ class AnnualAgreement(models.Model):
                                     name="one_agreement_version_per_year"),
         ]
 
+    # Both sides confirm (one endpoint, each side its transition); the county files or returns;
+    # a filed agreement changes only through a new version.
+    workflow = Workflow([
+        Transition("edit", "编辑", {"draft", "returned"}, "pairing.plan"),
+        Transition("sign_village", "村党组织确认提交", {"draft", "returned"},
+                   "pairing.sign_village", url_name="pairing:agreement_submit", icon="send",
+                   style="party", orgs=lambda a: [a.pairing.village_org],
+                   condition=lambda a: not a.village_submitted_at,
+                   confirm="确认协议内容无误并提交吗？提交后如再修改，需双方重新确认。",
+                   state_error="只有草稿或被退回的协议可以提交。"),
+        Transition("sign_unit", "结对单位确认提交", {"draft", "returned"}, "pairing.sign_unit",
+                   url_name="pairing:agreement_submit", icon="send", style="party",
+                   orgs=lambda a: [a.pairing.city_org],
+                   condition=lambda a: not a.unit_submitted_at,
+                   confirm="确认协议内容无误并提交吗？提交后如再修改，需双方重新确认。",
+                   state_error="只有草稿或被退回的协议可以提交。"),
+        Transition("file", "备案", {"submitted"}, "pairing.file", target="filed",
+                   url_name="pairing:agreement_file", icon="archive", style="success",
+                   orgs=lambda a: [a.pairing.village_org],
+                   confirm="确定予以备案吗？备案后协议只读，需求清单将发布到村需求看板。",
+                   state_error="只有双方都已提交的协议可以备案。"),
+        Transition("return", "退回", {"submitted"}, "pairing.file", target="returned",
+                   url_name="pairing:agreement_return", style="danger", reason_field="reason",
+                   orgs=lambda a: [a.pairing.village_org], confirm="确定退回该协议吗？",
+                   state_error="只有已提交的协议可以退回。"),
+        Transition("new_version", "新建版本", {"filed"}, "pairing.plan",
+                   url_name="pairing:agreement_new_version", icon="files", style="party",
+                   condition=lambda a: not hasattr(a, "superseded_by"),
+                   confirm="确定基于本备案版本新建草稿吗？原备案版本保留在版本记录中。",
+                   state_error="只有已备案的最新版本可以新建版本；草稿可直接修改。"),
+    ], orgs=lambda a: _both_sides(a.pairing),
+        badges={"draft": "secondary", "submitted": "primary", "filed": "success",
+                "returned": "danger"})
+
     def __str__(self):
         return f"{self.pairing} {self.year}年三清单一协议（第{self.version}版）"
+
+    def get_absolute_url(self):
+        return reverse("pairing:agreement_detail", args=[self.pk])
 
     @property
     def is_editable(self):
@@ -291,8 +358,20 @@ class Need(models.Model):
                                    name="need_places_not_overbooked"),
         ]
 
+    workflow = Workflow([
+        Transition("edit", "修改", {"published"}, "need.publish", url_name="",
+                   state_error="已关闭的事项不能修改。"),
+        Transition("close", "关闭", {"published"}, "need.publish", target="closed",
+                   url_name="pairing:need_close", icon="x-circle", style="outline-secondary",
+                   confirm="确定关闭该事项吗？关闭后不再接受认领。",
+                   state_error="该事项已关闭。"),
+    ], orgs=lambda n: [n.village_org], badges={"published": "success", "closed": "secondary"})
+
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("pairing:need_detail", args=[self.pk])
 
     @property
     def free_places(self):
@@ -348,8 +427,31 @@ class Claim(models.Model):
                 name="one_live_claim_per_person_and_need"),
         ]
 
+    # The claimant withdraws or reports; the village confirms or sends back. Each move leaves
+    # a ClaimEvent row.
+    workflow = Workflow([
+        Transition("withdraw", "撤回认领", {"claimed"}, "need.claim", target="withdrawn",
+                   url_name="pairing:claim_withdraw", style="outline-danger",
+                   guard=lambda c, user: c.claimant_id == user.pk,
+                   confirm="确定撤回认领吗？名额将释放给其他人。",
+                   state_error="已报告完成的认领不能撤回。", denied="只能处理自己的认领。"),
+        Transition("report", "报告完成", {"claimed"}, "need.claim", target="done",
+                   guard=lambda c, user: c.claimant_id == user.pk,
+                   state_error="当前状态不能报告完成。", denied="只能处理自己的认领。"),
+        Transition("confirm", "确认完成", {"done"}, "need.confirm", target="confirmed",
+                   state_error="只有待确认的认领可以确认。"),
+        Transition("send_back", "退回", {"done"}, "need.confirm", target="claimed",
+                   reason_field="reason", style="danger",
+                   state_error="只有待确认的认领可以退回。"),
+    ], orgs=lambda c: [c.need.village_org],
+        badges={"claimed": "primary", "done": "warning", "confirmed": "success",
+                "withdrawn": "secondary"})
+
     def __str__(self):
         return f"{self.claimant} 认领 {self.need}"
+
+    def get_absolute_url(self):
+        return reverse("pairing:need_detail", args=[self.need_id]) + f"#claim-{self.pk}"
 
 
 class ClaimEvent(models.Model):
@@ -415,6 +517,9 @@ class JointMeeting(models.Model):
     def __str__(self):
         return f"{self.pairing} {self.year}年{self.get_half_display()}联席会议"
 
+    def get_absolute_url(self):
+        return reverse("pairing:meeting_detail", args=[self.pk])
+
 
 class DifficultyType(models.TextChoices):
     POVERTY = "poverty", "低收入"
@@ -457,6 +562,9 @@ class AidHousehold(models.Model):
     def __str__(self):
         return self.head_name
 
+    def get_absolute_url(self):
+        return reverse("pairing:aid_household_detail", args=[self.pk])
+
 
 class AidPairingQuerySet(ScopedQuerySetMixin, models.QuerySet):
     scope_path_field = "household__village_org__path"
@@ -489,6 +597,9 @@ class AidPairing(models.Model):
 
     def __str__(self):
         return f"{self.cadre} → {self.household}"
+
+    def get_absolute_url(self):
+        return reverse("pairing:aid_household_detail", args=[self.household_id])
 
 
 class AidVisit(models.Model):

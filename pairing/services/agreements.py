@@ -18,7 +18,7 @@ from pairing.models import (
     ResourceItem,
 )
 from portal import audit
-from portal.scope import has_capability, require, require_any
+from portal.scope import has_capability, require_any
 from portal.uploads import DOCUMENT_FORMATS, MB, safe_name, validate_upload
 
 SCAN_MAX_BYTES = 10 * MB
@@ -35,11 +35,16 @@ def _locked(agreement):
         "pairing__village_org", "pairing__city_org").get(pk=agreement.pk)
 
 
+READ_ONLY_MESSAGE = "协议已提交或已备案，不能修改；如需变更请新建版本。"
+SIDES = ("sign_village", "sign_unit")
+
+
 def _require_editable(agreement, actor):
-    require_any(actor, "pairing.plan", (agreement.pairing.village_org,
-                                         agreement.pairing.city_org))
-    if not agreement.is_editable:
-        raise ValidationError("协议已提交或已备案，不能修改；如需变更请新建版本。")
+    workflow = AnnualAgreement.workflow
+    if not workflow.permitted(agreement, "edit", actor):
+        raise PermissionDenied(workflow["edit"].denied)
+    if not workflow.in_state(agreement, "edit"):
+        raise ValidationError(READ_ONLY_MESSAGE, code="locked")
 
 
 @transaction.atomic
@@ -53,10 +58,13 @@ def do_create_agreement(pairing, year, *, actor) -> AnnualAgreement:
         raise ValidationError(f"{year}年的三清单一协议已存在。")
     try:
         with transaction.atomic():
-            return AnnualAgreement.objects.create(pairing=pairing, year=year,
-                                                  terms=DEFAULT_TERMS)
+            agreement = AnnualAgreement.objects.create(pairing=pairing, year=year,
+                                                       terms=DEFAULT_TERMS)
     except IntegrityError as exc:
         raise ValidationError(f"{year}年的三清单一协议已存在。") from exc
+    audit.record(audit.AuditAction.CREATE, f"新建三清单一协议：{agreement}", actor=actor,
+                 agreement=agreement.pk, pairing=pairing.pk)
+    return agreement
 
 
 @transaction.atomic
@@ -66,6 +74,8 @@ def do_update_terms(agreement, *, actor, terms) -> AnnualAgreement:
     agreement.terms = terms
     agreement.save(update_fields=["terms"])
     _void_confirmations(agreement)
+    audit.record(audit.AuditAction.UPDATE, f"修改协议条款：{agreement}", actor=actor,
+                 agreement=agreement.pk)
     return agreement
 
 
@@ -76,9 +86,14 @@ def do_save_item(agreement, item, *, actor):
     _require_editable(agreement, actor)
     if item.agreement_id != agreement.pk:
         raise ValidationError("清单条目不属于该协议。")
+    created = item.pk is None
     item.full_clean()
     item.save()
     _void_confirmations(agreement)
+    verb = "添加" if created else "修改"
+    audit.record(audit.AuditAction.CREATE if created else audit.AuditAction.UPDATE,
+                 f"{verb}{item._meta.verbose_name}条目“{item}”：{agreement}", actor=actor,
+                 agreement=agreement.pk, item=item.pk, kind=item._meta.model_name)
     return item
 
 
@@ -99,8 +114,11 @@ def do_delete_item(agreement, item, *, actor):
     _require_editable(agreement, actor)
     if item.agreement_id != agreement.pk:
         raise ValidationError("清单条目不属于该协议。")
+    item_pk, label = item.pk, f"删除{item._meta.verbose_name}条目“{item}”：{agreement}"
     item.delete()
     _void_confirmations(agreement)
+    audit.record(audit.AuditAction.DELETE, label, actor=actor, agreement=agreement.pk,
+                 item=item_pk, kind=item._meta.model_name)
 
 
 def _void_confirmations(agreement):
@@ -117,13 +135,13 @@ def _void_confirmations(agreement):
 def do_submit_agreement(agreement, *, actor) -> AnnualAgreement:
     """Confirm for the actor's side; when both sides have confirmed the agreement is submitted."""
     agreement = _locked(agreement)
-    pairing = agreement.pairing
-    if not agreement.is_editable:
-        raise ValidationError("只有草稿或被退回的协议可以提交。")
-    as_village = has_capability(actor, "pairing.sign_village", pairing.village_org)
-    as_unit = has_capability(actor, "pairing.sign_unit", pairing.city_org)
-    if not (as_village or as_unit):
-        require(actor, "pairing.sign_village", pairing.village_org)
+    workflow = AnnualAgreement.workflow
+    sides = [side for side in SIDES if workflow.permitted(agreement, side, actor)]
+    if not sides:
+        raise PermissionDenied(workflow["sign_village"].denied)
+    if agreement.status not in workflow["sign_village"].sources:
+        raise ValidationError(workflow["sign_village"].state_error, code="state")
+    as_village, as_unit = "sign_village" in sides, "sign_unit" in sides
     if not (agreement.resources.exists() and agreement.needs.exists()
             and agreement.projects.exists()):
         raise ValidationError("资源清单、需求清单和项目清单都至少需要一项才能提交。")
@@ -139,22 +157,23 @@ def do_submit_agreement(agreement, *, actor) -> AnnualAgreement:
         agreement.status, agreement.return_reason = AgreementStatus.SUBMITTED, ""
         fields += ["status", "return_reason"]
     agreement.save(update_fields=fields)
+    side = "、".join(workflow[s].label for s in sides)
+    audit.record(audit.AuditAction.TRANSITION, f"{side}：{agreement}", actor=actor,
+                 agreement=agreement.pk, status=agreement.status)
     return agreement
 
 
 @transaction.atomic
-def do_file_agreement(agreement, *, actor, request=None) -> AnnualAgreement:
+def do_file_agreement(agreement, *, actor) -> AnnualAgreement:
     """备案 by the county; the needs list is published on the village's needs board."""
     agreement = _locked(agreement)
-    require(actor, "pairing.file", agreement.pairing.village_org)
-    if agreement.status != AgreementStatus.SUBMITTED:
-        raise ValidationError("只有双方都已提交的协议可以备案。")
+    AnnualAgreement.workflow.check(agreement, "file", actor)
     agreement.status, agreement.filed_at, agreement.filed_by = (
         AgreementStatus.FILED, timezone.now(), actor)
     agreement.save(update_fields=["status", "filed_at", "filed_by"])
     _publish_needs_list(agreement, actor)
-    audit.record(audit.AuditAction.OTHER, f"三清单一协议备案：{agreement}", actor=actor,
-                 request=request, agreement=agreement.pk)
+    audit.record(audit.AuditAction.TRANSITION, f"三清单一协议备案：{agreement}", actor=actor,
+                 agreement=agreement.pk, status=agreement.status)
     return agreement
 
 
@@ -175,18 +194,18 @@ def _publish_needs_list(agreement, actor):
 @transaction.atomic
 def do_return_agreement(agreement, *, actor, reason) -> AnnualAgreement:
     agreement = _locked(agreement)
-    require(actor, "pairing.file", agreement.pairing.village_org)
+    AnnualAgreement.workflow.check(agreement, "return", actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("退回时请填写原因。")
-    if agreement.status != AgreementStatus.SUBMITTED:
-        raise ValidationError("只有已提交的协议可以退回。")
     agreement.status, agreement.return_reason = AgreementStatus.RETURNED, reason[:300]
     agreement.village_submitted_at = agreement.unit_submitted_at = None
     agreement.village_submitted_by = agreement.unit_submitted_by = None
     agreement.save(update_fields=["status", "return_reason", "village_submitted_at",
                                   "unit_submitted_at", "village_submitted_by",
                                   "unit_submitted_by"])
+    audit.record(audit.AuditAction.TRANSITION, f"退回三清单一协议：{agreement}", actor=actor,
+                 agreement=agreement.pk, status=agreement.status, reason=agreement.return_reason)
     return agreement
 
 
@@ -194,12 +213,7 @@ def do_return_agreement(agreement, *, actor, reason) -> AnnualAgreement:
 def do_new_version(agreement, *, actor) -> AnnualAgreement:
     """Copy a filed agreement into a new draft version; the filed one stays as history."""
     agreement = _locked(agreement)
-    require_any(actor, "pairing.plan", (agreement.pairing.village_org,
-                                         agreement.pairing.city_org))
-    if agreement.status != AgreementStatus.FILED:
-        raise ValidationError("只有已备案的协议需要新建版本；草稿可直接修改。")
-    if hasattr(agreement, "superseded_by"):
-        raise ValidationError("该协议已有更新的版本。")
+    AnnualAgreement.workflow.check(agreement, "new_version", actor)
     draft = AnnualAgreement.objects.create(pairing=agreement.pairing, year=agreement.year,
                                            version=agreement.version + 1, terms=agreement.terms,
                                            supersedes=agreement)
@@ -216,6 +230,8 @@ def do_new_version(agreement, *, actor) -> AnnualAgreement:
             status=old.status)
         project.needs.set([needs[n.pk] for n in old.needs.all()])
         project.resources.set([resources[r.pk] for r in old.resources.all()])
+    audit.record(audit.AuditAction.CREATE, f"新建协议版本：{draft}", actor=actor,
+                 agreement=draft.pk, supersedes=agreement.pk)
     return draft
 
 
@@ -228,7 +244,7 @@ def can_upload_scan(user, agreement) -> bool:
 
 
 @transaction.atomic
-def do_upload_scan(agreement, upload, *, actor, request=None) -> AnnualAgreement:
+def do_upload_scan(agreement, scan, *, actor) -> AnnualAgreement:
     """Attach the signed paper (签字扫描件) of a submitted or filed agreement, replacing any
     earlier scan; the file is checked by content and stored under a name we choose."""
     agreement = _locked(agreement)
@@ -238,17 +254,20 @@ def do_upload_scan(agreement, upload, *, actor, request=None) -> AnnualAgreement
         raise ValidationError("双方提交协议后才能上传签字扫描件。")
     if AnnualAgreement.objects.filter(supersedes=agreement).exists():
         raise ValidationError("该协议已有更新的版本，请在新版本上传扫描件。")
-    detected = validate_upload(upload, formats=DOCUMENT_FORMATS, max_bytes=SCAN_MAX_BYTES)
+    try:
+        detected = validate_upload(scan, formats=DOCUMENT_FORMATS, max_bytes=SCAN_MAX_BYTES)
+    except ValidationError as exc:
+        raise ValidationError({"scan": exc.messages}) from exc
     old_name = agreement.signed_scan.name
     storage = agreement.signed_scan.storage
     agreement.signed_scan.save(
-        safe_name(detected, f"agreement-{agreement.pk}-v{agreement.version}"), upload,
+        safe_name(detected, f"agreement-{agreement.pk}-v{agreement.version}"), scan,
         save=False)
     new_name = agreement.signed_scan.name
     try:
         agreement.save(update_fields=["signed_scan"])
-        audit.record(audit.AuditAction.OTHER, f"上传协议签字扫描件：{agreement}", actor=actor,
-                     request=request, agreement=agreement.pk, file=new_name)
+        audit.record(audit.AuditAction.UPDATE, f"上传协议签字扫描件：{agreement}", actor=actor,
+                     agreement=agreement.pk, file=new_name)
     except Exception:
         storage.delete(new_name)  # no row points at it
         raise

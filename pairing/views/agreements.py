@@ -1,25 +1,22 @@
 """三清单一协议 pages: county list and “未签订” view, detail with the workflow, editing the
 terms and the three lists, submit / file / return / new version, PDF and the signed scan.
 
-Every page fetches the agreement through `visible_to` (out of scope → 404) and checks the
-capability for the action (→ 403); the rules themselves live in pairing.services.agreements.
+Pages are declared on the generic views (portal.views.generic): the agreement is fetched
+through `visible_to` (out of scope → 404), the capability or workflow transition is checked
+(→ 403), and the rules live in pairing.services.agreements.
 """
 
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
 
+from pairing.filters import AgreementFilterSet, UnsignedFilterSet
 from pairing.forms.agreements import (
     ITEM_FORMS,
     AgreementCreateForm,
-    AgreementFilterForm,
     AgreementTermsForm,
     ReturnForm,
     ScanUploadForm,
@@ -33,22 +30,17 @@ from pairing.models import (
     ResourceItem,
 )
 from pairing.services import agreements as services
-from portal.models import Organization
-from portal.models.orgs import OrgKind
+from pairing.services.agreements import READ_ONLY_MESSAGE
 from portal.pdf import render_pdf
-from portal.scope import has_capability, require, require_any
-from portal.views.common import (
-    error_text,
-    paginate,
-    query_without_page,
-    stored_file_response,
-    visible_or_404,
-)
+from portal.scope import has_capability
+from portal.views.common import stored_file_response, visible_or_404
+from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
+from portal.workflow import can
+
+__all__ = ["READ_ONLY_MESSAGE"]
 
 ITEM_MODELS = {"resource": ResourceItem, "need": NeedItem, "project": ProjectItem}
 ITEM_LABELS = {"resource": "资源清单", "need": "需求清单", "project": "项目清单"}
-READ_ONLY_MESSAGE = "协议已提交或已备案，不能修改；如需变更请新建版本。"
-SCAN_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}
 
 
 def _agreements():
@@ -61,124 +53,62 @@ def _get_agreement(request, pk):
     return visible_or_404(_agreements(), request.user, pk=pk)
 
 
-def _sides(agreement):
-    return (agreement.pairing.village_org, agreement.pairing.city_org)
+class YearListView(FilteredListView):
+    list_capability = "pairing.view"
+    denied_message = "您没有查看结对共建协议的权限。"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["year"] = context["filter"].selected_year
+        return context
 
 
-def _can_plan(user, agreement):
-    return any(has_capability(user, "pairing.plan", org) for org in _sides(agreement))
+class AgreementListView(YearListView):
+    queryset = (_agreements().current().with_township_name("pairing__village_org__path")
+                .order_by("pairing__village_org__path", "pairing__city_org__path"))
+    filterset_class = AgreementFilterSet
+    template_name = "pairing/agreements/list.html"
+    table_template = "pairing/agreements/_table.html"
 
 
-def _require_plan(user, agreement):
-    require_any(user, "pairing.plan", _sides(agreement))
-
-
-def _read_only_redirect(request, agreement):
-    """Filed or submitted: say so clearly and change nothing."""
-    messages.error(request, READ_ONLY_MESSAGE)
-    return redirect("pairing:agreement_detail", pk=agreement.pk)
-
-
-def _require_list_access(user):
-    if not has_capability(user, "pairing.view"):
-        raise PermissionDenied("您没有查看结对共建协议的权限。")
-
-
-def _filter_by_orgs(queryset, filters, prefix):
-    if filters.get("township"):
-        queryset = queryset.filter(**{f"{prefix}village_org__path__startswith":
-                                      filters["township"].path})
-    if filters.get("unit"):
-        queryset = queryset.filter(**{f"{prefix}city_org": filters["unit"]})
-    if filters.get("q"):
-        queryset = queryset.filter(Q(**{f"{prefix}village_org__name__contains": filters["q"]})
-                                   | Q(**{f"{prefix}city_org__name__contains": filters["q"]}))
-    return queryset
-
-
-def _attach_townships(pairings):
-    """Set `township_name` on each pairing with one query for the whole page."""
-    step = Organization.steplen
-    ancestors = {p.village_org.path[:end] for p in pairings
-                 for end in range(step, len(p.village_org.path), step)}
-    townships = dict(Organization.objects.filter(path__in=ancestors, kind=OrgKind.TOWNSHIP)
-                     .values_list("path", "name")) if ancestors else {}
-    for p in pairings:
-        p.township_name = next((name for path, name in townships.items()
-                                if p.village_org.path.startswith(path)), "")
-
-
-@login_required
-def agreement_list(request):
-    _require_list_access(request.user)
-    form = AgreementFilterForm(request.GET, user=request.user)
-    filters = form.filters()
-    agreements = (_agreements().visible_to(request.user).current()
-                  .filter(year=filters["year"])
-                  .order_by("pairing__village_org__path", "pairing__city_org__path"))
-    agreements = _filter_by_orgs(agreements, filters, "pairing__")
-    if filters.get("status"):
-        agreements = agreements.filter(status=filters["status"])
-    page = paginate(request, agreements)
-    _attach_townships([a.pairing for a in page])
-    return render(request, "pairing/agreements/list.html", {
-        "form": form, "page": page, "year": filters["year"],
-        "query_string": query_without_page(request),
-    })
-
-
-@login_required
-def agreement_unsigned(request):
+class UnsignedListView(YearListView):
     """Active pairings without a filed agreement for the year (未签订)."""
-    _require_list_access(request.user)
-    form = AgreementFilterForm(request.GET, user=request.user, with_status=False)
-    filters = form.filters()
-    year = filters["year"]
-    of_year = AnnualAgreement.objects.filter(pairing=OuterRef("pk"), year=year)
-    latest = of_year.order_by("-version")
-    pairings = (Pairing.objects.visible_to(request.user).active()
-                .filter(since__year__lte=year)
-                .select_related("city_org", "village_org")
-                .annotate(has_filed=Exists(of_year.filter(status=AgreementStatus.FILED)),
-                          agreement_id=Subquery(latest.values("pk")[:1]),
-                          agreement_status=Subquery(latest.values("status")[:1]))
-                .filter(has_filed=False)
+
+    queryset = (Pairing.objects.active().select_related("city_org", "village_org")
+                .with_township_name("village_org__path")
                 .order_by("village_org__path", "city_org__path"))
-    pairings = _filter_by_orgs(pairings, filters, "")
-    page = paginate(request, pairings)
-    _attach_townships(list(page))
-    for p in page:
-        p.agreement_status_label = (AgreementStatus(p.agreement_status).label
-                                    if p.agreement_status else "未起草")
-        p.can_create = p.agreement_id is None and any(
-            has_capability(request.user, "pairing.plan", org)
-            for org in (p.village_org, p.city_org))
-    return render(request, "pairing/agreements/unsigned.html", {
-        "form": form, "page": page, "year": year,
-        "query_string": query_without_page(request),
-    })
+    filterset_class = UnsignedFilterSet
+    template_name = "pairing/agreements/unsigned.html"
+    table_template = "pairing/agreements/_unsigned_table.html"
+
+    def decorate(self, page):
+        user = self.request.user
+        for p in page:
+            p.agreement_status_label = (AgreementStatus(p.agreement_status).label
+                                        if p.agreement_status else "未起草")
+            p.latest_agreement = (AnnualAgreement(pk=p.agreement_id, status=p.agreement_status)
+                                  if p.agreement_id else None)
+            p.can_create = p.agreement_id is None and any(
+                has_capability(user, "pairing.plan", org)
+                for org in (p.village_org, p.city_org))
 
 
-@login_required
-def agreement_create(request, pairing_pk):
-    pairing = visible_or_404(Pairing.objects.select_related("city_org", "village_org"),
-                             request.user, pk=pairing_pk)
-    require_any(request.user, "pairing.plan", (pairing.village_org, pairing.city_org))
-    form = AgreementCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agreement = services.do_create_agreement(pairing, form.cleaned_data["year"],
-                                                     actor=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"已创建{agreement.year}年三清单一协议草稿，"
-                                      "请完善协议条款和三份清单。")
-            return redirect("pairing:agreement_detail", pk=agreement.pk)
-    return render(request, "pairing/agreements/form.html", {
-        "form": form, "title": f"新建三清单一协议：{pairing}",
-        "cancel_url": reverse("pairing:agreement_unsigned"), "submit_label": "创建",
-    })
+class AgreementCreateView(ServiceFormView):
+    queryset = Pairing.objects.select_related("city_org", "village_org")
+    pk_url_kwarg = "pairing_pk"
+    capability = "pairing.plan"
+    form_class = AgreementCreateForm
+    service = services.do_create_agreement
+    submit_label = "创建"
+    title = "新建三清单一协议：{obj}"
+    success_message = ("已创建{result.year}年三清单一协议草稿，"
+                       "请完善协议条款和三份清单。")
+
+    def capability_orgs(self, pairing):
+        return [pairing.village_org, pairing.city_org]
+
+    def get_cancel_url(self, obj):
+        return reverse("pairing:agreement_unsigned")
 
 
 @login_required
@@ -190,8 +120,7 @@ def agreement_detail(request, pk):
     versions = list(AnnualAgreement.objects.filter(pairing=pairing, year=agreement.year)
                     .order_by("version").only("id", "version", "status", "created_at"))
     position = next(i for i, v in enumerate(versions) if v.pk == agreement.pk)
-    can_plan = _can_plan(user, agreement)
-    editable = agreement.is_editable
+    latest = versions[-1].pk == agreement.pk
     return render(request, "pairing/agreements/detail.html", {
         "agreement": agreement, "pairing": pairing,
         "resources": resources, "needs": list(agreement.needs.all()), "projects": projects,
@@ -200,176 +129,142 @@ def agreement_detail(request, pk):
         "versions": versions,
         "previous_version": versions[position - 1] if position > 0 else None,
         "next_version": versions[position + 1] if position + 1 < len(versions) else None,
-        "can_edit": can_plan and editable,
-        "can_sign_village": (editable and not agreement.village_submitted_at
-                             and has_capability(user, "pairing.sign_village",
-                                                pairing.village_org)),
-        "can_sign_unit": (editable and not agreement.unit_submitted_at
-                          and has_capability(user, "pairing.sign_unit", pairing.city_org)),
-        "can_file": (agreement.status == AgreementStatus.SUBMITTED
-                     and has_capability(user, "pairing.file", pairing.village_org)),
-        "can_new_version": (can_plan and agreement.status == AgreementStatus.FILED
-                            and versions[-1].pk == agreement.pk),
-        "can_upload_scan": (agreement.status in (AgreementStatus.SUBMITTED,
-                                                 AgreementStatus.FILED)
-                            and versions[-1].pk == agreement.pk
+        "can_edit": can(agreement, "edit", user),
+        "can_upload_scan": (not agreement.is_editable and latest
                             and services.can_upload_scan(user, agreement)),
-        "return_form": ReturnForm(),
     })
 
 
-@login_required
-def agreement_edit_terms(request, pk):
-    agreement = _get_agreement(request, pk)
-    _require_plan(request.user, agreement)
-    if not agreement.is_editable:
-        return _read_only_redirect(request, agreement)
-    form = AgreementTermsForm(request.POST or None, instance=agreement)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.do_update_terms(agreement, actor=request.user,
-                                     terms=form.cleaned_data["terms"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "已保存协议条款。")
-            return redirect("pairing:agreement_detail", pk=agreement.pk)
-    return render(request, "pairing/agreements/form.html", {
-        "form": form, "title": f"编辑协议条款：{agreement}",
-        "cancel_url": reverse("pairing:agreement_detail", args=[agreement.pk]),
-    })
+class AgreementFormView(ServiceFormView):
+    """An edit page of a draft agreement: planners only (403), read-only once submitted."""
+
+    queryset = _agreements()
+    transition = "edit"
+
+    def refusal(self, agreement):
+        return "" if can(agreement, "edit", self.request.user) else READ_ONLY_MESSAGE
 
 
-def _item_kind_or_404(kind):
-    if kind not in ITEM_MODELS:
-        raise Http404("没有这种清单。")
-    return kind
+class AgreementTermsView(AgreementFormView):
+    form_class = AgreementTermsForm
+    model_form_instance = True
+    service = services.do_update_terms
+    title = "编辑协议条款：{obj}"
+    success_message = "已保存协议条款。"
 
 
-def _save_item(request, agreement, kind, item):
-    form_class = ITEM_FORMS[kind]
-    extra = {"agreement": agreement} if kind == "project" else {}
-    form = form_class(request.POST or None, instance=item, **extra)
-    if request.method == "POST" and form.is_valid():
+class AgreementItemView(AgreementFormView):
+    """Add (no item_pk) or change one entry of the resource, need or project list."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["kind"] not in ITEM_MODELS:
+            raise Http404("没有这种清单。")
+        self.kind = kwargs["kind"]
+        self.url_anchor = f"#{self.kind}s"
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self):
+        agreement = super().get_object()
+        model = ITEM_MODELS[self.kind]
+        item_pk = self.kwargs.get("item_pk")
+        self.item = (get_object_or_404(model, agreement=agreement, pk=item_pk)
+                     if item_pk else model(agreement=agreement))
+        return agreement
+
+    def get_form(self, agreement):
+        extra = {"agreement": agreement} if self.kind == "project" else {}
+        return ITEM_FORMS[self.kind](**self.get_form_kwargs(agreement), instance=self.item,
+                                     **extra)
+
+    def service_kwargs(self, form):
         entry = form.save(commit=False)
-        try:
-            if kind == "project":
-                services.do_save_project(agreement, entry, actor=request.user,
-                                         needs=list(form.cleaned_data["needs"]),
-                                         resources=list(form.cleaned_data["resources"]))
-            else:
-                services.do_save_item(agreement, entry, actor=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"已保存{ITEM_LABELS[kind]}条目“{entry}”。")
-            return redirect(reverse("pairing:agreement_detail", args=[agreement.pk])
-                            + f"#{kind}s")
-    action = "编辑" if item.pk else "添加"
-    return render(request, "pairing/agreements/form.html", {
-        "form": form, "title": f"{action}{ITEM_LABELS[kind]}条目",
-        "subtitle": str(agreement),
-        "cancel_url": reverse("pairing:agreement_detail", args=[agreement.pk]) + f"#{kind}s",
-    })
+        if self.kind == "project":
+            return {"project": entry, "needs": list(form.cleaned_data["needs"]),
+                    "resources": list(form.cleaned_data["resources"])}
+        return {"item": entry}
+
+    def call_service(self, agreement, **kwargs):
+        service = services.do_save_project if self.kind == "project" else services.do_save_item
+        return service(agreement, actor=self.request.user, **kwargs)
+
+    def get_title(self, agreement):
+        return f"{'编辑' if self.item.pk else '添加'}{ITEM_LABELS[self.kind]}条目"
+
+    def get_success_message(self, agreement, entry):
+        return f"已保存{ITEM_LABELS[self.kind]}条目“{entry}”。"
+
+    def get_success_url(self, agreement, entry):
+        return agreement.get_absolute_url() + self.url_anchor
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subtitle=str(kwargs["object"]), **kwargs)
 
 
-@login_required
-def agreement_item_create(request, pk, kind):
-    kind = _item_kind_or_404(kind)
-    agreement = _get_agreement(request, pk)
-    _require_plan(request.user, agreement)
-    if not agreement.is_editable:
-        return _read_only_redirect(request, agreement)
-    return _save_item(request, agreement, kind, ITEM_MODELS[kind](agreement=agreement))
+class AgreementItemDeleteView(ObjectActionView):
+    queryset = _agreements()
+    transition = "edit"
+
+    def post(self, request, *args, **kwargs):
+        if kwargs["kind"] not in ITEM_MODELS:
+            raise Http404("没有这种清单。")
+        return super().post(request, *args, **kwargs)
+
+    def get_object(self):
+        agreement = super().get_object()
+        self.kind = self.kwargs["kind"]
+        self.item = get_object_or_404(ITEM_MODELS[self.kind], agreement=agreement,
+                                      pk=self.kwargs["item_pk"])
+        return agreement
+
+    def call_service(self, agreement):
+        return services.do_delete_item(agreement, self.item, actor=self.request.user)
+
+    def get_success_message(self, agreement, result):
+        return f"已删除{ITEM_LABELS[self.kind]}条目“{self.item}”。"
+
+    def get_success_url(self, agreement, result):
+        return agreement.get_absolute_url() + f"#{self.kind}s"
 
 
-@login_required
-def agreement_item_edit(request, pk, kind, item_pk):
-    kind = _item_kind_or_404(kind)
-    agreement = _get_agreement(request, pk)
-    item = get_object_or_404(ITEM_MODELS[kind], agreement=agreement, pk=item_pk)
-    _require_plan(request.user, agreement)
-    if not agreement.is_editable:
-        return _read_only_redirect(request, agreement)
-    return _save_item(request, agreement, kind, item)
+class AgreementSubmitView(ObjectActionView):
+    """Either side's confirmation (村党组织 or 结对单位); both together submit the agreement."""
+
+    queryset = _agreements()
+    service = services.do_submit_agreement
+
+    def check_permission(self, agreement):
+        workflow = AnnualAgreement.workflow
+        if not any(workflow.permitted(agreement, side, self.request.user)
+                   for side in services.SIDES):
+            raise PermissionDenied(workflow["sign_village"].denied)
+
+    def get_success_message(self, agreement, result):
+        if result.village_submitted_at and result.unit_submitted_at:
+            return "双方均已确认，协议已提交县委组织部备案。"
+        waiting = "结对单位" if result.village_submitted_at else "村党组织"
+        return f"已确认提交，等待{waiting}确认。"
 
 
-@login_required
-@require_POST
-def agreement_item_delete(request, pk, kind, item_pk):
-    kind = _item_kind_or_404(kind)
-    agreement = _get_agreement(request, pk)
-    item = get_object_or_404(ITEM_MODELS[kind], agreement=agreement, pk=item_pk)
-    _require_plan(request.user, agreement)
-    if not agreement.is_editable:
-        return _read_only_redirect(request, agreement)
-    try:
-        services.do_delete_item(agreement, item, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, f"已删除{ITEM_LABELS[kind]}条目“{item}”。")
-    return redirect(reverse("pairing:agreement_detail", args=[agreement.pk]) + f"#{kind}s")
+class AgreementFileView(ObjectActionView):
+    queryset = _agreements()
+    transition = "file"
+    service = services.do_file_agreement
+    success_message = "协议已备案，需求清单已发布到村需求看板。"
 
 
-def _workflow_action(request, pk, action, success):
-    """Run one workflow service on a POST; rule violations come back as a message."""
-    agreement = _get_agreement(request, pk)
-    try:
-        result = action(agreement)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect("pairing:agreement_detail", pk=agreement.pk)
-    messages.success(request, success(result))
-    return redirect("pairing:agreement_detail", pk=result.pk)
+class AgreementReturnView(ObjectActionView):
+    queryset = _agreements()
+    transition = "return"
+    form_class = ReturnForm
+    service = services.do_return_agreement
+    success_message = "已退回协议，双方修改后需重新确认提交。"
 
 
-def _submitted_message(agreement):
-    if agreement.status == AgreementStatus.SUBMITTED:
-        return "双方均已确认，协议已提交县委组织部备案。"
-    waiting = "结对单位" if agreement.village_submitted_at else "村党组织"
-    return f"已确认提交，等待{waiting}确认。"
-
-
-@login_required
-@require_POST
-def agreement_submit(request, pk):
-    return _workflow_action(
-        request, pk, lambda a: services.do_submit_agreement(a, actor=request.user),
-        _submitted_message)
-
-
-@login_required
-@require_POST
-def agreement_file(request, pk):
-    return _workflow_action(
-        request, pk,
-        lambda a: services.do_file_agreement(a, actor=request.user, request=request),
-        lambda a: "协议已备案，需求清单已发布到村需求看板。")
-
-
-@login_required
-@require_POST
-def agreement_return(request, pk):
-    agreement = _get_agreement(request, pk)
-    require(request.user, "pairing.file", agreement.pairing.village_org)
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, error_text(form))
-        return redirect("pairing:agreement_detail", pk=agreement.pk)
-    return _workflow_action(
-        request, pk,
-        lambda a: services.do_return_agreement(a, actor=request.user,
-                                               reason=form.cleaned_data["reason"]),
-        lambda a: "已退回协议，双方修改后需重新确认提交。")
-
-
-@login_required
-@require_POST
-def agreement_new_version(request, pk):
-    return _workflow_action(
-        request, pk, lambda a: services.do_new_version(a, actor=request.user),
-        lambda a: f"已新建第{a.version}版草稿；原备案版本保留在版本记录中。")
+class AgreementNewVersionView(ObjectActionView):
+    queryset = _agreements()
+    transition = "new_version"
+    service = services.do_new_version
+    success_message = "已新建第{result.version}版草稿；原备案版本保留在版本记录中。"
 
 
 def _filename_stem(agreement):
@@ -393,26 +288,23 @@ def agreement_pdf(request, pk):
     return response
 
 
-@login_required
-def agreement_scan_upload(request, pk):
-    agreement = _get_agreement(request, pk)
-    if not services.can_upload_scan(request.user, agreement):
-        raise PermissionDenied("您没有上传该协议扫描件的权限。")
-    form = ScanUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.do_upload_scan(agreement, form.cleaned_data["scan"], actor=request.user,
-                                    request=request)
-        except ValidationError as exc:
-            form.add_error("scan", exc)
-        else:
-            messages.success(request, "已上传签字扫描件。")
-            return redirect("pairing:agreement_detail", pk=agreement.pk)
-    return render(request, "pairing/agreements/form.html", {
-        "form": form, "title": "上传签字扫描件", "subtitle": str(agreement), "multipart": True,
-        "submit_label": "上传",
-        "cancel_url": reverse("pairing:agreement_detail", args=[agreement.pk]),
-    })
+class AgreementScanUploadView(ServiceFormView):
+    """Either side (pairing.plan) or the county that files it uploads the signed scan."""
+
+    queryset = _agreements()
+    form_class = ScanUploadForm
+    service = services.do_upload_scan
+    title = "上传签字扫描件"
+    submit_label = "上传"
+    multipart = True
+    success_message = "已上传签字扫描件。"
+
+    def check_permission(self, agreement):
+        if not services.can_upload_scan(self.request.user, agreement):
+            raise PermissionDenied("您没有上传该协议扫描件的权限。")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(subtitle=str(kwargs["object"]), **kwargs)
 
 
 @login_required
