@@ -73,7 +73,8 @@ def do_judge_request(request_obj, *, actor, judgement) -> ResidentRequest:
 def _audit_transition(locked, verb, actor, **data):
     audit.record(audit.AuditAction.TRANSITION,
                  f"{verb}民情诉求：{locked.village_org.name} {locked.date}", actor=actor,
-                 resident_request=locked.pk, village=locked.village_org_id, status=locked.status, **data)
+                 resident_request=locked.pk, village=locked.village_org_id,
+                 status=locked.status, **data)
 
 
 @transaction.atomic

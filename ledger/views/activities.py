@@ -40,8 +40,7 @@ from ledger.services import activities as services
 from ledger.services import evidence as evidence_services
 from ledger.services.locks import do_reopen_month, lock_problem, month_is_locked
 from pairing.models import Pairing, PairingStatus
-from portal.models import Organization, Person
-from portal.models.orgs import OrgKind
+from portal.models import Person
 from portal.scope import has_capability, scope_q
 from portal.views.common import paginate, query_without_page, visible_or_404
 from portal.views.generic import ObjectActionView, ServiceFormView
@@ -64,15 +63,6 @@ def _set_counts(activities):
         activity.evidence_count = files.get(activity.pk, 0)
 
 
-def _set_township_names(activities):
-    width = Organization.steplen * 2
-    paths = {a.org.path[:width] for a in activities}
-    names = dict(Organization.objects.filter(path__in=paths, kind=OrgKind.TOWNSHIP)
-                 .values_list("path", "name"))
-    for activity in activities:
-        activity.township_name = names.get(activity.org.path[:width], "")
-
-
 def _base_queryset(user, capability="ledger.view"):
     return (Activity.objects.visible_to(user, capability)
             .select_related("org", "theme").order_by("-date", "-id"))
@@ -84,7 +74,10 @@ def activity_list(request):
     if not has_capability(user, "ledger.view"):
         raise PermissionDenied("您没有查看活动台账的权限。")
     form = ActivityFilterForm(request.GET or None, user=user)
+    show_township = "township" in form.fields
     activities = _base_queryset(user)
+    if show_township:
+        activities = activities.with_township_name()
     form.is_valid()  # a bad filter is ignored and shown as an error
     data = getattr(form, "cleaned_data", {})
     if data.get("q"):
@@ -103,9 +96,6 @@ def activity_list(request):
         activities = activities.filter(status=data["status"])
     page = paginate(request, activities)
     _set_counts(page)
-    show_township = "township" in form.fields
-    if show_township:
-        _set_township_names(page)
     return render(request, "ledger/activities/list.html", {
         "form": form, "page": page, "query_string": query_without_page(request),
         "show_org": "org" in form.fields, "show_township": show_township,
