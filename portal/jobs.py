@@ -6,20 +6,36 @@ A job kind is a function registered with `@job_handler("kind")` taking (job, rep
 too, registered through `portal.exporting` (started only by `start_export`, which audits them).
 The Celery task `run_job` only calls `execute_job`, so a job runs the same way in a worker,
 eagerly in the web process, or directly in a test.
+
+Reliability: a running job writes a heartbeat every JOB_HEARTBEAT_SECONDS; the periodic
+`reap_stale_jobs` marks a running job whose heartbeat stopped (its worker died) as failed with
+"后台任务中断，请重试", and `retry_job` runs a failed job again with the same parameters. A job
+that cannot reach the broker fails at once instead of waiting "排队中" for ever.
 """
 
 import logging
 import mimetypes
+import threading
+from datetime import timedelta
 from typing import NamedTuple
 
 from celery import shared_task
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
+from portal import audit
 from portal.models import GeneratedFile, Job
+from portal.models.audit import AuditAction
 from portal.models.jobs import JobStatus
 from portal.scope import require
+
+INTERRUPTED = "后台任务中断，请重试。"
+BROKER_UNAVAILABLE = "后台服务暂不可用，请稍后重试。"
 
 log = logging.getLogger(__name__)
 _handlers = {}
@@ -64,8 +80,77 @@ def enqueue_job(*, owner, kind, title, scope_org, params=None, capability) -> Jo
     require(owner, capability, scope_org)
     job = Job.objects.create(owner=owner, kind=kind, title=title, scope_org=scope_org,
                              params={**(params or {}), "capability": capability})
-    run_job.delay_on_commit(job.pk)
+    transaction.on_commit(lambda: send_job(job.pk))
     return job
+
+
+def send_job(job_id):
+    """Hand the job to the broker (or run it now, eagerly). When the broker cannot be reached
+    the job is marked failed and the caller gets a ValidationError (code "broker") to show,
+    never a server error and never a job left "排队中" for ever."""
+    try:
+        run_job.apply_async((job_id,), retry=False)
+    except (BrokerError, OSError) as exc:
+        log.warning("job %s not sent: %s", job_id, exc)
+        Job.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
+            status=JobStatus.FAILED, error=BROKER_UNAVAILABLE, finished_at=timezone.now())
+        raise ValidationError(BROKER_UNAVAILABLE, code="broker") from exc
+
+
+def retry_job(job, *, actor) -> Job:
+    """Run a failed job again: same parameters, a new file; one runner at a time (the claim),
+    so a retry never gives one job two files."""
+    if job.owner_id != actor.pk:
+        raise PermissionDenied("只能重试自己发起的任务。")
+    with transaction.atomic():
+        reset = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
+            status=JobStatus.PENDING, progress=0, message="", error="", output=None,
+            started_at=None, finished_at=None, heartbeat_at=None)
+        if not reset:
+            raise ValidationError("只有失败的任务可以重试。", code="state")
+        audit.record(AuditAction.OTHER, f"重试后台任务：{job.title}", actor=actor,
+                     job=str(job.uuid))
+        transaction.on_commit(lambda: send_job(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def reap_stale_jobs(*, now=None) -> int:
+    """Mark running jobs whose heartbeat stopped (the worker died mid-run) as failed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    reaped = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=JobStatus.FAILED, error=INTERRUPTED, finished_at=now)
+    if reaped:
+        log.warning("marked %s interrupted job(s) failed", reaped)
+    return reaped
+
+
+class Heartbeat:
+    """While a job runs, a daemon thread stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS
+    (long steps such as a PDF render report no progress for a while)."""
+
+    def __init__(self, job_id):
+        self.job_id = job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True,
+                                       name=f"job-heartbeat-{job_id}")
+
+    def _beat(self):
+        try:
+            while not self.stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                    heartbeat_at=timezone.now())
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=settings.JOB_HEARTBEAT_SECONDS + 5)
 
 
 def _progress_reporter(job):
@@ -76,7 +161,8 @@ def _progress_reporter(job):
         if percent == last["percent"] and not message:
             return
         last["percent"] = percent
-        Job.objects.filter(pk=job.pk).update(progress=percent, message=message[:300])
+        Job.objects.filter(pk=job.pk).update(progress=percent, message=message[:300],
+                                             heartbeat_at=timezone.now())
 
     return report
 
@@ -84,8 +170,9 @@ def _progress_reporter(job):
 def execute_job(job_id):
     """Run a pending job once. The job is claimed with a conditional update, so a second
     delivery of the same task (acks_late) finds it taken or finished and does nothing."""
+    now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-        status=JobStatus.RUNNING, started_at=timezone.now())
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1)
     job = Job.objects.select_related("owner", "scope_org", "output").get(pk=job_id)
     if not claimed:
         log.info("job %s is %s; not run again", job.pk, job.status)
@@ -97,7 +184,8 @@ def execute_job(job_id):
         handler = _handlers.get(job.kind)
         if handler is None:
             raise LookupError(f"未知的任务类型：{job.kind}")
-        output = handler(job, report)
+        with Heartbeat(job.pk):
+            output = handler(job, report)
         if isinstance(output, tuple):
             # Stored before the job is marked succeeded: a finished job always has its file.
             file = ExportFile(*output)
@@ -105,11 +193,13 @@ def execute_job(job_id):
             output = save_generated_file(job, file.filename, file.content, file.mimetype)
     except Exception as exc:  # a failed job records its error instead of vanishing
         log.exception("job %s failed", job.pk)
-        Job.objects.filter(pk=job.pk).update(
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
             status=JobStatus.FAILED, error=str(exc)[:2000] or exc.__class__.__name__,
             finished_at=timezone.now())
     else:
-        Job.objects.filter(pk=job.pk).update(
+        # Only a job still running is finished here: one the reaper already gave up on keeps
+        # its verdict, and its retry writes the file again.
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
             status=JobStatus.SUCCEEDED, progress=100, output=output, finished_at=timezone.now())
     job.refresh_from_db()
     return job
@@ -120,6 +210,11 @@ def execute_job(job_id):
 def run_job(job_id):
     execute_job(job_id)
     return job_id
+
+
+@shared_task(name="portal.tasks.reap_stale_jobs")
+def reap_stale_jobs_task():
+    return reap_stale_jobs()
 
 
 def save_generated_file(job, filename, content: bytes, mimetype=None) -> GeneratedFile:

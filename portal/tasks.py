@@ -1,6 +1,6 @@
-"""Celery tasks of the core. `run_job` lives with the runner in portal.jobs (one module, no
-import circle); it is named here so `autodiscover_tasks` and `portal.tasks.run_job` find it."""
+"""Celery tasks of the core. They live with the runner in portal.jobs (one module, no import
+circle); they are named here so `autodiscover_tasks` and `portal.tasks.run_job` find them."""
 
-from portal.jobs import run_job
+from portal.jobs import reap_stale_jobs_task, run_job
 
-__all__ = ["run_job"]
+__all__ = ["reap_stale_jobs_task", "run_job"]

@@ -25,6 +25,7 @@ app_patterns = [
     path("audit/", system.audit_log, name="audit_log"),
     path("jobs/", system.job_list, name="job_list"),
     path("jobs/<uuid:job_uuid>/", system.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_uuid>/retry/", system.JobRetryView.as_view(), name="job_retry"),
     path("files/<uuid:file_uuid>/", system.download, name="download"),
     path("transfer/", include("portal.transfer_urls")),
 ]

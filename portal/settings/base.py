@@ -190,6 +190,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Redis redelivers an unacknowledged task after the visibility timeout: longer than the
+# longest job (the time limit), so a running job is never handed to a second worker; a job
+# whose worker died is marked failed by the reaper long before that.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60,
+                                   "socket_connect_timeout": 3, "socket_timeout": 10}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-jobs": {"task": "portal.tasks.reap_stale_jobs", "schedule": 60.0},
+}
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=120)
 CELERY_TIMEZONE = TIME_ZONE
 
 # The ledger: a month closes on this day of the next month; a reopened month stays open for

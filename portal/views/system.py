@@ -6,15 +6,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from portal import audit
 from portal.dashboard import panels_for
+from portal.jobs import retry_job
 from portal.models import AuditEvent, GeneratedFile, Job
 from portal.models.audit import AuditAction
 from portal.roles import primary_role
 from portal.scope import has_capability, require
 from portal.views.common import paginate, query_without_page
+from portal.views.generic import ObjectActionView
 
 
 @login_required
@@ -61,6 +64,22 @@ def job_detail(request, job_uuid):
     template = "portal/jobs/_progress.html" if request.headers.get("HX-Request") else \
         "portal/jobs/detail.html"
     return render(request, template, {"job": job})
+
+
+class JobRetryView(ObjectActionView):
+    """重试: run a failed job of one's own again (same parameters, a new file)."""
+
+    service = staticmethod(retry_job)
+    success_message = "已重新开始“{obj.title}”。"
+
+    def get_object(self):
+        return _own_job(self.request, self.kwargs["job_uuid"])
+
+    def get_failure_url(self, obj):
+        return reverse("portal:job_detail", args=[obj.uuid])
+
+    def get_success_url(self, obj, result):
+        return self.get_failure_url(obj)
 
 
 @login_required

@@ -129,7 +129,7 @@ def test_start_export_without_the_capability_is_403_and_leaves_nothing(tree,
 def test_the_job_is_enqueued_when_the_transaction_commits(
         tree, county_admin, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr(jobs.run_job, "delay", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr(jobs.run_job, "apply_async", lambda args, **options: sent.extend(args))
     with django_capture_on_commit_callbacks() as callbacks:
         job = start_export("export_orgs", tree.county, actor=county_admin)
         assert sent == []  # nothing is sent before the commit
