@@ -156,14 +156,11 @@ class AgreementTermsView(AgreementFormView):
 class AgreementItemView(AgreementFormView):
     """Add (no item_pk) or change one entry of the resource, need or project list."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if kwargs["kind"] not in ITEM_MODELS:
-            raise Http404("没有这种清单。")
-        self.kind = kwargs["kind"]
-        self.url_anchor = f"#{self.kind}s"
-        return super().dispatch(request, *args, **kwargs)
-
     def get_object(self):
+        if self.kwargs["kind"] not in ITEM_MODELS:
+            raise Http404("没有这种清单。")
+        self.kind = self.kwargs["kind"]
+        self.url_anchor = f"#{self.kind}s"
         agreement = super().get_object()
         model = ITEM_MODELS[self.kind]
         item_pk = self.kwargs.get("item_pk")
