@@ -5,5 +5,5 @@ from django.urls import path
 from ledger.views import exports
 
 urlpatterns = [
-    path("", exports.ledger_export, name="ledger_export"),
+    path("", exports.LedgerExportView.as_view(), name="ledger_export"),
 ]

@@ -22,5 +22,5 @@ urlpatterns = [
     path("import/upload/", pairings.import_upload, name="pairing_import_upload"),
     path("import/<slug:token>/commit/", pairings.import_commit, name="pairing_import_commit"),
     path("statistics/", statistics.statistics, name="statistics"),
-    path("statistics/export/", statistics.statistics_export, name="statistics_export"),
+    path("statistics/export/", statistics.StatisticsExportView.as_view(), name="statistics_export"),
 ]

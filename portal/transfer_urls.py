@@ -10,5 +10,5 @@ urlpatterns = [
     path("import/<slug:what>/", transfer.import_upload, name="transfer_upload"),
     path("import/<slug:what>/<slug:token>/commit/", transfer.import_commit,
          name="transfer_commit"),
-    path("export/<slug:what>/", transfer.export_start, name="transfer_export"),
+    path("export/<slug:what>/", transfer.ExportStartView.as_view(), name="transfer_export"),
 ]

@@ -1,17 +1,15 @@
 """结对共建统计 page and its Excel export (a background job)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import render
 
 from pairing.exporters import StatisticsExporter
 from pairing.forms.pairings import StatisticsForm
 from pairing.statistics import FIGURES, STATISTICS_CAPABILITY, pairing_statistics
-from portal.exporting import start_export
 from portal.models import Organization
 from portal.scope import active_roles, has_capability, role_grants
+from portal.views.generic import StartExportView
 
 
 def _require_statistics(user):
@@ -39,15 +37,19 @@ def statistics(request):
     })
 
 
-@login_required
-@require_POST
-def statistics_export(request):
-    _require_statistics(request.user)
-    form = StatisticsForm(request.POST)
-    year = form.chosen_year()
-    org = _scope_org(request.user)
-    if org is None:
-        messages.error(request, "系统中还没有组织，无法导出。")
-        return redirect("pairing:statistics")
-    job = start_export(StatisticsExporter.identifier, org, {"year": year}, actor=request.user)
-    return redirect("portal:job_detail", job_uuid=job.uuid)
+class StatisticsExportView(StartExportView):
+    """The statistics as an Excel job, for the widest organization the user may see."""
+
+    exporter = StatisticsExporter.identifier
+    list_capability = STATISTICS_CAPABILITY
+    denied_message = "您没有查看结对共建统计的权限。"
+    back_url = "pairing:statistics"
+
+    def get_form(self):
+        return StatisticsForm(self.request.POST)
+
+    def export_target(self, form):
+        org = _scope_org(self.request.user)
+        if org is None:
+            raise ValidationError("系统中还没有组织，无法导出。")
+        return org, {"year": form.chosen_year()}

@@ -282,3 +282,77 @@ class FilteredListView(LoginRequiredMixin, ContextMixin, TemplateResponseMixin, 
             return self.response_class(request=self.request, template=[template_name],
                                        context=context, using=self.template_engine)
         return super().render_to_response(context, **kwargs)
+
+
+class StartExportView(LoginRequiredMixin, ContextMixin, TemplateResponseMixin, View):
+    """Start an export job through `portal.exporting.start_export` (which checks the
+    capability and writes the audit row) and go to the job's progress page.
+
+    Declare the `exporter` identifier and `export_target(form) -> (scope_org, params)`; the
+    form is the exporter's own unless `form_class` says otherwise. With a `template_name` the
+    page shows the form on GET and a refusal on the form; without one it is POST-only and a
+    refusal (an invalid form, no scope, the broker unreachable) becomes a message on
+    `back_url` (or a same-host `next`)."""
+
+    exporter = ""
+    list_capability = ""
+    denied_message = "您没有导出数据的权限。"
+    form_class = None
+    template_name = None
+    back_url = "portal:home"
+
+    def get_exporter_identifier(self):
+        return self.exporter
+
+    def check_permission(self):
+        if self.list_capability and not has_capability(self.request.user,
+                                                       self.list_capability):
+            raise PermissionDenied(self.denied_message)
+
+    def get_form(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        if self.form_class is not None:
+            return self.form_class(data, user=self.request.user, **self.extra_form_kwargs())
+        from portal.exporting import get_exporter
+
+        return get_exporter(self.get_exporter_identifier()).get_form(
+            data, user=self.request.user, **self.extra_form_kwargs())
+
+    def extra_form_kwargs(self):
+        return {}
+
+    def export_target(self, form):
+        """(scope organization, params) of the export; raise ValidationError to refuse."""
+        return form.cleaned_data["org"], {}
+
+    def get(self, request, *args, **kwargs):
+        if not self.template_name:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        self.check_permission()
+        return self.show(self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        from portal.exporting import start_export
+
+        self.check_permission()
+        form = self.get_form()
+        try:
+            if not form.is_valid():
+                raise ValidationError(error_text(form))
+            scope_org, params = self.export_target(form)
+            job = start_export(self.get_exporter_identifier(), scope_org, params,
+                               actor=request.user)
+        except ValidationError as exc:
+            return self.refused(form, exc)
+        return redirect("portal:job_detail", job_uuid=job.uuid)
+
+    def refused(self, form, exc):
+        if self.template_name:
+            if form.is_bound and not form.errors:
+                add_service_errors(form, exc)
+            return self.show(form)
+        messages.error(self.request, error_text(exc))
+        return redirect_back(self.request, reverse(self.back_url))
+
+    def show(self, form):
+        return self.render_to_response(self.get_context_data(form=form))

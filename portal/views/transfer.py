@@ -21,10 +21,10 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from portal.exporters import EXPORTS, ScopeExportForm
-from portal.exporting import start_export
 from portal.importers import IMPORTERS, ORG_COLUMNS, PERSON_COLUMNS
 from portal.scope import has_capability, require
 from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
+from portal.views.generic import StartExportView
 
 SESSION_KEY = "transfer_imports"
 IMPORT_TITLES = {"orgs": "导入组织", "people": "导入人员"}
@@ -194,14 +194,15 @@ def import_commit(request, what, token):
     return redirect("portal:transfer_index")
 
 
-@login_required
-@require_POST
-def export_start(request, what):
-    _known(what, EXPORTS)
-    require(request.user, "data.export")
-    form = ScopeExportForm(request.POST, user=request.user)
-    if not form.is_valid():
-        messages.error(request, "请选择您有权导出的组织范围。")
-        return redirect("portal:transfer_index")
-    job = start_export(EXPORTS[what], form.cleaned_data["org"], actor=request.user)
-    return redirect("portal:job_detail", job_uuid=job.uuid)
+class ExportStartView(StartExportView):
+    """导出组织 / 人员: the scope organization comes from the form, narrowed to the user's."""
+
+    list_capability = "data.export"
+    back_url = "portal:transfer_index"
+
+    def get_exporter_identifier(self):
+        return EXPORTS[_known(self.kwargs["what"], EXPORTS)]
+
+    def check_permission(self):
+        self.get_exporter_identifier()  # an unknown kind is not found, before the capability
+        super().check_permission()

@@ -135,3 +135,40 @@ def test_an_unreachable_broker_fails_the_job_cleanly(tree, county_admin, setting
     assert refused.value.code == "broker" and refused.value.messages == [BROKER_UNAVAILABLE]
     job = Job.objects.get()
     assert (job.status, job.error) == (JobStatus.FAILED, BROKER_UNAVAILABLE)
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from portal.jobs import run_job
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6399. Connection refused.")
+
+    monkeypatch.setattr(run_job, "apply_async", refuse)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("url_name", "args", "data", "back"), [
+    ("portal:transfer_export", ["people"], "org", "portal:transfer_index"),
+    ("pairing:statistics_export", [], None, "pairing:statistics"),
+])
+def test_an_export_started_while_the_broker_is_down_says_so(broker_down, tree, county_admin,
+                                                            login, url_name, args, data, back):
+    client = login(county_admin)
+    post = {"org": tree.county.pk} if data else {}
+    response = client.post(reverse(url_name, args=args), post, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(back)
+    assert "后台服务暂不可用，请稍后重试" in response.content.decode()
+    assert Job.objects.get().status == JobStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ledger_export_form_shows_a_broker_outage_on_the_form(broker_down, tree,
+                                                                  village_secretary, login):
+    response = login(village_secretary).post(reverse("ledger:ledger_export"), {
+        "org": tree.village_a1.pk, "year": 2026, "month": "", "format": "xlsx"})
+    assert response.status_code == 200
+    assert "后台服务暂不可用，请稍后重试" in response.content.decode()
+    assert not Job.objects.exclude(status=JobStatus.FAILED).exists()
