@@ -11,7 +11,13 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from pairing.models import Claim, ClaimEvent, ClaimStatus, Need, NeedStatus
+from portal import audit
 from portal.scope import require
+
+
+def _record(claim, actor, verb):
+    audit.record(audit.AuditAction.TRANSITION, f"{verb}：{claim.need}（认领人 {claim.claimant}）",
+                 actor=actor, claim=claim.pk, need=claim.need_id, status=claim.status)
 
 
 def _event(claim, actor, from_status, note=""):
@@ -27,6 +33,7 @@ def do_publish_need(village_org, *, actor, **fields) -> Need:
         raise ValidationError({"deadline": "截止日期不能早于今天。"})
     need.full_clean()
     need.save()
+    audit.record(audit.AuditAction.CREATE, f"发布需求：{need}", actor=actor, need=need.pk)
     return need
 
 
@@ -37,13 +44,11 @@ EDITABLE_NEED_FIELDS = ("kind", "title", "description", "deadline", "places")
 @transaction.atomic
 def do_update_need(need, *, actor, **fields) -> Need:
     """Change a published need; places never drop below the places already taken."""
-    require(actor, "need.publish", need.village_org)
     unknown = set(fields) - set(EDITABLE_NEED_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    locked = Need.objects.select_for_update().get(pk=need.pk)
-    if locked.status != NeedStatus.PUBLISHED:
-        raise ValidationError("已关闭的事项不能修改。")
+    locked = Need.objects.select_for_update().select_related("village_org").get(pk=need.pk)
+    Need.workflow.check(locked, "edit", actor)
     deadline = fields.get("deadline", locked.deadline)
     if deadline != locked.deadline and deadline < timezone.localdate():
         raise ValidationError({"deadline": "截止日期不能早于今天。"})
@@ -55,14 +60,18 @@ def do_update_need(need, *, actor, **fields) -> Need:
         setattr(locked, name, value)
     locked.full_clean()
     locked.save(update_fields=list(fields))
+    audit.record(audit.AuditAction.UPDATE, f"修改需求：{locked}", actor=actor, need=locked.pk)
     return locked
 
 
 @transaction.atomic
 def do_close_need(need, *, actor) -> Need:
-    require(actor, "need.publish", need.village_org)
-    Need.objects.filter(pk=need.pk).update(status=NeedStatus.CLOSED)
-    need.refresh_from_db()
+    need = Need.objects.select_for_update().select_related("village_org").get(pk=need.pk)
+    Need.workflow.check(need, "close", actor)
+    need.status = NeedStatus.CLOSED
+    need.save(update_fields=["status"])
+    audit.record(audit.AuditAction.TRANSITION, f"关闭需求：{need}", actor=actor, need=need.pk,
+                 status=need.status)
     return need
 
 
@@ -89,11 +98,13 @@ def do_claim_need(need, *, actor) -> Claim:
     except IntegrityError as exc:
         raise ValidationError("您已认领该事项。") from exc
     _event(claim, actor, "")
+    _record(claim, actor, "认领需求")
     return claim
 
 
 def _locked_claim(claim):
-    return Claim.objects.select_for_update().select_related("need__village_org").get(pk=claim.pk)
+    return (Claim.objects.select_for_update(of=("self",))
+            .select_related("need__village_org", "claimant").get(pk=claim.pk))
 
 
 def _release_place(claim):
@@ -104,24 +115,19 @@ def _release_place(claim):
 @transaction.atomic
 def do_withdraw_claim(claim, *, actor, note="") -> Claim:
     claim = _locked_claim(claim)
-    if claim.claimant_id != actor.pk:
-        raise ValidationError("只能撤回自己的认领。")
-    if claim.status != ClaimStatus.CLAIMED:
-        raise ValidationError("已报告完成的认领不能撤回。")
+    Claim.workflow.check(claim, "withdraw", actor)
     claim.status = ClaimStatus.WITHDRAWN
     claim.save(update_fields=["status"])
     _release_place(claim)
     _event(claim, actor, ClaimStatus.CLAIMED, note)
+    _record(claim, actor, "撤回认领")
     return claim
 
 
 @transaction.atomic
 def do_report_done(claim, *, actor, result, evidence=None) -> Claim:
     claim = _locked_claim(claim)
-    if claim.claimant_id != actor.pk:
-        raise ValidationError("只能报告自己认领的事项。")
-    if claim.status != ClaimStatus.CLAIMED:
-        raise ValidationError("当前状态不能报告完成。")
+    Claim.workflow.check(claim, "report", actor)
     result = (result or "").strip()
     if not result:
         raise ValidationError({"result": "请填写完成情况。"})
@@ -130,15 +136,14 @@ def do_report_done(claim, *, actor, result, evidence=None) -> Claim:
         claim.evidence = evidence
     claim.save()
     _event(claim, actor, ClaimStatus.CLAIMED)
+    _record(claim, actor, "报告完成")
     return claim
 
 
 @transaction.atomic
 def do_confirm_claim(claim, *, actor, rating, comment="") -> Claim:
     claim = _locked_claim(claim)
-    require(actor, "need.confirm", claim.need.village_org)
-    if claim.status != ClaimStatus.DONE:
-        raise ValidationError("只有待确认的认领可以确认。")
+    Claim.workflow.check(claim, "confirm", actor)
     try:
         rating = int(rating)
     except (TypeError, ValueError):
@@ -149,21 +154,21 @@ def do_confirm_claim(claim, *, actor, rating, comment="") -> Claim:
     claim.confirmed_at = timezone.now()
     claim.save(update_fields=["status", "rating", "comment", "confirmed_at"])
     _event(claim, actor, ClaimStatus.DONE, comment)
+    _record(claim, actor, "确认认领完成")
     return claim
 
 
 @transaction.atomic
 def do_send_back_claim(claim, *, actor, reason) -> Claim:
     claim = _locked_claim(claim)
-    require(actor, "need.confirm", claim.need.village_org)
+    Claim.workflow.check(claim, "send_back", actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "退回时请填写原因。"})
-    if claim.status != ClaimStatus.DONE:
-        raise ValidationError("只有待确认的认领可以退回。")
     claim.status, claim.done_at = ClaimStatus.CLAIMED, None
     claim.save(update_fields=["status", "done_at"])
     _event(claim, actor, ClaimStatus.DONE, reason)
+    _record(claim, actor, "退回认领")
     return claim
 
 

@@ -1,20 +1,18 @@
 """The needs board (需求认领): villages publish, talents and units claim online, report what
 they did, and the village confirms with a rating or sends the claim back.
 
-Every transition goes through pairing.services.needs; the views fetch through the scope
-(404 outside it), let PermissionDenied become 403 and show ValidationError messages.
+Every transition goes through pairing.services.needs and is declared on the generic views:
+fetched through the scope (404 outside it), the workflow transition checked (403), refusals
+shown as messages.
 """
 
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
 from pairing.forms.needs import (
     ConfirmClaimForm,
@@ -24,25 +22,12 @@ from pairing.forms.needs import (
     SendBackForm,
     WithdrawForm,
 )
-from pairing.models import PLACE_HOLDING, Claim, ClaimEvent, ClaimStatus, Need, NeedStatus
+from pairing.models import PLACE_HOLDING, Claim, ClaimEvent, ClaimStatus, Need
 from pairing.services import needs as services
-from portal.models import Organization
-from portal.models.orgs import OrgKind
-from portal.scope import has_capability, require
-from portal.views.common import (
-    add_service_errors,
-    error_text,
-    paginate,
-    query_without_page,
-    redirect_back,
-    stored_file_response,
-    visible_or_404,
-)
-
-
-def _need_url(need_id, claim_id=None):
-    url = reverse("pairing:need_detail", args=[need_id])
-    return f"{url}#claim-{claim_id}" if claim_id else url
+from portal.scope import has_capability
+from portal.views.common import paginate, query_without_page, stored_file_response, visible_or_404
+from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.workflow import can
 
 
 def _board_mode(user):
@@ -57,22 +42,14 @@ def _board_mode(user):
     raise PermissionDenied("您没有查看需求认领的权限。")
 
 
-def _set_township_names(needs):
-    """Give each need on the page its village's township name, in one query."""
-    width = Organization.steplen * 2
-    paths = {need.village_org.path[:width] for need in needs}
-    names = dict(Organization.objects.filter(path__in=paths, kind=OrgKind.TOWNSHIP)
-                 .values_list("path", "name"))
-    for need in needs:
-        need.township_name = names.get(need.village_org.path[:width], "")
-
-
 def _filtered_needs(request, mode, capability, today):
     user = request.user
     form = NeedFilterForm(request.GET or None, user=user, mode=mode, capability=capability)
     # Explicit order: Meta.ordering is dropped once the counts add a GROUP BY.
     needs = (Need.objects.visible_to(user, capability).select_related("village_org")
              .order_by("-created_at", "-id"))
+    if mode == "overview":
+        needs = needs.with_township_name()
     if mode == "claim":
         needs = needs.open().annotate(mine=Exists(Claim.objects.filter(
             need=OuterRef("pk"), claimant=user, status__in=PLACE_HOLDING)))
@@ -105,8 +82,6 @@ def need_board(request):
     page = paginate(request, needs)
     for need in page:
         need.overdue = services.is_overdue(need, today)
-    if mode == "overview":
-        _set_township_names(page)
     return render(request, "pairing/needs/board.html", {
         "mode": mode, "form": form, "page": page, "query_string": query_without_page(request),
         "today": today,
@@ -141,174 +116,138 @@ def need_detail(request, pk):
     claims = list(need.claims.select_related("claimant").prefetch_related(
         Prefetch("events", queryset=ClaimEvent.objects.select_related("actor"))))
     _status_labels(claims)
-    _attach_review_forms(c for c in claims if c.status == ClaimStatus.DONE)
+    _attach_review_forms(c for c in claims if can(c, "confirm", user))
     mine = next((c for c in claims if c.claimant_id == user.pk and c.status in PLACE_HOLDING),
                 None)
-    village = need.village_org
-    can_claim = has_capability(user, "need.claim", village)
+    if mine is not None:
+        mine.can_report = can(mine, "report", user)
+    overdue = services.is_overdue(need, today)
+    for claim in claims:  # still open (not reported) past the deadline
+        claim.late = overdue and Claim.workflow.in_state(claim, "report")
+    is_open = need.status in Need.workflow["close"].sources
+    can_claim = has_capability(user, "need.claim", need.village_org)
     return render(request, "pairing/needs/detail.html", {
         "need": need, "claims": claims, "mine": mine, "today": today,
-        "overdue": services.is_overdue(need, today),
-        "is_open": need.status == NeedStatus.PUBLISHED,
-        "can_publish": has_capability(user, "need.publish", village),
-        "can_confirm": has_capability(user, "need.confirm", village),
+        "overdue": overdue, "is_open": is_open,
+        "can_edit": can(need, "edit", user),
         "can_claim": can_claim,
-        "claimable": (can_claim and mine is None and need.status == NeedStatus.PUBLISHED
+        "claimable": (can_claim and mine is None and is_open
                       and need.free_places > 0 and need.deadline >= today),
     })
 
 
-@login_required
-def need_create(request):
-    if not has_capability(request.user, "need.publish"):
-        raise PermissionDenied("只有村党组织书记可以发布需求。")
-    form = NeedForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            need = services.do_publish_need(form.cleaned_data["village_org"], actor=request.user,
-                                            **form.need_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已发布“{need.title}”。")
-            return redirect("pairing:need_detail", pk=need.pk)
-    return render(request, "pairing/needs/form.html", {"form": form, "title": "发布需求"})
+class NeedCreateView(ServiceFormView):
+    capability = "need.publish"
+    denied_message = "只有村党组织书记可以发布需求。"
+    form_class = NeedForm
+    form_takes_user = True
+    template_name = "pairing/needs/form.html"
+    title = "发布需求"
+    service = services.do_publish_need
+    success_message = "已发布“{result.title}”。"
+
+    def service_kwargs(self, form):
+        return {"village_org": form.cleaned_data["village_org"], **form.need_fields()}
 
 
-@login_required
-def need_edit(request, pk):
-    need = visible_or_404(Need.objects.select_related("village_org"), request.user, pk=pk)
-    require(request.user, "need.publish", need.village_org)
-    if need.status != NeedStatus.PUBLISHED:
-        messages.warning(request, "已关闭的事项不能修改。")
-        return redirect("pairing:need_detail", pk=need.pk)
-    form = NeedForm(request.POST or None, user=request.user, need=need)
-    if request.method == "POST" and form.is_valid():
-        try:
-            need = services.do_update_need(need, actor=request.user, **form.need_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已保存“{need.title}”。")
-            return redirect("pairing:need_detail", pk=need.pk)
-    return render(request, "pairing/needs/form.html", {
-        "form": form, "title": f"修改“{need.title}”", "need": need})
+class NeedEditView(ServiceFormView):
+    queryset = Need.objects.select_related("village_org")
+    transition = "edit"
+    form_class = NeedForm
+    form_takes_user = True
+    template_name = "pairing/needs/form.html"
+    title = "修改“{obj.title}”"
+    service = services.do_update_need
+    success_message = "已保存“{result.title}”。"
+
+    def refusal(self, need):
+        return "" if can(need, "edit", self.request.user) else Need.workflow["edit"].state_error
+
+    def extra_form_kwargs(self, need):
+        return {"need": need}
+
+    def service_kwargs(self, form):
+        return form.need_fields()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(need=kwargs["object"], **kwargs)
 
 
-@login_required
-@require_POST
-def need_close(request, pk):
-    need = visible_or_404(Need.objects.select_related("village_org"), request.user, pk=pk)
-    services.do_close_need(need, actor=request.user)
-    messages.success(request, f"已关闭“{need.title}”，不再接受认领。")
-    return redirect("pairing:need_detail", pk=need.pk)
+class NeedCloseView(ObjectActionView):
+    queryset = Need.objects.select_related("village_org")
+    transition = "close"
+    service = services.do_close_need
+    success_message = "已关闭“{obj.title}”，不再接受认领。"
 
 
-@login_required
-@require_POST
-def need_claim(request, pk):
-    need = visible_or_404(Need.objects.select_related("village_org"), request.user, pk=pk)
-    try:
-        claim = services.do_claim_need(need, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect("pairing:need_detail", pk=need.pk)
-    messages.success(request, f"已认领“{need.title}”，请按时完成并报告完成情况。")
-    return redirect(_need_url(need.pk, claim.pk))
+class NeedClaimView(ObjectActionView):
+    queryset = Need.objects.select_related("village_org")
+    capability = "need.claim"
+    service = services.do_claim_need
+    success_message = "已认领“{obj.title}”，请按时完成并报告完成情况。"
+
+    def capability_orgs(self, need):
+        return [need.village_org]
 
 
-def _claim_or_404(request, pk):
-    return visible_or_404(Claim.objects.select_related("need__village_org", "claimant"),
-                          request.user, pk=pk)
+CLAIMS = Claim.objects.select_related("need__village_org", "claimant")
 
 
-def _own_claim(request, pk):
-    claim = _claim_or_404(request, pk)
-    if claim.claimant_id != request.user.pk:
-        raise PermissionDenied("只能处理自己的认领。")
-    return claim
+class ClaimWithdrawView(ObjectActionView):
+    queryset = CLAIMS
+    transition = "withdraw"
+    form_class = WithdrawForm
+    service = services.do_withdraw_claim
+    success_message = "已撤回对“{obj.need.title}”的认领，名额已释放。"
 
 
-@login_required
-@require_POST
-def claim_withdraw(request, pk):
-    claim = _own_claim(request, pk)
-    form = WithdrawForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        services.do_withdraw_claim(claim, actor=request.user, note=note)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, f"已撤回对“{claim.need.title}”的认领，名额已释放。")
-    return redirect_back(request, _need_url(claim.need_id, claim.pk))
+class ClaimReportView(ServiceFormView):
+    queryset = CLAIMS
+    transition = "report"
+    form_class = ReportDoneForm
+    template_name = "pairing/needs/report.html"
+    service = services.do_report_done
+    success_message = "已报告完成，等待村党组织确认。"
 
+    def refusal(self, claim):
+        if can(claim, "report", self.request.user):
+            return ""
+        return f"该认领当前为“{claim.get_status_display()}”，不能报告完成。"
 
-@login_required
-def claim_report(request, pk):
-    claim = _own_claim(request, pk)
-    if claim.status != ClaimStatus.CLAIMED:
-        messages.info(request, f"该认领当前为“{claim.get_status_display()}”，不能报告完成。")
-        return redirect(_need_url(claim.need_id, claim.pk))
-    form = ReportDoneForm(request.POST or None, request.FILES or None,
-                          initial={"result": claim.result})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.do_report_done(claim, actor=request.user,
-                                    result=form.cleaned_data["result"],
-                                    evidence=form.cleaned_data["evidence"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已报告完成，等待村党组织确认。")
-            return redirect(_need_url(claim.need_id, claim.pk))
-    return render(request, "pairing/needs/report.html", {"form": form, "claim": claim})
+    def extra_form_kwargs(self, claim):
+        return {"initial": {"result": claim.result}}
 
-
-@login_required
-@require_POST
-def claim_confirm(request, pk):
-    claim = _claim_or_404(request, pk)
-    require(request.user, "need.confirm", claim.need.village_org)
-    form = ConfirmClaimForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, error_text(form))
-    else:
-        try:
-            services.do_confirm_claim(claim, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, f"已确认{_claimant_name(claim)}的完成情况。")
-    return redirect_back(request, _need_url(claim.need_id, claim.pk))
-
-
-@login_required
-@require_POST
-def claim_send_back(request, pk):
-    claim = _claim_or_404(request, pk)
-    require(request.user, "need.confirm", claim.need.village_org)
-    form = SendBackForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, error_text(form))
-    else:
-        try:
-            services.do_send_back_claim(claim, actor=request.user,
-                                        reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, f"已退回{_claimant_name(claim)}的认领，请其补充后重新报告。")
-    return redirect_back(request, _need_url(claim.need_id, claim.pk))
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(claim=kwargs["object"], **kwargs)
 
 
 def _claimant_name(claim):
     return claim.claimant.get_full_name() or claim.claimant.username
 
 
+class ClaimConfirmView(ObjectActionView):
+    queryset = CLAIMS
+    transition = "confirm"
+    form_class = ConfirmClaimForm
+    service = services.do_confirm_claim
+
+    def get_success_message(self, claim, result):
+        return f"已确认{_claimant_name(claim)}的完成情况。"
+
+
+class ClaimSendBackView(ObjectActionView):
+    queryset = CLAIMS
+    transition = "send_back"
+    form_class = SendBackForm
+    service = services.do_send_back_claim
+
+    def get_success_message(self, claim, result):
+        return f"已退回{_claimant_name(claim)}的认领，请其补充后重新报告。"
+
+
 @login_required
 def claim_evidence(request, pk):
-    claim = _claim_or_404(request, pk)
+    claim = visible_or_404(CLAIMS, request.user, pk=pk)
     if not claim.evidence:
         raise Http404("没有佐证材料。")
     return stored_file_response(claim.evidence, f"佐证材料-{claim.pk}")

@@ -102,3 +102,75 @@ def test_agreement_buttons_follow_available_actions(client, agreement, village_s
     assert reverse("pairing:agreement_file", args=[agreement.pk]) in html
     assert 'name="reason"' in html and "退回原因" in html
     assert reverse("pairing:agreement_file", args=[agreement.pk]) not in page(township_admin)
+
+
+@pytest.fixture
+def need(tree, village_secretary, soon):
+    from pairing.services import needs
+
+    return needs.do_publish_need(tree.village_a1, actor=village_secretary, title="电商培训",
+                                 description="培训", deadline=soon, places=2)
+
+
+def test_claim_confirm_and_send_back_are_403_for_a_role_without_the_capability_in_any_state(
+        client, pairing, need, talent, township_admin):
+    from pairing.models import Claim
+    from pairing.services import needs
+
+    claim = needs.do_claim_need(need, actor=talent)  # claimed: confirming is a state error
+    for name, data in (("claim_confirm", {"rating": "5"}), ("claim_send_back", {"reason": "x"})):
+        client.force_login(township_admin)
+        assert client.post(reverse(f"pairing:{name}", args=[claim.pk]), data).status_code == 403
+    with pytest.raises(PermissionDenied):
+        needs.do_confirm_claim(claim, actor=township_admin, rating=5)
+    with pytest.raises(PermissionDenied):
+        needs.do_close_need(need, actor=township_admin)
+    # Someone else's claim: 403 for withdrawing, whatever its state.
+    Claim.objects.filter(pk=claim.pk).update(status="confirmed")
+    client.force_login(township_admin)
+    assert client.post(reverse("pairing:claim_withdraw", args=[claim.pk])).status_code == 403
+
+
+def test_claim_lifecycle_writes_audit_rows_and_keeps_claim_events(pairing, need, talent,
+                                                                  village_secretary):
+    from pairing.services import needs
+
+    claim = needs.do_claim_need(need, actor=talent)
+    needs.do_report_done(claim, actor=talent, result="已完成")
+    needs.do_send_back_claim(claim, actor=village_secretary, reason="缺照片")
+    needs.do_report_done(claim, actor=talent, result="补充了照片")
+    needs.do_confirm_claim(claim, actor=village_secretary, rating=5)
+    needs.do_close_need(need, actor=village_secretary)
+    rows = list(AuditEvent.objects.filter(data__need=need.pk).order_by("id")
+                .values_list("action", "actor__username", "data__status"))
+    assert rows == [
+        (AuditAction.CREATE, "village_secretary", None),
+        (AuditAction.TRANSITION, "talent", "claimed"),
+        (AuditAction.TRANSITION, "talent", "done"),
+        (AuditAction.TRANSITION, "village_secretary", "claimed"),
+        (AuditAction.TRANSITION, "talent", "done"),
+        (AuditAction.TRANSITION, "village_secretary", "confirmed"),
+        (AuditAction.TRANSITION, "village_secretary", "closed"),
+    ]
+    assert claim.events.count() == 5
+
+
+def test_need_page_buttons_come_from_the_workflow(client, pairing, need, talent,
+                                                  village_secretary, township_admin):
+    from pairing.services import needs
+
+    close = reverse("pairing:need_close", args=[need.pk])
+    client.force_login(village_secretary)
+    assert close in client.get(need.get_absolute_url()).content.decode()
+    client.force_login(township_admin)
+    assert close not in client.get(need.get_absolute_url()).content.decode()
+    claim = needs.do_claim_need(need, actor=talent)
+    withdraw = reverse("pairing:claim_withdraw", args=[claim.pk])
+    client.force_login(talent)
+    assert withdraw in client.get(need.get_absolute_url()).content.decode()
+    needs.do_report_done(claim, actor=talent, result="完成")
+    assert withdraw not in client.get(need.get_absolute_url()).content.decode()
+    confirm = reverse("pairing:claim_confirm", args=[claim.pk])
+    assert confirm not in client.get(need.get_absolute_url()).content.decode()
+    client.force_login(village_secretary)
+    assert confirm in client.get(need.get_absolute_url()).content.decode()
