@@ -86,6 +86,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
          "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections, checked before reuse: a connection the server dropped (restart,
+# failover, idle timeout) is replaced at the start of the next request instead of failing it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -194,7 +198,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # longest job (the time limit), so a running job is never handed to a second worker; a job
 # whose worker died is marked failed by the reaper long before that.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60,
-                                   "socket_connect_timeout": 3, "socket_timeout": 10}
+                                   "socket_connect_timeout": 3, "socket_timeout": 10,
+                                   "max_retries": 1}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "portal.tasks.reap_stale_jobs", "schedule": 60.0},
