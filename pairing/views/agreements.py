@@ -311,5 +311,5 @@ def agreement_scan(request, pk):
     if not agreement.signed_scan:
         raise Http404("该协议尚未上传签字扫描件。")
     return stored_file_response(agreement.signed_scan, f"{_filename_stem(agreement)}-签字扫描件",
-                                request=request, audit_summary=f"下载协议签字扫描件：{agreement}",
-                                agreement=agreement.pk)
+                                actor=request.user, agreement=agreement.pk,
+                                audit_summary=f"下载协议签字扫描件：{agreement}")

@@ -71,7 +71,7 @@ def meeting_list(request, pairing_pk):
         if form.is_valid():
             try:
                 meeting = meeting_services.do_record_meeting(
-                    pairing, actor=request.user, request=request, **form.service_fields())
+                    pairing, actor=request.user, **form.service_fields())
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
@@ -107,7 +107,7 @@ def meeting_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             meeting = meeting_services.do_update_meeting(
-                meeting, actor=request.user, request=request, **form.service_fields())
+                meeting, actor=request.user, **form.service_fields())
         except ValidationError as exc:
             add_service_error(form, exc)
         else:
@@ -124,7 +124,7 @@ def meeting_minutes(request, pk):
     meeting = _meeting_or_404(request, pk)
     if not meeting.minutes:
         raise Http404("该会议未上传会议纪要。")
-    return stored_file_response(meeting.minutes, f"{meeting}纪要", request=request,
+    return stored_file_response(meeting.minutes, f"{meeting}纪要", actor=request.user,
                                 audit_summary=f"下载会议纪要：{meeting}", meeting=meeting.pk)
 
 

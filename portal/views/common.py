@@ -37,7 +37,7 @@ def error_text(error) -> str:
     return "；".join(error.messages)
 
 
-def stored_file_response(field_file, filename_stem, *, request=None, audit_summary="", **data):
+def stored_file_response(field_file, filename_stem, *, actor=None, audit_summary="", **data):
     """Serve an uploaded file as an attachment, after the caller's scope check.
 
     The extension comes from the stored name, which uploads derive from the content."""
@@ -49,7 +49,7 @@ def stored_file_response(field_file, filename_stem, *, request=None, audit_summa
     except OSError as exc:
         raise Http404("文件已丢失，请重新上传。") from exc
     if audit_summary:
-        audit.record(AuditAction.DOWNLOAD, audit_summary, request=request, **data)
+        audit.record(AuditAction.DOWNLOAD, audit_summary, actor=actor, **data)
     return FileResponse(handle, as_attachment=True, filename=f"{filename_stem}{extension}",
                         content_type=mimetypes.types_map.get(extension,
                                                              "application/octet-stream"))

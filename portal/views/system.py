@@ -90,7 +90,7 @@ def download(request, file_uuid):
         raise Http404
     # Permission is checked again at download: a role revoked since the export loses access.
     require(request.user, generated.capability, generated.scope_org)
-    audit.record(AuditAction.DOWNLOAD, f"下载 {generated.filename}", request=request,
+    audit.record(AuditAction.DOWNLOAD, f"下载 {generated.filename}", actor=request.user,
                  file=str(generated.uuid))
     return FileResponse(generated.file.open("rb"), as_attachment=True,
                         filename=generated.filename, content_type=generated.mimetype)
