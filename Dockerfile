@@ -15,7 +15,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GUNICORN_CMD_ARGS="--workers 3 --threads 4 --timeout 120 --graceful-timeout 30 --access-logfile -"
 
 # WeasyPrint 70 loads Pango, PangoFT2, HarfBuzz(-subset) and fontconfig at run time;
-# WenQuanYi Micro Hei is the CJK font the PDF reports embed (TrueType: fast to subset).
+# WenQuanYi Micro Hei is the CJK font the PDF reports embed (TrueType: fast to subset);
+# postgresql-client brings pg_dump/pg_restore for `manage.py backup` and `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         fontconfig \
@@ -24,6 +25,7 @@ RUN apt-get update \
         libpangoft2-1.0-0 \
         libharfbuzz0b \
         libharfbuzz-subset0 \
+        postgresql-client \
         shared-mime-info \
     && rm -rf /var/lib/apt/lists/* \
     && fc-cache -f

@@ -6,8 +6,10 @@ host="${1:-127.0.0.1}"; port="${2:-8000}"
 py=.venv/bin/python
 worker_pid=""
 if [ -n "${REDIS_URL:-}${CELERY_BROKER_URL:-}" ]; then
-  echo "==> Starting a Celery worker (broker: ${CELERY_BROKER_URL:-$REDIS_URL})"
-  .venv/bin/celery -A portal worker --loglevel=warning --concurrency=2 &
+  echo "==> Starting a Celery worker with beat (broker: ${CELERY_BROKER_URL:-$REDIS_URL})"
+  # -B: the beat schedule (the stale-job reaper) runs inside this one worker.
+  .venv/bin/celery -A portal worker -B --schedule var/celerybeat-schedule \
+    --loglevel=warning --concurrency=2 &
   worker_pid=$!
   trap '[ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null || true' EXIT
 else
