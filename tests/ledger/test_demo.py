@@ -8,9 +8,7 @@ from collections import defaultdict
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Count
-from django.test import override_settings
 from PIL import Image
 
 from ledger.demo import EVIDENCE_DIR, FIRST_DAY
@@ -31,6 +29,7 @@ from pairing.demo import REFERENCE_DATE
 from pairing.models import Pairing, PairingStatus
 from portal import demo
 from portal.models import Organization, Person
+from tests.seeding import demo_seeded_for_module
 
 COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
 END_OF_REFERENCE_DAY = datetime.datetime.combine(
@@ -51,11 +50,8 @@ def _year_months():
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The small demo county seeded once for the module, rolled back afterwards."""
     media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media)):
-        with transaction.atomic():
-            demo.seed("small", 1)
-            yield media
-            transaction.set_rollback(True)
+    with demo_seeded_for_module(django_db_blocker, media):
+        yield media
 
 
 @pytest.fixture

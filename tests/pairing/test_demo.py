@@ -8,9 +8,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count, F, Q
-from django.test import override_settings
 
 from pairing.demo import DEMO_TALENT_USERNAME, REFERENCE_DATE
 from pairing.models import (
@@ -35,6 +33,7 @@ from pairing.models import (
 )
 from portal import demo
 from portal.models import Organization
+from tests.seeding import demo_seeded_for_module
 
 YEAR = REFERENCE_DATE.year
 END_OF_REFERENCE_DAY = datetime.datetime.combine(
@@ -45,14 +44,8 @@ END_OF_REFERENCE_DAY = datetime.datetime.combine(
 @pytest.fixture(scope="module")
 def seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
     """The small demo county seeded once for the module, rolled back afterwards."""
-    media = tmp_path_factory.mktemp("media")
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media),
-                                                        PASSWORD_HASHERS=fast):
-        with transaction.atomic():
-            demo.seed("small", 1)
-            yield
-            transaction.set_rollback(True)
+    with demo_seeded_for_module(django_db_blocker, tmp_path_factory.mktemp("media")):
+        yield
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 
 from portal import demo
 from portal.idnumber import gender_from_id, id_number_problem, phone_problem
 from portal.models import Organization, Person, RoleAssignment
+from tests.seeding import demo_seeded_for_module
 
 SMALL = {"county": 1, "township": 8, "village": 60, "unit": 30}
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -39,12 +38,9 @@ def run_seed(*args):
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """`seed_demo --scale small` run once for the module (its output), rolled back afterwards."""
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media),
-                                                        PASSWORD_HASHERS=FAST_HASHERS):
-        with transaction.atomic():
-            yield run_seed()
-            transaction.set_rollback(True)
+    with demo_seeded_for_module(django_db_blocker, tmp_path_factory.mktemp("media"),
+                                run_seed) as output:
+        yield output
 
 
 @pytest.fixture

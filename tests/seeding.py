@@ -1,0 +1,33 @@
+"""The demo county seeded once for a test module, rolled back when the module ends.
+
+Tests of the module run in savepoints inside the seeding transaction. On PostgreSQL the
+rolled-back rows stay behind as dead tuples, and the planner statistics that the seed's ANALYZE
+wrote are half undone (pg_class row counts are updated in place, pg_statistic rolls back): the
+next module's queries then get plans that ran for minutes. VACUUM ANALYZE after the rollback
+leaves the next module a clean database.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.test import override_settings
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextmanager
+def demo_seeded_for_module(django_db_blocker, media_root, seeding=None):
+    """Yield what `seeding()` returns (default: `demo.seed("small", 1)`)."""
+    from portal import demo
+
+    seeding = seeding or (lambda: demo.seed("small", 1))
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=str(media_root),
+                                                        PASSWORD_HASHERS=FAST_HASHERS):
+        try:
+            with transaction.atomic():
+                yield seeding()
+                transaction.set_rollback(True)
+        finally:
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("VACUUM ANALYZE")
