@@ -184,7 +184,7 @@ def _validate(fileobj, actor, report):
     return ready
 
 
-def import_pairings(fileobj, *, actor, commit=False, filename="", request=None) -> ImportReport:
+def import_pairings(fileobj, *, actor, commit=False, filename="") -> ImportReport:
     """Validate a pairing file; with commit=True also create every pairing in one transaction,
     only if no row has an error."""
     require(actor, IMPORT_CAPABILITY)
@@ -201,7 +201,7 @@ def import_pairings(fileobj, *, actor, commit=False, filename="", request=None) 
             for item in ready:
                 number = item.pop("number")
                 try:
-                    do_create_pairing(actor=actor, request=request, **item)
+                    do_create_pairing(actor=actor, **item)
                 except (ValidationError, PermissionDenied) as exc:
                     message = "；".join(getattr(exc, "messages", None) or [str(exc)])
                     report.add_error(number, "村编码", message)
@@ -210,7 +210,7 @@ def import_pairings(fileobj, *, actor, commit=False, filename="", request=None) 
             report.created = len(ready)
             report.committed = True
             audit.record(AuditAction.IMPORT, f"导入结对关系 {report.created} 条（{filename}）",
-                         actor=actor, request=request, kind="pairings", count=report.created,
+                         actor=actor, kind="pairings", count=report.created,
                          filename=filename)
     except Rollback:
         report.created, report.committed = 0, False

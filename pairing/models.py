@@ -18,6 +18,10 @@ def _both_sides(pairing):
     return [pairing.village_org, pairing.city_org]
 
 
+def _is_active(pairing):
+    return pairing.is_active
+
+
 class Principle(models.TextChoices):
     NEAR = "near", "地域相邻"
     INDUSTRY = "industry", "产业相近"
@@ -86,11 +90,12 @@ class Pairing(models.Model):
 
     # The co-building plan (共建方案): either side writes and submits, the county files it.
     workflow = Workflow([
+        # A GET page (no url_name, so no POST button); only an active pairing's plan changes.
         Transition("edit_plan", "编辑方案", {"draft", "returned"}, "pairing.plan",
-                   url_name="pairing:plan_edit"),
+                   condition=_is_active, state_error="共建方案已提交或已备案，不能修改。"),
         Transition("submit_plan", "提交备案", {"draft", "returned"}, "pairing.plan",
                    url_name="pairing:plan_submit", icon="send", style="party",
-                   confirm="确认提交共建方案吗？提交后不能修改。",
+                   condition=_is_active, confirm="确认提交共建方案吗？提交后不能修改。",
                    state_error="只有草稿或被退回的方案可以提交。"),
         Transition("file_plan", "备案", {"submitted"}, "pairing.file",
                    url_name="pairing:plan_file", icon="archive", style="success",
@@ -109,6 +114,11 @@ class Pairing(models.Model):
 
     def get_absolute_url(self):
         return reverse("pairing:pairing_detail", args=[self.pk])
+
+    @property
+    def is_active(self):
+        """共建中 (not yet ended): only an active pairing is edited, planned and met."""
+        return self.status == PairingStatus.ACTIVE
 
     @property
     def principle_labels(self):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from pairing.models import Pairing, PairingStatus, PlanStatus, Principle
 from portal import audit
 from portal.models.orgs import CITY_KINDS, OrgKind
-from portal.scope import forget_roles, require, require_any
+from portal.scope import forget_roles, require
 
 
 def pairing_problem(city_org, village_org, principles=()):
@@ -28,15 +28,15 @@ def pairing_problem(city_org, village_org, principles=()):
 
 @transaction.atomic
 def do_create_pairing(city_org, village_org, *, actor, since=None, principles=(),
-                      honorary_head=None, liaison=None, request=None) -> Pairing:
+                      honorary_head=None, liaison=None) -> Pairing:
     require(actor, "pairing.change", village_org)
     require(actor, "pairing.change", city_org)
     problem = pairing_problem(city_org, village_org, principles)
     if problem:
         raise ValidationError(problem)
-    for person, label in ((honorary_head, "名誉村长"), (liaison, "联络员")):
-        if person is not None and not person.home_org.path.startswith(city_org.path):
-            raise ValidationError(f"{label}应为结对单位的人员。")
+    problem = _people_problem(city_org, honorary_head, liaison)
+    if problem:
+        raise ValidationError(problem)
     try:
         with transaction.atomic():
             pairing = Pairing.objects.create(
@@ -46,80 +46,84 @@ def do_create_pairing(city_org, village_org, *, actor, since=None, principles=()
     except IntegrityError as exc:  # a concurrent request paired them first
         raise ValidationError("这两个组织已有生效的结对关系。") from exc
     forget_roles(actor)
-    audit.record(audit.AuditAction.OTHER, f"建立结对：{city_org.name} ↔ {village_org.name}",
-                 actor=actor, request=request, pairing=pairing.pk)
+    audit.record(audit.AuditAction.CREATE, f"建立结对：{city_org.name} ↔ {village_org.name}",
+                 actor=actor, pairing=pairing.pk, city_org=city_org.pk,
+                 village_org=village_org.pk)
     return pairing
 
 
 @transaction.atomic
-def do_end_pairing(pairing, *, actor, until=None, request=None) -> Pairing:
+def do_end_pairing(pairing, *, actor, until=None) -> Pairing:
     require(actor, "pairing.change", pairing.village_org)
-    if pairing.status != PairingStatus.ACTIVE:
-        raise ValidationError("该结对关系已结束。")
+    pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
+    if not pairing.is_active:
+        raise ValidationError("该结对关系已结束。", code="state")
     until = until or timezone.localdate()
     if until < pairing.since:
         raise ValidationError("结束日期不能早于结对日期。")
     pairing.status, pairing.until = PairingStatus.ENDED, until
     pairing.save(update_fields=["status", "until"])
-    audit.record(audit.AuditAction.OTHER, f"结束结对：{pairing}", actor=actor, request=request,
-                 pairing=pairing.pk)
+    audit.record(audit.AuditAction.TRANSITION, f"结束结对：{pairing}", actor=actor,
+                 pairing=pairing.pk, status=pairing.status, until=until.isoformat())
     return pairing
 
 
-def _require_plan_side(actor, pairing):
-    """Either side of the pairing (village secretary or unit contact) may write the plan."""
-    require_any(actor, "pairing.plan", (pairing.village_org, pairing.city_org))
+def _locked(pairing):
+    return (Pairing.objects.select_for_update(of=("self",))
+            .select_related("city_org", "village_org").get(pk=pairing.pk))
+
+
+def _record_plan(pairing, actor, verb, action=audit.AuditAction.TRANSITION, **data):
+    audit.record(action, f"{verb}：{pairing}", actor=actor, pairing=pairing.pk,
+                 plan_status=pairing.plan_status, **data)
 
 
 @transaction.atomic
-def do_update_plan(pairing, *, actor, goals, tasks, measures) -> Pairing:
-    _require_plan_side(actor, pairing)
-    pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
-    if pairing.plan_status not in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-        raise ValidationError("共建方案已提交或已备案，不能修改。")
+def do_update_plan(pairing, *, actor, goals, tasks, measures, submit=False) -> Pairing:
+    """Save the plan (either side); with `submit`, also submit it, all or nothing."""
+    pairing = _locked(pairing)
+    Pairing.workflow.check(pairing, "edit_plan", actor)
     pairing.plan_goals, pairing.plan_tasks, pairing.plan_measures = goals, tasks, measures
     pairing.save(update_fields=["plan_goals", "plan_tasks", "plan_measures"])
+    _record_plan(pairing, actor, "编写共建方案", audit.AuditAction.UPDATE)
+    if submit:
+        return do_submit_plan(pairing, actor=actor)
     return pairing
 
 
 @transaction.atomic
 def do_submit_plan(pairing, *, actor) -> Pairing:
-    _require_plan_side(actor, pairing)
-    pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
-    if pairing.plan_status not in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-        raise ValidationError("只有草稿或被退回的方案可以提交。")
+    pairing = _locked(pairing)
+    Pairing.workflow.check(pairing, "submit_plan", actor)
     if not (pairing.plan_goals.strip() and pairing.plan_tasks.strip()
             and pairing.plan_measures.strip()):
-        raise ValidationError("请填写共建目标、任务和措施后再提交。")
+        raise ValidationError("请填写共建目标、任务和措施后再提交。", code="incomplete")
     pairing.plan_status, pairing.plan_return_reason = PlanStatus.SUBMITTED, ""
     pairing.save(update_fields=["plan_status", "plan_return_reason"])
+    _record_plan(pairing, actor, "提交共建方案")
     return pairing
 
 
 @transaction.atomic
-def do_file_plan(pairing, *, actor, request=None) -> Pairing:
-    require(actor, "pairing.file", pairing.village_org)
-    pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
-    if pairing.plan_status != PlanStatus.SUBMITTED:
-        raise ValidationError("只有已提交的方案可以备案。")
+def do_file_plan(pairing, *, actor) -> Pairing:
+    pairing = _locked(pairing)
+    Pairing.workflow.check(pairing, "file_plan", actor)
     pairing.plan_status, pairing.plan_filed_at = PlanStatus.FILED, timezone.now()
     pairing.save(update_fields=["plan_status", "plan_filed_at"])
-    audit.record(audit.AuditAction.OTHER, f"共建方案备案：{pairing}", actor=actor,
-                 request=request, pairing=pairing.pk)
+    _record_plan(pairing, actor, "共建方案备案")
     return pairing
 
 
 @transaction.atomic
 def do_return_plan(pairing, *, actor, reason) -> Pairing:
-    require(actor, "pairing.file", pairing.village_org)
+    pairing = _locked(pairing)
+    Pairing.workflow.check(pairing, "return_plan", actor)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("退回时请填写原因。")
-    pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
-    if pairing.plan_status != PlanStatus.SUBMITTED:
-        raise ValidationError("只有已提交的方案可以退回。")
+        raise ValidationError({"reason": "退回时请填写原因。"})
     pairing.plan_status, pairing.plan_return_reason = PlanStatus.RETURNED, reason[:300]
     pairing.save(update_fields=["plan_status", "plan_return_reason"])
+    _record_plan(pairing, actor, "退回共建方案", reason=pairing.plan_return_reason)
     return pairing
 
 
@@ -136,13 +140,13 @@ def _people_problem(city_org, honorary_head, liaison):
 
 
 @transaction.atomic
-def do_update_pairing(pairing, *, actor, principles, honorary_head=None, liaison=None,
-                      request=None) -> Pairing:
+def do_update_pairing(pairing, *, actor, principles, honorary_head=None,
+                      liaison=None) -> Pairing:
     """Change an active pairing's principles, 名誉村长 and 联络员 (county staff)."""
     require(actor, "pairing.change", pairing.village_org)
     pairing = Pairing.objects.select_for_update().select_related("city_org").get(pk=pairing.pk)
-    if pairing.status != PairingStatus.ACTIVE:
-        raise ValidationError("已结束的结对关系不能修改。")
+    if not pairing.is_active:
+        raise ValidationError("已结束的结对关系不能修改。", code="state")
     unknown = set(principles) - set(Principle.values)
     if unknown:
         raise ValidationError("未知的结对原则：" + "、".join(sorted(unknown)))
@@ -152,6 +156,7 @@ def do_update_pairing(pairing, *, actor, principles, honorary_head=None, liaison
     pairing.principles = [p for p in Principle.values if p in set(principles)]
     pairing.honorary_head, pairing.liaison = honorary_head, liaison
     pairing.save(update_fields=["principles", "honorary_head", "liaison"])
-    audit.record(audit.AuditAction.OTHER, f"修改结对：{pairing}", actor=actor, request=request,
-                 pairing=pairing.pk)
+    audit.record(audit.AuditAction.UPDATE, f"修改结对：{pairing}", actor=actor,
+                 pairing=pairing.pk, principles=pairing.principles,
+                 honorary_head=pairing.honorary_head_id, liaison=pairing.liaison_id)
     return pairing

@@ -3,10 +3,9 @@ the co-building plan workflow, and the Excel import of pairings."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Substr
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,15 +23,16 @@ from pairing.forms.pairings import (
     UnpairedFilterForm,
 )
 from pairing.importers import EXAMPLE_ROWS, PAIRING_COLUMNS, import_pairings
-from pairing.models import Need, Pairing, PairingStatus, PlanStatus
+from pairing.models import Need, Pairing
 from pairing.services import pairings as services
 from pairing.statistics import with_this_year
 from portal.models import Organization
 from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.roles import role_org_ids
-from portal.scope import TALENT, UNIT_CONTACT, VILLAGE_SECRETARY, has_capability, require
+from portal.scope import TALENT, UNIT_CONTACT, VILLAGE_SECRETARY, has_capability
 from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
-from portal.views.common import error_text, paginate, query_without_page
+from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.generic import ObjectActionView, ServiceFormView
 from portal.views.transfer import (
     SESSION_KEY,
     TEMPLATE_NOTES,
@@ -41,20 +41,14 @@ from portal.views.transfer import (
     render_import_preview,
     store_upload,
 )
+from portal.workflow import can
 
 IMPORT_KIND = "pairings"
-TOWNSHIP_PREFIX = 2 * Organization.steplen
 
 
 def _require_view(user):
     if not has_capability(user, "pairing.view"):
         raise PermissionDenied("您没有查看结对共建的权限。")
-
-
-def _township_name(path_field):
-    """The name of the township a village path lies under, as a correlated subquery."""
-    return Subquery(Organization.objects.filter(
-        path=Substr(OuterRef(path_field), 1, TOWNSHIP_PREFIX)).values("name")[:1])
 
 
 def unpaired_villages(user):
@@ -66,7 +60,7 @@ def unpaired_villages(user):
 
 def _list_rows(pairings):
     return (pairings.select_related("city_org", "village_org", "honorary_head", "liaison")
-            .annotate(township_name=_township_name("village_org__path")))
+            .with_township_name("village_org__path"))
 
 
 @login_required
@@ -113,8 +107,7 @@ def unpaired_list(request):
             villages = villages.search(data["q"])
         if data["township"]:
             villages = villages.filter(path__startswith=data["township"].path)
-    villages = villages.annotate(
-        township_name=_township_name("path"),
+    villages = villages.with_township_name().annotate(
         ever_paired=Exists(Pairing.objects.filter(village_org=OuterRef("pk"))),
     ).only("id", "name", "code", "path", "depth", "kind")
     return render(request, "pairing/pairings/unpaired.html", {
@@ -159,22 +152,16 @@ def org_pairings(request, pk):
     })
 
 
-def _visible_pairing(request, pk):
-    return get_object_or_404(
-        Pairing.objects.visible_to(request.user).select_related(
-            "city_org", "village_org", "honorary_head__home_org", "liaison__home_org"), pk=pk)
+PAIRINGS = Pairing.objects.select_related("city_org", "village_org", "honorary_head__home_org",
+                                          "liaison__home_org")
 
 
 @login_required
 def pairing_detail(request, pk):
-    pairing = _visible_pairing(request, pk)
+    pairing = visible_or_404(PAIRINGS, request.user, pk=pk)
     user = request.user
-    plan_editable = pairing.plan_status in (PlanStatus.DRAFT, PlanStatus.RETURNED)
-    is_active = pairing.status == PairingStatus.ACTIVE
-    can_plan = any(has_capability(user, "pairing.plan", org)
-                   for org in (pairing.village_org, pairing.city_org))
-    can_change = has_capability(user, "pairing.change", pairing.village_org)
     sides = (pairing.village_org, pairing.city_org)
+    can_plan = Pairing.workflow.permitted(pairing, "edit_plan", user)
     can_see_meetings = any(has_capability(user, "meeting.view", org) for org in sides)
     needs = (Need.objects.visible_to(user).filter(village_org=pairing.village_org)
              .order_by("-created_at", "-id")[:10])
@@ -184,159 +171,131 @@ def pairing_detail(request, pk):
         "meetings": (pairing.meetings.select_related("unit_chair", "village_chair")[:10]
                      if can_see_meetings else []),
         "needs": needs,
-        "can_change": can_change and is_active,
-        "can_edit_plan": can_plan and plan_editable and is_active,
-        "can_add_agreement": can_plan and is_active,
+        "can_change": (pairing.is_active
+                       and has_capability(user, "pairing.change", pairing.village_org)),
+        "can_edit_plan": can(pairing, "edit_plan", user),
+        "can_add_agreement": can_plan and pairing.is_active,
         "can_see_meetings": can_see_meetings,
-        "can_file": (has_capability(user, "pairing.file", pairing.village_org)
-                     and pairing.plan_status == PlanStatus.SUBMITTED),
     })
 
 
-@login_required
-def pairing_create(request):
-    if not has_capability(request.user, "pairing.change"):
-        raise PermissionDenied("只有县委组织部可以建立结对关系。")
-    form = PairingCreateForm(request.POST or None, user=request.user,
-                             initial={"village_org": request.GET.get("village_org")})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            pairing = services.do_create_pairing(
-                data["city_org"], data["village_org"], actor=request.user, since=data["since"],
-                principles=data["principles"], request=request)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"已建立结对：{pairing}。请设置名誉村长和联络员。")
-            return redirect("pairing:pairing_edit", pk=pairing.pk)
-    return render(request, "pairing/pairings/form.html", {"form": form, "title": "新建结对"})
+class PairingCreateView(ServiceFormView):
+    capability = "pairing.change"
+    denied_message = "只有县委组织部可以建立结对关系。"
+    form_class = PairingCreateForm
+    form_takes_user = True
+    template_name = "pairing/pairings/form.html"
+    title = "新建结对"
+    service = services.do_create_pairing
+    success_message = "已建立结对：{result}。请设置名誉村长和联络员。"
+
+    def extra_form_kwargs(self, obj):
+        return {"initial": {"village_org": self.request.GET.get("village_org")}}
+
+    def get_success_url(self, obj, result):
+        return reverse("pairing:pairing_edit", args=[result.pk])
 
 
-def _changeable(request, pk):
-    pairing = _visible_pairing(request, pk)
-    require(request.user, "pairing.change", pairing.village_org)
-    return pairing
+class PairingChangeView(ServiceFormView):
+    """A county page on one active pairing (edit, end); an ended pairing is read-only."""
+
+    queryset = PAIRINGS
+    capability = "pairing.change"
+    template_name = "pairing/pairings/form.html"
+
+    def capability_orgs(self, pairing):
+        return [pairing.village_org]
+
+    def refusal(self, pairing):
+        return "" if pairing.is_active else "该结对关系已结束，不能修改。"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pairing=kwargs["object"], **kwargs)
 
 
-@login_required
-def pairing_edit(request, pk):
-    pairing = _changeable(request, pk)
-    if pairing.status != PairingStatus.ACTIVE:
-        messages.warning(request, "该结对关系已结束，不能修改。")
-        return redirect("pairing:pairing_detail", pk=pairing.pk)
-    form = PairingEditForm(request.POST or None, pairing=pairing)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.do_update_pairing(pairing, actor=request.user,
-                                       principles=data["principles"],
-                                       honorary_head=data["honorary_head"],
-                                       liaison=data["liaison"], request=request)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "已保存结对信息。")
-            return redirect("pairing:pairing_detail", pk=pairing.pk)
-    return render(request, "pairing/pairings/form.html", {
-        "form": form, "title": f"编辑结对：{pairing}", "pairing": pairing})
+class PairingEditView(PairingChangeView):
+    form_class = PairingEditForm
+    title = "编辑结对：{obj}"
+    service = services.do_update_pairing
+    success_message = "已保存结对信息。"
+
+    def extra_form_kwargs(self, pairing):
+        return {"pairing": pairing}
 
 
-@login_required
-def pairing_end(request, pk):
-    pairing = _changeable(request, pk)
-    form = EndPairingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.do_end_pairing(pairing, actor=request.user, until=form.cleaned_data["until"],
-                                    request=request)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"已结束结对：{pairing}。")
-            return redirect("pairing:pairing_detail", pk=pairing.pk)
-    return render(request, "pairing/pairings/end.html", {"form": form, "pairing": pairing})
+class PairingEndView(PairingChangeView):
+    form_class = EndPairingForm
+    template_name = "pairing/pairings/end.html"
+    title = "结束结对：{obj}"
+    service = services.do_end_pairing
+    success_message = "已结束结对：{obj}。"
 
 
-def _plan_side(request, pk):
-    pairing = _visible_pairing(request, pk)
-    if not any(has_capability(request.user, "pairing.plan", org)
-               for org in (pairing.village_org, pairing.city_org)):
-        raise PermissionDenied("只有结对双方可以编写共建方案。")
-    return pairing
+class PlanEditView(ServiceFormView):
+    """Either side writes the plan; 保存并提交备案 saves and submits in one step."""
+
+    queryset = PAIRINGS
+    transition = "edit_plan"
+    form_class = PlanForm
+    template_name = "pairing/pairings/plan_form.html"
+    service = services.do_update_plan
+    url_anchor = "#plan"
+
+    def refusal(self, pairing):
+        if can(pairing, "edit_plan", self.request.user):
+            return ""
+        return Pairing.workflow["edit_plan"].state_error
+
+    def extra_form_kwargs(self, pairing):
+        return {"initial": {"goals": pairing.plan_goals, "tasks": pairing.plan_tasks,
+                            "measures": pairing.plan_measures}}
+
+    def service_kwargs(self, form):
+        return {**form.cleaned_data, "submit": "submit" in self.request.POST}
+
+    def get_success_message(self, pairing, result):
+        if "submit" in self.request.POST:
+            return "共建方案已提交，等待县委组织部备案。"
+        return "已保存共建方案。"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pairing=kwargs["object"], **kwargs)
 
 
-@login_required
-def plan_edit(request, pk):
-    pairing = _plan_side(request, pk)
-    if pairing.plan_status not in (PlanStatus.DRAFT, PlanStatus.RETURNED):
-        messages.warning(request, "共建方案已提交或已备案，不能修改。")
-        return redirect("pairing:pairing_detail", pk=pairing.pk)
-    form = PlanForm(request.POST or None, initial={
-        "goals": pairing.plan_goals, "tasks": pairing.plan_tasks,
-        "measures": pairing.plan_measures})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            pairing = services.do_update_plan(pairing, actor=request.user, goals=data["goals"],
-                                              tasks=data["tasks"], measures=data["measures"])
-            if "submit" in request.POST:
-                services.do_submit_plan(pairing, actor=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            submitted = "submit" in request.POST
-            messages.success(request, "共建方案已提交，等待县委组织部备案。" if submitted
-                             else "已保存共建方案。")
-            return redirect("pairing:pairing_detail", pk=pairing.pk)
-    return render(request, "pairing/pairings/plan_form.html", {"form": form, "pairing": pairing})
+class PlanSubmitView(ObjectActionView):
+    queryset = PAIRINGS
+    transition = "submit_plan"
+    service = services.do_submit_plan
+    success_message = "共建方案已提交，等待县委组织部备案。"
+    url_anchor = "#plan"
 
 
-def _plan_action(request, action, success):
-    try:
-        action()
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, success)
+class PlanFileView(ObjectActionView):
+    queryset = PAIRINGS
+    transition = "file_plan"
+    service = services.do_file_plan
+    success_message = "共建方案已备案。"
+    url_anchor = "#plan"
 
 
-@login_required
-@require_POST
-def plan_submit(request, pk):
-    pairing = _plan_side(request, pk)
-    _plan_action(request, lambda: services.do_submit_plan(pairing, actor=request.user),
-                 "共建方案已提交，等待县委组织部备案。")
-    return redirect("pairing:pairing_detail", pk=pairing.pk)
+class PlanReturnView(ServiceFormView):
+    """退回: the form page, also the target of the detail page's inline 退回 button."""
 
+    queryset = PAIRINGS
+    transition = "return_plan"
+    form_class = ReturnPlanForm
+    template_name = "pairing/pairings/plan_return.html"
+    service = services.do_return_plan
+    success_message = "已退回共建方案。"
+    url_anchor = "#plan"
 
-@login_required
-@require_POST
-def plan_file(request, pk):
-    pairing = _visible_pairing(request, pk)
-    require(request.user, "pairing.file", pairing.village_org)
-    _plan_action(request, lambda: services.do_file_plan(pairing, actor=request.user,
-                                                        request=request),
-                 "共建方案已备案。")
-    return redirect("pairing:pairing_detail", pk=pairing.pk)
+    def refusal(self, pairing):
+        if Pairing.workflow.in_state(pairing, "return_plan"):
+            return ""
+        return Pairing.workflow["return_plan"].state_error
 
-
-@login_required
-def plan_return(request, pk):
-    pairing = _visible_pairing(request, pk)
-    require(request.user, "pairing.file", pairing.village_org)
-    form = ReturnPlanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.do_return_plan(pairing, actor=request.user,
-                                    reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "已退回共建方案。")
-            return redirect("pairing:pairing_detail", pk=pairing.pk)
-    return render(request, "pairing/pairings/plan_return.html",
-                  {"form": form, "pairing": pairing})
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(pairing=kwargs["object"], **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,7 +365,7 @@ def import_commit(request, token):
     try:
         with default_storage.open(info["name"], "rb") as stored:
             report = import_pairings(stored, actor=request.user, commit=True,
-                                     filename=info["filename"], request=request)
+                                     filename=info["filename"])
     except (UnreadableWorkbook, FileNotFoundError):
         messages.error(request, "暂存的文件已失效，请重新上传。")
         return redirect("pairing:pairing_import")

@@ -174,3 +174,131 @@ def test_need_page_buttons_come_from_the_workflow(client, pairing, need, talent,
     assert confirm not in client.get(need.get_absolute_url()).content.decode()
     client.force_login(village_secretary)
     assert confirm in client.get(need.get_absolute_url()).content.decode()
+
+
+def _plan(pairing, status):
+    from pairing.models import Pairing
+
+    Pairing.objects.filter(pk=pairing.pk).update(
+        plan_status=status, plan_goals="目标", plan_tasks="任务", plan_measures="措施")
+    pairing.refresh_from_db()
+    return pairing
+
+
+@pytest.mark.parametrize("status", ["draft", "filed"])
+def test_plan_file_and_return_are_403_for_a_role_without_the_capability(
+        client, pairing, village_secretary, township_admin, status):
+    """Filing a draft plan is a state error for the county, but a 403 for anyone else."""
+    from pairing.services import pairings
+
+    _plan(pairing, status)
+    for user in (village_secretary, township_admin):
+        with pytest.raises(PermissionDenied):
+            pairings.do_file_plan(pairing, actor=user)
+        with pytest.raises(PermissionDenied):
+            pairings.do_return_plan(pairing, actor=user, reason="不行")
+        client.force_login(user)
+        for name, data in (("plan_file", {}), ("plan_return", {"reason": "x"})):
+            url = reverse(f"pairing:{name}", args=[pairing.pk])
+            assert client.post(url, data).status_code == 403, (user, name)
+
+
+def test_plan_submit_and_edit_are_403_for_the_county_in_any_state(client, pairing,
+                                                                  county_admin):
+    from pairing.services import pairings
+
+    client.force_login(county_admin)
+    for status in ("draft", "submitted", "filed"):
+        _plan(pairing, status)
+        assert client.post(reverse("pairing:plan_submit", args=[pairing.pk])).status_code == 403
+        assert client.get(reverse("pairing:plan_edit", args=[pairing.pk])).status_code == 403
+        with pytest.raises(PermissionDenied):
+            pairings.do_submit_plan(pairing, actor=county_admin)
+        with pytest.raises(PermissionDenied):
+            pairings.do_update_plan(pairing, actor=county_admin, goals="", tasks="",
+                                    measures="")
+
+
+def test_plan_state_errors_carry_the_state_code(pairing, county_admin, village_secretary):
+    from django.core.exceptions import ValidationError
+
+    from pairing.services import pairings
+
+    _plan(pairing, "filed")
+    with pytest.raises(ValidationError) as caught:
+        pairings.do_file_plan(pairing, actor=county_admin)
+    assert caught.value.code == "state"
+    with pytest.raises(ValidationError) as caught:
+        pairings.do_submit_plan(pairing, actor=village_secretary)
+    assert caught.value.code == "state"
+
+
+def test_plan_workflow_and_pairing_changes_write_audit_rows(pairing, village_secretary,
+                                                            unit_contact, county_admin):
+    from pairing.services import pairings
+
+    pairings.do_update_plan(pairing, actor=unit_contact, goals="目标", tasks="任务",
+                            measures="措施")
+    pairings.do_submit_plan(pairing, actor=village_secretary)
+    pairings.do_return_plan(pairing, actor=county_admin, reason="措施不具体")
+    pairings.do_update_plan(pairing, actor=village_secretary, goals="目标", tasks="任务",
+                            measures="每月走访", submit=True)
+    pairings.do_file_plan(pairing, actor=county_admin)
+    pairings.do_update_pairing(pairing, actor=county_admin, principles=["near"])
+    pairings.do_end_pairing(pairing, actor=county_admin)
+    rows = list(AuditEvent.objects.filter(data__pairing=pairing.pk).order_by("id")
+                .values_list("action", "actor__username", "data__plan_status"))
+    assert rows == [
+        (AuditAction.UPDATE, "unit_contact", "draft"),
+        (AuditAction.TRANSITION, "village_secretary", "submitted"),
+        (AuditAction.TRANSITION, "county_admin", "returned"),
+        (AuditAction.UPDATE, "village_secretary", "returned"),
+        (AuditAction.TRANSITION, "village_secretary", "submitted"),
+        (AuditAction.TRANSITION, "county_admin", "filed"),
+        (AuditAction.UPDATE, "county_admin", None),
+        (AuditAction.TRANSITION, "county_admin", None),
+    ]
+    assert AuditEvent.objects.filter(summary__startswith="退回共建方案",
+                                     data__reason="措施不具体").exists()
+
+
+def test_a_failed_submit_keeps_nothing_of_the_save(pairing, village_secretary):
+    from django.core.exceptions import ValidationError
+
+    from pairing.services import pairings
+
+    with pytest.raises(ValidationError, match="请填写共建目标、任务和措施"):
+        pairings.do_update_plan(pairing, actor=village_secretary, goals="目标", tasks="",
+                                measures="", submit=True)
+    pairing.refresh_from_db()
+    assert pairing.plan_goals == "" and not AuditEvent.objects.filter(
+        data__pairing=pairing.pk).exists()
+
+
+def test_plan_buttons_follow_available_actions(client, pairing, village_secretary,
+                                               township_admin, county_admin):
+    from pairing.services import pairings
+
+    def page(user):
+        client.force_login(user)
+        return client.get(pairing.get_absolute_url()).content.decode()
+
+    submit = reverse("pairing:plan_submit", args=[pairing.pk])
+    edit = reverse("pairing:plan_edit", args=[pairing.pk])
+    assert submit in page(village_secretary) and edit in page(village_secretary)
+    assert submit not in page(county_admin) and edit not in page(county_admin)
+    _plan(pairing, "submitted")
+    file, back = (reverse(f"pairing:{name}", args=[pairing.pk])
+                  for name in ("plan_file", "plan_return"))
+    html = page(county_admin)
+    assert file in html and back in html and 'name="reason"' in html
+    for user in (township_admin, village_secretary):
+        assert file not in page(user) and back not in page(user)
+    assert submit not in page(village_secretary)
+    # An ended pairing's plan is not edited any more.
+    _plan(pairing, "draft")
+    pairings.do_end_pairing(pairing, actor=county_admin)
+    pairing.refresh_from_db()
+    assert submit not in page(village_secretary) and edit not in page(village_secretary)
+    client.force_login(village_secretary)
+    assert client.get(edit).status_code == 302
