@@ -118,7 +118,10 @@ def outcome(case, url, session):
     try:
         with rolled_back():
             response = getattr(client, case.method)(url)
-            response.close()  # FileResponse keeps the file open otherwise
+            if response.streaming:
+                # Read to the end, which closes the file as a WSGI server would; an explicit
+                # close() would also fire close_old_connections (closing PostgreSQL's).
+                b"".join(response.streaming_content)
             return response.status_code, response.get("Location", "")
     except Exception as error:  # reported with the other personas' results
         return f"{type(error).__name__}: {error}", ""
