@@ -5,8 +5,8 @@ from django.urls import path
 from ledger.views import activities as views
 
 urlpatterns = [
-    path("", views.activity_list, name="activity_list"),
-    path("to-confirm/", views.activity_to_confirm, name="activity_to_confirm"),
+    path("", views.ActivityListView.as_view(), name="activity_list"),
+    path("to-confirm/", views.ActivityToConfirmView.as_view(), name="activity_to_confirm"),
     path("new/", views.ActivityCreateView.as_view(), name="activity_create"),
     path("participants/", views.participant_search, name="participant_search"),
     path("reopen/", views.MonthReopenView.as_view(), name="month_reopen"),

@@ -7,7 +7,7 @@ from ledger.views import reports
 
 urlpatterns = [
     path("dispatch/", reports.dispatch, name="dispatch"),
-    path("", reports.report_list, name="report_list"),
+    path("", reports.ReportListView.as_view(), name="report_list"),
     path("write/<int:township_pk>/<int:year>/<int:half>/", reports.ReportWriteView.as_view(),
          name="report_write"),
     path("<int:pk>/", reports.report_detail, name="report_detail"),

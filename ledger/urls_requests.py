@@ -5,7 +5,7 @@ from django.urls import path
 from ledger.views import requests
 
 urlpatterns = [
-    path("", requests.request_list, name="request_list"),
+    path("", requests.RequestListView.as_view(), name="request_list"),
     path("new/", requests.RequestCreateView.as_view(), name="request_create"),
     path("daily/", requests.request_daily, name="request_daily"),
     path("<int:pk>/", requests.request_detail, name="request_detail"),

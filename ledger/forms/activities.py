@@ -1,16 +1,15 @@
-"""Forms of the activity ledger: log an activity with its participants, filter the list,
+"""Forms of the activity ledger: log an activity with its participants,
 return an entry, upload evidence, reopen a closed month. Every choice is narrowed to what
 the user may pick; the rules themselves (locks, eligibility, status) are the services'."""
 
 import datetime
-import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from ledger.models import Activity, ActivityStatus, ActivityTheme, ParticipantRole
+from ledger.models import Activity, ActivityTheme, ParticipantRole
 from ledger.services.activities import eligible_participants
 from ledger.services.evidence import evidence_limits
 from pairing.models import PLACE_HOLDING, Claim, Need, Pairing, PairingStatus
@@ -204,48 +203,6 @@ class ActivityForm(forms.ModelForm):
         """(person, hours, role) for the service; call after is_valid()."""
         people = Person.objects.in_bulk([pk for pk, _, _ in self.cleaned_participants])
         return [(people[pk], hours, role) for pk, hours, role in self.cleaned_participants]
-
-
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-class ActivityFilterForm(forms.Form):
-    """Filters of the activity list; org choices narrowed to the user's ledger scope."""
-
-    q = forms.CharField(label="搜索", required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"placeholder": "名称、内容或地点"}))
-    township = OrgNameField(label="乡镇", required=False, queryset=Organization.objects.none())
-    org = OrgNameField(label="组织", required=False, queryset=Organization.objects.none())
-    month = forms.CharField(label="月份", required=False,
-                            widget=forms.TextInput(attrs={"type": "month",
-                                                          "placeholder": "2026-03"}))
-    theme = forms.ModelChoiceField(label="主题", required=False,
-                                   queryset=ActivityTheme.objects.all(), empty_label="全部")
-    status = forms.ChoiceField(label="状态", required=False,
-                               choices=[("", "全部"), *ActivityStatus.choices])
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        visible = Organization.objects.visible_to(user, "ledger.view").order_by("path")
-        townships = visible.filter(kind=OrgKind.TOWNSHIP).only("id", "name", "path")
-        orgs = visible.exclude(kind__in=NOT_LOGGING).only("id", "name", "path")
-        if townships.count() > 1:
-            self.fields["township"].queryset = townships
-        else:
-            del self.fields["township"]
-        if orgs.count() > 1:
-            self.fields["org"].queryset = orgs
-        else:
-            del self.fields["org"]
-
-    def clean_month(self):
-        raw = self.cleaned_data["month"].strip()
-        if not raw:
-            return None
-        match = MONTH_RE.match(raw)
-        if not match or not 1 <= int(match.group(2)) <= 12:
-            raise forms.ValidationError("月份格式应为 2026-03。")
-        return int(match.group(1)), int(match.group(2))
 
 
 class ReturnForm(forms.Form):

@@ -7,14 +7,14 @@ from django.utils import timezone
 
 from ledger.forms.requests import OrgNameField
 from ledger.models import TownshipReport
-from ledger.services.reports import HALF_LABELS
 from portal.models import Organization
 
 FIRST_YEAR = 2020
 
 
-def _years(today):
-    return [(y, f"{y}年") for y in range(today.year, FIRST_YEAR - 1, -1)]
+def half_year_choices():
+    """The years a half-year report may be for, newest first."""
+    return [(y, f"{y}年") for y in range(timezone.localdate().year, FIRST_YEAR - 1, -1)]
 
 
 class MonthField(forms.CharField):
@@ -50,15 +50,6 @@ class DispatchForm(forms.Form):
         if chosen and (chosen > (today.year, today.month) or chosen[0] < FIRST_YEAR):
             raise forms.ValidationError("只能查看已开始的月份。")
         return chosen
-
-
-class HalfYearForm(forms.Form):
-    year = forms.TypedChoiceField(label="年度", coerce=int, choices=())
-    half = forms.TypedChoiceField(label="半年", coerce=int, choices=list(HALF_LABELS.items()))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = _years(timezone.localdate())
 
 
 class ReportTextForm(forms.ModelForm):

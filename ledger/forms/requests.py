@@ -1,9 +1,9 @@
-"""Forms of the villagers' requests (民情诉求): record, filter, judge, resolve, publish as need."""
+"""Forms of the villagers' requests (民情诉求): record, judge, resolve, publish as need."""
 
 from django import forms
 from django.utils import timezone
 
-from ledger.models import RequestCategory, RequestStatus, ResidentRequest
+from ledger.models import ResidentRequest
 from pairing.models import NeedKind
 from portal.idnumber import phone_problem
 from portal.models import Organization
@@ -68,35 +68,6 @@ class RequestForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError(problem)
         return phone
-
-
-class RequestFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"placeholder": "内容、反映人或研判意见"}))
-    village = OrgNameField(label="村", required=False, queryset=Organization.objects.none())
-    date_from = forms.DateField(label="起始日期", required=False,
-                                widget=forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d"))
-    date_to = forms.DateField(label="截止日期", required=False,
-                              widget=forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d"))
-    category = forms.ChoiceField(label="类别", required=False,
-                                 choices=[("", "全部"), *RequestCategory.choices])
-    status = forms.ChoiceField(label="状态", required=False,
-                               choices=[("", "全部"), *RequestStatus.choices])
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        villages = villages_for(user, "resident.view")
-        if len(villages) > 1:
-            self.fields["village"].queryset = villages
-        else:
-            del self.fields["village"]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "截止日期不能早于起始日期。")
-        return data
 
 
 class DayForm(forms.Form):

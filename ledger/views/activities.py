@@ -18,8 +18,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from ledger.filters import ActivityFilterSet
 from ledger.forms.activities import (
-    ActivityFilterForm,
     ActivityForm,
     EvidenceUploadForm,
     ReopenForm,
@@ -43,7 +43,7 @@ from pairing.models import Pairing, PairingStatus
 from portal.models import Person
 from portal.scope import has_capability, scope_q
 from portal.views.common import paginate, query_without_page, visible_or_404
-from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 from portal.workflow import can
 
 SEARCH_LIMIT = 20
@@ -63,61 +63,40 @@ def _set_counts(activities):
         activity.evidence_count = files.get(activity.pk, 0)
 
 
-def _base_queryset(user, capability="ledger.view"):
-    return (Activity.objects.visible_to(user, capability)
-            .select_related("org", "theme").order_by("-date", "-id"))
+class ActivityListView(FilteredListView):
+    queryset = Activity.objects.select_related("org", "theme").order_by("-date", "-id")
+    visible_action = "ledger.view"
+    list_capability = "ledger.view"
+    denied_message = "您没有查看活动台账的权限。"
+    filterset_class = ActivityFilterSet
+    template_name = "ledger/activities/list.html"
+    table_template = "ledger/activities/_table.html"
+
+    def decorate(self, page):
+        _set_counts(page)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        fields = kwargs["form"].fields
+        return super().get_context_data(
+            show_org="org" in fields, show_township="township" in fields,
+            can_log=has_capability(user, "ledger.log"),
+            can_confirm=has_capability(user, "ledger.confirm"),
+            can_reopen=has_capability(user, "ledger.reopen"), **kwargs)
 
 
-@login_required
-def activity_list(request):
-    user = request.user
-    if not has_capability(user, "ledger.view"):
-        raise PermissionDenied("您没有查看活动台账的权限。")
-    form = ActivityFilterForm(request.GET or None, user=user)
-    show_township = "township" in form.fields
-    activities = _base_queryset(user)
-    if show_township:
-        activities = activities.with_township_name()
-    form.is_valid()  # a bad filter is ignored and shown as an error
-    data = getattr(form, "cleaned_data", {})
-    if data.get("q"):
-        text = data["q"]
-        activities = activities.filter(Q(title__icontains=text) | Q(content__icontains=text)
-                                       | Q(place__icontains=text))
-    if data.get("township"):
-        activities = activities.filter(org__path__startswith=data["township"].path)
-    if data.get("org"):
-        activities = activities.filter(org=data["org"])
-    if data.get("month"):
-        activities = activities.in_month(*data["month"])
-    if data.get("theme"):
-        activities = activities.filter(theme=data["theme"])
-    if data.get("status"):
-        activities = activities.filter(status=data["status"])
-    page = paginate(request, activities)
-    _set_counts(page)
-    return render(request, "ledger/activities/list.html", {
-        "form": form, "page": page, "query_string": query_without_page(request),
-        "show_org": "org" in form.fields, "show_township": show_township,
-        "can_log": has_capability(user, "ledger.log"),
-        "can_confirm": has_capability(user, "ledger.confirm"),
-        "can_reopen": has_capability(user, "ledger.reopen"),
-    })
+class ActivityToConfirmView(FilteredListView):
+    """待确认: submitted activities in the township's (or county's) scope, oldest first."""
 
+    queryset = (Activity.objects.filter(status=ActivityStatus.SUBMITTED)
+                .select_related("org", "theme").order_by("submitted_at", "id"))
+    visible_action = "ledger.confirm"
+    list_capability = "ledger.confirm"
+    denied_message = "只有乡镇（县）管理员可以确认活动台账。"
+    template_name = "ledger/activities/to_confirm.html"
 
-@login_required
-def activity_to_confirm(request):
-    """待确认: submitted activities in the township's (or county's) scope."""
-    user = request.user
-    if not has_capability(user, "ledger.confirm"):
-        raise PermissionDenied("只有乡镇（县）管理员可以确认活动台账。")
-    activities = (_base_queryset(user, "ledger.confirm").filter(status=ActivityStatus.SUBMITTED)
-                  .order_by("submitted_at", "id"))
-    page = paginate(request, activities)
-    _set_counts(page)
-    return render(request, "ledger/activities/to_confirm.html", {
-        "page": page, "query_string": query_without_page(request),
-    })
+    def decorate(self, page):
+        _set_counts(page)
 
 
 def _status_history(activity):

@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from ledger.forms.reports import DispatchForm, HalfYearForm, ReportTextForm, ReturnReportForm
+from ledger.filters import HalfYearFilterSet
+from ledger.forms.reports import DispatchForm, ReportTextForm, ReturnReportForm
 from ledger.models import TownshipReport
 from ledger.services import reports as services
 from ledger.summaries import (
@@ -28,8 +29,8 @@ from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
 from portal.scope import has_capability
-from portal.views.common import paginate, query_without_page, visible_or_404
-from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.views.common import query_without_page, visible_or_404
+from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 from portal.workflow import can
 
 DISPATCH_CAPABILITY = "ledger.compliance"
@@ -69,48 +70,38 @@ def dispatch(request):
     return render(request, template, context)
 
 
-def _default_half(today):
-    """Early in a half year the county is still collecting the last one's reports."""
-    year, half = services.current_half(today)
-    if today.month in (1, 2, 7, 8):
-        return services.previous_half(year, half)
-    return year, half
+class ReportListView(FilteredListView):
+    """Which townships have written, submitted or had filed their report for a half year, and
+    every report in the user's scope below."""
 
+    queryset = (TownshipReport.objects.select_related("township")
+                .order_by("-year", "-half", "township__path"))
+    list_capability = "report.view"
+    denied_message = "您没有查看半年报告的权限。"
+    filterset_class = HalfYearFilterSet
+    template_name = "ledger/reports/list.html"
+    table_template = "ledger/reports/_tables.html"
 
-@login_required
-def report_list(request):
-    """Which townships have written, submitted or had filed their report for a half year."""
-    user = request.user
-    if not has_capability(user, "report.view"):
-        raise PermissionDenied("您没有查看半年报告的权限。")
-    today = timezone.localdate()
-    year, half = _default_half(today)
-    form = HalfYearForm(request.GET or None, initial={"year": year, "half": half})
-    if form.is_valid():
-        year, half = form.cleaned_data["year"], form.cleaned_data["half"]
-    townships = list(_townships(user, "report.view"))
-    reports = {r.township_id: r for r in TownshipReport.objects.visible_to(user)
-               .filter(year=year, half=half).only(
-                   "id", "township_id", "status", "submitted_at", "filed_at", "year", "half")}
-    rows = []
-    for township in townships:
-        report = reports.get(township.pk)
-        rows.append({
-            "township": township, "report": report,
-            "missing": report is None or TownshipReport.workflow.in_state(report, "submit"),
-            "can_write": has_capability(user, "report.write", township),
-        })
-    history = paginate(request, TownshipReport.objects.visible_to(user)
-                       .select_related("township").order_by("-year", "-half", "township__path"))
-    return render(request, "ledger/reports/list.html", {
-        "form": form, "year": year, "half": half,
-        "half_label": services.half_label(year, half), "rows": rows,
-        "not_submitted": sum(1 for row in rows if row["missing"]),
-        "filed": sum(1 for row in rows if row["report"] and row["report"].filed_at),
-        "can_file": has_capability(user, "report.file"),
-        "writable": services.period_problem(year, half, today=today) is None,
-        "page": history, "query_string": query_without_page(request),
-    })
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        year, half = kwargs["filter"].selected_half
+        reports = {r.township_id: r for r in TownshipReport.objects.visible_to(user)
+                   .filter(year=year, half=half).only(
+                       "id", "township_id", "status", "submitted_at", "filed_at", "year", "half")}
+        rows = []
+        for township in _townships(user, "report.view"):
+            report = reports.get(township.pk)
+            rows.append({
+                "township": township, "report": report,
+                "missing": report is None or TownshipReport.workflow.in_state(report, "submit"),
+                "can_write": has_capability(user, "report.write", township),
+            })
+        return super().get_context_data(
+            year=year, half=half, half_label=services.half_label(year, half), rows=rows,
+            not_submitted=sum(1 for row in rows if row["missing"]),
+            filed=sum(1 for row in rows if row["report"] and row["report"].filed_at),
+            can_file=has_capability(user, "report.file"),
+            writable=services.period_problem(year, half) is None, **kwargs)
 
 
 class ReportWriteView(ServiceFormView):

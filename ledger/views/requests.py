@@ -9,16 +9,16 @@ through ledger.services.requests and the generic views.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from ledger.filters import RequestFilterSet
 from ledger.forms.requests import (
     DayForm,
     JudgeForm,
     PublishNeedForm,
-    RequestFilterForm,
     RequestForm,
     ResolveForm,
 )
@@ -26,15 +26,16 @@ from ledger.models import RequestCategory, RequestStatus, ResidentRequest
 from ledger.services import requests as services
 from portal.scope import has_capability
 from portal.views.common import paginate, query_without_page, visible_or_404
-from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 from portal.workflow import can
 
 PENDING_SHOWN = 20
+VIEW_DENIED = "您没有查看民情诉求的权限。"
 
 
 def _require_view(user):
     if not has_capability(user, "resident.view"):
-        raise PermissionDenied("您没有查看民情诉求的权限。")
+        raise PermissionDenied(VIEW_DENIED)
 
 
 def _attach_permissions(user, rows):
@@ -43,40 +44,22 @@ def _attach_permissions(user, rows):
         row.can_change = has_capability(user, "resident.change", row.village_org)
 
 
-def _requests(user):
-    return (ResidentRequest.objects.visible_to(user)
-            .select_related("village_org", "need").order_by("-date", "-id"))
+class RequestListView(FilteredListView):
+    queryset = ResidentRequest.objects.select_related("village_org", "need").order_by("-date",
+                                                                                    "-id")
+    list_capability = "resident.view"
+    denied_message = VIEW_DENIED
+    filterset_class = RequestFilterSet
+    template_name = "ledger/requests/list.html"
+    table_template = "ledger/requests/_table.html"
 
+    def decorate(self, page):
+        _attach_permissions(self.request.user, page)
 
-@login_required
-def request_list(request):
-    user = request.user
-    _require_view(user)
-    form = RequestFilterForm(request.GET or None, user=user)
-    rows = _requests(user)
-    form.is_valid()  # a bad filter is shown as an error and ignored
-    data = getattr(form, "cleaned_data", {})
-    if data.get("q"):
-        text = data["q"]
-        rows = rows.filter(Q(content__icontains=text) | Q(raised_by__icontains=text)
-                           | Q(judgement__icontains=text))
-    if data.get("village"):
-        rows = rows.filter(village_org=data["village"])
-    if data.get("date_from"):
-        rows = rows.filter(date__gte=data["date_from"])
-    if data.get("date_to") and "date_to" not in form.errors:
-        rows = rows.filter(date__lte=data["date_to"])
-    if data.get("category"):
-        rows = rows.filter(category=data["category"])
-    if data.get("status"):
-        rows = rows.filter(status=data["status"])
-    page = paginate(request, rows)
-    _attach_permissions(user, page)
-    return render(request, "ledger/requests/list.html", {
-        "form": form, "page": page, "query_string": query_without_page(request),
-        "many_villages": "village" in form.fields,
-        "can_record": has_capability(user, "resident.change"),
-    })
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            many_villages="village" in kwargs["form"].fields,
+            can_record=has_capability(self.request.user, "resident.change"), **kwargs)
 
 
 class RequestCreateView(ServiceFormView):

@@ -103,6 +103,35 @@ def test_list_shows_only_scope_and_filters(login, tree, theme, today, village_se
     assert "township" not in login(village_secretary).get(url).context["form"].fields
 
 
+def test_filter_form_updates_only_the_table_over_htmx(login, tree, theme, today,
+                                                      county_admin):
+    make(tree.village_a1, today, theme, title="青山村走访")
+    make(tree.village_b1, today, theme, title="白水村巡防")
+    client = login(county_admin)
+    url = reverse("ledger:activity_list")
+    page = client.get(url).content.decode()
+    assert f'hx-get="{url}"' in page and 'id="activity-table"' in page
+    partial = client.get(url, {"township": tree.town_b.pk}, HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "<html" not in body and 'id="activity-filter"' not in body
+    assert "白水村巡防" in body and "青山村走访" not in body
+    assert [a.title for a in partial.context["page"]] == ["白水村巡防"]
+
+
+def test_to_confirm_lists_submitted_activities_oldest_first(login, tree, theme, today,
+                                                           township_admin, village_secretary):
+    make(tree.village_a1, today, theme, title="草稿")
+    first = make(tree.village_a1, today, theme, status=ActivityStatus.SUBMITTED, title="先交",
+                 submitted_at=timezone.now() - datetime.timedelta(hours=2))
+    second = make(tree.village_a2, today, theme, status=ActivityStatus.SUBMITTED, title="后交",
+                  submitted_at=timezone.now())
+    make(tree.village_b1, today, theme, status=ActivityStatus.SUBMITTED, title="别的乡镇")
+    url = reverse("ledger:activity_to_confirm")
+    response = login(township_admin).get(url)
+    assert list(response.context["page"]) == [first, second]
+    assert login(village_secretary).get(url).status_code == 403
+
+
 def test_locked_month_is_explained_on_the_form_and_nothing_saved(login, tree, theme,
                                                                 closed_day, village_secretary,
                                                                 township_admin):

@@ -158,6 +158,22 @@ def test_report_list_shows_who_has_not_submitted(login, county_admin, township_a
                                      {"year": "abc"}).status_code == 200
 
 
+def test_report_list_half_year_over_htmx(login, county_admin, township_admin, tree, today):
+    year, half = services.previous_half(*services.current_half(today))
+    services.do_submit_report(tree.town_a, year, half, actor=township_admin, summary="a",
+                              problems="b", next_steps="c")
+    client = login(county_admin)
+    url = reverse("ledger:report_list")
+    response = client.get(url, {"year": year, "half": half}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and 'id="report-tables"' in body
+    assert services.half_label(year, half) in body and "未提交 1 个" in body
+    # The history lists every report whatever the half year chosen.
+    other = client.get(url, {"year": year - 1, "half": half})
+    assert [r.township for r in other.context["page"]] == [tree.town_a]
+    assert all(row["missing"] for row in other.context["rows"])
+
+
 def test_write_save_submit_file_through_the_pages(login, township_admin, county_admin, tree,
                                                   today, people):
     year, half = services.current_half(today)

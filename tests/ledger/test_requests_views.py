@@ -88,6 +88,17 @@ def test_list_filters_and_search(login, township_admin, tree, today):
     assert contents({"date_from": today.isoformat(), "date_to": old.isoformat()}) == ["修路"]
 
 
+def test_list_table_alone_over_htmx(login, township_admin, tree, today):
+    add(tree.village_a1, today, content="修路", category="infrastructure")
+    add(tree.village_a2, today, content="看病难", category="health")
+    client = login(township_admin)
+    url = reverse("ledger:request_list")
+    assert 'id="request-table"' in client.get(url).content.decode()
+    body = client.get(url, {"category": "health"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in body and 'id="request-filter"' not in body
+    assert "看病难" in body and "修路" not in body
+
+
 def test_personal_data_in_scope_only(login, lamp, paired, township_admin, county_admin,
                                      unit_contact, talent, leader, village_secretary, today):
     for user in (township_admin, county_admin):
