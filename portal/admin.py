@@ -3,12 +3,14 @@
 Every foreign key to an organization, a person or a user is an autocomplete box (a county has
 hundreds of orgs and thousands of people), and every changelist selects its related rows."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from portal.models import AuditEvent, GeneratedFile, Job, Organization, Person, RoleAssignment
+from portal.services import do_revoke_role
 from portal.templatetags.portal_tags import person_name
 
 
@@ -73,6 +75,33 @@ class RoleAssignmentAdmin(SimpleHistoryAdmin):
     search_fields = ["user__first_name", "user__last_name", "user__username", "org__name"]
     autocomplete_fields = ["user", "org", "created_by", "revoked_by"]
     list_select_related = ["user", "org"]
+    actions = ["revoke_selected"]
+
+    # A grant is revoked through the service (which keeps the county's last county_admin and
+    # one's own last managing role), never edited or deleted here.
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["created_by", "created_at", "revoked_by", "revoked_at"]
+        return ["user", "org", "role", "created_by", "created_at", "revoked_by", "revoked_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="撤销所选角色")
+    def revoke_selected(self, request, queryset):
+        revoked = 0
+        for assignment in queryset.filter(revoked_at__isnull=True).select_related("user", "org"):
+            try:
+                do_revoke_role(assignment, actor=request.user)
+            except ValidationError as refusal:
+                self.message_user(request, f"{assignment}：{'；'.join(refusal.messages)}",
+                                  messages.ERROR)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{assignment}：{refusal}", messages.ERROR)
+            else:
+                revoked += 1
+        if revoked:
+            self.message_user(request, f"已撤销 {revoked} 个角色。", messages.SUCCESS)
 
 
 @admin.register(AuditEvent)

@@ -161,3 +161,23 @@ def test_org_move_refusal_shows_on_the_form(tree, county_admin, login):
     assert response.status_code == 200
     assert response.context["form"].errors
     assert Organization.objects.get(pk=tree.town_a.pk).depth == 2
+
+
+@pytest.mark.django_db
+def test_django_admin_revokes_through_the_service_and_keeps_the_last_county_admin(
+        tree, county_admin, client):
+    from django.contrib.auth import get_user_model
+
+    from portal.models import RoleAssignment
+
+    root = get_user_model().objects.create_superuser("root", password="x")
+    client.force_login(root)
+    grant = RoleAssignment.objects.get(user=county_admin)
+    url = reverse("admin:portal_roleassignment_changelist")
+    response = client.post(url, {"action": "revoke_selected", "_selected_action": [grant.pk]},
+                           follow=True)
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
+    assert "这是最后一个组织部管理员授权" in response.content.decode()
+    assert not client.get(reverse("admin:portal_roleassignment_delete", args=[grant.pk])
+                          ).status_code == 200
