@@ -9,14 +9,12 @@ capability gets 403.
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from ledger import compliance
 from ledger.compliance_exports import ORGS_KIND, TALENTS_KIND, UNITS_KIND
@@ -26,11 +24,11 @@ from ledger.forms.compliance import (
     TalentMatrixForm,
     UnitMatrixForm,
 )
-from portal.exporting import start_export
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability
 from portal.views.common import paginate, query_without_page
+from portal.views.generic import StartExportView
 
 TALENTS_PER_PAGE = 50
 ACTIVITIES_PER_PAGE = 30
@@ -193,29 +191,32 @@ def unit_month(request, pk, year, month):
 
 # --- Exports ---------------------------------------------------------------------------------
 
-def _export(request, form_class, kind, page):
-    _require_compliance(request.user)
-    form = form_class(request.POST, user=request.user)
-    if form.selected_area is None:
-        messages.error(request, "您没有可导出的范围。")
-        return redirect(page)
-    job = start_export(kind, form.selected_area, form.export_params(), actor=request.user)
-    return redirect("portal:job_detail", job_uuid=job.uuid)
+class MatrixExportView(StartExportView):
+    """POST the matrix page's filters to export what the page shows as an Excel job; with no
+    area to export, say so on the matrix page."""
+
+    list_capability = compliance.CAPABILITY
+    denied_message = "您没有查看履职情况的权限。"
+
+    def export_target(self, form):
+        if form.selected_area is None:
+            raise ValidationError("您没有可导出的范围。")
+        return form.selected_area, form.export_params()
 
 
-@login_required
-@require_POST
-def org_matrix_export(request):
-    return _export(request, OrgMatrixForm, ORGS_KIND, "ledger:compliance_orgs")
+class OrgMatrixExportView(MatrixExportView):
+    exporter = ORGS_KIND
+    form_class = OrgMatrixForm
+    back_url = "ledger:compliance_orgs"
 
 
-@login_required
-@require_POST
-def talent_matrix_export(request):
-    return _export(request, TalentMatrixForm, TALENTS_KIND, "ledger:compliance_talents")
+class TalentMatrixExportView(MatrixExportView):
+    exporter = TALENTS_KIND
+    form_class = TalentMatrixForm
+    back_url = "ledger:compliance_talents"
 
 
-@login_required
-@require_POST
-def unit_matrix_export(request):
-    return _export(request, UnitMatrixForm, UNITS_KIND, "ledger:compliance_units")
+class UnitMatrixExportView(MatrixExportView):
+    exporter = UNITS_KIND
+    form_class = UnitMatrixForm
+    back_url = "ledger:compliance_units"

@@ -130,6 +130,34 @@ def test_export_starts_a_job(login, county_admin, tree):
     assert job.params["period"] == "2025" and job.params["capability"] == "ledger.compliance"
 
 
+def test_export_of_an_area_outside_the_scope_is_refused(login, township_admin, tree):
+    from portal.models import Job
+
+    client = login(township_admin)
+    url = reverse("ledger:compliance_talents_export")
+    response = client.post(url, {"area": tree.county.pk, "period": "2025", "q": "李"})
+    assert response["Location"] == reverse("ledger:compliance_talents")
+    assert not Job.objects.exists()
+    response = client.post(url, {"area": tree.town_a.pk, "period": "2025", "q": "李"})
+    job = Job.objects.get()
+    assert response.status_code == 302 and str(job.uuid) in response["Location"]
+    assert job.scope_org == tree.town_a and job.params["q"] == "李"
+
+
+def test_export_without_an_area_says_so_on_the_matrix_page(login, county_admin, monkeypatch):
+    from ledger.forms import compliance as forms
+    from portal.models import Job
+    from portal.models import Organization as Org
+
+    monkeypatch.setattr(forms, "compliance_areas", lambda user: Org.objects.none())
+    client = login(county_admin)
+    response = client.post(reverse("ledger:compliance_units_export"), {"period": "2025"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ledger:compliance_units")
+    assert "您没有可导出的范围。" in client.get(response["Location"]).content.decode()
+    assert not Job.objects.exists()
+
+
 # --- Query counts ----------------------------------------------------------------------------
 
 _codes = itertools.count(1)
