@@ -1,6 +1,7 @@
 """Shared fixtures: a small county tree and personas (healthchecks-style alice/bob)."""
 
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -8,6 +9,26 @@ from django.contrib.auth import get_user_model
 
 from tests.factories import PASSWORD as PASSWORD  # the e2e and auth tests sign in with it
 from tests.factories import bulk_orgs, bulk_people, bulk_users_with_roles, grant, password_hash
+
+TESTS_DIR = Path(__file__).parent
+# Module fixtures cheap enough to build on every xdist worker, so their tests spread.
+SPREAD_MODULE_FIXTURES = {"shared"}  # test_permission_matrix.py: tree and sessions, ~0.2 s
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the markers
+def pytest_collection_modifyitems(items):
+    """Groups for `-n auto --dist loadgroup` (pyproject): tests spread one by one, except that
+    a module with a costly module fixture (the seeded demo county) stays on one worker, so it
+    is built once, and the browser journeys share one worker (one Chromium at a time)."""
+    for item in items:
+        relative = item.path.relative_to(TESTS_DIR).as_posix()
+        fixtures = getattr(item, "_fixtureinfo", None)
+        module_scoped = {name for name, defs in (fixtures.name2fixturedefs if fixtures else {}
+                                                  ).items() if defs[-1].scope == "module"}
+        if relative.startswith("e2e/"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif module_scoped - SPREAD_MODULE_FIXTURES:
+            item.add_marker(pytest.mark.xdist_group(relative))
 
 
 def need_service(available: bool, reason: str):
