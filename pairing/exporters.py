@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from pairing.forms.pairings import StatisticsForm
 from pairing.models import AidPairing, AidVisit
 from pairing.statistics import STATISTICS_CAPABILITY, pairing_statistics, statistics_workbook
-from portal.exporting import Exporter, ExportFile, register_exporter, start_export
+from portal.exporting import Exporter, ExportFile, register_exporter
 from portal.spreadsheets import XLSX_MIMETYPE, safe_cell, workbook_bytes
 
 LEDGER_KIND = "aid_ledger"
@@ -145,12 +145,6 @@ class AidLedgerExporter(Exporter):
         workbook = ledger_workbook(entries, ledger_title(village, year))
         return ExportFile(ledger_filename(village, year), XLSX_MIMETYPE,
                           workbook_bytes(workbook))
-
-
-def start_ledger_export(village, year, *, actor, request=None):
-    """start_export of the village's ledger for `year` (kept for pairing/views/aid.py; the
-    audit row gets the request's IP from the middleware, so `request` is unused)."""
-    return start_export(LEDGER_KIND, village, {"year": year}, actor=actor)
 
 
 class StatisticsExportForm(StatisticsForm):

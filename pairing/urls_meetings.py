@@ -7,8 +7,8 @@ from pairing.views import meetings
 urlpatterns = [
     path("missing/", meetings.meetings_missing, name="meetings_missing"),
     path("missing/export/", meetings.meetings_missing_export, name="meetings_missing_export"),
-    path("pairing/<int:pairing_pk>/", meetings.meeting_list, name="meeting_list"),
+    path("pairing/<int:pairing_pk>/", meetings.MeetingListView.as_view(), name="meeting_list"),
     path("<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
-    path("<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("<int:pk>/edit/", meetings.MeetingEditView.as_view(), name="meeting_edit"),
     path("<int:pk>/minutes/", meetings.meeting_minutes, name="meeting_minutes"),
 ]

@@ -93,3 +93,21 @@ class AidVisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
         _not_after_today(self.fields["date"])
+
+
+class LedgerYearForm(forms.Form):
+    """The year of a village's 工作台账 export; a bad or missing year means this year (the
+    village page posts a free number field)."""
+
+    year = forms.CharField(required=False, max_length=8)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def chosen_year(self):
+        this_year = timezone.localdate().year
+        try:
+            year = int(self.cleaned_data.get("year") or this_year)
+        except ValueError:
+            return this_year
+        return year if 2000 <= year <= this_year else this_year

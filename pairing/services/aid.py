@@ -32,27 +32,27 @@ def _set_household_fields(household, fields):
 
 
 @transaction.atomic
-def do_create_household(village_org, *, actor, request=None, **fields) -> AidHousehold:
+def do_create_household(village_org, *, actor, **fields) -> AidHousehold:
     require(actor, "aid.change", village_org)
     if village_org.kind != OrgKind.VILLAGE:
         raise ValidationError("帮扶对象只能登记在村党组织下。")
     household = AidHousehold(village_org=village_org)
     _set_household_fields(household, fields)
     household.save()
-    audit.record(audit.AuditAction.OTHER, f"登记帮扶对象：{village_org.name}", actor=actor,
-                 request=request, household=household.pk)
+    audit.record(audit.AuditAction.CREATE, f"登记帮扶对象：{village_org.name}", actor=actor,
+                 household=household.pk, village_org=village_org.pk)
     return household
 
 
 @transaction.atomic
-def do_update_household(household, *, actor, request=None, **fields) -> AidHousehold:
+def do_update_household(household, *, actor, **fields) -> AidHousehold:
     household = AidHousehold.objects.select_for_update().select_related(
         "village_org").get(pk=household.pk)
     require(actor, "aid.change", household.village_org)
     _set_household_fields(household, fields)
     household.save()
-    audit.record(audit.AuditAction.OTHER, f"修改帮扶对象：{household.village_org.name}",
-                 actor=actor, request=request, household=household.pk)
+    audit.record(audit.AuditAction.UPDATE, f"修改帮扶对象：{household.village_org.name}",
+                 actor=actor, household=household.pk, village_org=household.village_org_id)
     return household
 
 
@@ -70,8 +70,7 @@ def _not_future(day, label):
 
 
 @transaction.atomic
-def do_create_aid_pairing(household, *, actor, cadre, plan, since=None,
-                          request=None) -> AidPairing:
+def do_create_aid_pairing(household, *, actor, cadre, plan, since=None) -> AidPairing:
     household = AidHousehold.objects.select_for_update().select_related(
         "village_org").get(pk=household.pk)
     require(actor, "aid.change", household.village_org)
@@ -95,8 +94,8 @@ def do_create_aid_pairing(household, *, actor, cadre, plan, since=None,
                                                     since=since, plan=plan)
     except IntegrityError as exc:  # a concurrent request paired them first
         raise ValidationError({"cadre": "该干部已与该户结对帮扶。"}) from exc
-    audit.record(audit.AuditAction.OTHER, f"干部结对帮扶：{cadre.name}",
-                 actor=actor, request=request, aid_pairing=aid_pairing.pk)
+    audit.record(audit.AuditAction.CREATE, f"干部结对帮扶：{cadre.name}", actor=actor,
+                 aid_pairing=aid_pairing.pk, household=household.pk, cadre=cadre.pk)
     return aid_pairing
 
 
@@ -114,19 +113,21 @@ def do_update_aid_plan(aid_pairing, *, actor, plan) -> AidPairing:
         raise ValidationError({"plan": "请填写帮扶计划。"})
     aid_pairing.plan = plan
     aid_pairing.save(update_fields=["plan"])
+    audit.record(audit.AuditAction.UPDATE, f"修改帮扶计划：{aid_pairing.cadre.name}",
+                 actor=actor, aid_pairing=aid_pairing.pk, household=aid_pairing.household_id)
     return aid_pairing
 
 
 @transaction.atomic
-def do_end_aid_pairing(aid_pairing, *, actor, request=None) -> AidPairing:
+def do_end_aid_pairing(aid_pairing, *, actor) -> AidPairing:
     aid_pairing = _locked_pairing(aid_pairing)
     require(actor, "aid.change", aid_pairing.household.village_org)
     if not aid_pairing.is_active:
-        raise ValidationError("该结对帮扶已结束。")
+        raise ValidationError("该结对帮扶已结束。", code="state")
     aid_pairing.is_active = False
     aid_pairing.save(update_fields=["is_active"])
-    audit.record(audit.AuditAction.OTHER, f"结束干部结对帮扶：{aid_pairing.cadre.name}",
-                 actor=actor, request=request, aid_pairing=aid_pairing.pk)
+    audit.record(audit.AuditAction.TRANSITION, f"结束干部结对帮扶：{aid_pairing.cadre.name}",
+                 actor=actor, aid_pairing=aid_pairing.pk, household=aid_pairing.household_id)
     return aid_pairing
 
 
@@ -135,7 +136,7 @@ def do_record_visit(aid_pairing, *, actor, date, content) -> AidVisit:
     aid_pairing = _locked_pairing(aid_pairing)
     require(actor, "aid.change", aid_pairing.household.village_org)
     if not aid_pairing.is_active:
-        raise ValidationError("该结对帮扶已结束，不能登记走访。")
+        raise ValidationError("该结对帮扶已结束，不能登记走访。", code="state")
     errors = {}
     try:
         _not_future(date, "走访日期")
@@ -148,5 +149,8 @@ def do_record_visit(aid_pairing, *, actor, date, content) -> AidVisit:
         errors["content"] = "请填写帮扶内容。"
     if errors:
         raise ValidationError(errors)
-    return AidVisit.objects.create(aid_pairing=aid_pairing, date=date, content=content,
-                                   recorded_by=actor)
+    visit = AidVisit.objects.create(aid_pairing=aid_pairing, date=date, content=content,
+                                    recorded_by=actor)
+    audit.record(audit.AuditAction.CREATE, f"登记走访：{aid_pairing.cadre.name}", actor=actor,
+                 visit=visit.pk, aid_pairing=aid_pairing.pk, household=aid_pairing.household_id)
+    return visit

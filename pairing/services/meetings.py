@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pairing.models import JointMeeting, Pairing, PairingStatus
+from pairing.models import JointMeeting, Pairing
 from pairing.services.pairings import half_year_of
 from portal import audit
 from portal.scope import require_any
@@ -106,24 +106,24 @@ def _discard(meeting, name):
 
 
 @transaction.atomic
-def do_record_meeting(pairing, *, actor, request=None, **fields) -> JointMeeting:
+def do_record_meeting(pairing, *, actor, **fields) -> JointMeeting:
     """Record the pairing's joint meeting for the half year of `date`."""
     _require_meeting_side(actor, pairing)
     pairing = Pairing.objects.select_for_update().select_related(
         "city_org", "village_org").get(pk=pairing.pk)
-    if pairing.status != PairingStatus.ACTIVE:
-        raise ValidationError("该结对关系已结束，不能登记联席会议。")
+    if not pairing.is_active:
+        raise ValidationError("该结对关系已结束，不能登记联席会议。", code="state")
     meeting = JointMeeting(pairing=pairing)
     minutes = _apply(meeting, dict(fields))
     _check(meeting, pairing)
     _save(meeting, minutes)
-    audit.record(audit.AuditAction.OTHER, f"登记联席会议：{meeting}", actor=actor,
-                 request=request, pairing=pairing.pk, meeting=meeting.pk)
+    audit.record(audit.AuditAction.CREATE, f"登记联席会议：{meeting}", actor=actor,
+                 pairing=pairing.pk, meeting=meeting.pk)
     return meeting
 
 
 @transaction.atomic
-def do_update_meeting(meeting, *, actor, request=None, **fields) -> JointMeeting:
+def do_update_meeting(meeting, *, actor, **fields) -> JointMeeting:
     """Correct a recorded meeting; a new minutes file replaces the old one."""
     meeting = JointMeeting.objects.select_for_update().get(pk=meeting.pk)
     pairing = Pairing.objects.select_related("city_org", "village_org").get(pk=meeting.pairing_id)
@@ -131,6 +131,6 @@ def do_update_meeting(meeting, *, actor, request=None, **fields) -> JointMeeting
     minutes = _apply(meeting, dict(fields))
     _check(meeting, pairing)
     _save(meeting, minutes)
-    audit.record(audit.AuditAction.OTHER, f"修改联席会议：{meeting}", actor=actor,
-                 request=request, pairing=pairing.pk, meeting=meeting.pk)
+    audit.record(audit.AuditAction.UPDATE, f"修改联席会议：{meeting}", actor=actor,
+                 pairing=pairing.pk, meeting=meeting.pk)
     return meeting

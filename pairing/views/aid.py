@@ -7,22 +7,28 @@ domain means `aid.view` (village, township, county, leader in scope) — units a
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from pairing.exporters import start_ledger_export
+from pairing.exporters import LEDGER_KIND
 from pairing.forms import aid as aid_forms
 from pairing.models import AidHousehold, AidPairing, AidVisit
 from pairing.services import aid as aid_services
-from pairing.views.meetings import add_service_error
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require
-from portal.views.common import error_text, paginate, query_without_page, visible_or_404
+from portal.views.common import (
+    error_text,
+    paginate,
+    query_without_page,
+    redirect_back,
+    visible_or_404,
+)
+from portal.views.generic import ObjectActionView, ServiceFormView, StartExportView
 
 
 def _village_or_404(request, pk, capability="aid.view"):
@@ -30,17 +36,6 @@ def _village_or_404(request, pk, capability="aid.view"):
                              pk=pk)
     require(request.user, capability, village)
     return village
-
-
-def _household_or_404(request, pk):
-    return visible_or_404(AidHousehold.objects.select_related("village_org"), request.user,
-                          pk=pk)
-
-
-def _aid_pairing_or_404(request, pk):
-    return visible_or_404(
-        AidPairing.objects.select_related("household__village_org", "cadre__home_org"),
-        request.user, pk=pk)
 
 
 def _households(request, village=None):
@@ -89,28 +84,54 @@ def village_households(request, village_pk):
     return _render_households(request, _village_or_404(request, village_pk))
 
 
-@login_required
-def household_create(request, village_pk):
-    village = _village_or_404(request, village_pk, "aid.change")
-    form = aid_forms.HouseholdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            household = aid_services.do_create_household(village, actor=request.user,
-                                                         request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已登记帮扶对象“{household.head_name}”。")
-            return redirect("pairing:aid_household_detail", pk=household.pk)
-    return render(request, "pairing/aid/form.html", {
-        "form": form, "title": f"登记帮扶对象 · {village.name}",
-        "cancel_url": ("pairing:aid_village", village.pk),
-    })
+class VillageAidMixin:
+    """The village the URL names (404 outside the scope) and aid.change on it (403)."""
+
+    queryset = Organization.objects.filter(kind=OrgKind.VILLAGE)
+    pk_url_kwarg = "village_pk"
+    capability = "aid.change"
+
+    def capability_orgs(self, village):
+        return [village]
+
+
+class HouseholdCreateView(VillageAidMixin, ServiceFormView):
+    form_class = aid_forms.HouseholdForm
+    template_name = "pairing/aid/form.html"
+    title = "登记帮扶对象 · {obj.name}"
+    service = aid_services.do_create_household
+    success_message = "已登记帮扶对象“{result.head_name}”。"
+
+    def get_cancel_url(self, village):
+        return reverse("pairing:aid_village", args=[village.pk])
+
+
+HOUSEHOLDS = AidHousehold.objects.select_related("village_org")
+AID_PAIRINGS = AidPairing.objects.select_related("household__village_org", "cadre__home_org")
+
+
+class HouseholdAidMixin:
+    """A household (or a cadre pairing of one) in scope, with aid.change on its village."""
+
+    capability = "aid.change"
+    template_name = "pairing/aid/form.html"
+
+    def household_of(self, obj):
+        return obj.household if isinstance(obj, AidPairing) else obj
+
+    def capability_orgs(self, obj):
+        return [self.household_of(obj).village_org]
+
+    def get_success_url(self, obj, result):
+        return self.household_of(obj).get_absolute_url()
+
+    def get_cancel_url(self, obj):
+        return self.household_of(obj).get_absolute_url()
 
 
 @login_required
 def household_detail(request, pk):
-    household = _household_or_404(request, pk)
+    household = visible_or_404(HOUSEHOLDS, request.user, pk=pk)
     visits = AidVisit.objects.select_related("recorded_by")
     pairings = (household.aid_pairings.select_related("cadre__home_org")
                 .prefetch_related(Prefetch("visits", queryset=visits))
@@ -121,101 +142,62 @@ def household_detail(request, pk):
     })
 
 
-@login_required
-def household_edit(request, pk):
-    household = _household_or_404(request, pk)
-    require(request.user, "aid.change", household.village_org)
-    form = aid_forms.HouseholdForm(request.POST or None, instance=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            household = aid_services.do_update_household(household, actor=request.user,
-                                                         request=request, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已保存帮扶对象信息。")
-            return redirect("pairing:aid_household_detail", pk=household.pk)
-    return render(request, "pairing/aid/form.html", {
-        "form": form, "title": f"编辑帮扶对象 · {household.head_name}",
-        "cancel_url": ("pairing:aid_household_detail", household.pk),
-    })
+class HouseholdEditView(HouseholdAidMixin, ServiceFormView):
+    queryset = HOUSEHOLDS
+    form_class = aid_forms.HouseholdForm
+    model_form_instance = True
+    title = "编辑帮扶对象 · {obj.head_name}"
+    service = aid_services.do_update_household
+    success_message = "已保存帮扶对象信息。"
 
 
-@login_required
-def aid_pairing_create(request, pk):
-    household = _household_or_404(request, pk)
-    require(request.user, "aid.change", household.village_org)
-    search = request.GET.get("q", "").strip()[:50]
-    form = aid_forms.AidPairingForm(request.POST or None, user=request.user, search=search)
-    if request.method == "POST" and form.is_valid():
-        try:
-            aid_services.do_create_aid_pairing(household, actor=request.user, request=request,
-                                               **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已为“{household.head_name}”家结对帮扶干部。")
-            return redirect("pairing:aid_household_detail", pk=household.pk)
-    return render(request, "pairing/aid/form.html", {
-        "form": form, "title": f"结对帮扶干部 · {household.head_name}",
-        "cancel_url": ("pairing:aid_household_detail", household.pk),
-        "cadre_search": search, "show_cadre_search": True,
-    })
+class AidPairingCreateView(HouseholdAidMixin, ServiceFormView):
+    """Pair a cadre with the household; the cadre is found by a search (GET `q`)."""
+
+    queryset = HOUSEHOLDS
+    form_class = aid_forms.AidPairingForm
+    form_takes_user = True
+    title = "结对帮扶干部 · {obj.head_name}"
+    service = aid_services.do_create_aid_pairing
+    success_message = "已为“{obj.head_name}”家结对帮扶干部。"
+
+    def search(self):
+        return self.request.GET.get("q", "").strip()[:50]
+
+    def extra_form_kwargs(self, household):
+        return {"search": self.search()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cadre_search=self.search(), show_cadre_search=True,
+                                        **kwargs)
 
 
-@login_required
-def aid_pairing_edit(request, pk):
-    aid_pairing = _aid_pairing_or_404(request, pk)
-    household = aid_pairing.household
-    require(request.user, "aid.change", household.village_org)
-    form = aid_forms.AidPlanForm(request.POST or None, initial={"plan": aid_pairing.plan})
-    if request.method == "POST" and form.is_valid():
-        try:
-            aid_services.do_update_aid_plan(aid_pairing, actor=request.user,
-                                            plan=form.cleaned_data["plan"])
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已保存帮扶计划。")
-            return redirect("pairing:aid_household_detail", pk=household.pk)
-    return render(request, "pairing/aid/form.html", {
-        "form": form, "title": f"帮扶计划 · {aid_pairing.cadre.name} → {household.head_name}",
-        "cancel_url": ("pairing:aid_household_detail", household.pk),
-    })
+class AidPlanEditView(HouseholdAidMixin, ServiceFormView):
+    queryset = AID_PAIRINGS
+    form_class = aid_forms.AidPlanForm
+    title = "帮扶计划 · {obj.cadre.name} → {obj.household.head_name}"
+    service = aid_services.do_update_aid_plan
+    success_message = "已保存帮扶计划。"
+
+    def extra_form_kwargs(self, aid_pairing):
+        return {"initial": {"plan": aid_pairing.plan}}
 
 
-@login_required
-@require_POST
-def aid_pairing_end(request, pk):
-    aid_pairing = _aid_pairing_or_404(request, pk)
-    require(request.user, "aid.change", aid_pairing.household.village_org)
-    try:
-        aid_services.do_end_aid_pairing(aid_pairing, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.warning(request, error_text(exc))
-    else:
-        messages.success(request, f"已结束{aid_pairing.cadre.name}的结对帮扶。")
-    return redirect("pairing:aid_household_detail", pk=aid_pairing.household_id)
+class AidPairingEndView(HouseholdAidMixin, ObjectActionView):
+    queryset = AID_PAIRINGS
+    service = aid_services.do_end_aid_pairing
+    success_message = "已结束{obj.cadre.name}的结对帮扶。"
+
+    def get_failure_url(self, aid_pairing):
+        return aid_pairing.household.get_absolute_url()
 
 
-@login_required
-def aid_visit_create(request, pk):
-    aid_pairing = _aid_pairing_or_404(request, pk)
-    household = aid_pairing.household
-    require(request.user, "aid.change", household.village_org)
-    form = aid_forms.AidVisitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            aid_services.do_record_visit(aid_pairing, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已登记走访记录。")
-            return redirect("pairing:aid_household_detail", pk=household.pk)
-    return render(request, "pairing/aid/form.html", {
-        "form": form, "title": f"登记走访 · {aid_pairing.cadre.name} → {household.head_name}",
-        "cancel_url": ("pairing:aid_household_detail", household.pk),
-    })
+class AidVisitCreateView(HouseholdAidMixin, ServiceFormView):
+    queryset = AID_PAIRINGS
+    form_class = aid_forms.AidVisitForm
+    title = "登记走访 · {obj.cadre.name} → {obj.household.head_name}"
+    service = aid_services.do_record_visit
+    success_message = "已登记走访记录。"
 
 
 @login_required
@@ -237,16 +219,23 @@ def cadre_pairings(request, person_pk):
     })
 
 
-@login_required
-@require_POST
-def ledger_export(request, village_pk):
-    village = _village_or_404(request, village_pk)
-    this_year = timezone.localdate().year
-    try:
-        year = int(request.POST.get("year", this_year))
-    except (TypeError, ValueError):
-        year = this_year
-    if not 2000 <= year <= this_year:
-        year = this_year
-    job = start_ledger_export(village, year, actor=request.user, request=request)
-    return redirect("portal:job_detail", job_uuid=job.uuid)
+class LedgerExportView(StartExportView):
+    """工作台账 of the village the URL names (404 outside the scope) for the posted year; a
+    missing or malformed year, or one outside 2000–this year, means this year."""
+
+    exporter = LEDGER_KIND
+    list_capability = "aid.view"
+    form_class = aid_forms.LedgerYearForm
+
+    def check_permission(self):
+        self.village = visible_or_404(Organization.objects.filter(kind=OrgKind.VILLAGE),
+                                      self.request.user, pk=self.kwargs["village_pk"])
+        super().check_permission()
+
+    def export_target(self, form):
+        return self.village, {"year": form.chosen_year()}
+
+    def refused(self, form, exc):
+        messages.error(self.request, error_text(exc))
+        return redirect_back(self.request,
+                             reverse("pairing:aid_village", args=[self.village.pk]))

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from pairing.exporters import start_ledger_export
+from pairing.exporters import LEDGER_KIND
 from pairing.models import AidHousehold, AidPairing, AidVisit
+from portal.exporting import start_export
 from portal.jobs import execute_job
 from portal.models.jobs import JobStatus
 from tests.factories import PersonFactory
@@ -63,7 +64,7 @@ def ledger_data(tree):
 
 
 def _export(user, village, year=2026):
-    job = start_ledger_export(village, year, actor=user)
+    job = start_export(LEDGER_KIND, village, {"year": year}, actor=user)
     job = execute_job(job.pk)
     assert job.status == JobStatus.SUCCEEDED, job.error
     return job

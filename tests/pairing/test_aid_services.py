@@ -126,3 +126,28 @@ def test_update_plan(household, cadre, village_secretary):
     with pytest.raises(ValidationError):
         aid.do_update_aid_plan(pairing, actor=village_secretary, plan="")
     assert aid.do_update_aid_plan(pairing, actor=village_secretary, plan="新计划").plan == "新计划"
+
+
+def test_aid_writes_audit_rows_and_ending_checks_permission_first(household, cadre,
+                                                                  village_secretary, leader):
+    from portal.models.audit import AuditAction, AuditEvent
+
+    aid.do_update_household(household, actor=village_secretary, head_name="刘大爷", members=4,
+                            difficulty="illness", phone="13800001111", address="三组",
+                            is_party_member=False, is_active=True)
+    pairing = aid.do_create_aid_pairing(household, actor=village_secretary, cadre=cadre,
+                                        plan="每月走访", since=datetime.date(2026, 1, 5))
+    aid.do_update_aid_plan(pairing, actor=village_secretary, plan="每周走访")
+    aid.do_record_visit(pairing, actor=village_secretary, date=datetime.date(2026, 2, 1),
+                        content="送药")
+    aid.do_end_aid_pairing(pairing, actor=village_secretary)
+    rows = list(AuditEvent.objects.filter(data__household=household.pk).order_by("id")
+                .values_list("action", flat=True))
+    assert rows == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.CREATE,
+                    AuditAction.UPDATE, AuditAction.CREATE, AuditAction.TRANSITION]
+    # Ended: a state error for the village, but 403 for a read-only role.
+    with pytest.raises(ValidationError) as caught:
+        aid.do_end_aid_pairing(pairing, actor=village_secretary)
+    assert caught.value.code == "state"
+    with pytest.raises(PermissionDenied):
+        aid.do_end_aid_pairing(pairing, actor=leader)

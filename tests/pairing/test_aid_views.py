@@ -214,3 +214,30 @@ def test_cadre_choices_are_searchable_and_bounded(login, tree, households, count
     response = client.post(url, {"cadre": wanted.pk, "since": "2026-02-01", "plan": "计划"})
     assert response.status_code == 302
     assert AidPairing.objects.get().cadre == wanted
+
+
+def test_ledger_export_is_404_outside_the_scope_and_falls_back_to_this_year(
+        login, tree, village_secretary, other_village_secretary):
+    url = reverse("pairing:aid_ledger_export", args=[tree.village_a1.pk])
+    assert login(other_village_secretary).post(url, {"year": "2025"}).status_code == 404
+    client = login(village_secretary)
+    for posted in ("1999", str(datetime.date.today().year + 1)):
+        assert client.post(url, {"year": posted}).status_code == 302
+    client.post(url, {"year": "2025"})
+    assert sorted(Job.objects.values_list("params__year", flat=True)) == sorted(
+        [datetime.date.today().year] * 2 + [2025])
+
+
+def test_ending_an_ended_aid_pairing_says_so(login, tree, village_secretary):
+    from pairing.models import AidHousehold, AidPairing
+    from tests.factories import PersonFactory
+
+    household = AidHousehold.objects.create(village_org=tree.village_a1, head_name="孙某",
+                                            members=1, difficulty="elderly")
+    cadre = PersonFactory(home_org=tree.village_a1, is_cadre=True)
+    aid_pairing = AidPairing.objects.create(cadre=cadre, household=household, plan="走访",
+                                            since=datetime.date(2026, 1, 1), is_active=False)
+    response = login(village_secretary).post(
+        reverse("pairing:aid_pairing_end", args=[aid_pairing.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == household.get_absolute_url()
+    assert "该结对帮扶已结束" in response.content.decode()

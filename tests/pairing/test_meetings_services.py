@@ -170,3 +170,14 @@ def test_service_refuses_another_units_pairing_with_the_same_village(tree, unit_
     with pytest.raises(PermissionDenied):
         do_record_meeting(theirs, actor=unit_contact, date=datetime.date(2026, 3, 1),
                           place="村委会", attendees="甲、乙", topics="议题")
+
+
+def test_recording_and_correcting_write_audit_rows(pairing, village_secretary, unit_contact):
+    from portal.models.audit import AuditAction, AuditEvent
+
+    meeting = meetings.do_record_meeting(pairing, actor=village_secretary, **fields())
+    meetings.do_update_meeting(meeting, actor=unit_contact, **fields(place="单位会议室"))
+    rows = list(AuditEvent.objects.filter(data__meeting=meeting.pk).order_by("id")
+                .values_list("action", "actor__username"))
+    assert rows == [(AuditAction.CREATE, "village_secretary"),
+                    (AuditAction.UPDATE, "unit_contact")]
