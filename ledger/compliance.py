@@ -24,7 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from ledger.models import Activity, ActivityStatus, Participation
-from ledger.periods import months_back, next_month
+from ledger.periods import month_range, months_back
 from pairing.models import Pairing, PairingStatus
 from portal.models import Organization, Person
 from portal.models.orgs import CITY_KINDS, OrgKind
@@ -68,13 +68,12 @@ class Period:
 
     @property
     def start(self) -> datetime.date:
-        year, month = self.months[0]
-        return datetime.date(year, month, 1)
+        return month_range(*self.months[0])[0]
 
     @property
     def end(self) -> datetime.date:
         """The first day after the period."""
-        return datetime.date(*next_month(*self.months[-1]), 1)
+        return month_range(*self.months[-1])[1]
 
 
 def period_for(key, today=None) -> Period:

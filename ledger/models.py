@@ -8,6 +8,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ledger import scope as _capabilities  # noqa: F401  (declares what the workflows name)
+from ledger.periods import month_range
 from portal.scope import ScopedQuerySetMixin
 from portal.workflow import Transition, Workflow
 
@@ -40,7 +41,8 @@ class ActivityQuerySet(ScopedQuerySetMixin, models.QuerySet):
     scope_path_field = "org__path"
 
     def in_month(self, year, month):
-        return self.filter(date__year=year, date__month=month)
+        first, next_first = month_range(year, month)
+        return self.filter(date__gte=first, date__lt=next_first)
 
     def counted(self):
         """Activities that count in compliance and statistics (not drafts, not returned)."""

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ledger.exporters import EXPORT_CAPABILITY
 from ledger.models import Activity, ActivityStatus, MonthReopening, Participation
-from ledger.periods import close_date
+from ledger.periods import close_date, month_range
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
@@ -49,7 +49,8 @@ MONTHLY_HINT = "每月至少参加1次村级服务活动"
 
 
 def _month_q(prefix, year, month):
-    return Q(**{f"{prefix}date__year": year, f"{prefix}date__month": month})
+    first, next_first = month_range(year, month)
+    return Q(**{f"{prefix}date__gte": first, f"{prefix}date__lt": next_first})
 
 
 def _previous_month(year, month):

@@ -1,4 +1,5 @@
-"""Period arithmetic of the ledger: when a month closes. Pure functions, no ORM."""
+"""Period arithmetic of the ledger: a month as a date range, when a month closes. Pure
+functions, no ORM."""
 
 import datetime
 
@@ -7,12 +8,19 @@ def next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+def month_range(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    """The month as a half-open date range (first day, first day of the next month), to filter
+    with `date__gte=first, date__lt=next_first` — never `date__month=`, whose EXTRACT defeats
+    the date index."""
+    return datetime.date(year, month, 1), datetime.date(*next_month(year, month), 1)
+
+
 def close_date(year: int, month: int, close_day: int) -> datetime.date:
     """The last day on which entries for (year, month) may still be made: `close_day` of the
     following month (clamped to that month's length)."""
-    y, m = next_month(year, month)
-    last = (datetime.date(*next_month(y, m), 1) - datetime.timedelta(days=1)).day
-    return datetime.date(y, m, min(max(close_day, 1), last))
+    first, following = month_range(*next_month(year, month))
+    last = (following - datetime.timedelta(days=1)).day
+    return first.replace(day=min(max(close_day, 1), last))
 
 
 def is_closed(today: datetime.date, year: int, month: int, close_day: int) -> bool:

@@ -6,7 +6,6 @@ township of 5 villages or a county of 500. Only counted activities (submitted or
 enter the figures; drafts and returned entries do not.
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ from django.db.models.functions import Coalesce, ExtractMonth, Substr
 from django.utils import timezone
 
 from ledger.models import Activity, Participation, RequestStatus, ResidentRequest
+from ledger.periods import month_range
 from pairing.models import Claim, ClaimStatus, JointMeeting, Need, NeedStatus, Pairing
 from portal.models import Organization
 from portal.models.orgs import OrgKind
@@ -76,11 +76,6 @@ class Dispatch:
         return [(row.label, name) for row in self.rows for name in row.silent_names]
 
 
-def month_bounds(year, month):
-    return (datetime.date(year, month, 1),
-            datetime.date(year, month, calendar.monthrange(year, month)[1]))
-
-
 def overdue_needs(needs, today):
     """Open needs past their deadline with places not all confirmed (pairing's overdue rule),
     the confirmed count as a subquery so the result can still be grouped and counted."""
@@ -93,7 +88,7 @@ def overdue_needs(needs, today):
 
 def _village_figures(paths, year, month, today):
     """{village id: {figure: value}} for the villages under `paths`, four grouped queries."""
-    start, end = month_bounds(year, month)
+    start, end = month_range(year, month)
     figures = {}
 
     def put(rows, key):
@@ -104,7 +99,7 @@ def _village_figures(paths, year, month, today):
     put(({"org_id": row["org_id"], "activities": row["n_activities"],
           "participations": row["n_participations"], "talents": row["n_talents"]}
          for row in Activity.objects.counted()
-         .filter(_under(paths, "org__path"), date__range=(start, end))
+         .filter(_under(paths, "org__path"), date__gte=start, date__lt=end)
          .values("org_id").annotate(
              n_activities=Count("id", distinct=True),
              n_participations=Count("participations"),
@@ -152,10 +147,10 @@ def dispatch_summary(townships, year, month, *, single=None, today=None) -> Disp
         if single is not None:
             dispatch.rows.append(row)
     # A talent who served villages of two townships counts once per township, once in total.
-    start, end = month_bounds(year, month)
+    start, end = month_range(year, month)
     talents = Participation.objects.filter(
         _under(paths, "activity__org__path"), activity__org__kind=OrgKind.VILLAGE,
-        activity__status__in=COUNTED, activity__date__range=(start, end),
+        activity__status__in=COUNTED, activity__date__gte=start, activity__date__lt=end,
         person__is_city_talent=True)
     per_township = dict(talents.annotate(_t=Substr("activity__org__path", 1, TOWNSHIP_PREFIX))
                         .values("_t").annotate(n=Count("person", distinct=True))
@@ -171,8 +166,9 @@ def dispatch_summary(townships, year, month, *, single=None, today=None) -> Disp
 # ---------------------------------------------------------------- half-year report (004 四.二.3)
 
 def half_bounds(year, half):
+    """The half year as a half-open date range (first day, first day after it)."""
     months = HALF_MONTHS[half]
-    return datetime.date(year, months[0], 1), month_bounds(year, months[-1])[1]
+    return month_range(year, months[0])[0], month_range(year, months[-1])[1]
 
 
 def township_report_figures(township, year, half, *, today=None) -> dict:
@@ -188,7 +184,7 @@ def township_report_figures(township, year, half, *, today=None) -> dict:
                     .order_by("path").values_list("pk", "name"))
     activities = Activity.objects.counted().filter(org__path__startswith=under,
                                                    org__kind=OrgKind.VILLAGE,
-                                                   date__range=(start, end))
+                                                   date__gte=start, date__lt=end)
     by_theme = [{"theme": name, "count": n} for name, n in
                 activities.values("theme__order", "theme__name").annotate(n=Count("id"))
                 .order_by("theme__order", "theme__name").values_list("theme__name", "n")]
@@ -208,7 +204,8 @@ def township_report_figures(township, year, half, *, today=None) -> dict:
         names = [name for pk, name in villages if (pk, month) not in active_months]
         silent.append({"month": month, "future": False, "count": len(names), "villages": names})
     needs = Need.objects.filter(village_org__path__startswith=under,
-                                created_at__date__range=(start, end)).aggregate(
+                                created_at__date__gte=start,
+                                created_at__date__lt=end).aggregate(
         published=Count("id", distinct=True),
         claimed=Count("id", distinct=True, filter=Q(claims__status__in=[
             ClaimStatus.CLAIMED, ClaimStatus.DONE, ClaimStatus.CONFIRMED])),
@@ -217,14 +214,14 @@ def township_report_figures(township, year, half, *, today=None) -> dict:
     meetings = JointMeeting.objects.filter(pairing__village_org__path__startswith=under,
                                            year=year, half=half)
     requests = ResidentRequest.objects.filter(village_org__path__startswith=under,
-                                              date__range=(start, end)).aggregate(
+                                              date__gte=start, date__lt=end).aggregate(
         received=Count("id"),
         published=Count("id", filter=Q(need__isnull=False)),
         resolved=Count("id", filter=Q(status=RequestStatus.RESOLVED)))
     return {
         "computed_at": timezone.now().isoformat(timespec="seconds"),
         "period": {"year": year, "half": half, "start": start.isoformat(),
-                   "end": end.isoformat()},
+                   "end": (end - datetime.timedelta(days=1)).isoformat()},  # last day
         "villages": len(villages),
         "activities": totals["activities"],
         "funds": f"{totals['funds'] or 0:.2f}",

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.models import Activity, ActivityStatus, MonthReopening
-from ledger.periods import close_date, is_closed, months_back
+from ledger.navigation import _month_q
+from ledger.periods import close_date, is_closed, month_range, months_back
 from ledger.services import activities, locks
 from pairing.models import Pairing
 from portal.models import AuditEvent
@@ -27,6 +28,26 @@ def test_close_date_is_in_the_next_month(year, month, day):
     assert (closed.year, closed.month) == ((year + 1, 1) if month == 12 else (year, month + 1))
     next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
     assert closed.day == min(day, calendar.monthrange(next_year, next_month)[1])
+
+
+@given(st.integers(2000, 2100), st.integers(1, 12))
+def test_month_range_is_the_month_half_open(year, month):
+    first, next_first = month_range(year, month)
+    assert first == datetime.date(year, month, 1) and next_first.day == 1
+    assert (next_first - first).days == calendar.monthrange(year, month)[1]
+
+
+def test_a_month_is_a_date_range_in_sql_not_extract(tree, theme):
+    sql = str(Activity.objects.in_month(2026, 12).query)
+    assert "EXTRACT" not in sql.upper() and "django_date_extract" not in sql
+    assert "2026-12-01" in sql and "2027-01-01" in sql
+    panel_sql = str(Activity.objects.filter(_month_q("", 2026, 12)).query)
+    assert "EXTRACT" not in panel_sql.upper() and "django_date_extract" not in panel_sql
+    edges = [datetime.date(2026, 11, 30), datetime.date(2026, 12, 1),
+             datetime.date(2026, 12, 31), datetime.date(2027, 1, 1)]
+    for day in edges:
+        make(tree.village_a1, day, theme, title=f"{day}").save()
+    assert sorted(a.date for a in Activity.objects.in_month(2026, 12)) == edges[1:3]
 
 
 def test_closing_rules():
