@@ -3,14 +3,32 @@
 The parameter names are the ones links and bookmarks already use (year, township, unit,
 status, q, ...)."""
 
+import datetime
+
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from pairing.forms.agreements import year_choices
-from pairing.models import AgreementStatus, AnnualAgreement, Pairing
+from pairing.forms.meetings import current_half
+from pairing.models import (
+    AgreementStatus,
+    AidHousehold,
+    AnnualAgreement,
+    DifficultyType,
+    JointMeeting,
+    Pairing,
+    PairingStatus,
+    PlanStatus,
+    Principle,
+)
+from portal.filters import OrgFilter
+from portal.forms import OrgChoiceField
 from portal.models import Organization
 from portal.models.orgs import OrgKind
+
+ORG_FIELDS = ("id", "name", "kind", "depth", "path")
 
 
 def townships(request):
@@ -96,3 +114,135 @@ class UnsignedFilterSet(YearOrgFilterSet):
                           agreement_id=Subquery(latest.values("pk")[:1]),
                           agreement_status=Subquery(latest.values("status")[:1]))
                 .filter(has_filed=False))
+
+
+class OrgChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = OrgChoiceField
+
+
+def pairing_townships(request):
+    return (Organization.objects.visible_to(request.user, "pairing.view")
+            .filter(kind=OrgKind.TOWNSHIP).only(*ORG_FIELDS))
+
+
+def _search_box(placeholder):
+    return forms.TextInput(attrs={"placeholder": placeholder})
+
+
+class PairingFilterSet(django_filters.FilterSet):
+    """结对共建 list: name or code, township, unit, status, plan status, principle."""
+
+    q = django_filters.CharFilter(label="搜索", max_length=50, method="filter_q",
+                                  widget=_search_box("村或单位名称、编码"))
+    township = OrgFilter(label="乡镇", path_field="village_org__path", empty_label="全部",
+                         queryset=pairing_townships)
+    unit = OrgChoiceFilter(
+        label="结对单位", field_name="city_org", empty_label="全部",
+        queryset=lambda request: Organization.objects.filter(
+            pk__in=Pairing.objects.visible_to(request.user).values("city_org_id"))
+        .only(*ORG_FIELDS))
+    status = django_filters.ChoiceFilter(label="状态", empty_label="全部",
+                                         choices=PairingStatus.choices)
+    plan = django_filters.ChoiceFilter(label="方案", field_name="plan_status", empty_label="全部",
+                                       choices=PlanStatus.choices)
+    principle = django_filters.ChoiceFilter(label="结对原则", empty_label="全部",
+                                            choices=Principle.choices, method="filter_principle")
+
+    class Meta:
+        model = Pairing
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(village_org__name__icontains=value) | Q(city_org__name__icontains=value)
+            | Q(village_org__code__iexact=value) | Q(city_org__code__iexact=value))
+
+    def filter_principle(self, queryset, name, value):
+        # Principle keys are not substrings of each other; works on SQLite and PostgreSQL.
+        return queryset.filter(principles__icontains=value)
+
+
+class UnpairedFilterSet(django_filters.FilterSet):
+    """未结对村: village name or code, township."""
+
+    q = django_filters.CharFilter(label="搜索", max_length=50, method="filter_q",
+                                  widget=_search_box("村名称或编码"))
+    township = OrgFilter(label="乡镇", path_field="path", empty_label="全部",
+                         queryset=pairing_townships)
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class MissingMeetingsFilterSet(django_filters.FilterSet):
+    """Pairings without a joint meeting in a half year (this half year by default; a bad
+    year or half falls back to it)."""
+
+    year = django_filters.TypedChoiceFilter(label="年度", coerce=int, method="filter_nothing")
+    half = django_filters.TypedChoiceFilter(label="半年", coerce=int, method="filter_nothing",
+                                            choices=[(1, "上半年"), (2, "下半年")])
+    township = OrgFilter(label="乡镇", path_field="village_org__path", empty_label="全部乡镇",
+                         queryset=lambda request: Organization.objects.visible_to(request.user)
+                         .of_kind(OrgKind.TOWNSHIP).only(*ORG_FIELDS))
+
+    class Meta:
+        model = Pairing
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        this_year, this_half = current_half()
+        self.filters["year"].extra["choices"] = [
+            (y, f"{y}年") for y in range(this_year, this_year - 5, -1)]
+        self.form.fields["year"].initial, self.form.fields["half"].initial = this_year, this_half
+
+    def period(self):
+        year, half = current_half()
+        if self.is_bound and self.form.is_valid():
+            year = self.form.cleaned_data["year"] or year
+            half = self.form.cleaned_data["half"] or half
+        return year, half
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset  # the period applies in filter_queryset, also when it did not clean
+
+    def filter_queryset(self, queryset):
+        year, half = self.period()
+        end = datetime.date(year, 6, 30) if half == 1 else datetime.date(year, 12, 31)
+        held = JointMeeting.objects.filter(pairing=OuterRef("pk"), year=year, half=half)
+        return super().filter_queryset(queryset).filter(since__lte=end).filter(~Exists(held))
+
+
+class HouseholdFilterSet(django_filters.FilterSet):
+    """帮扶对象: head, phone or address; village (on the county/township list); type; status."""
+
+    q = django_filters.CharFilter(label="搜索", max_length=50, method="filter_q",
+                                  widget=_search_box("户主姓名、电话或住址"))
+    village = django_filters.ModelChoiceFilter(
+        label="村", field_name="village_org", empty_label="全部村",
+        queryset=lambda request: Organization.objects.visible_to(request.user, "aid.view")
+        .of_kind(OrgKind.VILLAGE).only("id", "name"))
+    difficulty = django_filters.ChoiceFilter(label="困难类型", empty_label="全部",
+                                             choices=DifficultyType.choices)
+    active = django_filters.ChoiceFilter(label="状态", empty_label="全部", method="filter_active",
+                                         choices=[("1", "帮扶中"), ("0", "已结束")])
+
+    class Meta:
+        model = AidHousehold
+        fields = []
+
+    def __init__(self, *args, village=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if village is not None:
+            del self.filters["village"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(head_name__icontains=value) | Q(phone=value)
+                               | Q(address__icontains=value))
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")

@@ -5,8 +5,8 @@ from django.urls import path
 from pairing.views import pairings, statistics
 
 urlpatterns = [
-    path("", pairings.pairing_list, name="pairing_list"),
-    path("unpaired/", pairings.unpaired_list, name="unpaired_villages"),
+    path("", pairings.PairingListView.as_view(), name="pairing_list"),
+    path("unpaired/", pairings.UnpairedListView.as_view(), name="unpaired_villages"),
     path("mine/", pairings.my_pairings, name="my_pairings"),
     path("org/<int:pk>/", pairings.org_pairings, name="org_pairings"),
     path("new/", pairings.PairingCreateView.as_view(), name="pairing_create"),

@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from pairing.models import PairingStatus, PlanStatus, Principle
+from pairing.models import Principle
 from portal.forms import OrgChoiceField
 from portal.models import Organization, Person
 from portal.models.orgs import CITY_KINDS, OrgKind
@@ -16,45 +16,6 @@ _ORG_FIELDS = ("id", "name", "kind", "depth", "path")
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.position or obj.home_org.name}）"
-
-
-class PairingFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"placeholder": "村或单位名称、编码"}))
-    township = OrgChoiceField(label="乡镇", required=False, queryset=Organization.objects.none(),
-                              empty_label="全部")
-    unit = OrgChoiceField(label="结对单位", required=False, queryset=Organization.objects.none(),
-                          empty_label="全部")
-    status = forms.ChoiceField(label="状态", required=False,
-                               choices=[("", "全部"), *PairingStatus.choices])
-    plan = forms.ChoiceField(label="方案", required=False,
-                             choices=[("", "全部"), *PlanStatus.choices])
-    principle = forms.ChoiceField(label="结对原则", required=False,
-                                  choices=[("", "全部"), *Principle.choices])
-
-    def __init__(self, *args, user, pairings, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = (
-            Organization.objects.visible_to(user, "pairing.view")
-            .filter(kind=OrgKind.TOWNSHIP).only(*_ORG_FIELDS))
-        # Units the user can see a pairing of (a township sees the county units paired with
-        # its villages), in one subquery.
-        self.fields["unit"].queryset = (
-            Organization.objects.filter(pk__in=pairings.values("city_org_id"))
-            .only(*_ORG_FIELDS))
-
-
-class UnpairedFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"placeholder": "村名称或编码"}))
-    township = OrgChoiceField(label="乡镇", required=False, queryset=Organization.objects.none(),
-                              empty_label="全部")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = (
-            Organization.objects.visible_to(user, "pairing.view")
-            .filter(kind=OrgKind.TOWNSHIP).only(*_ORG_FIELDS))
 
 
 def _principles_field():

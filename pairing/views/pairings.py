@@ -13,14 +13,13 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from pairing.filters import PairingFilterSet, UnpairedFilterSet
 from pairing.forms.pairings import (
     EndPairingForm,
     PairingCreateForm,
     PairingEditForm,
-    PairingFilterForm,
     PlanForm,
     ReturnPlanForm,
-    UnpairedFilterForm,
 )
 from pairing.importers import EXAMPLE_ROWS, PAIRING_COLUMNS, import_pairings
 from pairing.models import Need, Pairing
@@ -31,8 +30,8 @@ from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.roles import role_org_ids
 from portal.scope import TALENT, UNIT_CONTACT, VILLAGE_SECRETARY, has_capability
 from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
-from portal.views.common import paginate, query_without_page, visible_or_404
-from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.views.common import PAGE_SIZE, visible_or_404
+from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 from portal.views.transfer import (
     SESSION_KEY,
     TEMPLATE_NOTES,
@@ -63,58 +62,42 @@ def _list_rows(pairings):
             .with_township_name("village_org__path"))
 
 
-@login_required
-def pairing_list(request):
-    _require_view(request.user)
-    visible = Pairing.objects.visible_to(request.user)
-    form = PairingFilterForm(request.GET or None, user=request.user, pairings=visible)
-    pairings = visible
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            text = data["q"].strip()
-            pairings = pairings.filter(
-                Q(village_org__name__icontains=text) | Q(city_org__name__icontains=text)
-                | Q(village_org__code__iexact=text) | Q(city_org__code__iexact=text))
-        if data["township"]:
-            pairings = pairings.filter(village_org__path__startswith=data["township"].path)
-        if data["unit"]:
-            pairings = pairings.filter(city_org=data["unit"])
-        if data["status"]:
-            pairings = pairings.filter(status=data["status"])
-        if data["plan"]:
-            pairings = pairings.filter(plan_status=data["plan"])
-        if data["principle"]:
-            # Principle keys are not substrings of each other; works on SQLite and PostgreSQL.
-            pairings = pairings.filter(principles__icontains=data["principle"])
-    page = paginate(request, _list_rows(pairings))
-    return render(request, "pairing/pairings/list.html", {
-        "form": form, "page": page, "query_string": query_without_page(request),
-        "unpaired_count": unpaired_villages(request.user).count(),
-        "can_create": has_capability(request.user, "pairing.change"),
-        "can_import": has_capability(request.user, "pairing.import"),
-    })
+class PairingListView(FilteredListView):
+    queryset = _list_rows(Pairing.objects.all())
+    list_capability = "pairing.view"
+    denied_message = "您没有查看结对共建的权限。"
+    filterset_class = PairingFilterSet
+    template_name = "pairing/pairings/list.html"
+    table_template = "pairing/pairings/_table.html"
+    paginate_by = PAGE_SIZE
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            unpaired_count=unpaired_villages(user).count(),
+            can_create=has_capability(user, "pairing.change"),
+            can_import=has_capability(user, "pairing.import"), **kwargs)
 
 
-@login_required
-def unpaired_list(request):
-    _require_view(request.user)
-    form = UnpairedFilterForm(request.GET or None, user=request.user)
-    villages = unpaired_villages(request.user)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            villages = villages.search(data["q"])
-        if data["township"]:
-            villages = villages.filter(path__startswith=data["township"].path)
-    villages = villages.with_township_name().annotate(
-        ever_paired=Exists(Pairing.objects.filter(village_org=OuterRef("pk"))),
-    ).only("id", "name", "code", "path", "depth", "kind")
-    return render(request, "pairing/pairings/unpaired.html", {
-        "form": form, "page": paginate(request, villages),
-        "query_string": query_without_page(request),
-        "can_create": has_capability(request.user, "pairing.change"),
-    })
+class UnpairedListView(FilteredListView):
+    """Villages in the user's scope without an active pairing."""
+
+    queryset = (Organization.objects.filter(kind=OrgKind.VILLAGE, is_active=True)
+                .filter(~Exists(Pairing.objects.active().filter(village_org=OuterRef("pk"))))
+                .with_township_name()
+                .annotate(ever_paired=Exists(Pairing.objects.filter(village_org=OuterRef("pk"))))
+                .only("id", "name", "code", "path", "depth", "kind"))
+    visible_action = "pairing.view"
+    list_capability = "pairing.view"
+    denied_message = "您没有查看结对共建的权限。"
+    filterset_class = UnpairedFilterSet
+    template_name = "pairing/pairings/unpaired.html"
+    table_template = "pairing/pairings/_unpaired_table.html"
+    paginate_by = PAGE_SIZE
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_create=has_capability(self.request.user, "pairing.change"), **kwargs)
 
 
 def _org_sections(user, orgs):

@@ -251,3 +251,15 @@ def test_my_pairings_queries_do_not_grow(login, unit_contact, tree, pairings):
         village = add_org(tree.town_a, f"加村{n}", "village")
         Pairing.objects.create(city_org=tree.unit, village_org=village, since=DAY)
     assert _count(client, url) == small
+
+
+def test_htmx_filter_gets_only_the_table(login, county_admin, pairings):
+    client = login(county_admin)
+    for name, table in (("pairing:pairing_list", 'id="pairing-table"'),
+                        ("pairing:unpaired_villages", 'id="unpaired-table"')):
+        full = client.get(reverse(name)).content.decode()
+        partial = client.get(reverse(name), {"q": "石桥"}, HTTP_HX_REQUEST="true")
+        body = partial.content.decode()
+        assert table in full and "<html" in full
+        assert body.lstrip().startswith(f"<div {table}") and "<html" not in body
+        assert "石桥村" in body
