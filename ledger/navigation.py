@@ -97,7 +97,10 @@ def _own_ledger_panel(request):
                     .select_related("org").order_by("expires_at", "id")[:PANEL_LIST_LIMIT])
     return {
         "year": year, "month": month,
-        "by_status": [(label, figures[value], value) for value, label in ActivityStatus.choices],
+        # (label, count, status, whether to show the count in red: entries returned to fix)
+        "by_status": [(label, figures[value], value,
+                       value == ActivityStatus.RETURNED and figures[value] > 0)
+                      for value, label in ActivityStatus.choices],
         "counted": figures[ActivityStatus.SUBMITTED] + figures[ActivityStatus.CONFIRMED],
         "deadline": _deadline(year, month, today),
         "previous": previous if previous["days_left"] >= 0 else None,

@@ -7,6 +7,8 @@ services' refusals; buttons come from Activity.workflow.
 """
 
 import mimetypes
+from itertools import groupby
+from operator import attrgetter
 from pathlib import PurePosixPath
 
 from django.contrib.auth.decorators import login_required
@@ -102,16 +104,14 @@ class ActivityToConfirmView(FilteredListView):
 def _status_history(activity):
     """Status changes from the change history, oldest first (one query)."""
     labels = dict(ActivityStatus.choices)
-    changes, previous = [], None
-    for record in activity.history.select_related("history_user").order_by("history_date",
-                                                                            "history_id"):
-        if record.status != previous:
-            # Submitting clears the reason, so only a return's record carries one.
-            changes.append({"when": record.history_date, "user": record.history_user,
-                            "status": labels.get(record.status, record.status),
-                            "reason": record.return_reason})
-            previous = record.status
-    return changes
+    records = activity.history.select_related("history_user").order_by("history_date",
+                                                                       "history_id")
+    # The first record of each run of one status is the change; submitting clears the
+    # reason, so only a return's record carries one.
+    firsts = (next(run) for _, run in groupby(records, key=attrgetter("status")))
+    return [{"when": record.history_date, "user": record.history_user,
+             "status": labels.get(record.status, record.status),
+             "reason": record.return_reason} for record in firsts]
 
 
 def _lock_context(user, activity):

@@ -116,8 +116,9 @@ def test_every_link_shown_opens(request, login, tree, persona):
 def test_village_panel(login, tree, ledger, village_secretary):
     response = login(village_secretary).get(reverse("portal:home"))
     data = _panels(response)["ledger_own"]
-    assert {status: n for _, n, status in data["by_status"]} == {
+    assert {status: n for _, n, status, _ in data["by_status"]} == {
         "draft": 1, "submitted": 2, "confirmed": 1, "returned": 1}
+    assert [status for _, _, status, alert in data["by_status"] if alert] == ["returned"]
     assert data["counted"] == 3
     closes = close_date(TODAY.year, TODAY.month, settings.LEDGER_CLOSE_DAY)
     assert data["deadline"]["date"] == closes
@@ -137,10 +138,10 @@ def test_village_panel(login, tree, ledger, village_secretary):
 def test_unit_contact_and_other_village(login, tree, ledger, unit_contact,
                                         other_village_secretary):
     unit = _panels(login(unit_contact).get(reverse("portal:home")))["ledger_own"]
-    assert {status: n for _, n, status in unit["by_status"]}["submitted"] == 1
+    assert {status: n for _, n, status, _ in unit["by_status"]}["submitted"] == 1
     assert unit["returned_count"] == 0 and unit["reopened"] == []
     other = _panels(login(other_village_secretary).get(reverse("portal:home")))["ledger_own"]
-    assert {status: n for _, n, status in other["by_status"]}["confirmed"] == 1
+    assert {status: n for _, n, status, _ in other["by_status"]}["confirmed"] == 1
     assert [r.org for r in other["reopened"]] == [tree.village_b1]
 
 
