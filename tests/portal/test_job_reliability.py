@@ -172,3 +172,19 @@ def test_the_ledger_export_form_shows_a_broker_outage_on_the_form(broker_down, t
     assert response.status_code == 200
     assert "后台服务暂不可用，请稍后重试" in response.content.decode()
     assert not Job.objects.exclude(status=JobStatus.FAILED).exists()
+
+
+@pytest.mark.django_db
+def test_progress_is_written_by_the_monitor_not_on_the_jobs_own_connection(
+        tree, county_admin, django_assert_num_queries):
+    from portal.jobs import JobMonitor
+
+    job = _job(county_admin, tree.county, JobStatus.RUNNING)
+    monitor = JobMonitor(job.pk)
+    with django_assert_num_queries(0):  # safe in the middle of a streamed query
+        monitor.report(40, "已导出 800 人")
+        monitor.report(40, "已导出 800 人")
+    assert monitor._flush(beat=False)  # what the monitor's thread does each second
+    assert not monitor._flush(beat=False)  # nothing new, no heartbeat due: no write
+    job.refresh_from_db()
+    assert (job.progress, job.message) == (40, "已导出 800 人") and job.heartbeat_at
