@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
 from ledger.models import Activity, EvidenceKind, Participation
+from ledger.periods import month_range
 from portal.exporting import Exporter, ExportFile, register_exporter
 from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
@@ -77,8 +78,11 @@ class LedgerPeriod:
         return f"{self.year}年{self.month}月" if self.month else f"{self.year}年"
 
     def filter(self, activities):
-        activities = activities.filter(date__year=self.year)
-        return activities.filter(date__month=self.month) if self.month else activities
+        if self.month:
+            first, next_first = month_range(self.year, self.month)
+        else:
+            first, next_first = datetime.date(self.year, 1, 1), datetime.date(self.year + 1, 1, 1)
+        return activities.filter(date__gte=first, date__lt=next_first)
 
 
 @dataclass
