@@ -5,12 +5,12 @@ from django.urls import path
 from pairing.views import aid
 
 urlpatterns = [
-    path("households/", aid.household_list, name="aid_household_list"),
+    path("households/", aid.HouseholdListView.as_view(), name="aid_household_list"),
     path("households/<int:pk>/", aid.household_detail, name="aid_household_detail"),
     path("households/<int:pk>/edit/", aid.HouseholdEditView.as_view(), name="aid_household_edit"),
     path("households/<int:pk>/pair/", aid.AidPairingCreateView.as_view(),
          name="aid_pairing_create"),
-    path("villages/<int:village_pk>/", aid.village_households, name="aid_village"),
+    path("villages/<int:village_pk>/", aid.VillageHouseholdsView.as_view(), name="aid_village"),
     path("villages/<int:village_pk>/new/", aid.HouseholdCreateView.as_view(),
          name="aid_household_create"),
     path("villages/<int:village_pk>/ledger/", aid.LedgerExportView.as_view(),

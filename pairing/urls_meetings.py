@@ -5,7 +5,7 @@ from django.urls import path
 from pairing.views import meetings
 
 urlpatterns = [
-    path("missing/", meetings.meetings_missing, name="meetings_missing"),
+    path("missing/", meetings.MissingMeetingsView.as_view(), name="meetings_missing"),
     path("missing/export/", meetings.meetings_missing_export, name="meetings_missing_export"),
     path("pairing/<int:pairing_pk>/", meetings.MeetingListView.as_view(), name="meeting_list"),
     path("<int:pk>/", meetings.meeting_detail, name="meeting_detail"),

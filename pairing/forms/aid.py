@@ -4,10 +4,9 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from pairing.models import AidHousehold, DifficultyType
+from pairing.models import AidHousehold
 from pairing.services.aid import HOUSEHOLD_FIELDS, cadre_choices
-from portal.models import Organization, Person
-from portal.models.orgs import OrgKind
+from portal.models import Person
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -21,26 +20,6 @@ class HouseholdForm(forms.ModelForm):
         model = AidHousehold
         fields = list(HOUSEHOLD_FIELDS)
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel"})}
-
-
-class HouseholdFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"placeholder": "户主姓名、电话或住址"}))
-    village = forms.ModelChoiceField(label="村", required=False, empty_label="全部村",
-                                     queryset=Organization.objects.none())
-    difficulty = forms.ChoiceField(label="困难类型", required=False,
-                                   choices=[("", "全部"), *DifficultyType.choices])
-    active = forms.ChoiceField(label="状态", required=False, choices=[
-        ("", "全部"), ("1", "帮扶中"), ("0", "已结束")])
-
-    def __init__(self, *args, user, village=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if village is not None:
-            del self.fields["village"]
-        else:
-            self.fields["village"].queryset = (
-                Organization.objects.visible_to(user, "aid.view").of_kind(OrgKind.VILLAGE)
-                .only("id", "name"))
 
 
 class CadreChoiceField(forms.ModelChoiceField):

@@ -4,9 +4,8 @@ from django import forms
 from django.utils import timezone
 
 from pairing.models import JointMeeting
-from pairing.services.meetings import HALF_LABELS, MINUTES_MAX_BYTES
-from portal.models import Organization, Person
-from portal.models.orgs import OrgKind
+from pairing.services.meetings import MINUTES_MAX_BYTES
+from portal.models import Person
 from portal.uploads import DOCUMENT_FORMATS, validate_upload
 
 
@@ -71,27 +70,3 @@ class JointMeetingForm(forms.ModelForm):
 def current_half():
     today = timezone.localdate()
     return today.year, 1 if today.month <= 6 else 2
-
-
-class MissingMeetingsFilterForm(forms.Form):
-    year = forms.TypedChoiceField(label="年度", coerce=int, required=False)
-    half = forms.TypedChoiceField(label="半年", coerce=int, required=False,
-                                  choices=[(1, HALF_LABELS[1]), (2, HALF_LABELS[2])])
-    township = forms.ModelChoiceField(label="乡镇", required=False,
-                                      queryset=Organization.objects.none(), empty_label="全部乡镇")
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        this_year, this_half = current_half()
-        self.fields["year"].initial, self.fields["half"].initial = this_year, this_half
-        self.fields["year"].choices = [(y, f"{y}年") for y in range(this_year, this_year - 5, -1)]
-        self.fields["township"].queryset = (Organization.objects.visible_to(user)
-                                            .of_kind(OrgKind.TOWNSHIP).only("id", "name"))
-
-    def period(self):
-        """(year, half) chosen, defaulting to the current half year; bad input gives the default."""
-        year, half = current_half()
-        if self.is_bound and self.is_valid():
-            year = self.cleaned_data["year"] or year
-            half = self.cleaned_data["half"] or half
-        return year, half

@@ -5,6 +5,8 @@ Households carry personal data: they are fetched through `visible_to(user)`, whi
 domain means `aid.view` (village, township, county, leader in scope) — units and talents get
 404 on a household and 403 on a village's aid pages."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pairing.exporters import LEDGER_KIND
+from pairing.filters import HouseholdFilterSet
 from pairing.forms import aid as aid_forms
 from pairing.models import AidHousehold, AidPairing, AidVisit
 from pairing.services import aid as aid_services
@@ -22,13 +25,18 @@ from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require
 from portal.views.common import (
+    PAGE_SIZE,
     error_text,
     paginate,
-    query_without_page,
     redirect_back,
     visible_or_404,
 )
-from portal.views.generic import ObjectActionView, ServiceFormView, StartExportView
+from portal.views.generic import (
+    FilteredListView,
+    ObjectActionView,
+    ServiceFormView,
+    StartExportView,
+)
 
 
 def _village_or_404(request, pk, capability="aid.view"):
@@ -38,50 +46,45 @@ def _village_or_404(request, pk, capability="aid.view"):
     return village
 
 
-def _households(request, village=None):
-    form = aid_forms.HouseholdFilterForm(request.GET or None, user=request.user, village=village)
-    households = (AidHousehold.objects.visible_to(request.user).select_related("village_org")
-                  .annotate(active_pairings=Count("aid_pairings",
-                                                  filter=Q(aid_pairings__is_active=True))))
-    if village is not None:
-        households = households.filter(village_org=village)
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        text = data["q"].strip()
-        if text:
-            households = households.filter(Q(head_name__icontains=text) | Q(phone=text)
-                                           | Q(address__icontains=text))
-        if data.get("village"):
-            households = households.filter(village_org=data["village"])
-        if data["difficulty"]:
-            households = households.filter(difficulty=data["difficulty"])
-        if data["active"]:
-            households = households.filter(is_active=data["active"] == "1")
-    return form, households.order_by("village_org__path", "head_name", "pk")
-
-
-def _render_households(request, village):
-    form, households = _households(request, village)
-    return render(request, "pairing/aid/household_list.html", {
-        "form": form, "page": paginate(request, households), "village": village,
-        "query_string": query_without_page(request),
-        "can_add": village is not None and has_capability(request.user, "aid.change", village),
-        "this_year": timezone.localdate().year,
-    })
-
-
-@login_required
-def household_list(request):
+class HouseholdListView(FilteredListView):
     """Every household the user may see (aid.view), filtered by village, type and status."""
-    if not has_capability(request.user, "aid.view"):
-        raise PermissionDenied("您没有查看帮扶对象的权限。")
-    return _render_households(request, None)
+
+    queryset = (AidHousehold.objects.select_related("village_org")
+                .annotate(active_pairings=Count("aid_pairings",
+                                                filter=Q(aid_pairings__is_active=True)))
+                .order_by("village_org__path", "head_name", "pk"))
+    list_capability = "aid.view"
+    denied_message = "您没有查看帮扶对象的权限。"
+    template_name = "pairing/aid/household_list.html"
+    table_template = "pairing/aid/_household_table.html"
+    paginate_by = PAGE_SIZE
+    village = None
+
+    @property
+    def filterset_class(self):
+        return functools.partial(HouseholdFilterSet, village=self.village)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(village=self.village, can_add=False,
+                                        this_year=timezone.localdate().year, **kwargs)
 
 
-@login_required
-def village_households(request, village_pk):
+class VillageHouseholdsView(HouseholdListView):
     """One village's households, with the add button and the ledger export."""
-    return _render_households(request, _village_or_404(request, village_pk))
+
+    list_capability = ""
+
+    def get(self, request, *args, **kwargs):
+        self.village = _village_or_404(request, kwargs["village_pk"])
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(village_org=self.village)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_add"] = has_capability(self.request.user, "aid.change", self.village)
+        return context
 
 
 class VillageAidMixin:

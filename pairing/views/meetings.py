@@ -1,17 +1,16 @@
 """Joint meeting pages: a pairing's meetings with the record form, a meeting's detail and
 minutes download, and the county/township list of pairings missing a half year's meeting."""
 
-import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from pairing.forms.meetings import JointMeetingForm, MissingMeetingsFilterForm
+from pairing.filters import MissingMeetingsFilterSet
+from pairing.forms.meetings import JointMeetingForm
 from pairing.models import JointMeeting, Pairing
 from pairing.services import meetings as meeting_services
 from pairing.services.meetings import half_label
@@ -19,8 +18,8 @@ from portal import audit
 from portal.models.audit import AuditAction
 from portal.scope import has_capability, require_any
 from portal.spreadsheets import XLSX_MIMETYPE, Column, new_workbook, workbook_bytes, write_sheet
-from portal.views.common import paginate, query_without_page, stored_file_response, visible_or_404
-from portal.views.generic import ServiceFormView
+from portal.views.common import PAGE_SIZE, paginate, stored_file_response, visible_or_404
+from portal.views.generic import FilteredListView, ServiceFormView
 
 
 def _sides(pairing):
@@ -131,37 +130,28 @@ def meeting_minutes(request, pk):
                                 audit_summary=f"下载会议纪要：{meeting}", meeting=meeting.pk)
 
 
-def _half_end(year, half):
-    return datetime.date(year, 6, 30) if half == 1 else datetime.date(year, 12, 31)
+MISSING = (Pairing.objects.active()
+           .select_related("city_org", "village_org", "honorary_head", "liaison")
+           .with_township_name("village_org__path")
+           .order_by("village_org__path", "city_org__path", "pk"))
 
 
-def _missing_pairings(request):
-    """(form, year, half, queryset) of active pairings in scope with no meeting that half."""
-    if not has_capability(request.user, "meeting.view"):
-        raise PermissionDenied("您没有查看联席会议的权限。")
-    form = MissingMeetingsFilterForm(request.GET or None, user=request.user)
-    year, half = form.period()
-    held = JointMeeting.objects.filter(pairing=OuterRef("pk"), year=year, half=half)
-    pairings = (Pairing.objects.active().visible_to(request.user)
-                .visible_to(request.user, "meeting.view")
-                .filter(since__lte=_half_end(year, half)).filter(~Exists(held))
-                .select_related("city_org", "village_org", "honorary_head", "liaison")
-                .with_township_name("village_org__path")
-                .order_by("village_org__path", "city_org__path", "pk"))
-    if form.is_bound and form.is_valid() and form.cleaned_data["township"]:
-        pairings = pairings.filter(
-            village_org__path__startswith=form.cleaned_data["township"].path)
-    return form, year, half, pairings
+class MissingMeetingsView(FilteredListView):
+    """Active pairings in scope (meeting.view) with no joint meeting in the chosen half year."""
 
+    queryset = MISSING
+    list_capability = "meeting.view"
+    denied_message = "您没有查看联席会议的权限。"
+    filterset_class = MissingMeetingsFilterSet
+    template_name = "pairing/meetings/missing.html"
+    table_template = "pairing/meetings/_missing_table.html"
+    paginate_by = PAGE_SIZE
 
-@login_required
-def meetings_missing(request):
-    form, year, half, pairings = _missing_pairings(request)
-    page = paginate(request, pairings)
-    return render(request, "pairing/meetings/missing.html", {
-        "form": form, "page": page, "period": half_label(year, half),
-        "query_string": query_without_page(request),
-    })
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user, "meeting.view")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(period=half_label(*kwargs["filter"].period()), **kwargs)
 
 
 MISSING_COLUMNS = (
@@ -173,8 +163,14 @@ MISSING_COLUMNS = (
 
 @login_required
 def meetings_missing_export(request):
-    form, year, half, pairings = _missing_pairings(request)
-    pairings = list(pairings)
+    """The same list as an Excel file (small: one row per pairing missing a meeting)."""
+    if not has_capability(request.user, "meeting.view"):
+        raise PermissionDenied("您没有查看联席会议的权限。")
+    filterset = MissingMeetingsFilterSet(
+        request.GET or None, request=request,
+        queryset=MISSING.visible_to(request.user).visible_to(request.user, "meeting.view"))
+    year, half = filterset.period()
+    pairings = list(filterset.qs)
     rows = ([index, p.township_name or "", p.village_org.name, p.city_org.name,
              p.honorary_head.name if p.honorary_head else "",
              p.liaison.name if p.liaison else "", p.since]
