@@ -13,6 +13,7 @@ from ledger.models import Activity, ActivityTheme, ParticipantRole
 from ledger.services.activities import eligible_participants
 from ledger.services.evidence import evidence_limits
 from pairing.models import PLACE_HOLDING, Claim, Need, Pairing, PairingStatus
+from portal.middleware import upload_request_limit_text
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 
@@ -237,7 +238,8 @@ class EvidenceUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = "可一次选择多张。" + evidence_limits()
+        self.fields["files"].help_text = ("可一次选择多张。" + evidence_limits()
+                                          + upload_request_limit_text())
 
 
 class ReopenForm(forms.Form):
