@@ -72,7 +72,9 @@ def _talent_panel(request):
     return {
         "needs": needs,
         "claimable": claimable_needs(request.user).count(),
-        "claims": [(label, by_status.get(value, 0), value) for value, label in ClaimStatus.choices],
+        # Withdrawn claims are no figure of the talent's panel.
+        "claims": [(label, by_status.get(value, 0), value) for value, label in ClaimStatus.choices
+                   if value != ClaimStatus.WITHDRAWN],
     }
 
 

@@ -261,13 +261,14 @@ MY_CLAIM_TABS = (ClaimStatus.CLAIMED, ClaimStatus.DONE, ClaimStatus.CONFIRMED,
 def my_claims(request):
     """The claimant's own claims, one tab per status."""
     mine = Claim.objects.filter(claimant=request.user)
-    status = request.GET.get("status", "")
-    if status not in MY_CLAIM_TABS:
-        status = ClaimStatus.CLAIMED
+    tab = request.GET.get("status", "")
+    if tab not in MY_CLAIM_TABS:
+        tab = ClaimStatus.CLAIMED
     counts = dict(mine.values_list("status").annotate(n=Count("id")).order_by())
-    claims = mine.filter(status=status).select_related("need__village_org")
+    claims = mine.filter(status=tab).select_related("need__village_org")
     return render(request, "pairing/needs/my_claims.html", {
-        "page": paginate(request, claims), "status": status,
+        "page": paginate(request, claims), "status": tab,
+        "tab_claimed": tab == ClaimStatus.CLAIMED, "tab_confirmed": tab == ClaimStatus.CONFIRMED,
         "tabs": [(s.value, s.label, counts.get(s.value, 0)) for s in MY_CLAIM_TABS],
         "query_string": query_without_page(request), "today": timezone.localdate(),
     })
