@@ -135,6 +135,10 @@ CASES = [
     # A job is its owner's alone, whatever the role.
     Case("portal:job_detail", "village_secretary's job",
          (302, 404, 404, 404, 200, 404, 404, 404, 404), job_of("village_secretary")),
+    # Only the owner may retry; a pending job is refused with a message (302), others 404.
+    Case("portal:job_retry", "village_secretary's job",
+         (302, 404, 404, 404, 302, 404, 404, 404, 404), job_of("village_secretary"),
+         method="post"),
     # Scope checked first (404), then the file's capability (403).
     Case("portal:download", "village_a1 export", (302, 200, 200, 200, 403, 404, 404, 404, 404),
          file_for("village_a1", "data.export")),
