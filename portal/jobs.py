@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from celery import shared_task
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F
@@ -101,8 +101,7 @@ def send_job(job_id):
 def retry_job(job, *, actor) -> Job:
     """Run a failed job again: same parameters, a new file; one runner at a time (the claim),
     so a retry never gives one job two files."""
-    if job.owner_id != actor.pk:
-        raise PermissionDenied("只能重试自己发起的任务。")
+    Job.workflow.check(job, "retry", actor)  # permission (own job) first, then the state
     with transaction.atomic():
         reset = Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).update(
             status=JobStatus.PENDING, progress=0, message="", error="", output=None,

@@ -29,7 +29,8 @@ class Transition:
     sources: frozenset
     capability: str
     target: str = ""
-    url_name: str = ""  # the POST endpoint, reversed with the object's pk
+    url_name: str = ""  # the POST endpoint, reversed with `url_args(obj)` (default: its pk)
+    url_args: Callable | None = None
     style: str = "primary"  # Bootstrap button colour
     icon: str = ""
     confirm: str = ""  # a question asked before the POST, on the page's own dialog
@@ -99,6 +100,13 @@ class Workflow:
         status = self.status_of(obj)
         label = getattr(obj, f"get_{self.status_field}_display", lambda: status)()
         return label, self.badges.get(status, "secondary")
+
+
+def action_url(transition, obj) -> str:
+    from django.urls import reverse
+
+    args = transition.url_args(obj) if transition.url_args else [obj.pk]
+    return reverse(transition.url_name, args=args)
 
 
 def workflow_of(obj) -> Workflow:

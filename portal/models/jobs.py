@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.scope import ScopedQuerySetMixin
+from portal.workflow import Transition, Workflow
 
 
 class JobStatus(models.TextChoices):
@@ -72,6 +73,15 @@ class Job(models.Model):
 
     objects = JobQuerySet.as_manager()
 
+    workflow = Workflow([
+        Transition("retry", "重试", {JobStatus.FAILED}, "job.view", url_name="portal:job_retry",
+                   url_args=lambda job: [job.uuid], icon="arrow-clockwise",
+                   guard=lambda job, user: job.owner_id == user.pk,
+                   state_error="只有失败的任务可以重试。", denied="只能重试自己发起的任务。"),
+    ], orgs=lambda job: [job.scope_org],
+        badges={JobStatus.PENDING: "secondary", JobStatus.RUNNING: "info",
+                JobStatus.SUCCEEDED: "success", JobStatus.FAILED: "danger"})
+
     class Meta:
         verbose_name = "后台任务"
         verbose_name_plural = "后台任务"
@@ -84,3 +94,11 @@ class Job(models.Model):
     @property
     def is_finished(self):
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def succeeded(self):
+        return self.status == JobStatus.SUCCEEDED
+
+    @property
+    def failed(self):
+        return self.status == JobStatus.FAILED

@@ -51,11 +51,9 @@ def status_badge(obj):
 @register.inclusion_tag("portal/_action_buttons.html", takes_context=True)
 def action_buttons(context, obj, next_url="", size=""):
     """A POST button per transition the user may take on `obj` now (`available_actions`)."""
-    from django.urls import reverse
+    from portal.workflow import action_url, available_actions
 
-    from portal.workflow import available_actions
-
-    actions = [{"transition": t, "url": reverse(t.url_name, args=[obj.pk])}
+    actions = [{"transition": t, "url": action_url(t, obj)}
                for t in available_actions(obj, context["request"].user) if t.url_name]
     return {"actions": actions, "obj": obj, "next_url": next_url, "size": size,
             "csrf_token": context.get("csrf_token")}

@@ -70,6 +70,7 @@ class JobRetryView(ObjectActionView):
     """重试: run a failed job of one's own again (same parameters, a new file)."""
 
     service = staticmethod(retry_job)
+    transition = "retry"
     success_message = "已重新开始“{obj.title}”。"
 
     def get_object(self):
