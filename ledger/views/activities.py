@@ -229,11 +229,7 @@ class ActivityEditView(ActivityCreateView):
     queryset = Activity.objects.select_related("org")
     denied_message = "您没有修改该活动的权限。"
     title = "修改“{obj.title}”"
-
-    def refusal(self, obj):
-        if not Activity.workflow.in_state(obj, "edit"):
-            return Activity.workflow["edit"].state_error
-        return ""
+    transition = "edit"
 
 
 class ActivityAction(ObjectActionView):

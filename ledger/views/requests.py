@@ -167,10 +167,7 @@ class RequestPublishView(ServiceFormView):
     service = services.do_publish_request_as_need
     template_name = "ledger/requests/publish.html"
 
-    def refusal(self, row):
-        if not ResidentRequest.workflow.in_state(row, "publish"):
-            return "该诉求已发布为需求或已办结，不能再发布。"
-        return ""
+    refusal_message = "该诉求已发布为需求或已办结，不能再发布。"
 
     def extra_form_kwargs(self, row):
         return {"initial": services.need_defaults(row)}

@@ -141,8 +141,7 @@ class AgreementFormView(ServiceFormView):
     queryset = _agreements()
     transition = "edit"
 
-    def refusal(self, agreement):
-        return "" if can(agreement, "edit", self.request.user) else READ_ONLY_MESSAGE
+    refusal_message = READ_ONLY_MESSAGE
 
 
 class AgreementTermsView(AgreementFormView):

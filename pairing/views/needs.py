@@ -160,9 +160,6 @@ class NeedEditView(ServiceFormView):
     service = services.do_update_need
     success_message = "已保存“{result.title}”。"
 
-    def refusal(self, need):
-        return "" if can(need, "edit", self.request.user) else Need.workflow["edit"].state_error
-
     def extra_form_kwargs(self, need):
         return {"need": need}
 

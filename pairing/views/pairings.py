@@ -224,11 +224,6 @@ class PlanEditView(ServiceFormView):
     service = services.do_update_plan
     url_anchor = "#plan"
 
-    def refusal(self, pairing):
-        if can(pairing, "edit_plan", self.request.user):
-            return ""
-        return Pairing.workflow["edit_plan"].state_error
-
     def extra_form_kwargs(self, pairing):
         return {"initial": {"goals": pairing.plan_goals, "tasks": pairing.plan_tasks,
                             "measures": pairing.plan_measures}}
@@ -271,11 +266,6 @@ class PlanReturnView(ServiceFormView):
     service = services.do_return_plan
     success_message = "已退回共建方案。"
     url_anchor = "#plan"
-
-    def refusal(self, pairing):
-        if Pairing.workflow.in_state(pairing, "return_plan"):
-            return ""
-        return Pairing.workflow["return_plan"].state_error
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(pairing=kwargs["object"], **kwargs)

@@ -163,7 +163,14 @@ class ServiceFormView(LoginRequiredMixin, ScopedObjectMixin, ServiceMixin, Conte
         self.check_permission(obj)
         return obj
 
+    refusal_message = ""  # for a transition page whose object is in the wrong state
+
     def refusal(self, obj):
+        """A message that sends the user back to the object instead of showing the form: by
+        default, when the page's `transition` is not open in the object's state."""
+        workflow = workflow_of(obj) if self.transition else None
+        if workflow and not workflow.in_state(obj, self.transition):
+            return self.refusal_message or workflow[self.transition].state_error
         return ""
 
     def get_form_kwargs(self, obj):
