@@ -13,7 +13,7 @@ from ledger.models import (
     ResidentRequest,
     TownshipReport,
 )
-from portal.admin import user_column
+from portal.admin import WorkflowFieldsReadOnlyMixin, user_column
 
 
 @admin.register(ActivityTheme)
@@ -24,7 +24,7 @@ class ActivityThemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(WorkflowFieldsReadOnlyMixin, SimpleHistoryAdmin):
     created_by_name = user_column("created_by", "登记人")
     list_display = ["title", "date", "org", "theme", "status", "beneficiaries", "funds",
                     "created_by_name"]
@@ -71,7 +71,7 @@ class MonthReopeningAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResidentRequest)
-class ResidentRequestAdmin(admin.ModelAdmin):
+class ResidentRequestAdmin(WorkflowFieldsReadOnlyMixin, admin.ModelAdmin):
     judged_by_name = user_column("judged_by", "研判人")
     list_display = ["date", "village_org", "category", "raised_by", "status", "judged_by_name"]
     list_filter = ["status", "category"]
@@ -82,7 +82,7 @@ class ResidentRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(TownshipReport)
-class TownshipReportAdmin(SimpleHistoryAdmin):
+class TownshipReportAdmin(WorkflowFieldsReadOnlyMixin, SimpleHistoryAdmin):
     filed_by_name = user_column("filed_by", "备案人")
     list_display = ["township", "year", "half", "status", "submitted_at", "filed_at",
                     "filed_by_name"]

@@ -18,7 +18,12 @@ from pairing.models import (
     ProjectItem,
     ResourceItem,
 )
-from portal.admin import ReadOnlyAdmin, SelectRelatedMixin, user_column
+from portal.admin import (
+    ReadOnlyAdmin,
+    SelectRelatedMixin,
+    WorkflowFieldsReadOnlyMixin,
+    user_column,
+)
 from portal.templatetags.portal_tags import person_name
 
 # What a pairing's __str__ ("单位 ↔ 村") reads, seen from a row that points at it.
@@ -28,7 +33,7 @@ PAIRING_SEARCH = ["pairing__city_org__name", "pairing__village_org__name"]
 
 
 @admin.register(Pairing)
-class PairingAdmin(SelectRelatedMixin, SimpleHistoryAdmin):
+class PairingAdmin(WorkflowFieldsReadOnlyMixin, SelectRelatedMixin, SimpleHistoryAdmin):
     list_display = ["village_org", "city_org", "status", "since", "until", "honorary_head",
                     "liaison", "plan_status"]
     list_filter = ["status", "plan_status"]
@@ -39,7 +44,8 @@ class PairingAdmin(SelectRelatedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(AnnualAgreement)
-class AnnualAgreementAdmin(SelectRelatedMixin, SimpleHistoryAdmin):
+class AnnualAgreementAdmin(WorkflowFieldsReadOnlyMixin, SelectRelatedMixin,
+                           SimpleHistoryAdmin):
     list_display = ["pairing", "year", "version", "status", "filed_at"]
     list_filter = ["status", "year"]
     search_fields = PAIRING_SEARCH
@@ -86,7 +92,7 @@ class ProjectItemAdmin(AgreementListItemAdmin):
 
 
 @admin.register(Need)
-class NeedAdmin(admin.ModelAdmin):
+class NeedAdmin(WorkflowFieldsReadOnlyMixin, admin.ModelAdmin):
     created_by_name = user_column("created_by", "发布人")
     list_display = ["title", "village_org", "kind", "status", "places", "taken_places",
                     "deadline", "created_by_name"]
@@ -97,7 +103,7 @@ class NeedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(WorkflowFieldsReadOnlyMixin, admin.ModelAdmin):
     claimant_name = user_column("claimant", "认领人")
     list_display = ["need", "claimant_name", "status", "rating", "created_at", "confirmed_at"]
     list_filter = ["status", "rating"]

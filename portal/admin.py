@@ -47,6 +47,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class WorkflowFieldsReadOnlyMixin:
+    """A workflow's state moves only through its services (rules, month locks, audit rows):
+    in admin the state fields and their who/when fields are read-only."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if getattr(self.model, "workflow", None) is not None:
+            fields += [f.name for f in self.model._meta.fields if f.name not in fields and (
+                f.name == "status" or f.name.endswith(("_status", "_at", "_by")))]
+        return fields
+
+
 @admin.register(Organization)
 class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
     form = movenodeform_factory(Organization, exclude=["path", "depth", "numchild"])

@@ -45,9 +45,6 @@ class AuditContextMiddleware:
 
 
 def record(action: str, summary: str, *, actor=None, **data) -> AuditEvent:
-    request = data.pop("request", None)  # TRANSITIONAL: callers are moving off `request=`
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
     client = current_client()
     name = getattr(actor, "username", "") or data.pop("username", "")
     return AuditEvent.objects.create(

@@ -350,7 +350,7 @@ def restore_backup(path, progress=None):
         check_vendor(manifest)
         member = manifest["database"]["member"]
         with tempfile.TemporaryDirectory(prefix="portal-restore-") as tmp:
-            dump_path = Path(tmp) / member
+            dump_path = Path(tmp) / "database"  # never a path taken from the archive
             try:
                 source = tar.extractfile(member)
             except KeyError as exc:

@@ -202,11 +202,12 @@ def execute_job(job_id):
             raise LookupError(f"未知的任务类型：{job.kind}")
         with monitor:
             output = handler(job, monitor.report)
-        if isinstance(output, tuple):
-            # Stored before the job is marked succeeded: a finished job always has its file.
-            file = ExportFile(*output)
-            monitor.report(95, "正在保存文件")
-            output = save_generated_file(job, file.filename, file.content, file.mimetype)
+            if isinstance(output, tuple):
+                # Stored before the job is marked succeeded (a finished job always has its
+                # file), still under the monitor: a slow object store keeps the heartbeat.
+                file = ExportFile(*output)
+                monitor.report(95, "正在保存文件")
+                output = save_generated_file(job, file.filename, file.content, file.mimetype)
     except Exception as exc:  # a failed job records its error instead of vanishing
         log.exception("job %s failed", job.pk)
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(

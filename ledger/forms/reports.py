@@ -30,6 +30,8 @@ class MonthField(forms.CharField):
             day = datetime.datetime.strptime(value, "%Y-%m").date()
         except ValueError as exc:
             raise forms.ValidationError("月份格式应为 2026-03。") from exc
+        if not 2000 <= day.year <= datetime.MAXYEAR - 1:
+            raise forms.ValidationError("月份超出范围，请选择 2000 年以后的月份。")
         return day.year, day.month
 
 

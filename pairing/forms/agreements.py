@@ -4,15 +4,11 @@ from django import forms
 from django.utils import timezone
 
 from pairing.models import (
-    AgreementStatus,
     AnnualAgreement,
     NeedItem,
-    Pairing,
     ProjectItem,
     ResourceItem,
 )
-from portal.models import Organization
-from portal.models.orgs import OrgKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -20,42 +16,6 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def year_choices():
     this_year = timezone.localdate().year
     return [(y, f"{y}年") for y in range(this_year + 1, 2019, -1)]
-
-
-class AgreementFilterForm(forms.Form):
-    """Filters of the county's agreement list and of the “未签订” view."""
-
-    year = forms.TypedChoiceField(label="年度", coerce=int, choices=())
-    township = forms.ModelChoiceField(label="乡镇", required=False, empty_label="全部乡镇",
-                                      queryset=Organization.objects.none())
-    unit = forms.ModelChoiceField(label="结对单位", required=False, empty_label="全部单位",
-                                  queryset=Organization.objects.none())
-    status = forms.ChoiceField(label="状态", required=False,
-                               choices=[("", "全部状态"), *AgreementStatus.choices])
-    q = forms.CharField(label="搜索", required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"placeholder": "村或单位名称"}))
-
-    def __init__(self, data, *, user, with_status=True):
-        data = data.copy()
-        data.setdefault("year", str(timezone.localdate().year))
-        super().__init__(data)
-        self.fields["year"].choices = year_choices()
-        self.fields["township"].queryset = (
-            Organization.objects.visible_to(user).filter(kind=OrgKind.TOWNSHIP)
-            .only("id", "name", "path"))
-        self.fields["unit"].queryset = (
-            Organization.objects.filter(
-                pk__in=Pairing.objects.visible_to(user).values("city_org_id"))
-            .only("id", "name", "path"))
-        if not with_status:
-            del self.fields["status"]
-
-    def filters(self):
-        """cleaned_data, or just this year when the query string was malformed."""
-        if self.is_valid():
-            return self.cleaned_data
-        return {"year": timezone.localdate().year, "township": None, "unit": None,
-                "status": "", "q": ""}
 
 
 class AgreementCreateForm(forms.Form):

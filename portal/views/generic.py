@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.db.models import Model
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views import View
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
@@ -282,7 +283,10 @@ class FilteredListView(LoginRequiredMixin, ContextMixin, TemplateResponseMixin, 
                                         page=page, query_string=query_without_page(request),
                                         table_template=self.table_template)
         template = self.table_template if request.htmx and self.table_template else None
-        return self.render_to_response(context, template_name=template)
+        response = self.render_to_response(context, template_name=template)
+        # The same URL answers with the page or its table: caches must keep them apart.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def render_to_response(self, context, template_name=None, **kwargs):
         if template_name:

@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 
 from portal import audit
@@ -61,9 +62,10 @@ def job_list(request):
 @login_required
 def job_detail(request, job_uuid):
     job = _own_job(request, job_uuid)
-    template = "portal/jobs/_progress.html" if request.headers.get("HX-Request") else \
-        "portal/jobs/detail.html"
-    return render(request, template, {"job": job})
+    template = "portal/jobs/_progress.html" if request.htmx else "portal/jobs/detail.html"
+    response = render(request, template, {"job": job})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 class JobRetryView(ObjectActionView):
