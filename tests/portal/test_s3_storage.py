@@ -72,9 +72,9 @@ def bucket(moto_endpoint, monkeypatch, settings):
 
 
 def body(response):
-    content = b"".join(response.streaming_content)
-    response.close()
-    return content
+    """The file's bytes. Not `response.close()`: that sends request_finished, whose
+    close_old_connections would close the test's own (transactional) database connection."""
+    return b"".join(response.streaming_content)
 
 
 def test_without_a_bucket_media_stays_on_the_local_disk(monkeypatch):
