@@ -5,3 +5,7 @@ class AssessmentConfig(AppConfig):
     name = "assessment"
     verbose_name = "考核评价"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Capabilities first (the models' workflows check them), then the job handlers.
+        from . import jobs  # noqa: F401

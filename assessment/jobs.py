@@ -1,0 +1,1 @@
+"""Job handlers of assessment (filled in with the scoring services)."""

@@ -1,0 +1,1 @@
+from assessment.metrics.registry import register_metric  # noqa: F401

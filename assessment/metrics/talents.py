@@ -1,0 +1,60 @@
+"""Metrics of enrolled cadres and city talents (004 四.四, 四.三.5)."""
+
+from django.db.models import Avg, Count, F
+
+from assessment.metrics.registry import IdList, grouped, monthly_groups, register_metric
+from assessment.models import TalentEvaluation, TargetKind
+from ledger.models import ActivityStatus, Participation
+from pairing.models import Claim, ClaimStatus
+from portal.models.orgs import OrgKind
+
+COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
+
+
+@register_metric("months_served", label="参加村级服务活动月数", target_kind=TargetKind.PERSON,
+                 unit="个月", source="activity",
+                 basis="每月至少参加1次村级服务活动（004 四.四.2）：当月参加过村党组织已提交或"
+                       "已确认的活动，计 1 个月。")
+def months_served(cohort):
+    def month(first, next_first, ids):
+        return (Participation.objects
+                .filter(person_id__in=ids, activity__org__kind=OrgKind.VILLAGE,
+                        activity__status__in=COUNTED, activity__date__gte=first,
+                        activity__date__lt=next_first)
+                .values("person_id").order_by()
+                .annotate(n=Count("activity_id", distinct=True), ids=IdList("activity_id"))
+                .values_list("person_id", "n", "ids"))
+
+    return monthly_groups(cohort, month)
+
+
+@register_metric("claims_on_time", label="按期完成认领事项数", target_kind=TargetKind.PERSON,
+                 unit="项", source="claim",
+                 basis="线上认领村级需求并按期完成（004 四.四.3）：认领经村党组织确认，且确认"
+                       "日期不晚于需求截止日期。")
+def claims_on_time(cohort):
+    def month(first, next_first, ids):
+        return (Claim.objects
+                .filter(claimant__person__in=ids, status=ClaimStatus.CONFIRMED,
+                        confirmed_at__date__gte=first, confirmed_at__date__lt=next_first,
+                        confirmed_at__date__lte=F("need__deadline"))
+                .values("claimant__person__id").order_by()
+                .annotate(n=Count("id"), ids=IdList("id"))
+                .values_list("claimant__person__id", "n", "ids"))
+
+    return monthly_groups(cohort, month, count="rows")
+
+
+@register_metric("village_rating", label="服务村评价（平均）", target_kind=TargetKind.PERSON,
+                 unit="分", source="evaluation",
+                 basis="村党组织每季度对服务本村的城市人才作出评价（004 四.三.5），5 优秀、"
+                       "4 良好、3 一般、1 较差，取本季度各村评价的平均值。")
+def village_rating(cohort):
+    start, end = cohort.period
+    year, quarter = start.year, (start.month - 1) // 3 + 1  # evaluations are per quarter
+    rows = (TalentEvaluation.objects
+            .filter(person__in=cohort.ids, year=year, quarter=quarter)
+            .values("person_id").order_by()
+            .annotate(avg=Avg("rating"), ids=IdList("id"))
+            .values_list("person_id", "avg", "ids"))
+    return grouped(cohort, rows)
