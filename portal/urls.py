@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include((app_patterns, "portal"))),
     path("pairing/", include("pairing.urls")),
     path("ledger/", include("ledger.urls")),
+    path("assessment/", include("assessment.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -7,6 +7,7 @@ REDIS_URL (or CELERY_BROKER_URL) is optional: without it Celery tasks run eagerl
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -206,6 +207,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-jobs": {"task": "portal.tasks.reap_stale_jobs", "schedule": 60.0},
+    # Each quarter is scored (as a draft) the day after its ledger closes.
+    "score-closed-quarters": {"task": "assessment.tasks.score_closed_quarters",
+                              "schedule": crontab(hour=2, minute=30)},
 }
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=120)

@@ -1,0 +1,1 @@
+"""Ranking and grading reports (filled in with the reports)."""

@@ -1,0 +1,1 @@
+"""Navigation items and home-page panels of assessment: people."""

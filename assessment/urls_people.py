@@ -1,0 +1,3 @@
+"""URLs of assessment: people (filled in with its views)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of assessment: rankings (filled in with its views)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of assessment: scoring (filled in with its views)."""
+
+urlpatterns = []
