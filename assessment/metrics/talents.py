@@ -1,5 +1,7 @@
 """Metrics of enrolled cadres and city talents (004 四.四, 四.三.5)."""
 
+import datetime
+
 from django.db.models import Avg, Count, F
 
 from assessment.metrics.registry import IdList, grouped, monthly_groups, register_metric
@@ -50,10 +52,13 @@ def claims_on_time(cohort):
                  basis="村党组织每季度对服务本村的城市人才作出评价（004 四.三.5），5 优秀、"
                        "4 良好、3 一般、1 较差，取本季度各村评价的平均值。")
 def village_rating(cohort):
+    if not cohort.members:
+        return {}
     start, end = cohort.period
-    year, quarter = start.year, (start.month - 1) // 3 + 1  # evaluations are per quarter
+    last = end - datetime.timedelta(days=1)
+    quarters = range((start.month - 1) // 3 + 1, (last.month - 1) // 3 + 2)  # of start's year
     rows = (TalentEvaluation.objects
-            .filter(person__in=cohort.ids, year=year, quarter=quarter)
+            .filter(person__in=cohort.ids, year=start.year, quarter__in=quarters)
             .values("person_id").order_by()
             .annotate(avg=Avg("rating"), ids=IdList("id"))
             .values_list("person_id", "avg", "ids"))
