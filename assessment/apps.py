@@ -8,4 +8,4 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         # Capabilities first (the models' workflows check them), then the job handlers.
-        from . import exporters, jobs, navigation  # noqa: F401
+        from . import exporters, jobs, navigation, results_export  # noqa: F401

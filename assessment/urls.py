@@ -6,5 +6,6 @@ app_name = "assessment"
 urlpatterns = [
     path("rankings/", include("assessment.urls_rankings")),
     path("scoring/", include("assessment.urls_scoring")),
+    path("results/", include("assessment.urls_results")),
     path("", include("assessment.urls_people")),
 ]

@@ -41,8 +41,22 @@ class Panel:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DetailSection:
+    """A section another app adds to one of portal's detail pages ("person", "org"):
+    `context(request, obj)` returns the template context, or None to leave it out. So the
+    person page shows assessment's grade history without portal importing assessment."""
+
+    key: str
+    page: str
+    template: str
+    context: object
+    order: int = 100
+
+
 _nav: list[NavItem] = []
 _panels: list[Panel] = []
+_sections: list[DetailSection] = []
 
 
 def register_nav(item: NavItem):
@@ -53,6 +67,23 @@ def register_nav(item: NavItem):
 def register_panel(panel: Panel):
     _panels.append(panel)
     _panels.sort(key=lambda p: p.order)
+
+
+def register_section(section: DetailSection):
+    _sections.append(section)
+    _sections.sort(key=lambda s: s.order)
+
+
+def sections_for(request, page, obj):
+    """[(section, context)] of the sections of `page` that have something to show for obj."""
+    shown = []
+    for section in _sections:
+        if section.page != page:
+            continue
+        context = section.context(request, obj)
+        if context is not None:
+            shown.append((section, context))
+    return shown
 
 
 def nav_for(user):

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from portal import services
+from portal.dashboard import sections_for
 from portal.filters import PersonFilter
 from portal.forms import PersonForm
 from portal.models import Person
@@ -36,6 +37,7 @@ def person_detail(request, pk):
         "can_change": has_capability(request.user, "person.change", person.home_org),
         "history": list(person.history.select_related("history_user")
                         .order_by("-history_date")[:10]),
+        "sections": sections_for(request, "person", person),
     })
 
 
