@@ -135,11 +135,11 @@ class EvaluationPeriodForm(forms.Form):
     quarter = forms.TypedChoiceField(label="季度", coerce=int, required=False,
                                      choices=QUARTER_CHOICES)
 
-    def __init__(self, *args, villages, **kwargs):
+    def __init__(self, *args, villages, several, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = year_choices()
         self.fields["village"].queryset = villages
-        if len(villages) < 2:
+        if not several:
             self.fields["village"].widget = forms.HiddenInput()
 
 

@@ -56,7 +56,8 @@ def served_talents(village, year, quarter):
 
 
 def _period(request, villages):
-    form = EvaluationPeriodForm(request.GET or None, villages=villages)
+    form = EvaluationPeriodForm(request.GET or None, villages=villages_to_rate(request.user),
+                                several=len(villages) > 1)
     year, quarter = current_quarter()
     data = form.cleaned_data if form.is_valid() else {}
     village = data.get("village") or villages[0]

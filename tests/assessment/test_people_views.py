@@ -245,3 +245,99 @@ def test_grade_detail_for_viewers_in_scope(login, graded, people, leader, townsh
     url = grade_url(graded.grading, people.unit)
     assert login(leader).get(url).status_code == 200
     assert login(township_admin).get(url).status_code == 404
+
+
+# --- 人才评价: the village rates the talents who served it -----------------------------------
+
+def ratings_url(year=YEAR, quarter=1):
+    return reverse("assessment:evaluation_list") + f"?year={year}&quarter={quarter}"
+
+
+def rate(client, village, person, rating, **extra):
+    return client.post(reverse("assessment:evaluation_rate"), {
+        "village": village.pk, "person": person.pk, "year": YEAR, "quarter": 1,
+        "rating": rating}, **extra)
+
+
+def test_the_village_sees_the_talents_who_served_it(login, assessed, tree, people,
+                                                    village_secretary):
+    body = login(village_secretary).get(ratings_url()).content.decode()
+    assert f'id="talent-{people.unit.pk}"' in body  # 陈农业
+    assert f'id="talent-{assessed.cadres["c1"].pk}"' in body  # 周一
+    # 吴二's only activity is a draft; 郑三 never came; the village's own people are no talents.
+    assert f'id="talent-{assessed.cadres["c2"].pk}"' not in body
+    assert f'id="talent-{assessed.cadres["c3"].pk}"' not in body
+    assert f'id="talent-{people.a1.pk}"' not in body
+    assert "本季度还没有城市人才" in login(village_secretary).get(
+        ratings_url(quarter=2)).content.decode()
+
+
+def test_one_tap_saves_the_rating(login, assessed, tree, people, village_secretary):
+    from assessment.models import TalentEvaluation
+
+    client = login(village_secretary)
+    response = rate(client, tree.village_a1, people.unit, 5)
+    assert response.status_code == 302
+    evaluation = TalentEvaluation.objects.get()
+    assert (evaluation.person, evaluation.rating, evaluation.rated_by) == (
+        people.unit, 5, village_secretary)
+    body = client.get(ratings_url()).content.decode()
+    row = body[body.index(f'id="talent-{people.unit.pk}"'):]
+    assert 'value="5" class="btn btn-sm btn-party"' in row[:row.index("</form>")]
+    rate(client, tree.village_a1, people.unit, 4)
+    assert TalentEvaluation.objects.get().rating == 4
+
+
+def test_an_htmx_tap_returns_the_row(login, assessed, tree, people, village_secretary):
+    response = rate(login(village_secretary), tree.village_a1, people.unit, 3,
+                    HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.startswith(f'<div class="list-group-item" id="talent-{people.unit.pk}"')
+    assert "已保存" in body
+
+
+def test_a_talent_who_did_not_serve_cannot_be_rated(login, assessed, tree, village_secretary):
+    from assessment.models import TalentEvaluation
+
+    response = rate(login(village_secretary), tree.village_a1, assessed.cadres["c3"], 5)
+    assert response.status_code == 302
+    assert not TalentEvaluation.objects.exists()
+
+
+def test_another_village_cannot_be_rated_for(login, assessed, tree, people,
+                                             other_village_secretary):
+    from assessment.models import TalentEvaluation
+
+    rate(login(other_village_secretary), tree.village_a1, people.unit, 5)
+    assert not TalentEvaluation.objects.exists()
+
+
+def test_bad_input_is_a_message_not_an_error(login, assessed, tree, people, village_secretary):
+    client = login(village_secretary)
+    response = rate(client, tree.village_a1, people.unit, 9, follow=True)
+    assert response.status_code == 200 and "请选择评价等次" in response.content.decode()
+    assert client.get(reverse("assessment:evaluation_list") + "?year=x&quarter=9&village=y"
+                      ).status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["county_admin", "township_admin", "talent", "outsider"])
+def test_ratings_are_for_villages(request, login, tree, persona):
+    user = request.getfixturevalue(persona)
+    assert login(user).get(reverse("assessment:evaluation_list")).status_code == 403
+
+
+def test_ratings_page_queries_are_flat(login, assessed, tree, people, village_secretary):
+    client = login(village_secretary)
+    client.get(ratings_url())
+    with CaptureQueriesContext(connection) as small:
+        client.get(ratings_url())
+    from tests.factories import bulk_people
+
+    more = bulk_people(**{f"t{i}": {"name": f"人才{i}", "home_org": tree.unit,
+                                    "is_city_talent": True} for i in range(6)})
+    make_activity(tree.village_a1, datetime.date(YEAR, 2, 2), list(more.values()))
+    with CaptureQueriesContext(connection) as larger:
+        body = client.get(ratings_url()).content.decode()
+    assert "人才5" in body
+    assert len(larger) == len(small) <= 8
