@@ -7,3 +7,5 @@ register_nav(NavItem("结果运用", "assessment:results", "bi-award", "assessme
                      "考核评价"))
 register_section(DetailSection("assessment", "person", "assessment/results/person_section.html",
                                person_section, order=50))
+register_nav(NavItem("导入行动报名", "assessment:enrolment_import", "bi-upload", "assessment.enrol",
+                     59, "考核评价"))

@@ -7,5 +7,6 @@ urlpatterns = [
     path("rankings/", include("assessment.urls_rankings")),
     path("scoring/", include("assessment.urls_scoring")),
     path("results/", include("assessment.urls_results")),
+    path("imports/", include("assessment.urls_imports")),
     path("", include("assessment.urls_people")),
 ]

@@ -6,7 +6,6 @@ service's own rule (`pairing_problem`), and the commit creates every pairing thr
 `do_create_pairing` inside one transaction, so a row the service refuses rolls back the file.
 """
 
-import datetime
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,26 +46,6 @@ PAIRING_COLUMNS = (
 EXAMPLE_ROWS = [["U0001", "V0001", "2026-01-01", "地域相邻、优势互补", "", ""]]
 _PRINCIPLES = {**{label: value for value, label in Principle.choices},
                **{value: value for value in Principle.values}}
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
-def _date(row, header):
-    value = row.raw(header)
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
-    match = _DATE.match(text)
-    if match:
-        try:
-            return datetime.date(*(int(part) for part in match.groups()))
-        except ValueError:
-            pass
-    row.error(header, f"“{text}”不是有效日期，请填写如 2026-01-01。")
-    return None
 
 
 def _principles(row, header):
@@ -103,7 +82,7 @@ def _read(report, number, values, positions):
         "row": row,
         "city_code": row.code("单位编码", required=True),
         "village_code": row.code("村编码", required=True),
-        "since": _date(row, "结对日期"),
+        "since": row.date("结对日期"),
         "principles": _principles(row, "结对原则"),
         "head_id": normalize_id_number(row.text("名誉村长身份证号", max_length=18)),
         "liaison_id": normalize_id_number(row.text("联络员身份证号", max_length=18)),

@@ -17,10 +17,7 @@ urlpatterns = [
     path("<int:pk>/plan/submit/", pairings.PlanSubmitView.as_view(), name="plan_submit"),
     path("<int:pk>/plan/file/", pairings.PlanFileView.as_view(), name="plan_file"),
     path("<int:pk>/plan/return/", pairings.PlanReturnView.as_view(), name="plan_return"),
-    path("import/", pairings.import_index, name="pairing_import"),
-    path("import/template/", pairings.import_template, name="pairing_import_template"),
-    path("import/upload/", pairings.import_upload, name="pairing_import_upload"),
-    path("import/<slug:token>/commit/", pairings.import_commit, name="pairing_import_commit"),
+    *pairings.PAIRING_IMPORT.urlpatterns(),
     path("statistics/", statistics.statistics, name="statistics"),
     path("statistics/export/", statistics.StatisticsExportView.as_view(), name="statistics_export"),
 ]

@@ -16,6 +16,7 @@ committing) written with `bulk_create_with_history` in the same batches, so memo
 however long the file is.
 """
 
+import datetime
 import decimal
 import re
 from collections import deque
@@ -76,6 +77,7 @@ _GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE, "M": Gender.MALE, "F": Gen
 _FLAGS = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": False,
           "TRUE": True, "FALSE": False}
 _CODE = re.compile(r"^[0-9A-Z][0-9A-Z_.\-]*$")
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,25 @@ class Row:
             self.error(header, f"“{value}”无效，应为：{labels}。")
             return default
         return mapping[key]
+
+    def date(self, header):
+        """A date cell (an Excel date, or text like 2026-01-01 / 2026年1月1日), or None."""
+        value = self.raw(header)
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = cell_text(value)
+        if not text:
+            return None
+        match = _DATE.match(text)
+        if match:
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                pass
+        self.error(header, f"“{text}”不是有效日期，请填写如 2026-01-01。")
+        return None
 
     def flag(self, header, *, default):
         return self.choice(header, _FLAGS, default=default)

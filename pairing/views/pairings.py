@@ -1,17 +1,11 @@
 """Pairing pages: lists (county, unit, village), unpaired villages, detail, create/edit/end,
 the co-building plan workflow, and the Excel import of pairings."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
 
 from pairing.filters import PairingFilterSet, UnpairedFilterSet
 from pairing.forms.pairings import (
@@ -29,20 +23,10 @@ from portal.models import Organization
 from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.roles import role_org_ids
 from portal.scope import TALENT, UNIT_CONTACT, VILLAGE_SECRETARY, has_capability
-from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
 from portal.views.common import PAGE_SIZE, visible_or_404
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
-from portal.views.transfer import (
-    SESSION_KEY,
-    TEMPLATE_NOTES,
-    ImportUploadForm,
-    forget_pending,
-    render_import_preview,
-    store_upload,
-)
+from portal.views.importing import ExcelImport
 from portal.workflow import can
-
-IMPORT_KIND = "pairings"
 
 
 def _require_view(user):
@@ -272,82 +256,12 @@ class PlanReturnView(ServiceFormView):
 
 
 # ---------------------------------------------------------------------------------------------
-# Excel import: the foundation's upload → preview → commit flow (portal.views.transfer).
+# Excel import: the shared upload → preview → commit flow (portal.views.importing).
 
-
-def _require_import(user):
-    if not has_capability(user, "pairing.import"):
-        raise PermissionDenied("只有县委组织部可以导入结对关系。")
-
-
-def _import_page(request, form=None):
-    return render(request, "pairing/pairings/import.html", {
-        "form": form or ImportUploadForm(prefix=IMPORT_KIND), "columns": PAIRING_COLUMNS})
-
-
-@login_required
-def import_index(request):
-    _require_import(request.user)
-    return _import_page(request)
-
-
-@login_required
-def import_template(request):
-    _require_import(request.user)
-    content = template_workbook("结对关系", PAIRING_COLUMNS, EXAMPLE_ROWS, TEMPLATE_NOTES)
-    return HttpResponse(content, content_type=XLSX_MIMETYPE, headers={
-        "Content-Disposition": content_disposition_header(True, "结对关系导入模板.xlsx")})
-
-
-def _preview(request, report, filename, token=None):
-    return render_import_preview(
-        request, title="导入结对关系", report=report, filename=filename,
-        form=ImportUploadForm(prefix=IMPORT_KIND), token=token,
-        upload_url=reverse("pairing:pairing_import_upload"),
-        commit_url=reverse("pairing:pairing_import_commit", args=[token]) if token else "",
-        back_url=reverse("pairing:pairing_import"))
-
-
-@login_required
-@require_POST
-def import_upload(request):
-    _require_import(request.user)
-    form = ImportUploadForm(request.POST, request.FILES, prefix=IMPORT_KIND)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report = import_pairings(upload, actor=request.user, filename=upload.name)
-        except UnreadableWorkbook as exc:
-            form.add_error("file", str(exc))
-        else:
-            token = (store_upload(request, IMPORT_KIND, upload)
-                     if report.ok and report.total else None)
-            return _preview(request, report, upload.name, token)
-    return _import_page(request, form)
-
-
-@login_required
-@require_POST
-def import_commit(request, token):
-    _require_import(request.user)
-    info = request.session.get(SESSION_KEY, {}).get(token)
-    if (info is None or info["what"] != IMPORT_KIND
-            or not info["name"].startswith(f"imports/{request.user.pk}/")):
-        messages.warning(request, "该导入已完成或已过期，请重新上传文件。")
-        return redirect("pairing:pairing_import")
-    try:
-        with default_storage.open(info["name"], "rb") as stored:
-            report = import_pairings(stored, actor=request.user, commit=True,
-                                     filename=info["filename"])
-    except (UnreadableWorkbook, FileNotFoundError):
-        messages.error(request, "暂存的文件已失效，请重新上传。")
-        return redirect("pairing:pairing_import")
-    finally:
-        forget_pending(request, keep=lambda t, _info: t != token)
-    if not report.committed:
-        messages.error(request, "重新校验时发现错误（数据可能已被修改），未导入任何数据。")
-        return _preview(request, report, info["filename"])
-    messages.success(request, format_html(
-        '已成功导入 {} 条结对关系。<a href="{}" class="alert-link">查看结对列表</a>',
-        report.created, reverse("pairing:pairing_list")))
-    return redirect("pairing:pairing_import")
+PAIRING_IMPORT = ExcelImport(
+    kind="pairings", title="导入结对关系", capability="pairing.import",
+    denied="只有县委组织部可以导入结对关系。", columns=PAIRING_COLUMNS, importer=import_pairings,
+    url_name="pairing:pairing_import", page_template="pairing/pairings/import.html",
+    sheet_title="结对关系", example_rows=EXAMPLE_ROWS,
+    done_message="已成功导入 {count} 条结对关系。",
+    list_url_name="pairing:pairing_list", list_label="查看结对列表")
