@@ -251,6 +251,8 @@ def test_run_detail_ranks_and_searches(login, assessed, leader):
     assert page.status_code == 200
     assert text.index("陈农业") < text.index("周一") < text.index("吴二")
     assert "20.00" in text and "县农业农村局" in text
+    top = assessed.run.scores.get(rank=1)
+    assert reverse("assessment:score_detail", args=[top.pk]) in text
     assert "发布排位" not in text  # the leader may not publish
     found = client.get(url, {"q": "周"}).content.decode()
     assert "周一" in found and "陈农业" not in found
