@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from assessment.forms.people import AppealFilterSet, AppealForm, DecisionForm
@@ -81,14 +81,6 @@ def appeals_for(user):
                                                Appeal.objects.all().scope_path_field))
 
 
-def _run_url(run):
-    # The run's page belongs to the scoring pages; without it, no link.
-    try:
-        return run.get_absolute_url()
-    except NoReverseMatch:
-        return ""
-
-
 @login_required
 def appeal_detail(request, pk):
     appeal = get_object_or_404(appeals_for(request.user).select_related(
@@ -102,7 +94,7 @@ def appeal_detail(request, pk):
         Appeal.workflow.permitted(appeal, name, request.user) for name in ("accept", "reject"))
     return render(request, "assessment/people/appeal_detail.html", {
         "appeal": appeal, "run": appeal.run, "score": score,
-        "run_url": _run_url(appeal.run) if may_decide else "",
+        "run_url": appeal.run.get_absolute_url() if may_decide else "",
         "back_url": reverse("assessment:appeal_list") if may_decide else "",
     })
 
