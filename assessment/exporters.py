@@ -48,7 +48,9 @@ RANK_MM, NAME_MM, UNIT_MM, TOTAL_MM = 12, 24, 46, 18
 class ReportFormatForm(forms.Form):
     """The one choice a ranking download leaves: the format."""
 
-    format = forms.ChoiceField(label="格式", choices=FORMATS, initial=PDF)
+    format = forms.ChoiceField(label="格式", choices=FORMATS, initial=PDF, error_messages={
+        "required": "请选择下载格式（PDF 或 Excel）。",
+        "invalid_choice": "请选择下载格式（PDF 或 Excel）。"})
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
