@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assessment.models import RunStatus, Scheme, ScoringRun
-from assessment.services.grading import grade_year
+from assessment.models import Grading, RunStatus, Scheme, ScoringRun
+from assessment.services.grading import check_gradable, grade_year
 from assessment.services.scoring import score_quarter
 from ledger.periods import close_date
 from portal.jobs import job_handler, start_job
@@ -31,6 +31,12 @@ def start_scoring(scheme, quarter, *, actor):
 
 
 def start_grading(scheme, *, actor):
+    """Queue the annual grading preview after the checks the job would fail on: the 优秀 rule,
+    every quarter published, the grading still a preview (and who may)."""
+    check_gradable(scheme)
+    grading = Grading.objects.filter(scheme=scheme).first()
+    if grading is not None:
+        Grading.workflow.check(grading, "regrade", actor)
     return start_job(owner=actor, kind=GRADE_KIND, title=f"{scheme} 年度等次评定",
                      scope_org=scheme.assessing_body, params={"scheme": scheme.pk},
                      capability="assessment.score")

@@ -115,7 +115,7 @@ def nominate(kind, target, *, year, reason, actor, body=None, poor_override="") 
 
 def _decide(nomination, name, *, actor, decision=""):
     with transaction.atomic():
-        nomination = Nomination.objects.select_for_update().select_related(
+        nomination = Nomination.objects.select_for_update(of=("self",)).select_related(
             "person__home_org", "org").get(pk=nomination.pk)
         transition = Nomination.workflow.check(nomination, name, actor)
         nomination.status = transition.target
@@ -143,7 +143,7 @@ def override_eligibility(grade, *, actor, reason) -> EligibilityOverride:
     if not reason:
         raise ValidationError({"reason": "请填写例外理由。"})
     with transaction.atomic():
-        grade = AnnualGrade.objects.select_for_update().select_related(
+        grade = AnnualGrade.objects.select_for_update(of=("self",)).select_related(
             "grading__scheme", "person__home_org", "org").get(pk=grade.pk)
         target_org = grade.person.home_org if grade.person_id else grade.org
         require(actor, "assessment.file", target_org)

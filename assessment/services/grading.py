@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from assessment.cohorts import cohort_for, target_field
@@ -62,7 +62,8 @@ def _quarter_sums(scheme, field):
     """{target: (sum of totals, active months, any veto)} over the published quarters."""
     rows = (QuarterScore.objects.filter(run__scheme=scheme, run__status=RunStatus.PUBLISHED)
             .values(field).order_by()
-            .annotate(total=Sum("total"), months=Sum("active_months"), veto=Max("vetoed"))
+            .annotate(total=Sum("total"), months=Sum("active_months"),
+                      veto=Count("id", filter=Q(vetoed=True)))
             .values_list(field, "total", "months", "veto"))
     return {t: (total or Decimal(0), months or 0, bool(veto)) for t, total, months, veto in rows}
 

@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assessment.metrics import METRICS
-from assessment.models import Indicator, IndicatorKind, Scheme, TargetKind
+from assessment.models import (
+    Indicator,
+    IndicatorKind,
+    Scheme,
+    ScoreEntry,
+    ScoreItem,
+    TargetKind,
+)
 from assessment.rules import RuleError, check_rule
 from portal import audit
 from portal.models.audit import AuditAction
@@ -116,4 +123,85 @@ def new_version(scheme, *, actor) -> Scheme:
         Indicator.objects.bulk_create(indicators)
         audit.record(AuditAction.CREATE, f"新建考核方案版本：{scheme}", actor=actor,
                      scheme=scheme.pk, supersedes=old_pk)
+    return scheme
+
+
+# --- Editing a scheme while it is unlocked ----------------------------------------------------
+
+SCHEME_FIELDS = ("name", "start_date", "end_date", "part_year_rule", "poor_min_ratio",
+                 "excellent_max_ratio", "excellent_min_score", "tie_break", "appeal_days")
+INDICATOR_FIELDS = ("code", "name", "description", "kind", "period", "metric", "rule",
+                    "max_points", "order")
+
+
+def _locked_scheme(scheme, actor):
+    scheme = Scheme.objects.select_for_update().select_related("assessing_body").get(
+        pk=scheme.pk)
+    require(actor, "assessment.scheme", scheme.assessing_body)
+    check_editable(scheme)
+    return scheme
+
+
+def update_scheme(scheme, *, actor, **fields) -> Scheme:
+    """Change the scheme's own fields (dates, grading rules, tie-break keys) while unlocked."""
+    with transaction.atomic():
+        scheme = _locked_scheme(scheme, actor)
+        for name in SCHEME_FIELDS:
+            if name in fields:
+                setattr(scheme, name, fields[name])
+        if scheme.start_date.year != scheme.year or scheme.end_date.year != scheme.year:
+            raise ValidationError({"start_date": f"考核期应在{scheme.year}年之内。"})
+        scheme.full_clean()
+        codes = set(scheme.indicators.values_list("code", flat=True))
+        unknown = [c for c in scheme.tie_break if c not in codes]
+        if unknown:
+            raise ValidationError({"tie_break": f"同分比较指标不在本方案中：{'、'.join(unknown)}"})
+        scheme.save()
+        audit.record(AuditAction.UPDATE, f"修改考核方案：{scheme}", actor=actor, scheme=scheme.pk)
+    return scheme
+
+
+def save_indicator(scheme, *, actor, indicator=None, **fields) -> Indicator:
+    """Add a row to the scoring table, or change one, while the scheme is unlocked."""
+    with transaction.atomic():
+        scheme = _locked_scheme(scheme, actor)
+        if indicator is None:
+            indicator = Indicator(scheme=scheme)
+        else:
+            indicator = scheme.indicators.select_for_update().get(pk=indicator.pk)
+        old_code = indicator.code
+        for name in INDICATOR_FIELDS:
+            if name in fields:
+                setattr(indicator, name, fields[name])
+        if indicator.kind != IndicatorKind.AUTO:
+            indicator.metric, indicator.rule = "", {}
+        check_indicator(scheme, indicator)
+        indicator.full_clean()
+        indicator.save()
+        if old_code and old_code != indicator.code and old_code in scheme.tie_break:
+            scheme.tie_break = [indicator.code if c == old_code else c
+                                for c in scheme.tie_break]
+            scheme.save(update_fields=["tie_break"])
+        audit.record(AuditAction.UPDATE, f"修改考核指标：{scheme} · {indicator.name}",
+                     actor=actor, scheme=scheme.pk, indicator=indicator.pk)
+    return indicator
+
+
+def delete_indicator(scheme, *, actor, indicator) -> Scheme:
+    """Remove a row: refused once points were entered for it; a draft quarter's computed
+    items for it go (the draft is scored again before it is published)."""
+    with transaction.atomic():
+        scheme = _locked_scheme(scheme, actor)
+        indicator = scheme.indicators.select_for_update().get(pk=indicator.pk)
+        if ScoreEntry.objects.filter(indicator=indicator).exists():
+            raise ValidationError(f"“{indicator.name}”已有录入的分值，不能删除；"
+                                  "可将分值上限改为 0。", code="entered")
+        ScoreItem.objects.filter(indicator=indicator).delete()
+        if indicator.code in scheme.tie_break:
+            scheme.tie_break = [c for c in scheme.tie_break if c != indicator.code]
+            scheme.save(update_fields=["tie_break"])
+        name = indicator.name
+        indicator.delete()
+        audit.record(AuditAction.DELETE, f"删除考核指标：{scheme} · {name}", actor=actor,
+                     scheme=scheme.pk)
     return scheme

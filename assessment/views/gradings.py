@@ -27,7 +27,6 @@ from assessment.models import (
 )
 from assessment.services.grading import (
     change_grade,
-    check_gradable,
     file_grading,
     return_grading,
     submit_grading,
@@ -42,23 +41,13 @@ GRADES_PAGE = 50
 GRADE_COLOURS = {Grade.EXCELLENT: "success", Grade.GOOD: "primary", Grade.POOR: "danger"}
 
 
-def preview_grading(scheme, *, actor):
-    """Queue the preview after the checks the job would fail on: the 优秀 rule, every quarter
-    published, and a grading still in preview."""
-    check_gradable(scheme)
-    grading = grading_of(scheme)
-    if grading is not None:
-        Grading.workflow.check(grading, "regrade", actor)
-    return start_grading(scheme, actor=actor)
-
-
 class GradingStartView(ObjectActionView):
     """评定等次（预览）: a job; its page shows the progress."""
 
     queryset = SCHEME_QUERYSET.select_related("grading")
     capability = "assessment.score"
     denied_message = "只有考核单位可以评定等次。"
-    service = preview_grading
+    service = start_grading
     error_prefix = "未能评定等次："
 
     def capability_orgs(self, scheme):

@@ -8,7 +8,6 @@ without assessment.scheme on that body is 403.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -16,18 +15,18 @@ from assessment.filters import SchemeFilterSet
 from assessment.forms.gradings import QuarterForm
 from assessment.forms.schemes import IndicatorForm, SchemeCreateForm, SchemeEditForm
 from assessment.metrics import METRICS
-from assessment.models import Grading, Indicator, IndicatorKind, Scheme, ScoreEntry, ScoreItem
+from assessment.models import Grading, Indicator, IndicatorKind, Scheme
 from assessment.rules import describe_rule
 from assessment.services.grading import check_gradable
 from assessment.services.schemes import (
     check_editable,
-    check_indicator,
     create_default_scheme,
+    delete_indicator,
     new_version,
+    save_indicator,
+    update_scheme,
 )
-from portal import audit
-from portal.models.audit import AuditAction
-from portal.scope import has_capability, require
+from portal.scope import has_capability
 from portal.views.common import error_text, visible_or_404
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 from portal.workflow import can
@@ -39,88 +38,6 @@ ENTERED_RULES = {
     IndicatorKind.DEDUCTION: "扣分，须注明理由并上传佐证",
     IndicatorKind.VETO: "一票否决，直接评定为“差”，须注明理由并上传佐证，可申诉",
 }
-
-
-# --- Editing a scheme while it is unlocked. These are business actions and belong with the
-# other scheme services (assessment/services/schemes.py); they live here until moved there.
-
-SCHEME_FIELDS = ("name", "start_date", "end_date", "part_year_rule", "poor_min_ratio",
-                 "excellent_max_ratio", "excellent_min_score", "tie_break", "appeal_days")
-INDICATOR_FIELDS = ("code", "name", "description", "kind", "period", "metric", "rule",
-                    "max_points", "order")
-
-
-def _locked_scheme(scheme, actor):
-    scheme = Scheme.objects.select_for_update().select_related("assessing_body").get(
-        pk=scheme.pk)
-    require(actor, "assessment.scheme", scheme.assessing_body)
-    check_editable(scheme)
-    return scheme
-
-
-def update_scheme(scheme, *, actor, **fields) -> Scheme:
-    """Change the scheme's own fields (dates, grading rules, tie-break keys) while unlocked."""
-    with transaction.atomic():
-        scheme = _locked_scheme(scheme, actor)
-        for name in SCHEME_FIELDS:
-            if name in fields:
-                setattr(scheme, name, fields[name])
-        if scheme.start_date.year != scheme.year or scheme.end_date.year != scheme.year:
-            raise ValidationError({"start_date": f"考核期应在{scheme.year}年之内。"})
-        scheme.full_clean()
-        codes = set(scheme.indicators.values_list("code", flat=True))
-        unknown = [c for c in scheme.tie_break if c not in codes]
-        if unknown:
-            raise ValidationError({"tie_break": f"同分比较指标不在本方案中：{'、'.join(unknown)}"})
-        scheme.save()
-        audit.record(AuditAction.UPDATE, f"修改考核方案：{scheme}", actor=actor, scheme=scheme.pk)
-    return scheme
-
-
-def save_indicator(scheme, *, actor, indicator=None, **fields) -> Indicator:
-    """Add a row to the scoring table, or change one, while the scheme is unlocked."""
-    with transaction.atomic():
-        scheme = _locked_scheme(scheme, actor)
-        if indicator is None:
-            indicator = Indicator(scheme=scheme)
-        else:
-            indicator = scheme.indicators.select_for_update().get(pk=indicator.pk)
-        old_code = indicator.code
-        for name in INDICATOR_FIELDS:
-            if name in fields:
-                setattr(indicator, name, fields[name])
-        if indicator.kind != IndicatorKind.AUTO:
-            indicator.metric, indicator.rule = "", {}
-        check_indicator(scheme, indicator)
-        indicator.full_clean()
-        indicator.save()
-        if old_code and old_code != indicator.code and old_code in scheme.tie_break:
-            scheme.tie_break = [indicator.code if c == old_code else c
-                                for c in scheme.tie_break]
-            scheme.save(update_fields=["tie_break"])
-        audit.record(AuditAction.UPDATE, f"修改考核指标：{scheme} · {indicator.name}",
-                     actor=actor, scheme=scheme.pk, indicator=indicator.pk)
-    return indicator
-
-
-def delete_indicator(scheme, *, actor, indicator) -> Scheme:
-    """Remove a row: refused once points were entered for it; a draft quarter's computed
-    items for it go (the draft is scored again before it is published)."""
-    with transaction.atomic():
-        scheme = _locked_scheme(scheme, actor)
-        indicator = scheme.indicators.select_for_update().get(pk=indicator.pk)
-        if ScoreEntry.objects.filter(indicator=indicator).exists():
-            raise ValidationError(f"“{indicator.name}”已有录入的分值，不能删除；"
-                                  "可将分值上限改为 0。", code="entered")
-        ScoreItem.objects.filter(indicator=indicator).delete()
-        if indicator.code in scheme.tie_break:
-            scheme.tie_break = [c for c in scheme.tie_break if c != indicator.code]
-            scheme.save(update_fields=["tie_break"])
-        name = indicator.name
-        indicator.delete()
-        audit.record(AuditAction.DELETE, f"删除考核指标：{scheme} · {name}", actor=actor,
-                     scheme=scheme.pk)
-    return scheme
 
 
 # --- Pages

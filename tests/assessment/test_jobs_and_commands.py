@@ -5,13 +5,14 @@ import datetime
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assessment.jobs import quarter_closes, score_closed_quarters, start_grading, start_scoring
-from assessment.models import Grading, QuarterScore, RunStatus, ScoringRun
-from assessment.services.scoring import publish_run
+from assessment.models import Grading, QuarterScore, RunStatus, Scheme, ScoringRun
+from assessment.services.scoring import publish_run, score_quarter
+from portal.models import Job
 from portal.models.jobs import JobStatus
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +33,21 @@ def test_scoring_job_needs_the_assessing_body(assessed, county_admin):
         start_scoring(assessed.scheme, 1, actor=county_admin)
 
 
-def test_grading_job_fails_with_the_reason(assessed, django_capture_on_commit_callbacks):
+def test_grading_is_refused_before_queueing_with_the_reason(assessed):
+    with pytest.raises(ValidationError) as error:
+        start_grading(assessed.scheme, actor=assessed.assessor)
+    assert error.value.code == "quarters" and not Job.objects.exists()
+
+
+def test_grading_job_fails_with_the_reason_when_things_changed_since(
+        assessed, django_capture_on_commit_callbacks):
+    for quarter in assessed.scheme.quarters():
+        publish_run(score_quarter(assessed.scheme, quarter), actor=assessed.assessor)
     with django_capture_on_commit_callbacks(execute=True):
         job = start_grading(assessed.scheme, actor=assessed.assessor)
+        Scheme.objects.filter(pk=assessed.scheme.pk).update(excellent_max_ratio=None)
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED
-    assert "排位尚未发布" in job.error
+    assert job.status == JobStatus.FAILED and "优秀" in job.error
 
 
 def test_beat_scores_each_quarter_the_day_after_its_ledger_closes(assessed):

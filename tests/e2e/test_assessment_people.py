@@ -2,10 +2,8 @@
 their quarter's score, down to the activities behind the points, and appeals it; the assessing
 body's assessor rejects an appeal with a reason, which the talent then reads."""
 
-import importlib
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -48,24 +46,8 @@ def _fits_phone(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def load_reference_themes():
-    """The activity themes the ledger's migration loads (a transactional test's flush empties
-    them, and the default scheme's activities need them)."""
-    migration = importlib.import_module("ledger.migrations.0002_load_activity_themes")
-    migration.load_themes(apps, None)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reference_data_restored(django_db_blocker):
-    """Put the themes back after this module's flushes, for the browser tests that follow."""
-    yield
-    with django_db_blocker.unblock():
-        load_reference_themes()
-
-
 @pytest.fixture
 def world(transactional_db, tree, people, county_admin, talent):
-    load_reference_themes()
     world = build_assessed(tree, people, county_admin=county_admin)
     world.run = publish_run(world.run, actor=world.assessor)
     people.unit.user = talent
