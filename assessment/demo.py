@@ -464,8 +464,8 @@ class _Builder:
                 steps.append((nominate(NominationKind.EXCELLENT_MEMBER, person, year=FIRST_YEAR,
                                        reason=texts["member"], actor=admin), day,
                               "confirm" if n == 0 else texts["refused"]))
-        village = self.orgs[self.plan.accounts[[a.username for a in self.plan.accounts]
-                                               .index("village_secretary")].org]
+        village = self.orgs[next(a.org for a in self.plan.accounts
+                                 if a.username == "village_secretary")]
         day = datetime.date(YEAR, 3, 6)
         with _dated(_moment(day)):
             steps.append((nominate(NominationKind.ADVANCED_ORG, village, year=FIRST_YEAR,
