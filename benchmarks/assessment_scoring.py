@@ -21,35 +21,34 @@ over the ledger's ~400,000 participations. It prints:
 With --profile, where score_quarter's time goes (cProfile, top functions).
 
 Measured on this machine (2 CPUs, Python 3.11, Django 5.2; seed 1, quarter 3 of 2026, medians
-of 3 runs; a re-run of score_quarter, which first deletes the draft's rows):
+of 3 runs; a re-run of score_quarter, which first clears the draft's rows; commit 73829a1):
 
   SQLite, county scale (3,000 talents; 101,948 participations in the quarter, 391,667 a year):
-    score_quarter          1.11 s   148 queries   3,000 people
-      months_served alone  0.22 s
-    (a) per-person loop    1.40 s   3,000 queries
-    (b) raw SQL aggregate  0.07 s   1 query
-    score_quarter / raw aggregate = 16x
-    statements: 300 people SELECT 13, INSERT 12, DELETE 4;
-                3,000 people SELECT 13, INSERT 96, DELETE 36
+    score_quarter          0.84 s   113 queries   3,000 people
+      months_served alone  0.19 s
+    (a) per-person loop    1.12 s   3,000 queries
+    (b) raw SQL aggregate  0.06 s   1 query
+    score_quarter / raw aggregate = 14x
+    statements: 300 people SELECT 12, DELETE 2, INSERT 12;
+                3,000 people SELECT 12, DELETE 2, INSERT 96
 
   PostgreSQL 15, county scale (same rows, ANALYZEd):
-    score_quarter          0.96 s   63 queries    3,000 people
-      months_served alone  0.16 s
-    (a) per-person loop    5.35 s   3,000 queries
-    (b) raw SQL aggregate  0.05 s   1 query
-    score_quarter / raw aggregate = 18x
-    statements: 300 people SELECT 13, INSERT 4, DELETE 4;
-                3,000 people SELECT 13, INSERT 16, DELETE 31
+    score_quarter          0.69 s   33 queries    3,000 people
+      months_served alone  0.11 s
+    (a) per-person loop    2.78 s   3,000 queries
+    (b) raw SQL aggregate  0.04 s   1 query
+    score_quarter / raw aggregate = 20x
+    statements: 300 people SELECT 12, DELETE 2, INSERT 4;
+                3,000 people SELECT 12, DELETE 2, INSERT 16
 
 The three agree on every person's months served. Under 5 s on both databases, and the reads
-(13 SELECTs) do not depend on the cohort; but not within 2x of the raw aggregate, and the writes
-grow with it. Where the time goes (cProfile of one PostgreSQL re-run, 2.05 s under the profiler):
-bulk_create of 3,000 QuarterScores and 12,000 ScoreItems 1.08 s (Django compiling 93,000 values:
-0.46 s; building 18,000 model instances: 0.39 s), compute_items 0.56 s (the months_served metric
-0.15 s: three monthly grouped queries that also STRING_AGG the activity ids, 3x the bare
-aggregate), deleting the draft's previous rows 0.17 s. The writes grow as batched statements:
-INSERTs in batches of 1,000 rows (about 166 rows on SQLite, bounded by its 999 parameters) and
-the delete of the previous scores through Django's collector, 100 ids a DELETE.
+(12 SELECTs) and deletes do not depend on the cohort; only the INSERT batches grow with it
+(1,000 rows a statement; about 166 on SQLite, bounded by its 999 parameters). Not within 2x of
+the raw aggregate. Where the time goes (cProfile of one PostgreSQL re-run before 73829a1, 2.05 s
+under the profiler): bulk_create of 3,000 QuarterScores and 12,000 ScoreItems 1.08 s (Django
+compiling 93,000 values: 0.46 s; building 18,000 model instances: 0.39 s), compute_items 0.56 s
+(the months_served metric 0.15 s: three monthly grouped queries that also STRING_AGG the
+activity ids, about 3x the bare aggregate), deleting the previous rows 0.17 s (now two DELETEs).
 """
 
 import argparse
