@@ -15,7 +15,7 @@ GROUP = "考核评价"
 register_nav(NavItem("我的考核", "assessment:my_assessment", "bi-clipboard-data", "need.claim",
                      60, GROUP))
 register_nav(NavItem("申诉处理", "assessment:appeal_list", "bi-chat-square-quote",
-                     "assessment.score", 66, GROUP))
+                     "assessment.view", 66, GROUP))
 register_nav(NavItem("行动报名", "assessment:enrolment_units", "bi-person-lines-fill",
                      "assessment.enrol", 67, GROUP))
 register_nav(NavItem("人才评价", "assessment:evaluation_list", "bi-star-half",

@@ -16,8 +16,6 @@ from assessment.views.people import scores_for
 from portal.scope import scope_q
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 
-SCORE = "assessment.score"
-
 
 class ScoreAppealView(ServiceFormView):
     """申诉: the person scored, on a published quarter, within the window."""
@@ -62,13 +60,14 @@ def _open_first(queryset):
 
 
 class AppealListView(FilteredListView):
-    """申诉处理: the assessing body's appeals, open ones first."""
+    """申诉处理: appeals in scope, open ones first — the assessing body decides them; 组织部,
+    leaders and townships read them (assessment.view)."""
 
     queryset = _open_first(Appeal.objects.select_related(
         "run__scheme", "person__home_org", "org")).order_by("open_first", "-created_at", "-id")
-    visible_action = SCORE
-    list_capability = SCORE
-    denied_message = "只有考核单位可以处理申诉。"
+    visible_action = "assessment.view"
+    list_capability = "assessment.view"
+    denied_message = "您没有查看考核申诉的权限。"
     filterset_class = AppealFilterSet
     template_name = "assessment/people/appeal_list.html"
     table_template = "assessment/people/_appeal_table.html"

@@ -108,8 +108,8 @@ CASES = [
          (302, 200, 200, 404, 404, 404, 404, 200, 404), grade_of()),
     Case("assessment:grade_detail", "陈农业 preview",
          (302, 200, 200, 404, 404, 404, 404, 404, 404), grade_of(submit=False)),
-    # The assessing body's list: no persona here holds assessment.score.
-    Case("assessment:appeal_list", "", NOBODY),
+    # Read by assessment.view holders (the assessing body decides on the detail page).
+    Case("assessment:appeal_list", "", (302, 200, 200, 200, 403, 403, 403, 403, 403)),
     Case("assessment:appeal_detail", "陈农业's appeal",
          (302, 200, 200, 404, 404, 404, 404, 200, 404), appeal_of_talent),
     Case("assessment:appeal_accept", "陈农业's appeal", POST_ONLY, appeal_of_talent),

@@ -106,8 +106,12 @@ def test_the_list_shows_open_appeals_first(login, appeal, published, talent_pers
                       {"status": "bogus", "page": "x"}).status_code == 200
 
 
-def test_the_list_is_for_the_assessing_body(login, appeal, county_admin, talent):
-    assert login(county_admin).get(reverse("assessment:appeal_list")).status_code == 403
+def test_the_list_is_read_in_scope_and_decided_by_the_assessing_body(login, appeal,
+                                                                     county_admin, talent):
+    page = login(county_admin).get(reverse("assessment:appeal_list"))
+    assert page.status_code == 200 and f"/appeals/{appeal.pk}/" in page.content.decode()
+    detail = login(county_admin).get(reverse("assessment:appeal_detail", args=[appeal.pk]))
+    assert reverse("assessment:appeal_accept", args=[appeal.pk]) not in detail.content.decode()
     assert login(talent).get(reverse("assessment:appeal_list")).status_code == 403
 
 
