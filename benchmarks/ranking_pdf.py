@@ -10,12 +10,14 @@ built in memory (unsaved model instances, no database): rank, name, unit, four i
 its query-count tests.
 
 Measured on this machine (2 cores, WeasyPrint 70, WenQuanYi Micro Hei, A4 landscape,
-`table-layout: fixed`, header repeated on each page), while other test suites kept the load
-average at 4-6, so the CPU seconds are the steadier figure:
+`table-layout: fixed`, header repeated on each page), quiet (load average about 2):
 
-    rows   pages   wall s   CPU s   peak RSS
-     300      10   2.9-4.1    2.65     157 MB   (target < 3 s: met in CPU time)
-   3,000      97  22.5-39.6  22.5-24.6  576 MB   (target < 20 s: NOT met on this loaded machine)
+    rows   pages   wall s   CPU s   peak RSS   file
+     300      10     1.97    1.86     157 MB   109 KB   (target < 3 s: met)
+   3,000      97    16.67   16.56     576 MB   757 KB   (target < 20 s: met)
+
+With other test suites running beside it (load average 4-6) the 3,000 rows took 22.5-39.6 s
+wall, 22.5-24.6 s CPU: the figure depends on the machine being otherwise idle.
 
 Layout cost is per table cell (cascade, line boxes, drawing), spread evenly over WeasyPrint;
 no single hotspot. Tried and not kept (under 5 % each, within the noise): borderless zebra
