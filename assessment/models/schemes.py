@@ -94,6 +94,11 @@ class Scheme(models.Model):
         return self.locked_at is not None
 
     @property
+    def filing_deadline(self) -> datetime.date:
+        """Grades are filed with 组织部 by the end of January of the next year (004 五.3)."""
+        return datetime.date(self.year + 1, 1, 31)
+
+    @property
     def has_excellent_rule(self):
         return self.excellent_max_ratio is not None or self.excellent_min_score is not None
 

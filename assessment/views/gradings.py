@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment.cohorts import target_field
 from assessment.filters import GradingYearFilterSet
@@ -203,7 +204,8 @@ class GradingOverviewView(FilteredListView):
         by_state = {row["status"]: row["n"] for row in states}
         cohorts = kwargs["page"].paginator.count
         return super().get_context_data(
-            year=year, cohorts=cohorts, filed=by_state.get("filed", 0),
+            year=year, cohorts=cohorts, today=timezone.localdate(),
+            filed=by_state.get("filed", 0),
             submitted=by_state.get("submitted", 0),
             not_submitted=cohorts - by_state.get("filed", 0) - by_state.get("submitted", 0),
             **kwargs)

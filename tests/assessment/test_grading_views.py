@@ -201,6 +201,13 @@ def test_overview_lists_every_cohort_for_the_county(login, graded, county_admin,
     assert login(graded.assessor).get(url).status_code == 403
 
 
+def test_overview_flags_gradings_not_filed_by_the_end_of_january(login, graded, county_admin):
+    url = reverse("assessment:grading_overview")
+    assert graded.scheme.filing_deadline == datetime.date(2026, 1, 31)
+    text = login(county_admin).get(url, {"year": "2025"}).content.decode()
+    assert "已过备案截止（2026年1月31日）" in text  # today is past it and nothing is filed
+
+
 def test_grading_page_query_count_is_flat(login, graded, tree, monkeypatch):
     extra = bulk_people(**{f"x{i}": {"name": f"增{i}", "home_org": tree.unit, "is_cadre": True}
                            for i in range(12)})
