@@ -8,15 +8,18 @@ the file — is an error, never an update."""
 
 import datetime
 
-from django.db import transaction
-
 from assessment.models import Action, Enrolment
 from assessment.services.enrolment import ENROL
-from portal import audit
 from portal.idnumber import normalize as normalize_id_number
-from portal.importers import PREVIEW_ROWS, ImportReport, Rollback, Row, in_scope, read_rows
+from portal.importers import (
+    PREVIEW_ROWS,
+    ImportReport,
+    Row,
+    all_or_nothing,
+    in_scope,
+    read_rows,
+)
 from portal.models import Person
-from portal.models.audit import AuditAction
 from portal.models.orgs import CITY_KINDS
 from portal.scope import require, scope_paths
 from portal.spreadsheets import Column
@@ -108,21 +111,11 @@ def import_enrolments(fileobj, *, actor, commit=False, filename="") -> ImportRep
     transaction, only if no row has an error."""
     require(actor, ENROL)
     report = ImportReport("enrolments", ENROLMENT_COLUMNS)
-    if not commit:
-        _validate(fileobj, actor, report)
-        report.sort_errors()
-        return report
-    try:
-        with transaction.atomic():
-            ready = _validate(fileobj, actor, report)
-            if not report.ok:
-                raise Rollback
-            Enrolment.objects.bulk_create(ready, batch_size=1000)
-            report.created, report.committed = len(ready), True
-            audit.record(AuditAction.IMPORT, f"导入行动报名 {report.created} 条（{filename}）",
-                         actor=actor, kind="enrolments", count=report.created,
-                         filename=filename)
-    except Rollback:
-        report.created, report.committed = 0, False
-    report.sort_errors()
-    return report
+
+    def write(ready):
+        Enrolment.objects.bulk_create(ready, batch_size=1000)
+        report.created = len(ready)
+
+    return all_or_nothing(report, validate=lambda: _validate(fileobj, actor, report),
+                          write=write, commit=commit, actor=actor, filename=filename,
+                          summary="导入行动报名 {count} 条")

@@ -95,8 +95,20 @@ class RankingRow:
         return points_text(self.total)
 
 
+class CohortHeaders:
+    """The name and unit column headers of a cohort's table, by what the scheme assesses."""
+
+    @property
+    def name_header(self):
+        return NAME_HEADERS[self.scheme.target_kind][0]
+
+    @property
+    def unit_header(self):
+        return NAME_HEADERS[self.scheme.target_kind][1]
+
+
 @dataclass
-class RankingTable:
+class RankingTable(CohortHeaders):
     """One cohort's quarterly ranking (a scoring run)."""
 
     run: ScoringRun
@@ -114,14 +126,6 @@ class RankingTable:
     @property
     def sheet_name(self):
         return f"第{self.run.quarter}季度 {self.scheme.name}"
-
-    @property
-    def name_header(self):
-        return NAME_HEADERS[self.scheme.target_kind][0]
-
-    @property
-    def unit_header(self):
-        return NAME_HEADERS[self.scheme.target_kind][1]
 
     @property
     def info_lines(self):
@@ -157,7 +161,7 @@ class GradeRow:
 
 
 @dataclass
-class GradeTable:
+class GradeTable(CohortHeaders):
     """One cohort's annual grading for filing, with the header block the filing needs."""
 
     grading: Grading
@@ -174,14 +178,6 @@ class GradeTable:
     @property
     def sheet_name(self):
         return f"{self.scheme.year}年度 {self.scheme.name}"
-
-    @property
-    def name_header(self):
-        return NAME_HEADERS[self.scheme.target_kind][0]
-
-    @property
-    def unit_header(self):
-        return NAME_HEADERS[self.scheme.target_kind][1]
 
     @property
     def counts(self):

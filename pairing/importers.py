@@ -9,23 +9,20 @@ service's own rule (`pairing_problem`), and the commit creates every pairing thr
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from pairing.models import Principle
 from pairing.services.pairings import do_create_pairing, pairing_problem
-from portal import audit
 from portal.idnumber import normalize as normalize_id_number
 from portal.importers import (
     PREVIEW_ROWS,
     ImportReport,
-    Rollback,
     Row,
+    all_or_nothing,
     cell_text,
     in_scope,
     read_rows,
 )
 from portal.models import Organization, Person
-from portal.models.audit import AuditAction
 from portal.scope import require, scope_paths
 from portal.spreadsheets import Column
 
@@ -168,30 +165,17 @@ def import_pairings(fileobj, *, actor, commit=False, filename="") -> ImportRepor
     only if no row has an error."""
     require(actor, IMPORT_CAPABILITY)
     report = ImportReport("pairings", PAIRING_COLUMNS)
-    if not commit:
-        _validate(fileobj, actor, report)
-        report.sort_errors()
-        return report
-    try:
-        with transaction.atomic():
-            ready = _validate(fileobj, actor, report)
-            if not report.ok:
-                raise Rollback
-            for item in ready:
-                number = item.pop("number")
-                try:
-                    do_create_pairing(actor=actor, **item)
-                except (ValidationError, PermissionDenied) as exc:
-                    message = "；".join(getattr(exc, "messages", None) or [str(exc)])
-                    report.add_error(number, "村编码", message)
-            if not report.ok:
-                raise Rollback
-            report.created = len(ready)
-            report.committed = True
-            audit.record(AuditAction.IMPORT, f"导入结对关系 {report.created} 条（{filename}）",
-                         actor=actor, kind="pairings", count=report.created,
-                         filename=filename)
-    except Rollback:
-        report.created, report.committed = 0, False
-    report.sort_errors()
-    return report
+
+    def write(ready):
+        for item in ready:
+            number = item.pop("number")
+            try:
+                do_create_pairing(actor=actor, **item)
+            except (ValidationError, PermissionDenied) as exc:
+                message = "；".join(getattr(exc, "messages", None) or [str(exc)])
+                report.add_error(number, "村编码", message)
+        report.created = len(ready)
+
+    return all_or_nothing(report, validate=lambda: _validate(fileobj, actor, report),
+                          write=write, commit=commit, actor=actor, filename=filename,
+                          summary="导入结对关系 {count} 条")

@@ -126,6 +126,34 @@ class Rollback(Exception):
     """Raised inside the import transaction when validation found errors."""
 
 
+def all_or_nothing(report, *, validate, write=None, commit, actor, filename, summary):
+    """The one shape of every import. Preview (commit False): `validate()` only. Commit: in
+    one transaction `validate()`, then `write(ready)` with what it returned (which sets
+    `report.created` and may add errors or raise Rollback); any error rolls everything back.
+    A commit is audited with `summary.format(count=...)` and the file's name."""
+    if not commit:
+        validate()
+        report.sort_errors()
+        return report
+    try:
+        with transaction.atomic():
+            ready = validate()
+            if not report.ok:
+                raise Rollback
+            if write is not None:
+                write(ready)
+            if not report.ok:
+                raise Rollback
+            report.committed = True
+            audit.record(AuditAction.IMPORT,
+                         f"{summary.format(count=report.created)}（{filename}）", actor=actor,
+                         kind=report.kind, count=report.created, filename=filename)
+    except Rollback:
+        report.created, report.committed = 0, False
+    report.sort_errors()
+    return report
+
+
 def max_rows():
     return getattr(settings, "IMPORT_MAX_ROWS", 100_000)
 
@@ -413,38 +441,28 @@ def import_orgs(fileobj, *, actor, commit=False, filename="") -> ImportReport:
     treebeard, parents first) in one transaction, only if no row has an error."""
     require(actor, "data.import")
     report = ImportReport("orgs", ORG_COLUMNS)
-    if not commit:
-        _validate_orgs(fileobj, actor, report)
-        report.sort_errors()
-        return report
-    try:
-        with transaction.atomic():
-            order, existing = _validate_orgs(fileobj, actor, report)
-            if not report.ok:
+
+    def write(validated):
+        order, existing = validated
+        scope = scope_paths(actor, "data.import")
+        created = {}
+        for row in order:
+            instance = Organization(**row.fields)
+            instance._history_user = actor
+            if not row.parent_code:
+                org = Organization.objects.add_root(instance=instance)
+            else:
+                parent = created.get(row.parent_code) or Organization.objects.get(
+                    pk=existing[row.parent_code][0])
+                org = Organization.objects.add_child(parent, instance=instance)
+            if not in_scope(org.path, scope):  # the write must stay inside the scope
                 raise Rollback
-            scope = scope_paths(actor, "data.import")
-            created = {}
-            for row in order:
-                instance = Organization(**row.fields)
-                instance._history_user = actor
-                if not row.parent_code:
-                    org = Organization.objects.add_root(instance=instance)
-                else:
-                    parent = created.get(row.parent_code) or Organization.objects.get(
-                        pk=existing[row.parent_code][0])
-                    org = Organization.objects.add_child(parent, instance=instance)
-                if not in_scope(org.path, scope):  # the write must stay inside the scope
-                    raise Rollback
-                created[row.code] = org
-            report.created = len(created)
-            report.committed = True
-            audit.record(AuditAction.IMPORT, f"导入组织 {report.created} 个（{filename}）",
-                         actor=actor, kind="orgs", count=report.created,
-                         filename=filename)
-    except Rollback:
-        report.created, report.committed = 0, False
-    report.sort_errors()
-    return report
+            created[row.code] = org
+        report.created = len(created)
+
+    return all_or_nothing(report, validate=lambda: _validate_orgs(fileobj, actor, report),
+                          write=write, commit=commit, actor=actor, filename=filename,
+                          summary="导入组织 {count} 个")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -551,23 +569,9 @@ def import_people(fileobj, *, actor, commit=False, filename="") -> ImportReport:
     transaction, rolled back if any row has an error."""
     require(actor, "data.import")
     report = ImportReport("people", PERSON_COLUMNS)
-    if not commit:
-        _process_people(fileobj, actor, report, commit=False)
-        report.sort_errors()
-        return report
-    try:
-        with transaction.atomic():
-            _process_people(fileobj, actor, report, commit=True)
-            if not report.ok:
-                raise Rollback
-            report.committed = True
-            audit.record(AuditAction.IMPORT, f"导入人员 {report.created} 名（{filename}）",
-                         actor=actor, kind="people", count=report.created,
-                         filename=filename)
-    except Rollback:
-        report.created, report.committed = 0, False
-    report.sort_errors()
-    return report
+    return all_or_nothing(
+        report, validate=lambda: _process_people(fileobj, actor, report, commit=commit),
+        commit=commit, actor=actor, filename=filename, summary="导入人员 {count} 名")
 
 
 IMPORTERS = {"orgs": import_orgs, "people": import_people}

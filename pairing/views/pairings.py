@@ -261,7 +261,9 @@ class PlanReturnView(ServiceFormView):
 PAIRING_IMPORT = ExcelImport(
     kind="pairings", title="导入结对关系", capability="pairing.import",
     denied="只有县委组织部可以导入结对关系。", columns=PAIRING_COLUMNS, importer=import_pairings,
-    url_name="pairing:pairing_import", page_template="pairing/pairings/import.html",
-    sheet_title="结对关系", example_rows=EXAMPLE_ROWS,
+    url_name="pairing:pairing_import", sheet_title="结对关系", example_rows=EXAMPLE_ROWS,
+    hint="模板中“结对原则”可填多项，用顿号“、”分隔；名誉村长和联络员按身份证号填写，须为结对单位的"
+         "人员。",
+    rules=("单位和村的编码须存在且类别正确；同一单位与村不能重复结对（文件内或系统中已有生效结对）。",),
     done_message="已成功导入 {count} 条结对关系。",
     list_url_name="pairing:pairing_list", list_label="查看结对列表")

@@ -44,8 +44,10 @@ class ExcelImport:
     columns: tuple
     importer: Callable  # (fileobj, *, actor, commit=False, filename="") -> ImportReport
     url_name: str  # the index page's URL name; "<name>_template", "_upload", "_commit" follow
-    page_template: str  # the index page (context: form, columns, flow)
     sheet_title: str  # the template's sheet, e.g. "结对关系"
+    hint: str = ""  # under the template's download button
+    rules: tuple = ()  # the file's rules beyond its columns' notes
+    page_template: str = "portal/import_page.html"  # context: form, columns, flow, urls
     example_rows: list = field(default_factory=list)
     done_message: str = "已成功导入 {count} 条记录。"  # with {count}
     list_url_name: str = ""  # where the success message links to
@@ -77,7 +79,8 @@ class ExcelImport:
     def page(self, request, form=None):
         return render(request, self.page_template, {
             "form": form or ImportUploadForm(prefix=self.kind), "columns": self.columns,
-            "flow": self})
+            "flow": self, "template_url": self.name("template"),
+            "upload_url": self.name("upload")})
 
     def index(self, request):
         self.check(request.user)

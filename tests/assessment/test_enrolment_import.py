@@ -6,27 +6,20 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from assessment.importers import ENROLMENT_COLUMNS, import_enrolments
 from assessment.models import Enrolment
 from portal.models import AuditEvent
 from tests.factories import PersonFactory
+from tests.spreadsheets import xlsx_file
 
 pytestmark = pytest.mark.django_db
 HEADERS = [column.header for column in ENROLMENT_COLUMNS]
 
 
 def xlsx(*rows):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return xlsx_file(HEADERS, rows)
 
 
 @pytest.fixture

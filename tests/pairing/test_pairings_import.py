@@ -6,12 +6,13 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from pairing.importers import PAIRING_COLUMNS, import_pairings
 from pairing.models import Pairing
 from portal.models import AuditEvent
 from tests.factories import PersonFactory, add_org
+from tests.spreadsheets import xlsx_file
 
 HEADERS = [column.header for column in PAIRING_COLUMNS]
 
@@ -22,15 +23,7 @@ def fast_passwords(settings):
 
 
 def xlsx(*rows, headers=HEADERS):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return buffer
+    return xlsx_file(headers, rows)
 
 
 @pytest.fixture

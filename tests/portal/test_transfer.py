@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from portal.exporting import start_export
 from portal.importers import ORG_COLUMNS, PERSON_COLUMNS, import_orgs, import_people
@@ -28,6 +28,7 @@ from portal.spreadsheets import (
 )
 from portal.views.transfer import SESSION_KEY
 from tests.factories import PersonFactory, UserFactory, grant, unique_id_number
+from tests.spreadsheets import xlsx_file
 
 ORG_HEADERS = [c.header for c in ORG_COLUMNS]
 PERSON_HEADERS = [c.header for c in PERSON_COLUMNS]
@@ -40,14 +41,7 @@ def media_root(settings, tmp_path):
 
 
 def xlsx(headers, rows, name="upload.xlsx"):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
+    buffer = xlsx_file(headers, rows)
     buffer.name = name
     return buffer
 
