@@ -16,28 +16,13 @@ Excel (every talent of the county) takes to build.
 
 import argparse
 import datetime
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+from bench_setup import setup_django  # noqa: E402  (benchmarks/ is the script's folder)
 
-if "DATABASE_URL" not in os.environ:
-    bench_dir = ROOT / "var" / "bench"
-    bench_dir.mkdir(parents=True, exist_ok=True)
-    database = bench_dir / "ledger_compliance.sqlite3"
-    for leftover in bench_dir.glob("ledger_compliance.sqlite3*"):
-        leftover.unlink()
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-
-import django  # noqa: E402
-
-django.setup()
+ROOT = setup_django("ledger_compliance")
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
