@@ -63,6 +63,7 @@ from assessment.services.consequences import (
     override_eligibility,
     reject_nomination,
 )
+from assessment.services.enrolment import CADRE
 from assessment.services.grading import file_grading, grade_year, submit_grading
 from assessment.services.schemes import create_default_scheme
 from assessment.services.scoring import publish_run, score_quarter
@@ -205,8 +206,8 @@ class _Builder:
     def cadres(self):
         """(person id, unit id) of the county units' party cadres (县直单位党员干部), in plan
         order."""
-        return list(Person.objects.filter(home_org__in=self.county_units, is_active=True,
-                                          is_party_member=True, is_cadre=True)
+        return list(Person.objects.filter(CADRE, home_org__in=self.county_units, is_active=True,
+                                          is_party_member=True)
                     .order_by("pk").values_list("pk", "home_org_id"))
 
     def build_enrolments(self):

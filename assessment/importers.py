@@ -9,7 +9,7 @@ the file — is an error, never an update."""
 import datetime
 
 from assessment.models import Action, Enrolment
-from assessment.services.enrolment import ENROL
+from assessment.services.enrolment import ENROL, is_cadre
 from portal.idnumber import normalize as normalize_id_number
 from portal.importers import (
     PREVIEW_ROWS,
@@ -83,8 +83,7 @@ def _validate(fileobj, actor, report):
         elif person is not None:
             if not in_scope(person.home_org.path, scope):
                 row.error("身份证号", f"“{person.name}”不在您的管理范围内。")
-            elif person.home_org.kind not in CITY_KINDS or not (
-                    person.is_cadre and person.is_party_member and person.is_active):
+            elif person.home_org.kind not in CITY_KINDS or not is_cadre(person):
                 row.error("身份证号", f"“{person.name}”不是在册的县直单位党员干部。")
             elif item["name"] and item["name"] != person.name:
                 row.error("姓名", f"与身份证号对应的姓名“{person.name}”不一致。")

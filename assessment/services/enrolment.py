@@ -9,7 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from assessment.models import Action, Enrolment, EnrolmentStatus
 from portal import audit
@@ -21,11 +21,20 @@ from portal.scope import require
 ENROL = "assessment.enrol"
 
 
+CADRE = Q(is_cadre=True) | Q(is_city_talent=True)  # 城市人才 are 县直单位党员干部 too
+
+
+def is_cadre(person) -> bool:
+    return person.is_active and person.is_party_member and (person.is_cadre
+                                                            or person.is_city_talent)
+
+
 def cadres_of(org):
-    """Party cadres (在册党员干部) of a county unit and the units under it."""
-    return Person.objects.filter(home_org__path__startswith=org.path,
+    """Party cadres (在册党员干部, city talents included) of a county unit and the units
+    under it."""
+    return Person.objects.filter(CADRE, home_org__path__startswith=org.path,
                                  home_org__kind__in=CITY_KINDS, is_active=True,
-                                 is_party_member=True, is_cadre=True)
+                                 is_party_member=True)
 
 
 def not_enrolled(org, year, *, universal_only=False):

@@ -30,6 +30,7 @@ from assessment.models import (
     TalentEvaluation,
 )
 from assessment.periods import quarter_range
+from assessment.services.enrolment import CADRE
 from ledger.models import ActivityStatus, Participation
 from pairing.demo import REFERENCE_DATE
 from portal import demo
@@ -88,8 +89,8 @@ def test_three_actions_each_assessed_by_its_body_with_an_assessor(data):
 
 
 def test_county_unit_cadres_in_the_universal_action_and_at_most_one_other(data):
-    cadres = set(Person.objects.filter(home_org__kind="unit", home_org__depth=2,
-                                       is_party_member=True, is_cadre=True)
+    cadres = set(Person.objects.filter(CADRE, home_org__kind="unit", home_org__depth=2,
+                                       is_party_member=True)
                  .values_list("pk", flat=True))
     for year in (FIRST_YEAR, YEAR):
         universal = Enrolment.objects.filter(year=year, action__is_universal=True)

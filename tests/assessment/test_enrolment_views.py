@@ -35,9 +35,10 @@ def unit_url(org, year=YEAR):
 def test_units_show_cadres_enrolled_and_missing(login, actions, tree, county_admin):
     body = login(county_admin).get(units_url()).content.decode()
     assert "县农业农村局" in body
-    # Three cadres (周一, 吴二, 郑三) are in the universal action and in no other: all missing.
+    # Four cadres (周一, 吴二, 郑三 and 陈农业, a city talent) are in the universal action and in
+    # no other: all missing.
     row = body[body.index("县农业农村局"):body.index("</tr>", body.index("县农业农村局"))]
-    assert ">3</td>" in row and 'text-danger fw-semibold">3</td>' in row
+    assert ">4</td>" in row and 'text-danger fw-semibold">4</td>' in row
 
 
 def test_units_page_queries_are_flat(login, actions, tree, county_admin):
@@ -93,8 +94,8 @@ def test_one_click_enrols_the_unit(login, actions, tree, people, county_admin):
         reverse("assessment:enrolment_enrol_unit", args=[tree.unit.pk]),
         {"action": second.pk, "year": YEAR, "start_date": f"{YEAR}-01-01"})
     assert response.status_code == 302 and response["Location"] == unit_url(tree.unit)
-    # The three cadres; 陈农业 is not a cadre of the unit (is_cadre False).
-    assert Enrolment.objects.filter(action=second, year=YEAR).count() == 3
+    # The three cadres and 陈农业, a city talent (城市人才 are 县直单位党员干部 too).
+    assert Enrolment.objects.filter(action=second, year=YEAR).count() == 4
     body = login(county_admin).get(unit_url(tree.unit)).content.decode()
     assert "全部党员干部均已报名" in body
 

@@ -145,7 +145,7 @@ def test_bulk_enrolment_takes_the_units_cadres_once(assessed, tree, county_admin
     Enrolment.objects.all().delete()
     first = enrol_unit(tree.unit, assessed.action, YEAR, actor=county_admin,
                        start_date=datetime.date(YEAR, 1, 1))
-    assert first == 3  # the three cadres; 陈农业 is no cadre
+    assert first == 4  # the three cadres and 陈农业, a city talent (县直单位党员干部 too)
     assert enrol_unit(tree.unit, assessed.action, YEAR, actor=county_admin,
                       start_date=datetime.date(YEAR, 1, 1)) == 0
     assert set(not_enrolled(tree.unit, YEAR, universal_only=True)) == set()

@@ -1,6 +1,33 @@
 """Steps shared by the browser tests."""
 
+from django.urls import reverse
 from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import PHONE
+
+SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 780}}
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+
+
+def sign_in(browser, live_server, user, *, timeout=5000, **context_options):
+    """A fresh browser context (a 360 px phone unless told otherwise) signed in as `user`
+    through the real login form, on the home page with its scripts wired."""
+    context = browser.new_context(**(context_options or SMALL_PHONE))
+    context.set_default_timeout(timeout)
+    page = context.new_page()
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(live_server.url + reverse("portal:home"))
+    page.wait_for_load_state()  # Bootstrap's collapse must be wired before the menu is used
+    return page
+
+
+def fits_width(page, width=360):
+    """Nothing sticks out sideways: no horizontal scrolling."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 def open_menu(page):

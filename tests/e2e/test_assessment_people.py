@@ -11,25 +11,12 @@ from assessment.models import Appeal, AppealStatus, QuarterScore
 from assessment.services.appeals import file_appeal
 from assessment.services.scoring import publish_run
 from tests.assessment.conftest import build_assessed
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import open_menu
+from tests.e2e.helpers import fits_width, open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
-SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 780}}
 
 
-def _sign_in(browser, live_server, user):
-    context = browser.new_context(**SMALL_PHONE)
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(live_server.url + reverse("portal:home"))
-    return page
 
 
 def _go_to(page, label):
@@ -42,8 +29,6 @@ def _go_to(page, label):
     menu.get_by_role("link", name=label).click()
 
 
-def _fits_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 @pytest.fixture
@@ -57,7 +42,7 @@ def world(transactional_db, tree, people, county_admin, talent):
 
 
 def test_a_talent_sees_why_they_got_their_score(live_server, world, talent, browser):
-    page = _sign_in(browser, live_server, talent)
+    page = sign_in(browser, live_server, talent)
 
     # 1. The home panel: this quarter's score and rank, and what counts.
     panel = page.locator('[data-panel="assessment_talent"]')
@@ -81,7 +66,7 @@ def test_a_talent_sees_why_they_got_their_score(live_server, world, talent, brow
     expect(rows.nth(0)).to_contain_text("青山村")
     expect(rows.nth(1)).to_contain_text("2025年2月12日")
     expect(item.locator(f'[data-source="activity-{world.activities[2].pk}"]')).to_have_count(0)
-    _fits_phone(page)
+    fits_width(page)
 
     # 4. 我的考核 from the menu lists the quarter; an appeal goes in from the score page.
     _go_to(page, "我的考核")
@@ -96,13 +81,13 @@ def test_a_talent_sees_why_they_got_their_score(live_server, world, talent, brow
 
 def test_an_assessor_rejects_an_appeal_with_a_reason(live_server, world, talent, browser):
     appeal = file_appeal(world.score, actor=talent, reason="2月的活动少算了一次")
-    page = _sign_in(browser, live_server, world.assessor)
+    page = sign_in(browser, live_server, world.assessor)
 
     _go_to(page, "申诉处理")
     expect(page).to_have_url(live_server.url + reverse("assessment:appeal_list"))
     page.get_by_role("link", name="陈农业").click()
     expect(page.locator("h1")).to_contain_text("待处理")
-    _fits_phone(page)
+    fits_width(page)
 
     actions = page.locator("#appeal-actions")
     actions.get_by_placeholder("驳回原因").fill("经核实，2月两次活动为同一次，已计 1 个月")
@@ -114,6 +99,6 @@ def test_an_assessor_rejects_an_appeal_with_a_reason(live_server, world, talent,
     assert appeal.status == AppealStatus.REJECTED
 
     # The talent reads the decision on their score page.
-    talent_page = _sign_in(browser, live_server, talent)
+    talent_page = sign_in(browser, live_server, talent)
     talent_page.goto(live_server.url + world.score.get_absolute_url())
     expect(talent_page.locator("#appeals ~ .card").first).to_contain_text("经核实")

@@ -12,13 +12,10 @@ from playwright.sync_api import expect
 from assessment.services.scoring import publish_run
 from portal.models import Job
 from tests.assessment.conftest import build_assessed
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import open_menu
+from tests.e2e.helpers import SMALL_PHONE, fits_width, open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
-SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 780}}
 
 
 def load_reference_themes():
@@ -45,25 +42,14 @@ def world(transactional_db, settings, tmp_path, tree, people, county_admin):
     return world
 
 
-def _sign_in(browser, live_server, user):
-    context = browser.new_context(**SMALL_PHONE, accept_downloads=True)
-    context.set_default_timeout(10000)
-    page = context.new_page()
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(live_server.url + reverse("portal:home"))
-    return page
 
 
-def _fits_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def test_a_leader_downloads_the_quarterly_ranking(live_server, world, leader, browser,
                                                   tmp_path):
-    page = _sign_in(browser, live_server, leader)
+    page = sign_in(browser, live_server, leader, timeout=10000, accept_downloads=True,
+                   **SMALL_PHONE)
 
     # 1. The home panel names the quarter just published.
     panel = page.locator('[data-panel="assessment_rankings"]')
@@ -82,7 +68,7 @@ def test_a_leader_downloads_the_quarterly_ranking(live_server, world, leader, br
     first = cohort.locator(f"#run-{world.scheme.pk}-1")
     expect(first).to_contain_text("4人")
     expect(cohort.locator(f"#run-{world.scheme.pk}-2")).to_contain_text("未发布")
-    _fits_phone(page)
+    fits_width(page)
 
     # 3. PDF: the job page shows the finished file, which downloads.
     first.get_by_role("button", name="下载第1季度排名 PDF").click()
@@ -92,7 +78,7 @@ def test_a_leader_downloads_the_quarterly_ranking(live_server, world, leader, br
     expect(page.locator("#job-progress")).to_contain_text("已完成")
     link = page.locator("#job-progress").get_by_role("link", name="下载")
     expect(link).to_contain_text("排名表.pdf")
-    _fits_phone(page)
+    fits_width(page)
     with page.expect_download() as info:
         link.click()
     download = info.value

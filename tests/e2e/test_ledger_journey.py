@@ -10,29 +10,15 @@ from playwright.sync_api import expect
 
 from ledger.models import Activity, ActivityStatus
 from pairing.services.pairings import do_create_pairing
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE
+from tests.e2e.helpers import fits_width, sign_in
 
 pytestmark = pytest.mark.browser
 
-SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 780}}
 TITLE = "科技下乡：果树修剪培训"
 
 
-def _sign_in(browser, live_server, user):
-    context = browser.new_context(**SMALL_PHONE)
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(live_server.url + reverse("portal:home"))
-    return page
 
 
-def _fits_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def _accept_next_dialog(page, seen):
@@ -52,7 +38,7 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     Image.new("RGB", (800, 600), (40, 160, 60)).save(photo)
 
     # 1. The secretary opens the form on a phone: her village is preselected, today's date.
-    secretary = _sign_in(browser, live_server, village_secretary)
+    secretary = sign_in(browser, live_server, village_secretary)
     secretary.goto(live_server.url + reverse("ledger:activity_list"))
     secretary.get_by_role("link", name="登记活动").first.click()
     expect(secretary).to_have_url(live_server.url + reverse("ledger:activity_create"))
@@ -77,7 +63,7 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     secretary.fill(f"#id_hours_{people.a1.pk}", "3")
     secretary.select_option(f"#id_role_{people.a1.pk}", "organizer")
     expect(chip).to_be_hidden()  # already chosen
-    _fits_phone(secretary)
+    fits_width(secretary)
     secretary.get_by_role("button", name="保存草稿").click()
 
     activity = Activity.objects.get(title=TITLE)
@@ -96,7 +82,7 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     thumbnail = secretary.locator("#gallery img")
     expect(thumbnail).to_have_count(1)
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 320
-    _fits_phone(secretary)
+    fits_width(secretary)
     dialogs = []
     _accept_next_dialog(secretary, dialogs)
     secretary.get_by_role("button", name="提交").click()
@@ -106,7 +92,7 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     secretary.context.close()
 
     # 4. The township admin confirms it from the 待确认 queue.
-    town = _sign_in(browser, live_server, township_admin)
+    town = sign_in(browser, live_server, township_admin)
     town.goto(live_server.url + reverse("ledger:activity_list"))
     town.get_by_role("link", name="待确认").click()
     queue_url = live_server.url + reverse("ledger:activity_to_confirm")
@@ -115,7 +101,7 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     expect(card).to_contain_text(TITLE)
     expect(card).to_contain_text("2 人参与")
     expect(card).to_contain_text("1 个佐证材料")
-    _fits_phone(town)
+    fits_width(town)
     _accept_next_dialog(town, dialogs)
     card.get_by_role("button", name="确认").click()
     expect(town).to_have_url(queue_url)

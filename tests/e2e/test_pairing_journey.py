@@ -13,9 +13,8 @@ from playwright.sync_api import expect
 
 from pairing.models import Claim, ClaimStatus, Need
 from pairing.services.pairings import do_create_pairing
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import open_menu
+from tests.e2e.helpers import fits_width, open_menu, sign_in
 from tests.factories import UserFactory, add_org, grant
 
 pytestmark = pytest.mark.browser
@@ -24,18 +23,6 @@ TITLE = "电商直播带货培训"
 RESULT = "3月12日在村委会开展直播培训，32名村民参加。"
 
 
-def _sign_in(browser, live_server, user, **context_options):
-    """A fresh browser context signed in as `user` through the real login form."""
-    context = browser.new_context(**(context_options or PHONE))
-    context.set_default_timeout(5000)
-    page = context.new_page()
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(live_server.url + reverse("portal:home"))
-    page.wait_for_load_state()  # Bootstrap's collapse must be wired before the menu is used
-    return page
 
 
 def _open_nav(page, name):
@@ -43,8 +30,6 @@ def _open_nav(page, name):
     open_menu(page).get_by_role("link", name=name).click()
 
 
-def _fits_phone(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
 
 
 def test_publish_claim_report_confirm_and_count(live_server, transactional_db, settings, tmp_path,
@@ -61,7 +46,7 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
     Image.new("RGB", (40, 30), (200, 30, 30)).save(evidence)
 
     # 1. The village secretary publishes the need on a phone.
-    secretary = _sign_in(browser, live_server, village_secretary)
+    secretary = sign_in(browser, live_server, village_secretary, **PHONE)
     _open_nav(secretary, "需求大厅")
     expect(secretary.locator("h1")).to_have_text("本村需求")
     secretary.get_by_role("link", name="发布需求").click()
@@ -72,7 +57,7 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
     secretary.fill("#id_description", "需要懂电商的老师教村民用手机直播卖土特产。")
     secretary.fill("#id_deadline", deadline.isoformat())
     secretary.fill("#id_places", "2")
-    _fits_phone(secretary)
+    fits_width(secretary, PHONE["viewport"]["width"])
     secretary.get_by_role("button", name="发布", exact=True).click()
     need = Need.objects.get(title=TITLE)
     detail_url = live_server.url + reverse("pairing:need_detail", args=[need.pk])
@@ -83,13 +68,13 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
     assert (need.village_org, need.kind, need.places) == (tree.village_a1, "small_service", 2)
 
     # 2. The paired unit's talent finds it on the board and claims it.
-    claimant = _sign_in(browser, live_server, talent)
+    claimant = sign_in(browser, live_server, talent, **PHONE)
     _open_nav(claimant, "需求大厅")
     expect(claimant.locator("h1")).to_have_text("可认领的需求")
     row = claimant.locator("#needs tbody tr", has_text=TITLE)
     expect(row).to_contain_text("青山村")
     expect(row).to_contain_text("0/2")
-    _fits_phone(claimant)
+    fits_width(claimant, PHONE["viewport"]["width"])
     row.get_by_role("link", name=TITLE).click()
     expect(claimant).to_have_url(detail_url)
     dialogs = []
@@ -111,7 +96,7 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
     expect(claimant.locator(f"#claim-{claim.pk}")).to_contain_text("已认领")
 
     # 3. A talent of a unit paired with another village: not on the board, 404 on the URL.
-    stranger = _sign_in(browser, live_server, other_talent)
+    stranger = sign_in(browser, live_server, other_talent, **PHONE)
     stranger.goto(live_server.url + reverse("pairing:need_board"))
     expect(stranger.locator("h1")).to_have_text("可认领的需求")
     expect(stranger.locator("#needs tbody")).to_contain_text("结对村暂时没有可认领的需求")
@@ -128,7 +113,7 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
                                                           args=[claim.pk]))
     claimant.fill("#id_result", RESULT)
     claimant.set_input_files("#id_evidence", str(evidence))
-    _fits_phone(claimant)
+    fits_width(claimant, PHONE["viewport"]["width"])
     claimant.get_by_role("button", name="提交").click()
     expect(claimant).to_have_url(f"{detail_url}#claim-{claim.pk}")
     expect(claimant.locator(".alert-success")).to_contain_text("已报告完成")
@@ -152,7 +137,7 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
     expect(card).to_contain_text(RESULT)
     card.locator(f"#id_c{claim.pk}_rating").select_option("5")
     card.locator(f"#id_c{claim.pk}_comment").fill("讲得实在，村民都学会了")
-    _fits_phone(secretary)
+    fits_width(secretary, PHONE["viewport"]["width"])
     card.get_by_role("button", name="确认完成").click()
     expect(secretary).to_have_url(to_confirm_url)
     expect(secretary.locator(".alert-success")).to_contain_text("已确认")
@@ -169,8 +154,8 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
     secretary.context.close()
 
     # 6. The county sees it in the statistics (desktop size): 青山镇 has one confirmed need.
-    county = _sign_in(browser, live_server, county_admin,
-                      viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    county = sign_in(browser, live_server, county_admin,
+                     viewport={"width": 1280, "height": 900}, locale="zh-CN")
     county.get_by_role("link", name="统计").click()
     expect(county).to_have_url(live_server.url + reverse("pairing:statistics"))
     headers = county.locator("#stats-table thead th").all_inner_texts()
