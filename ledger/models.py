@@ -70,6 +70,9 @@ class Activity(models.Model):
                                 blank=True, on_delete=models.SET_NULL, related_name="activities")
     need = models.ForeignKey("pairing.Need", verbose_name="认领事项", null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="activities")
+    alliance = models.ForeignKey("alliances.Alliance", verbose_name="党建联盟", null=True,
+                                 blank=True, on_delete=models.SET_NULL,
+                                 related_name="activities")
     status = models.CharField("状态", max_length=16, choices=ActivityStatus.choices,
                               default=ActivityStatus.DRAFT, db_index=True)
     return_reason = models.CharField("退回原因", max_length=300, blank=True)

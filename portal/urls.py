@@ -33,6 +33,7 @@ app_patterns = [
 urlpatterns = [
     path("", include((app_patterns, "portal"))),
     path("pairing/", include("pairing.urls")),
+    path("alliances/", include("alliances.urls")),
     path("ledger/", include("ledger.urls")),
     path("assessment/", include("assessment.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),

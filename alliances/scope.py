@@ -1,0 +1,62 @@
+"""Alliance capabilities per role, and the scope membership opens.
+
+An alliance belongs to its owner organization (the township for a core or area alliance; the
+township or the county for a task alliance): the township and county see and manage it. A
+member organization's secretary or contact sees the alliances of the townships where their
+organization is a member (so the village sees its alliance's page, venues and inspections).
+"""
+
+from portal.scope import (
+    ASSESSOR,
+    COUNTY_ADMIN,
+    LEADER,
+    TOWNSHIP_ADMIN,
+    UNIT_CONTACT,
+    VILLAGE_SECRETARY,
+    active_roles,
+    declare_capabilities,
+    register_capabilities,
+    register_scope_extender,
+    role_grants,
+)
+
+declare_capabilities({
+    "alliance.view": "查看党建联盟", "alliance.manage": "组建和管理党建联盟",
+    "venue.book": "预约联盟阵地", "inspection.manage": "组织联盟交叉检查",
+})
+
+register_capabilities(COUNTY_ADMIN, {"alliance.view", "alliance.manage", "venue.book",
+                                     "inspection.manage"})
+register_capabilities(LEADER, {"alliance.view"})
+register_capabilities(ASSESSOR, {"alliance.view"})
+register_capabilities(TOWNSHIP_ADMIN, {"alliance.view", "alliance.manage", "venue.book",
+                                       "inspection.manage"})
+register_capabilities(VILLAGE_SECRETARY, {"alliance.view", "venue.book"})
+register_capabilities(UNIT_CONTACT, {"alliance.view", "venue.book"})
+
+MEMBER_ROLES = (VILLAGE_SECRETARY, UNIT_CONTACT)
+MEMBER_CAPABILITIES = {"alliance.view", "venue.book"}
+
+
+@register_scope_extender
+def member_alliances(user, capability):
+    """Owner paths of the alliances the user's organizations currently belong to."""
+    if capability not in MEMBER_CAPABILITIES:
+        return []
+    member_paths = [path for role, path, _ in active_roles(user)
+                    if role in MEMBER_ROLES and role_grants(role, capability)]
+    if not member_paths:
+        return []
+    cache = user.__dict__.setdefault("_portal_alliance_owner_paths", {})
+    key = tuple(member_paths)
+    if key not in cache:
+        from django.db.models import Q
+
+        from alliances.models import Membership
+
+        query = Q(pk__in=[])
+        for path in member_paths:
+            query |= Q(org__path__startswith=path)
+        cache[key] = list(Membership.objects.current().filter(query)
+                          .values_list("alliance__owner__path", flat=True).distinct())
+    return cache[key]

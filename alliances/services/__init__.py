@@ -1,0 +1,1 @@
+"""Alliance services: permission, then state, then one transaction with its audit row."""

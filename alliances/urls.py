@@ -1,0 +1,10 @@
+"""URLs of the alliances, one module per area (namespace `alliances`)."""
+
+from django.urls import include, path
+
+app_name = "alliances"
+urlpatterns = [
+    path("", include("alliances.urls_structure")),
+    path("venues/", include("alliances.urls_venues")),
+    path("inspections/", include("alliances.urls_inspections")),
+]

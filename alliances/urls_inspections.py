@@ -1,0 +1,3 @@
+"""URLs of alliances: inspections (filled in with its views)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of alliances: structure (filled in with its views)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of alliances: venues (filled in with its views)."""
+
+urlpatterns = []
