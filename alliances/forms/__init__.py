@@ -1,0 +1,1 @@
+"""Forms of 党建联盟, one module per area."""

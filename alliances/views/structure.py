@@ -1,0 +1,265 @@
+"""The alliance structure (x+x+x): the tree per township, the county overview, the list,
+each alliance's page, and the forms and actions that found, edit, grow and close alliances.
+
+Pages fetch through `Alliance.objects.visible_to(user)` (404 outside the scope) and check
+`alliance.manage` on the owner (403); every write goes through alliances.services.structure
+and the generic views (portal.views.generic), which show the services' refusals.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from alliances.filters import AllianceFilterSet, visible_owners
+from alliances.forms.structure import (
+    AddMembersForm,
+    AllianceCreateForm,
+    AllianceEditForm,
+    CloseAllianceForm,
+    RemoveMemberForm,
+)
+from alliances.models import Alliance, AllianceKind, AllianceType, Membership
+from alliances.services import structure as services
+from pairing.models import Need
+from portal.models.orgs import OrgKind
+from portal.scope import has_capability
+from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
+
+VIEW, MANAGE = "alliance.view", "alliance.manage"
+RECENT_ACTIVITIES = 10
+NEEDS_SHOWN = 10
+COUNTED_ACTIVITY_STATUSES = ("submitted", "confirmed")  # ledger's; drafts are not shown
+CURRENT_MEMBERS = Count("memberships", filter=Q(memberships__left_on__isnull=True))
+
+
+def _require_view(user):
+    if not has_capability(user, VIEW):
+        raise PermissionDenied("您没有查看党建联盟的权限。")
+
+
+def _nodes(user, owner):
+    """The owner's alliances the user sees, with type, leader and current member count."""
+    return list(Alliance.objects.visible_to(user).filter(owner=owner)
+                .select_related("type", "leader", "lead_org")
+                .annotate(member_count=CURRENT_MEMBERS).order_by("kind", "name", "id"))
+
+
+@login_required
+def structure(request):
+    """联盟架构: one township's tree — core → area alliances, task alliances beside."""
+    user = request.user
+    _require_view(user)
+    owners = list(visible_owners(user))
+    chosen = request.GET.get("township", "")
+    owner = next((o for o in owners if str(o.pk) == chosen), owners[0] if owners else None)
+    alliances = _nodes(user, owner) if owner else []
+    warnings = services.formation_warnings_for(alliances)
+    for alliance in alliances:
+        alliance.warnings = warnings[alliance.pk]
+        alliance.tree_children = []
+    by_pk = {a.pk: a for a in alliances}
+    roots, tasks, closed = [], [], []
+    for alliance in alliances:
+        if not alliance.is_open:
+            closed.append(alliance)
+        elif alliance.kind == AllianceKind.TASK:
+            tasks.append(alliance)
+        elif alliance.parent_id in by_pk:
+            by_pk[alliance.parent_id].tree_children.append(alliance)
+        else:
+            roots.append(alliance)
+    roots.sort(key=lambda a: (a.kind != AllianceKind.CORE, a.name))
+    return render(request, "alliances/structure/structure.html", {
+        "owners": owners, "owner": owner, "roots": roots, "tasks": tasks, "closed": closed,
+        "can_manage": owner is not None and has_capability(user, MANAGE, owner),
+        "types": AllianceType.objects.all(),
+    })
+
+
+@login_required
+def overview(request):
+    """联盟总览: townships × open alliances by type and by kind, with their member counts."""
+    user = request.user
+    _require_view(user)
+    visible = Alliance.objects.visible_to(user).open()
+    types = list(AllianceType.objects.all())
+    counts = {}
+    for owner_id, type_id, kind, n in (visible.values_list("owner", "type", "kind")
+                                       .annotate(n=Count("id")).order_by()):
+        row = counts.setdefault(owner_id, {"types": {}, "kinds": {}, "total": 0})
+        row["types"][type_id] = row["types"].get(type_id, 0) + n
+        row["kinds"][kind] = row["kinds"].get(kind, 0) + n
+        row["total"] += n
+    members = dict(Membership.objects.current().filter(alliance__in=visible)
+                   .values_list("alliance__owner").annotate(n=Count("org", distinct=True))
+                   .order_by())
+    rows, totals = [], {"types": [0] * len(types), "kinds": [0] * 3, "total": 0, "members": 0}
+    for owner in visible_owners(user):
+        row = counts.get(owner.pk, {"types": {}, "kinds": {}, "total": 0})
+        by_type = [row["types"].get(t.pk, 0) for t in types]
+        by_kind = [row["kinds"].get(k, 0) for k in AllianceKind.values]
+        rows.append({"owner": owner, "types": by_type, "kinds": by_kind, "total": row["total"],
+                     "members": members.get(owner.pk, 0)})
+        totals["types"] = [a + b for a, b in zip(totals["types"], by_type, strict=True)]
+        totals["kinds"] = [a + b for a, b in zip(totals["kinds"], by_kind, strict=True)]
+        totals["total"] += row["total"]
+        totals["members"] += members.get(owner.pk, 0)
+    return render(request, "alliances/structure/overview.html", {
+        "types": types, "kinds": AllianceKind.choices, "rows": rows, "totals": totals,
+        "can_manage": has_capability(user, MANAGE),
+    })
+
+
+class AllianceListView(FilteredListView):
+    queryset = (Alliance.objects.select_related("type", "owner", "leader", "parent")
+                .annotate(member_count=CURRENT_MEMBERS).order_by("owner__path", "kind", "name"))
+    list_capability = VIEW
+    denied_message = "您没有查看党建联盟的权限。"
+    filterset_class = AllianceFilterSet
+    template_name = "alliances/structure/list.html"
+    table_template = "alliances/structure/_table.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(can_manage=has_capability(self.request.user, MANAGE),
+                                        **kwargs)
+
+
+def _needs_of_members(user, org_ids):
+    """The member villages' open needs (the alliance's "needs of my alliance"), soonest
+    deadline first, with their number and which ones the user may open."""
+    needs = (Need.objects.open().filter(village_org_id__in=org_ids,
+                                        village_org__kind=OrgKind.VILLAGE,
+                                        deadline__gte=timezone.localdate()))
+    shown = list(needs.select_related("village_org").order_by("deadline", "id")[:NEEDS_SHOWN])
+    total = len(shown) if len(shown) < NEEDS_SHOWN else needs.count()
+    openable = set(Need.objects.visible_to(user).filter(pk__in=[n.pk for n in shown])
+                   .values_list("pk", flat=True)) if shown else set()
+    for need in shown:
+        need.openable = need.pk in openable
+    return shown, total
+
+
+@login_required
+def alliance_detail(request, pk):
+    user = request.user
+    alliance = get_object_or_404(
+        Alliance.objects.visible_to(user).select_related(
+            "type", "owner", "parent", "lead_org", "leader__home_org", "created_by"), pk=pk)
+    memberships = list(alliance.memberships.select_related("org", "added_by")
+                       .order_by("org__path", "joined_on", "id"))
+    current = [m for m in memberships if m.left_on is None]
+    former = sorted((m for m in memberships if m.left_on is not None),
+                    key=lambda m: m.left_on, reverse=True)
+    children = list(alliance.children.select_related("type", "leader")
+                    .annotate(member_count=CURRENT_MEMBERS).order_by("name"))
+    activities = list(alliance.activities.filter(status__in=COUNTED_ACTIVITY_STATUSES)
+                      .select_related("org").order_by("-date", "-id")[:RECENT_ACTIVITIES])
+    needs, needs_total = _needs_of_members(user, [m.org_id for m in current])
+    can_manage = has_capability(user, MANAGE, alliance.owner)
+    today = timezone.localdate()
+    return render(request, "alliances/structure/detail.html", {
+        "alliance": alliance, "current": current, "former": former, "children": children,
+        "warnings": services.formation_warnings(alliance), "activities": activities,
+        "needs": needs, "needs_total": needs_total, "can_manage": can_manage,
+        "can_close": can_manage and alliance.is_open and alliance.kind == AllianceKind.TASK,
+        "today": today, "task_min": services.task_min_members(),
+        "max_members": services.max_members(),
+        "close_form": CloseAllianceForm(initial={"closed_at": today}),
+    })
+
+
+class AllianceCreateView(ServiceFormView):
+    capability = MANAGE
+    denied_message = "只有县委组织部或乡镇管理员可以组建党建联盟。"
+    form_class = AllianceCreateForm
+    form_takes_user = True
+    title = "组建党建联盟"
+    submit_label = "组建"
+    service = services.do_create_alliance
+    success_message = "已组建“{result.name}”，请添加成员组织。"
+
+    def get_cancel_url(self, obj):
+        return reverse("alliances:structure")
+
+    def get_success_url(self, obj, result):
+        return reverse("alliances:member_add", args=[result.pk])
+
+
+class AllianceObjectMixin:
+    queryset = Alliance.objects.select_related("owner", "type")
+    capability = MANAGE
+    denied_message = "只有县委组织部或本乡镇管理员可以管理该联盟。"
+
+    def capability_orgs(self, obj):
+        return [obj.owner]
+
+    def refusal(self, obj):
+        return "" if obj.is_open else "该联盟已结束，不能再修改。"
+
+
+class AllianceEditView(AllianceObjectMixin, ServiceFormView):
+    form_class = AllianceEditForm
+    form_takes_user = True
+    title = "修改“{obj.name}”"
+    service = services.do_update_alliance
+    success_message = "已保存“{obj.name}”。"
+
+    def extra_form_kwargs(self, obj):
+        return {"alliance": obj}
+
+
+class MemberAddView(AllianceObjectMixin, ServiceFormView):
+    """添加成员: several organizations at once, found by name in big scopes."""
+
+    form_class = AddMembersForm
+    form_takes_user = True
+    template_name = "alliances/structure/members_add.html"
+    title = "添加成员 · {obj.name}"
+    submit_label = "加入联盟"
+    service = services.do_add_members
+
+    def extra_form_kwargs(self, obj):
+        return {"alliance": obj}
+
+    def get_success_message(self, obj, result):
+        return f"已有 {len(result)} 个组织加入“{obj.name}”。"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        search = self.request.GET.get("q", "").strip()[:50]
+        candidates, more = context["form"].shown_candidates(search)
+        form = context["form"]
+        chosen = {str(v) for v in (form.data.getlist("orgs") if form.is_bound else [])}
+        context.update(candidates=candidates, more=more, search=search, chosen=chosen,
+                       kind_labels=dict(OrgKind.choices), task_min=services.task_min_members(),
+                       is_task=context["object"].kind == AllianceKind.TASK)
+        return context
+
+
+class MemberRemoveView(ObjectActionView):
+    queryset = Membership.objects.select_related("alliance__owner", "org")
+    capability = MANAGE
+    denied_message = "只有县委组织部或本乡镇管理员可以调整联盟成员。"
+    form_class = RemoveMemberForm
+    service = services.do_remove_member
+    error_prefix = "未能退出："
+    success_message = "{obj.org.name}已退出“{obj.alliance.name}”（记录保留在历史成员中）。"
+
+    def capability_orgs(self, obj):
+        return [obj.alliance.owner]
+
+    def get_success_url(self, obj, result):
+        return obj.alliance.get_absolute_url() + "#members"
+
+    def get_failure_url(self, obj):
+        return obj.alliance.get_absolute_url() + "#members"
+
+
+class AllianceCloseView(AllianceObjectMixin, ObjectActionView):
+    form_class = CloseAllianceForm
+    service = services.do_close_alliance
+    error_prefix = "未能结束联盟："
+    success_message = "“{obj.name}”已结束。"
