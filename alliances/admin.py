@@ -1,0 +1,175 @@
+"""Django admin for 党建联盟: types, alliances with their members, venues and bookings, cross-
+inspection rounds, inspections with their rectification items.
+
+Organizations, people and users are autocomplete, and every changelist selects its related
+rows. An alliance's page lists its members with the organization shown, not picked (a core
+alliance has dozens: one autocomplete box per row would cost a query each), and adds new members
+through autocomplete boxes below."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from alliances.models import (
+    Alliance,
+    AllianceType,
+    Booking,
+    Inspection,
+    InspectionRound,
+    Membership,
+    Rectification,
+    Venue,
+)
+from portal.admin import SelectRelatedMixin, user_column
+
+
+@admin.register(AllianceType)
+class AllianceTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "colour_swatch", "description", "order"]
+    search_fields = ["name", "code"]
+
+    @admin.display(description="颜色", ordering="colour")
+    def colour_swatch(self, obj):
+        return format_html('<span style="display:inline-block;width:1em;height:1em;'
+                           'background:{};vertical-align:middle"></span> {}',
+                           obj.colour, obj.colour)
+
+
+class MembershipInline(admin.TabularInline):
+    """The members so far: the organization is shown, the dates can be corrected."""
+
+    model = Membership
+    verbose_name_plural = "成员组织"
+    fields = ["org", "joined_on", "left_on", "left_reason"]
+    readonly_fields = ["org"]
+    extra = 0
+    can_delete = False  # a member leaves with a date and a reason: the row stays as history
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("alliance", "org")  # for __str__
+
+
+class NewMembershipInline(admin.TabularInline):
+    """Blank rows to add members, each organization picked by autocomplete."""
+
+    model = Membership
+    verbose_name_plural = "新增成员"
+    fields = ["org", "joined_on"]
+    autocomplete_fields = ["org"]
+    extra = 1
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+@admin.register(Alliance)
+class AllianceAdmin(SimpleHistoryAdmin):
+    created_by_name = user_column("created_by", "创建人")
+    list_display = ["name", "kind", "type", "owner", "parent", "lead_org", "leader",
+                    "member_count", "founded", "closed_at", "is_demonstration",
+                    "created_by_name"]
+    list_filter = ["kind", "type", "is_demonstration", "closed_at"]
+    search_fields = ["name", "owner__name", "lead_org__name"]
+    # The type is a short reference table: a drop-down is the right picker there.
+    autocomplete_fields = ["owner", "parent", "lead_org", "leader", "created_by"]
+    list_select_related = ["type", "owner", "parent", "lead_org", "leader", "created_by"]
+    readonly_fields = ["created_at"]
+    inlines = [MembershipInline, NewMembershipInline]
+
+    def get_queryset(self, request):
+        # An aggregate drops Meta.ordering: restate it, or autocomplete pages are unordered.
+        return super().get_queryset(request).annotate(
+            current_members=Count("memberships", filter=Q(memberships__left_on__isnull=True)),
+        ).order_by(*Alliance._meta.ordering)
+
+    @admin.display(description="成员数", ordering="current_members")
+    def member_count(self, obj):
+        return obj.current_members
+
+    def save_formset(self, request, form, formset, change):
+        for membership in formset.save(commit=False):
+            if membership.pk is None:
+                membership.added_by = request.user
+            membership.save()
+        for membership in formset.deleted_objects:
+            membership.delete()
+
+
+@admin.register(Membership)
+class MembershipAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    added_by_name = user_column("added_by", "经办人")
+    list_display = ["org", "alliance", "joined_on", "left_on", "left_reason", "added_by_name"]
+    list_filter = ["alliance__kind", "alliance__type", "left_on"]
+    search_fields = ["org__name", "alliance__name", "left_reason"]
+    autocomplete_fields = ["alliance", "org", "added_by"]
+    list_select_related = ["alliance", "org", "added_by"]
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "alliance", "org", "capacity", "opening_hours", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "address", "alliance__name", "org__name"]
+    autocomplete_fields = ["alliance", "org"]
+    list_select_related = ["alliance", "org"]
+
+
+@admin.register(Booking)
+class BookingAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    booked_by_name = user_column("booked_by", "预约人")
+    list_display = ["venue", "start", "end", "org", "purpose", "attendees", "status",
+                    "booked_by_name", "created_at"]
+    list_filter = ["status", "venue__kind"]
+    search_fields = ["venue__name", "org__name", "purpose"]
+    autocomplete_fields = ["venue", "org", "booked_by"]
+    list_select_related = ["venue", "org", "booked_by"]
+    date_hierarchy = "start"
+
+
+@admin.register(InspectionRound)
+class InspectionRoundAdmin(admin.ModelAdmin):
+    created_by_name = user_column("created_by", "创建人")
+    list_display = ["title", "owner", "seed", "due", "created_by_name", "created_at"]
+    search_fields = ["title", "owner__name"]
+    autocomplete_fields = ["owner", "created_by"]
+    list_select_related = ["owner", "created_by"]
+
+
+class RectificationInline(admin.TabularInline):
+    model = Rectification
+    fields = ["item", "deadline", "closed_at", "closing_note", "closed_by"]
+    autocomplete_fields = ["closed_by"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("closed_by")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    recorded_by_name = user_column("recorded_by", "录入人")
+    list_display = ["inspector", "inspected", "round", "inspected_on", "score",
+                    "recorded_by_name"]
+    list_filter = ["round__due", "inspected_on"]
+    search_fields = ["inspector__name", "inspected__name", "round__title", "findings"]
+    autocomplete_fields = ["round", "inspector", "inspected", "recorded_by"]
+    list_select_related = ["round", "inspector", "inspected", "recorded_by"]
+    inlines = [RectificationInline]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(admin.ModelAdmin):
+    closed_by_name = user_column("closed_by", "整改确认人")
+    list_display = ["item", "inspection", "deadline", "closed_at", "closing_note",
+                    "closed_by_name"]
+    list_filter = ["deadline", "closed_at"]
+    search_fields = ["item", "inspection__inspected__name", "inspection__inspector__name"]
+    autocomplete_fields = ["inspection", "closed_by"]
+    list_select_related = ["inspection__inspector", "inspection__inspected", "closed_by"]

@@ -1,0 +1,177 @@
+"""seed_demo's alliances data: every alliances model has rows, each township has one core
+alliance with area alliances under it, a county-wide task alliance and one 示范点, members from
+several kinds of organization with a former one, no venue booked twice at once, inspections
+never of oneself nor mutual, nothing that happened dated after the reference date, and the same
+seed giving the same alliances and memberships after a reset."""
+
+import datetime
+import itertools
+from collections import defaultdict
+
+import pytest
+from django.apps import apps
+from django.db.models import Count, F, Q
+
+from alliances.models import (
+    Alliance,
+    AllianceKind,
+    Booking,
+    BookingStatus,
+    Inspection,
+    InspectionRound,
+    Membership,
+    Rectification,
+)
+from pairing.demo import REFERENCE_DATE
+from portal import demo
+from portal.models import Organization
+from portal.models.orgs import OrgKind
+from tests.seeding import demo_seeded_for_module
+
+END_OF_REFERENCE_DAY = datetime.datetime.combine(
+    REFERENCE_DATE + datetime.timedelta(days=1), datetime.time(),
+    tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small demo county seeded once for the module, rolled back afterwards."""
+    with demo_seeded_for_module(django_db_blocker, tmp_path_factory.mktemp("media")) as summary:
+        yield summary
+
+
+@pytest.fixture
+def data(seeded, db):
+    return seeded
+
+
+def fingerprint():
+    """The alliances and memberships by name and org code, not by primary key (a reseed numbers
+    rows differently)."""
+    alliances = sorted(Alliance.objects.values_list(
+        "name", "kind", "type__code", "owner__code", "parent__name", "lead_org__code",
+        "leader__id_number", "founded", "is_demonstration"))
+    memberships = sorted(Membership.objects.values_list(
+        "alliance__name", "org__code", "joined_on", "left_on", "left_reason"),
+        key=lambda row: tuple(str(v) for v in row))
+    return alliances, memberships
+
+
+def test_every_alliances_model_has_rows_and_the_summary_says_so(data):
+    empty = [model.__name__ for model in apps.get_app_config("alliances").get_models()
+             if not model.__name__.startswith("Historical")
+             and not model._default_manager.exists()]
+    assert empty == []
+    lines = [line for line in data["app_lines"] if line.startswith("党建联盟：")]
+    assert len(lines) == 1
+    assert f"联盟 {Alliance.objects.count()}" in lines[0]
+
+
+def test_each_township_has_one_core_alliance_with_area_alliances_under_it(data):
+    townships = Organization.objects.filter(kind=OrgKind.TOWNSHIP)
+    assert townships.count() == 8
+    for township in townships:
+        cores = Alliance.objects.filter(owner=township, kind=AllianceKind.CORE)
+        assert cores.count() == 1, township.name
+        core = cores.get()
+        assert core.type.code == "red" and core.parent is None
+        assert core.lead_org == township and core.leader.home_org == township
+        areas = Alliance.objects.filter(owner=township, kind=AllianceKind.AREA)
+        assert 2 <= areas.count() <= 3
+        assert set(areas.values_list("parent", flat=True)) == {core.pk}
+        assert set(areas.values_list("type__code", flat=True)) <= {"green", "blue"}
+        for area in areas:
+            assert area.lead_org.kind == OrgKind.VILLAGE
+            assert area.leader.home_org == area.lead_org
+            assert area.memberships.current().filter(org=area.lead_org).exists()
+        # Every village of the township is in the core and in exactly one area alliance.
+        villages = set(Organization.objects.filter(kind=OrgKind.VILLAGE,
+                                                   path__startswith=township.path)
+                       .values_list("pk", flat=True))
+        assert villages <= set(core.memberships.current().values_list("org", flat=True))
+        in_areas = list(Membership.objects.current().filter(alliance__in=areas,
+                                                            org__in=villages)
+                        .values_list("org", flat=True))
+        assert sorted(in_areas) == sorted(villages)
+
+
+def test_members_come_from_several_kinds_and_some_orgs_are_in_two_alliances(data):
+    current = Membership.objects.current()
+    kinds = set(current.values_list("org__kind", flat=True))
+    assert {OrgKind.TOWNSHIP, OrgKind.VILLAGE, OrgKind.UNIT, OrgKind.COMMUNITY,
+            OrgKind.ENTERPRISE, OrgKind.ASSOCIATION} <= kinds
+    in_two_areas = (current.filter(alliance__kind=AllianceKind.AREA).values("org")
+                    .annotate(n=Count("alliance")).filter(n__gte=2))
+    assert in_two_areas.exists()
+    former = Membership.objects.filter(left_on__isnull=False)
+    assert former.exists()
+    assert not former.filter(left_reason="").exists()
+    assert not former.filter(left_on__lt=datetime.date(2000, 1, 1)).exists()
+
+
+def test_one_county_wide_task_alliance_across_townships_and_one_demonstration_site(data):
+    task = Alliance.objects.get(kind=AllianceKind.TASK)
+    assert task.owner.kind == OrgKind.COUNTY and task.purpose and task.is_open
+    townships = {path[:8] for path in task.memberships.current()
+                 .filter(org__kind=OrgKind.VILLAGE).values_list("org__path", flat=True)}
+    assert len(townships) >= 3
+    assert Alliance.objects.filter(is_demonstration=True).count() == 1
+
+
+def test_no_venue_has_overlapping_active_bookings(data):
+    by_venue = defaultdict(list)
+    for venue, start, end in (Booking.objects.active().order_by("venue", "start")
+                              .values_list("venue", "start", "end")):
+        by_venue[venue].append((start, end))
+    assert len(by_venue) >= 8
+    for slots in by_venue.values():
+        for (_, earlier_end), (later_start, _) in itertools.pairwise(slots):
+            assert earlier_end <= later_start
+    assert Booking.objects.filter(status=BookingStatus.CANCELLED).exists()
+    # The weeks around the reference date: some held already, some still to come.
+    assert Booking.objects.filter(start__lt=END_OF_REFERENCE_DAY).exists()
+    assert Booking.objects.filter(start__gte=END_OF_REFERENCE_DAY).exists()
+    assert not Booking.objects.filter(venue__is_active=False).exists()
+    # Bookings are made by members of the venue's alliance.
+    members = set(Membership.objects.current().values_list("alliance", "org"))
+    assert set(Booking.objects.values_list("venue__alliance", "org")) <= members
+
+
+def test_inspections_never_of_oneself_nor_mutual_within_a_round(data):
+    rounds = InspectionRound.objects.annotate(n=Count("inspections"))
+    assert rounds.count() == 8
+    for round_ in rounds:
+        pairs = set(round_.inspections.values_list("inspector", "inspected"))
+        open_alliances = set(Alliance.objects.open().filter(owner=round_.owner)
+                             .values_list("pk", flat=True))
+        assert round_.n == len(open_alliances) >= 3
+        assert {a for a, _ in pairs} == {b for _, b in pairs} == open_alliances
+        assert all(a != b for a, b in pairs)
+        assert not any((b, a) in pairs for a, b in pairs)
+    scored = Inspection.objects.filter(score__isnull=False)
+    assert scored.count() > Inspection.objects.filter(score__isnull=True).count()
+    assert not scored.filter(findings="").exists()
+    assert Rectification.objects.filter(closed_at__isnull=False).exists()
+    assert Rectification.objects.filter(closed_at__isnull=True).exists()
+
+
+def test_nothing_that_happened_is_dated_after_the_reference_date(data):
+    """Founding, joining, leaving, inspecting, closing and the moments rows were made; only
+    plans look ahead: upcoming bookings and rectification deadlines."""
+    day = REFERENCE_DATE
+    moment = END_OF_REFERENCE_DAY
+    assert not Alliance.objects.filter(Q(founded__gt=day) | Q(closed_at__gt=day)
+                                       | Q(created_at__gte=moment)).exists()
+    assert not Membership.objects.filter(Q(joined_on__gt=day) | Q(left_on__gt=day)).exists()
+    assert not InspectionRound.objects.filter(Q(created_at__gte=moment) | Q(due__gt=day)).exists()
+    assert not Inspection.objects.filter(inspected_on__gt=day).exists()
+    assert not Rectification.objects.filter(closed_at__gte=moment).exists()
+    assert not Booking.objects.filter(created_at__gte=moment).exists()
+    assert not Booking.objects.filter(created_at__gt=F("start")).exists()  # made before it starts
+
+
+def test_the_same_seed_gives_the_same_alliances_and_memberships_after_a_reset(data):
+    before = fingerprint()
+    demo.seed("small", 1, reset=True)
+    assert fingerprint() == before
+    assert before[0] and before[1]
