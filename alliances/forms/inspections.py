@@ -32,7 +32,7 @@ def owners_for(user):
 
 
 class RoundForm(forms.Form):
-    owner = OwnerField(label="组织单位", queryset=Organization.objects.none(),
+    owner = OwnerField(label="组织单位", queryset=Organization.objects.none(), empty_label=None,
                        help_text="该单位所有在册联盟参加本轮检查，每个联盟检查另一个联盟。")
     title = forms.CharField(label="轮次名称", max_length=100, widget=forms.TextInput(
         attrs={"placeholder": "如：2026年上半年联盟交叉检查"}))
@@ -43,11 +43,8 @@ class RoundForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["due"].widget.attrs["min"] = timezone.localdate().isoformat()
-        owners = owners_for(user)
-        self.fields["owner"].queryset = owners
-        if len(owners) == 1:
-            self.fields["owner"].initial = owners[0].pk
-            self.fields["owner"].widget = forms.HiddenInput()
+        # Shown even when there is one: the label says how many alliances take part.
+        self.fields["owner"].queryset = owners_for(user)
 
 
 class InspectionForm(forms.Form):

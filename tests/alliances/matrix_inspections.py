@@ -6,41 +6,14 @@ village's secretary read it (alliance.view, the latter through membership) but m
 it (403); 白水村, the unit (not a member), its talent and the outsider do not see it (404).
 """
 
-import datetime
-
 from django.utils import timezone
 
 from tests.permission_matrix import Case
 
-TYPES = ("red", "green", "blue")
-
-
-def build_alliances(owner, count=3, members=(), name_prefix=None):
-    """`count` open alliances owned by `owner`; `members` orgs join the first one."""
-    from alliances.models import Alliance, AllianceType, Membership
-
-    types = list(AllianceType.objects.filter(code__in=TYPES).order_by("order"))
-    prefix = name_prefix or owner.name
-    alliances = Alliance.objects.bulk_create(
-        Alliance(name=f"{prefix}联盟{i + 1:02d}", kind="area" if i else "core",
-                 type=types[i % len(types)], owner=owner, founded=datetime.date(2026, 1, 1))
-        for i in range(count))
-    Membership.objects.bulk_create(
-        Membership(alliance=alliances[0], org=org, joined_on=datetime.date(2026, 1, 1))
-        for org in members)
-    return alliances
-
-
-def build_round(tree, actor, count=3, seed=7):
-    """A round in 青山镇 over `count` alliances, 青山村 a member of the first."""
-    from alliances.services.inspections import do_create_round
-
-    build_alliances(tree.town_a, count, members=[tree.village_a1])
-    return do_create_round(actor=actor, owner=tree.town_a, title="2026年上半年交叉检查",
-                           due=timezone.localdate() + datetime.timedelta(days=30), seed=seed)
-
 
 def _round(env):
+    from tests.alliances.test_inspections import build_round
+
     return build_round(env.tree, env.user("county_admin"))
 
 
