@@ -8,7 +8,7 @@ and the generic views (portal.views.generic), which show the services' refusals.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from alliances.models import Alliance, AllianceKind, AllianceType, Membership
 from alliances.services import structure as services
 from pairing.models import Need
 from portal.models.orgs import OrgKind
-from portal.scope import has_capability
+from portal.scope import has_capability, scope_q
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 
 VIEW, MANAGE = "alliance.view", "alliance.manage"
@@ -129,17 +129,16 @@ class AllianceListView(FilteredListView):
 
 def _needs_of_members(user, org_ids):
     """The member villages' open needs (the alliance's "needs of my alliance"), soonest
-    deadline first, with their number and which ones the user may open."""
+    deadline first, with their number and which ones the user may open (two queries)."""
     needs = (Need.objects.open().filter(village_org_id__in=org_ids,
                                         village_org__kind=OrgKind.VILLAGE,
                                         deadline__gte=timezone.localdate()))
-    shown = list(needs.select_related("village_org").order_by("deadline", "id")[:NEEDS_SHOWN])
-    total = len(shown) if len(shown) < NEEDS_SHOWN else needs.count()
-    openable = set(Need.objects.visible_to(user).filter(pk__in=[n.pk for n in shown])
-                   .values_list("pk", flat=True)) if shown else set()
-    for need in shown:
-        need.openable = need.pk in openable
-    return shown, total
+    in_scope = scope_q(user, "need.view", "village_org__path")
+    openable = (Case(When(in_scope, then=Value(True)), default=Value(False)) if in_scope
+                else Value(True))
+    shown = list(needs.select_related("village_org").annotate(openable=openable)
+                 .order_by("deadline", "id")[:NEEDS_SHOWN])
+    return shown, needs.count()
 
 
 @login_required
