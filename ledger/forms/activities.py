@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from alliances.models import Alliance
+from alliances.services.structure import open_alliances_of
 from ledger.models import Activity, ActivityTheme, ParticipantRole
 from ledger.services.activities import eligible_participants
 from ledger.services.evidence import evidence_limits
@@ -37,6 +39,11 @@ class PairingField(forms.ModelChoiceField):
 class NeedField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.village_org.name}：{obj.title}"
+
+
+class AllianceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
 
 
 def logging_orgs(user):
@@ -76,7 +83,7 @@ class ActivityForm(forms.ModelForm):
     class Meta:
         model = Activity
         fields = ["org", "date", "theme", "title", "place", "content", "outcome",
-                  "beneficiaries", "funds", "pairing", "need"]
+                  "beneficiaries", "funds", "pairing", "need", "alliance"]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "content": forms.Textarea(attrs={"rows": 4}),
@@ -102,11 +109,24 @@ class ActivityForm(forms.ModelForm):
                                                                             "village_org")
         self.fields["need"].queryset = (_claimed_needs_of(orgs).select_related("village_org")
                                         .order_by("-created_at"))
+        self._offer_alliances(orgs)
         self.fields["title"].widget.attrs["placeholder"] = "如：主题党日联过"
         self.fields["place"].widget.attrs["placeholder"] = "如：村党群服务中心"
         self.fields["funds"].help_text = "没有投入资金填 0。"
         self.participant_problems = []
         self.participant_rows = self._initial_rows() if not self.is_bound else None
+
+    def _offer_alliances(self, orgs):
+        """The open alliances the user's organizations belong to; no field when none."""
+        alliances = list(open_alliances_of(orgs).order_by("kind", "name"))
+        current = self.instance.alliance_id if self.instance.pk else None
+        if not alliances and current is None:
+            del self.fields["alliance"]
+            return
+        self.fields["alliance"].queryset = Alliance.objects.filter(
+            pk__in=[a.pk for a in alliances] + ([current] if current else [])
+        ).order_by("kind", "name")
+        self.fields["alliance"].empty_label = "（不关联）"
 
     # Which organization the participants belong to: the chosen one, else the only one.
     def current_org(self):
@@ -182,6 +202,10 @@ class ActivityForm(forms.ModelForm):
             villages = set(_pairings_of([org]).values_list("village_org_id", flat=True))
             if need.village_org_id != org.pk and need.village_org_id not in villages:
                 self.add_error("need", "所选认领事项不属于该组织或其结对村。")
+        alliance = data.get("alliance")
+        if (org and alliance and alliance.pk != self.instance.alliance_id
+                and not open_alliances_of([org]).filter(pk=alliance.pk).exists()):
+            self.add_error("alliance", "该组织不是所选党建联盟的现有成员。")
         self.cleaned_participants = []
         for row in self.rows():
             try:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from alliances.services.structure import open_alliances_of
 from ledger.models import Activity, ActivityStatus, Participation
 from ledger.services.locks import require_open_month
 from pairing.models import Pairing, PairingStatus
@@ -45,6 +46,8 @@ def do_save_activity(activity, participants=(), *, actor) -> Activity:
         require_open_month(before.org, before.date)
     if activity.date:
         require_open_month(activity.org, activity.date)
+    if activity.alliance_id and (created or activity.alliance_id != before.alliance_id):
+        _require_alliance_member(activity)
     activity.full_clean(exclude=["created_by"])
     activity.save()
     _replace_participants(activity, participants)
@@ -52,6 +55,14 @@ def do_save_activity(activity, participants=(), *, actor) -> Activity:
                  f"{'登记' if created else '修改'}活动“{activity.title}”（{activity.org.name}）",
                  actor=actor, activity=activity.pk, org=activity.org_id)
     return activity
+
+
+def _require_alliance_member(activity):
+    """An activity is linked only to an open alliance its organization currently belongs to
+    (a link made earlier stays when the organization later leaves)."""
+    if not open_alliances_of([activity.org]).filter(pk=activity.alliance_id).exists():
+        raise ValidationError({"alliance": ValidationError(
+            "该组织不是所选党建联盟的现有成员。", code="alliance")})
 
 
 def _replace_participants(activity, participants):

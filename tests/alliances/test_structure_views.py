@@ -253,3 +253,61 @@ def test_query_counts_do_not_follow_the_rows(alliances_world, tree, login, perso
     many = {page: count_queries(client, page) for page in pages}
     assert few == many, (few, many)
     assert max(many.values()) <= 20, many
+
+
+# The ledger's activity form gains its alliance link ---------------------------------------
+
+def _activity_data(org, alliance=None):
+    data = {"org": org.pk, "date": timezone.localdate().isoformat(),
+            "theme": ActivityTheme.objects.get(code="serve_masses").pk, "title": "联盟主题党日",
+            "content": "联过主题党日", "beneficiaries": 0, "funds": "0", "action": "draft"}
+    if alliance is not None:
+        data["alliance"] = alliance.pk
+    return data
+
+
+def test_activity_form_offers_the_open_alliances_of_my_organization(alliances_world, tree,
+                                                                     login, village_secretary):
+    client = login(village_secretary)
+    form = client.get(reverse("ledger:activity_create")).context["form"]
+    assert {a.name for a in form.fields["alliance"].queryset} == {
+        "青山镇全域党建联盟", "青山片区红色引领联盟"}
+    response = client.post(reverse("ledger:activity_create"),
+                           _activity_data(tree.village_a1, alliances_world.area_1))
+    assert response.status_code == 302
+    activity = Activity.objects.get(title="联盟主题党日")
+    assert activity.alliance == alliances_world.area_1
+    page = client.get(url("alliance_detail", alliances_world.area_1.pk))
+    assert page.context["activities"] == []  # a draft is not shown on the alliance's page
+
+
+def test_activity_form_refuses_an_alliance_the_org_is_not_in(alliances_world, tree, login,
+                                                             village_secretary):
+    response = login(village_secretary).post(reverse("ledger:activity_create"),
+                                             _activity_data(tree.village_a1,
+                                                            alliances_world.area_2))
+    assert response.status_code == 200
+    assert "alliance" in response.context["form"].errors
+    assert not Activity.objects.filter(title="联盟主题党日").exists()
+
+
+def test_activity_form_hides_the_field_without_alliances(alliances_world, tree, login,
+                                                          unit_contact):
+    form = login(unit_contact).get(reverse("ledger:activity_create")).context["form"]
+    assert "alliance" not in form.fields
+    response = login(unit_contact).post(reverse("ledger:activity_create"),
+                                        _activity_data(tree.unit))
+    assert response.status_code == 302
+
+
+def test_activity_service_checks_the_alliance(alliances_world, tree, village_secretary):
+    from django.core.exceptions import ValidationError
+
+    from ledger.services.activities import do_save_activity
+
+    activity = Activity(org=tree.village_a1, date=timezone.localdate(), title="越界",
+                        theme=ActivityTheme.objects.get(code="serve_masses"), content="x",
+                        alliance=alliances_world.other_core)
+    with pytest.raises(ValidationError) as exc:
+        do_save_activity(activity, actor=village_secretary)
+    assert exc.value.error_dict["alliance"][0].code == "alliance"
