@@ -311,3 +311,12 @@ def test_activity_service_checks_the_alliance(alliances_world, tree, village_sec
     with pytest.raises(ValidationError) as exc:
         do_save_activity(activity, actor=village_secretary)
     assert exc.value.error_dict["alliance"][0].code == "alliance"
+
+
+def test_member_home_panel_lists_my_open_alliances(alliances_world, login, village_secretary,
+                                                   unit_contact):
+    page = login(village_secretary).get(reverse("portal:home")).content.decode()
+    assert 'data-panel="alliances_mine"' in page
+    assert "青山镇全域党建联盟" in page and "白水乡全域党建联盟" not in page
+    page = login(unit_contact).get(reverse("portal:home")).content.decode()
+    assert "本组织尚未加入党建联盟" in page
