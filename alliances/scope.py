@@ -38,25 +38,33 @@ MEMBER_ROLES = (VILLAGE_SECRETARY, UNIT_CONTACT)
 MEMBER_CAPABILITIES = {"alliance.view", "venue.book"}
 
 
-@register_scope_extender
-def member_alliances(user, capability):
-    """Owner paths of the alliances the user's organizations currently belong to."""
+def member_paths(user, capability):
+    """Paths of the user's own organizations whose memberships open alliances to them."""
     if capability not in MEMBER_CAPABILITIES:
         return []
-    member_paths = [path for role, path, _ in active_roles(user)
-                    if role in MEMBER_ROLES and role_grants(role, capability)]
-    if not member_paths:
+    return [path for role, path, _ in active_roles(user)
+            if role in MEMBER_ROLES and role_grants(role, capability)]
+
+
+@register_scope_extender
+def member_alliances(user, capability):
+    """Township paths of the alliances the user's organizations currently belong to. A task
+    alliance owned by the county opens nothing here (its owner path is the whole county):
+    `AllianceQuerySet.visible_to` shows it to its members by membership instead."""
+    paths = member_paths(user, capability)
+    if not paths:
         return []
     cache = user.__dict__.setdefault("_portal_alliance_owner_paths", {})
-    key = tuple(member_paths)
+    key = tuple(paths)
     if key not in cache:
         from django.db.models import Q
 
         from alliances.models import Membership
 
         query = Q(pk__in=[])
-        for path in member_paths:
+        for path in paths:
             query |= Q(org__path__startswith=path)
         cache[key] = list(Membership.objects.current().filter(query)
+                          .filter(alliance__owner__depth__gt=1)
                           .values_list("alliance__owner__path", flat=True).distinct())
     return cache[key]

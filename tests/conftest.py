@@ -42,6 +42,40 @@ def need_service(available: bool, reason: str):
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Reference rows the migrations load (module, loader function).
+REFERENCE_LOADERS = [("ledger.migrations.0002_load_activity_themes", "load_themes"),
+                     ("alliances.migrations.0002_load_alliance_types", "load_types")]
+
+
+def load_reference_rows():
+    import importlib
+
+    from django.apps import apps
+
+    for module, loader in REFERENCE_LOADERS:
+        getattr(importlib.import_module(module), loader)(apps, None)
+
+
+def _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    return (bool({"transactional_db", "live_server"} & set(request.fixturenames))
+            or bool(marker and marker.kwargs.get("transaction")))
+
+
+@pytest.fixture(autouse=True)
+def reference_rows(request, django_db_blocker):
+    """A transactional test (browser tests, concurrency tests) ends with a flush that also
+    empties the reference rows the migrations load (activity themes, alliance types): load them
+    before such a test and again after its flush, for the tests that follow on this worker."""
+    transactional = _is_transactional(request)
+    if transactional:
+        with django_db_blocker.unblock():
+            load_reference_rows()
+    yield
+    if transactional:
+        with django_db_blocker.unblock():
+            load_reference_rows()
+
 
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):

@@ -40,6 +40,22 @@ class AllianceQuerySet(ScopedQuerySetMixin, models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
+    def visible_to(self, user, action="view"):
+        """The owner's scope, plus — for a member organization's secretary or contact — the
+        alliances their organizations currently belong to (a county-wide task alliance too)."""
+        from alliances.scope import member_paths
+
+        capability = action if "." in action else f"{self.model.scope_domain}.{action}"
+        by_owner = super().visible_to(user, action)
+        paths = member_paths(user, capability)
+        if not paths:
+            return by_owner
+        member_q = Q(pk__in=[])
+        for path in paths:
+            member_q |= Q(org__path__startswith=path)
+        by_membership = Membership.objects.current().filter(member_q).values("alliance_id")
+        return self.filter(Q(pk__in=by_owner.values("pk")) | Q(pk__in=by_membership))
+
 
 class Alliance(models.Model):
     """A party-building alliance. A core alliance spans its township; area alliances (片区) sit

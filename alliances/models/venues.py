@@ -1,7 +1,7 @@
 """Shared venues (阵地共建共享, 003 二.5): venues members open to the alliance, and bookings.
 
 Two bookings of one venue never overlap: the booking service checks under a row lock on the
-venue, and on PostgreSQL an exclusion constraint (migration 0002) holds even under concurrency.
+venue, and on PostgreSQL an exclusion constraint (migration 0003) holds even under concurrency.
 """
 
 from django.conf import settings

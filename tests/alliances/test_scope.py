@@ -53,3 +53,32 @@ def test_membership_does_not_open_other_capabilities(alliance, village_secretary
 
     assert not has_capability(village_secretary, "alliance.manage", tree.town_a)
     assert not has_capability(village_secretary, "ledger.view", tree.town_a)
+
+
+def test_a_county_task_alliance_is_seen_by_its_members_only(alliance, tree, village_secretary,
+                                                            other_village_secretary):
+    task = Alliance.objects.create(name="全县乡村振兴任务联盟", kind="task", owner=tree.county,
+                                   type=AllianceType.objects.get(code="green"),
+                                   founded=datetime.date(2026, 3, 1), purpose="产业振兴")
+    Membership.objects.create(alliance=task, org=tree.village_b1,
+                              joined_on=datetime.date(2026, 3, 1))
+    forget_roles(other_village_secretary)
+    # 白水村's secretary sees the task alliance, not every alliance of the county.
+    assert visible(other_village_secretary) == {task}
+    assert visible(village_secretary) == {alliance}
+    from portal.scope import has_capability
+
+    assert not has_capability(other_village_secretary, "venue.book", tree.town_a)
+
+
+def test_a_member_opens_the_county_task_alliance_page(tree, other_village_secretary, login):
+    from django.urls import reverse
+
+    task = Alliance.objects.create(name="全县乡村振兴任务联盟", kind="task", owner=tree.county,
+                                   type=AllianceType.objects.get(code="green"),
+                                   founded=datetime.date(2026, 3, 1), purpose="产业振兴")
+    Membership.objects.create(alliance=task, org=tree.village_b1,
+                              joined_on=datetime.date(2026, 3, 1))
+    page = login(other_village_secretary).get(reverse("alliances:alliance_detail",
+                                                      args=[task.pk]))
+    assert page.status_code == 200 and "全县乡村振兴任务联盟" in page.content.decode()

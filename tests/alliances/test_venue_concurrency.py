@@ -12,7 +12,6 @@ import os
 import threading
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
@@ -28,24 +27,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 20
 
 
-def _load_reference_rows():
-    """The alliance types migration 0002 loads (a transactional test's flush empties them)."""
-    importlib.import_module("alliances.migrations.0002_load_alliance_types").load_types(apps,
-                                                                                        None)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _reference_rows_back(django_db_blocker):
-    """Put the alliance types back after the module, for the tests that follow on this worker."""
-    yield
-    with django_db_blocker.unblock():
-        _load_reference_rows()
-
-
 @pytest.fixture(autouse=True)
 def _postgresql_only(db):
     if connection.vendor == "postgresql":
-        _load_reference_rows()
         return
     if os.environ.get("PORTAL_REQUIRE_SERVICES") and \
             os.environ.get("DATABASE_URL", "").startswith("postgres"):

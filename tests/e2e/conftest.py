@@ -1,10 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright's sync API on a phone viewport."""
 
-import importlib
 import os
 
 import pytest
-from django.apps import apps
 
 from tests.conftest import need_service
 
@@ -47,11 +45,3 @@ def phone(browser):
     yield page
     context.close()
 
-
-@pytest.fixture(autouse=True)
-def reference_data(django_db_blocker):
-    """Browser tests run in transactional databases, whose flush after each test also empties
-    the reference rows migrations load (the ledger's activity themes): put them back first."""
-    migration = importlib.import_module("ledger.migrations.0002_load_activity_themes")
-    with django_db_blocker.unblock():
-        migration.load_themes(apps, None)

@@ -81,7 +81,11 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     expect(secretary.locator(".alert-success")).to_contain_text("已上传 1 个佐证材料")
     thumbnail = secretary.locator("#gallery img")
     expect(thumbnail).to_have_count(1)
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 320
+    # The thumbnail is served (not only listed): wait for it to load, then check its size.
+    secretary.wait_for_function(
+        "() => { const img = document.querySelector('#gallery img');"
+        " return img && img.complete && img.naturalWidth > 0; }")
+    assert thumbnail.evaluate("img => img.naturalWidth") == 320
     fits_width(secretary)
     dialogs = []
     _accept_next_dialog(secretary, dialogs)
