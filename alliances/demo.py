@@ -374,17 +374,12 @@ class _Builder:
         self.build_task_alliance()
         structures[0][3][0].is_demonstration = True  # the first township's first area
 
+        # bulk_create links each row to its parent row saved just before (Django sets the
+        # foreign key of a related object saved after the assignment).
         with _explicit_created_at(Alliance, InspectionRound, Booking):
-            cores = [a for a in self.alliances if a.parent is None]
-            _bulk(Alliance, cores)
-            for area in self.alliances:
-                if area.parent is not None:
-                    area.parent_id = area.parent.pk
-            _bulk(Alliance, [a for a in self.alliances if a.parent is not None])
-            for row in self.memberships:
-                row.alliance_id = row.alliance.pk
+            _bulk(Alliance, [a for a in self.alliances if a.kind != AllianceKind.AREA])
+            _bulk(Alliance, [a for a in self.alliances if a.kind == AllianceKind.AREA])
             _bulk(Membership, self.memberships)
-
             members_of = defaultdict(list)
             for row in self.memberships:
                 if row.left_on is None:
@@ -392,18 +387,10 @@ class _Builder:
             for n, township, core, areas in structures:
                 self.build_venues(n, township, core, areas, members_of)
                 self.build_round(n, township, [core, *areas])
-            for row in self.venues:
-                row.alliance_id = row.alliance.pk
             _bulk(Venue, self.venues)
-            for row in self.bookings:
-                row.venue_id = row.venue.pk
             _bulk(Booking, self.bookings)
             _bulk(InspectionRound, self.rounds)
-            for row in self.inspections:
-                row.round_id = row.round.pk
             _bulk(Inspection, self.inspections)
-            for row in self.rectifications:
-                row.inspection_id = row.inspection.pk
             _bulk(Rectification, self.rectifications)
         return [self.summary()]
 
