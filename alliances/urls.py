@@ -7,4 +7,7 @@ urlpatterns = [
     path("", include("alliances.urls_structure")),
     path("venues/", include("alliances.urls_venues")),
     path("inspections/", include("alliances.urls_inspections")),
+    path("projects/", include("alliances.urls_projects")),
+    path("stars/", include("alliances.urls_stars")),
+    path("competitions/", include("alliances.urls_competitions")),
 ]

@@ -1,0 +1,1 @@
+"""Navigation items and panels of alliances: stars."""

@@ -1,0 +1,3 @@
+"""URLs of alliances: competitions (filled in with its views)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of alliances: projects (filled in with its views)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of alliances: stars (filled in with its views)."""
+
+urlpatterns = []
