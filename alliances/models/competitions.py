@@ -19,6 +19,9 @@ class CompetitionQuerySet(ScopedQuerySetMixin, models.QuerySet):
 
 
 class Competition(models.Model):
+    """A 擂台赛 round of one owner (a township or the county) for a half year: open while judges
+    score, then published with its ranked results."""
+
     scope_domain = "alliance"
 
     owner = models.ForeignKey("portal.Organization", verbose_name="主办单位",
@@ -48,6 +51,8 @@ class Competition(models.Model):
 
 
 class Criterion(models.Model):
+    """A weighted criterion; a competition's weights sum to 100."""
+
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE,
                                     related_name="criteria", verbose_name="擂台赛")
     name = models.CharField("评分项", max_length=100)
@@ -65,6 +70,8 @@ class Criterion(models.Model):
 
 
 class Entrant(models.Model):
+    """An alliance taking part, with the topic it competes on (打擂主题)."""
+
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE,
                                     related_name="entrants", verbose_name="擂台赛")
     alliance = models.ForeignKey("alliances.Alliance", verbose_name="参赛联盟",
@@ -83,6 +90,8 @@ class Entrant(models.Model):
 
 
 class Judge(models.Model):
+    """A seated judge; never scores an entrant whose member organizations they serve."""
+
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE,
                                     related_name="judges", verbose_name="擂台赛")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评委",
@@ -99,6 +108,8 @@ class Judge(models.Model):
 
 
 class JudgeScore(models.Model):
+    """One judge's score of one entrant on one criterion (0–100)."""
+
     judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="scores",
                               verbose_name="评委")
     entrant = models.ForeignKey(Entrant, on_delete=models.CASCADE, related_name="scores",
