@@ -1,10 +1,13 @@
 """Django admin for 党建联盟: types, alliances with their members, venues and bookings, cross-
-inspection rounds, inspections with their rectification items.
+inspection rounds, inspections with their rectification items, project lists with their
+quarterly updates, star ratings, and the 擂台赛 with criteria, entrants, judges and scores.
 
 Organizations, people and users are autocomplete, and every changelist selects its related
 rows. An alliance's page lists its members with the organization shown, not picked (a core
 alliance has dozens: one autocomplete box per row would cost a query each), and adds new members
-through autocomplete boxes below."""
+through autocomplete boxes below. A 擂台赛's page works the same way for its entrants and judges:
+the alliance or user of a saved row is shown, new ones are picked below; its criteria are plain
+rows. The judges' scores (judges × entrants × criteria) have their own changelist."""
 
 from django.contrib import admin
 from django.db.models import Count, Q
@@ -15,13 +18,21 @@ from alliances.models import (
     Alliance,
     AllianceType,
     Booking,
+    Competition,
+    Criterion,
+    Entrant,
     Inspection,
     InspectionRound,
+    Judge,
+    JudgeScore,
     Membership,
+    Project,
+    ProjectUpdate,
     Rectification,
+    StarRating,
     Venue,
 )
-from portal.admin import SelectRelatedMixin, user_column
+from portal.admin import SelectRelatedMixin, person_name, user_column
 
 
 @admin.register(AllianceType)
@@ -173,3 +184,197 @@ class RectificationAdmin(admin.ModelAdmin):
     search_fields = ["item", "inspection__inspected__name", "inspection__inspector__name"]
     autocomplete_fields = ["inspection", "closed_by"]
     list_select_related = ["inspection__inspector", "inspection__inspected", "closed_by"]
+
+
+class ProjectUpdateInline(admin.TabularInline):
+    """The quarterly updates; who filed one is shown by name (a new one is filed by the
+    current user), not picked per row."""
+
+    model = ProjectUpdate
+    fields = ["year", "quarter", "progress", "note", "evidence", "recorded_by_name",
+              "recorded_at"]
+    readonly_fields = ["recorded_by_name", "recorded_at"]
+    extra = 0
+
+    recorded_by_name = user_column("recorded_by", "填报人")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "recorded_by")
+
+
+@admin.register(Project)
+class ProjectAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    created_by_name = user_column("created_by", "创建人")
+    list_display = ["name", "alliance", "member", "owner", "start_date", "end_date", "budget",
+                    "status", "progress", "secretary_led", "secretary", "created_by_name"]
+    list_filter = ["status", "secretary_led", "alliance__kind", "end_date"]
+    search_fields = ["name", "alliance__name", "member__name", "owner__name",
+                     "secretary__name"]
+    autocomplete_fields = ["alliance", "member", "owner", "secretary", "created_by"]
+    list_select_related = ["alliance", "member", "owner", "secretary", "created_by"]
+    readonly_fields = ["created_at"]
+    inlines = [ProjectUpdateInline]
+
+    def save_formset(self, request, form, formset, change):
+        for update in formset.save(commit=False):
+            if update.pk is None:
+                update.recorded_by = request.user
+            update.save()
+        for update in formset.deleted_objects:
+            update.delete()
+
+
+@admin.register(ProjectUpdate)
+class ProjectUpdateAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    recorded_by_name = user_column("recorded_by", "填报人")
+    list_display = ["project", "year", "quarter", "progress", "note", "evidence",
+                    "recorded_by_name", "recorded_at"]
+    list_filter = ["year", "quarter"]
+    search_fields = ["project__name", "project__alliance__name", "note"]
+    autocomplete_fields = ["project", "recorded_by"]
+    list_select_related = ["project", "recorded_by"]
+    readonly_fields = ["recorded_at"]
+
+
+@admin.register(StarRating)
+class StarRatingAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    rated_by_name = user_column("rated_by", "评定人")
+    list_display = ["alliance", "year", "quarter", "stars", "score", "source", "reason",
+                    "rated_by_name", "rated_at"]
+    list_filter = ["year", "quarter", "stars", "source"]
+    search_fields = ["alliance__name", "reason"]
+    autocomplete_fields = ["alliance", "rated_by"]
+    list_select_related = ["alliance", "rated_by"]
+    readonly_fields = ["rated_at"]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    fields = ["name", "weight", "order"]
+    extra = 0
+
+
+class EntrantInline(admin.TabularInline):
+    """The entrants so far: the alliance is shown (one autocomplete box per row would cost a
+    query each), the topic can be corrected."""
+
+    model = Entrant
+    verbose_name_plural = "参赛联盟"
+    fields = ["alliance", "topic"]
+    readonly_fields = ["alliance"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("alliance")
+
+
+class NewEntrantInline(admin.TabularInline):
+    model = Entrant
+    verbose_name_plural = "新增参赛联盟"
+    fields = ["alliance", "topic"]
+    autocomplete_fields = ["alliance"]
+    extra = 1
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class JudgeInline(admin.TabularInline):
+    """The judges so far, shown by name; removing one deletes the scores they gave."""
+
+    model = Judge
+    verbose_name_plural = "评委"
+    fields = ["judge_name"]
+    readonly_fields = ["judge_name"]
+    extra = 0
+
+    judge_name = user_column("user", "评委")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+class NewJudgeInline(admin.TabularInline):
+    model = Judge
+    verbose_name_plural = "新增评委"
+    fields = ["user"]
+    autocomplete_fields = ["user"]
+    extra = 1
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+@admin.register(Competition)
+class CompetitionAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    created_by_name = user_column("created_by", "创建人")
+    list_display = ["title", "owner", "year", "half", "held_on", "status", "published_at",
+                    "entrant_count", "created_by_name"]
+    list_filter = ["year", "half", "status"]
+    search_fields = ["title", "owner__name"]
+    autocomplete_fields = ["owner", "created_by"]
+    list_select_related = ["owner", "created_by"]
+    inlines = [CriterionInline, EntrantInline, NewEntrantInline, JudgeInline, NewJudgeInline]
+
+    def get_queryset(self, request):
+        # An aggregate drops Meta.ordering: restate it, or autocomplete pages are unordered.
+        return super().get_queryset(request).annotate(n_entrants=Count("entrants")) \
+            .order_by(*Competition._meta.ordering)
+
+    @admin.display(description="参赛联盟数", ordering="n_entrants")
+    def entrant_count(self, obj):
+        return obj.n_entrants
+
+
+@admin.register(Criterion)
+class CriterionAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ["name", "competition", "weight", "order"]
+    search_fields = ["name", "competition__title"]
+    autocomplete_fields = ["competition"]
+    list_select_related = ["competition"]
+
+
+@admin.register(Entrant)
+class EntrantAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ["alliance", "competition", "topic"]
+    list_filter = ["competition__year", "competition__half"]
+    search_fields = ["alliance__name", "competition__title", "topic"]
+    autocomplete_fields = ["competition", "alliance"]
+    list_select_related = ["competition", "alliance"]
+
+
+@admin.register(Judge)
+class JudgeAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    judge_name = user_column("user", "评委")
+    list_display = ["judge_name", "competition"]
+    list_filter = ["competition__year", "competition__half"]
+    search_fields = ["user__first_name", "competition__title"]
+    autocomplete_fields = ["competition", "user"]
+    list_select_related = ["competition", "user"]
+    ordering = ["competition", "id"]  # the model has none: autocomplete pages need one
+
+
+@admin.register(JudgeScore)
+class JudgeScoreAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ["judge_column", "entrant", "criterion", "score", "scored_at"]
+    list_filter = ["entrant__competition__year", "entrant__competition__half"]
+    search_fields = ["entrant__alliance__name", "judge__user__first_name", "criterion__name"]
+    autocomplete_fields = ["judge", "entrant", "criterion"]
+    list_select_related = ["judge__user", "entrant__alliance", "criterion"]
+    readonly_fields = ["scored_at"]
+
+    @admin.display(description="评委", ordering="judge__user__first_name")
+    def judge_column(self, obj):
+        return person_name(obj.judge.user)

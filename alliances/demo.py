@@ -41,12 +41,22 @@ from alliances.demo_data import (
     AREA_NAMES,
     BOOKING_PURPOSES,
     CLOSING_NOTES,
+    COMMON_PROJECTS,
     CORE_GOALS,
+    CRITERIA_SETS,
+    ENTRANT_TOPICS,
+    FINAL_NOTE,
     FINDINGS,
+    INDIVIDUAL_PROJECTS,
     LEAVE_REASONS,
+    MANUAL_DOWN_REASONS,
+    MANUAL_UP_REASONS,
     RECTIFICATIONS,
+    STAR_THRESHOLDS,
+    STOPPED_NOTE,
     TASK_ALLIANCE,
     TYPE_WORDS,
+    UPDATE_NOTES,
 )
 from alliances.models import (
     Alliance,
@@ -54,10 +64,21 @@ from alliances.models import (
     AllianceType,
     Booking,
     BookingStatus,
+    Competition,
+    CompetitionStatus,
+    Criterion,
+    Entrant,
     Inspection,
     InspectionRound,
+    Judge,
+    JudgeScore,
     Membership,
+    Project,
+    ProjectStatus,
+    ProjectUpdate,
     Rectification,
+    StarRating,
+    StarSource,
     Venue,
     VenueKind,
 )
@@ -87,16 +108,41 @@ def _day_between(rng, start: datetime.date, end: datetime.date) -> datetime.date
 
 
 @contextmanager
-def _explicit_created_at(*models):
-    """Let bulk inserts keep the `created_at` drawn here: auto_now_add would stamp today."""
+def _explicit_created_at(*models, more=()):
+    """Let bulk inserts keep the `created_at` (and the other (model, field) moments in `more`)
+    drawn here: auto_now_add and auto_now would stamp today."""
     fields = [model._meta.get_field("created_at") for model in models]
+    fields += [model._meta.get_field(name) for model, name in more]
+    saved = [(f.auto_now, f.auto_now_add) for f in fields]
     try:
         for f in fields:
-            f.auto_now_add = False
+            f.auto_now = f.auto_now_add = False
         yield
     finally:
-        for f in fields:
-            f.auto_now_add = True
+        for f, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def _quarter_of(day: datetime.date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def _quarter_end(year: int, quarter: int) -> datetime.date:
+    if quarter == 4:
+        return datetime.date(year, 12, 31)
+    return datetime.date(year, 3 * quarter + 1, 1) - datetime.timedelta(days=1)
+
+
+def _quarters(first: tuple[int, int], last: tuple[int, int]):
+    """The (year, quarter) pairs from `first` to `last`, both included."""
+    year, quarter = first
+    while (year, quarter) <= last:
+        yield year, quarter
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+
+
+def _stars_for(score: float) -> int:
+    return next(stars for lowest, stars in STAR_THRESHOLDS if score >= lowest)
 
 
 def _bulk(model, rows):
@@ -125,6 +171,9 @@ class _Builder:
         self.types = _alliance_types()
         self.alliances, self.memberships, self.venues, self.bookings = [], [], [], []
         self.rounds, self.inspections, self.rectifications = [], [], []
+        self.projects, self.updates, self.ratings = [], [], []
+        self.competitions, self.criteria, self.entrants = [], [], []
+        self.judges, self.scores = [], []
         self.reference_moment = _moment(REFERENCE_DATE, 18)
         self._index_orgs()
 
@@ -367,6 +416,221 @@ class _Builder:
                     row.closed_by = admin
                 self.rectifications.append(row)
 
+    # --- project lists ---
+
+    def person_of(self, org: int):
+        people = self.people_of[org]
+        return self.people[self.rng.choice(people)] if people else None
+
+    def project(self, alliance, *, member, name, goal, owner, secretary, earliest, created_by):
+        """A project with its status, dates and its quarterly updates up to the reference date:
+        a few are overdue, a few have their last quarter unreported, a few updates came late."""
+        rng = self.rng
+        year, quarter = _quarter_of(REFERENCE_DATE)
+        last_reported = (year - 1, 4) if quarter == 1 else (year, quarter - 1)  # the last ended
+        draw = rng.random()
+        latest_done_start = REFERENCE_DATE - datetime.timedelta(days=200)
+        if draw < 0.12:
+            status = ProjectStatus.PLANNED
+            start = REFERENCE_DATE + datetime.timedelta(days=rng.randint(7, 60))
+            end = start + datetime.timedelta(days=rng.randint(90, 270))
+        elif draw < 0.32 and earliest <= latest_done_start:
+            status = ProjectStatus.DONE
+            start = _day_between(rng, earliest, latest_done_start)
+            end = min(start + datetime.timedelta(days=rng.randint(90, 240)),
+                      REFERENCE_DATE - datetime.timedelta(days=5))
+        elif draw < 0.37 and earliest <= latest_done_start:
+            status = ProjectStatus.STOPPED
+            start = _day_between(rng, earliest, latest_done_start)
+            end = start + datetime.timedelta(days=rng.randint(180, 360))
+        else:
+            status = ProjectStatus.ONGOING
+            start = _day_between(rng, earliest, REFERENCE_DATE - datetime.timedelta(days=45))
+            if rng.random() < 0.1:  # overdue: past its planned completion, still going
+                end = max(start + datetime.timedelta(days=30),
+                          REFERENCE_DATE - datetime.timedelta(days=rng.randint(5, 40)))
+            else:
+                end = start + datetime.timedelta(days=rng.randint(180, 540))
+        created = min(start - datetime.timedelta(days=rng.randint(3, 20)),
+                      REFERENCE_DATE - datetime.timedelta(days=rng.randint(1, 20)))
+        row = Project(alliance=alliance, member=self.orgs[member] if member is not None else None,
+                      name=name, goal=goal, owner=owner, start_date=start, end_date=end,
+                      budget=Decimal(rng.randint(2, 120) * 5) / 10, status=status,
+                      secretary_led=secretary is not None, secretary=secretary,
+                      created_by=created_by, created_at=_moment(created, 10, rng.randrange(60)))
+        self.projects.append(row)
+        if status == ProjectStatus.PLANNED:
+            return row
+
+        last = _quarter_of(end) if status == ProjectStatus.DONE else last_reported
+        quarters = list(_quarters(_quarter_of(start), last))
+        if status == ProjectStatus.STOPPED:
+            quarters = quarters[:rng.randint(1, 3)]
+            target = rng.randint(15, 50)
+        elif status == ProjectStatus.DONE:
+            target = 100
+        else:
+            if quarters and rng.random() < 0.1:
+                quarters = quarters[:-1]  # the last quarter not reported yet
+            elapsed = (REFERENCE_DATE - start).days / max(1, (end - start).days)
+            target = max(5, min(95, round(elapsed * 100 + rng.gauss(0, 10))))
+        progress = 0
+        for k, (year, quarter) in enumerate(quarters, start=1):
+            final = k == len(quarters)
+            value = target if final else round(target * k / len(quarters) + rng.randint(-5, 5))
+            progress = max(progress, min(value, target))
+            if final and status == ProjectStatus.DONE:
+                note, day = FINAL_NOTE, end + datetime.timedelta(days=rng.randint(1, 5))
+            else:
+                note = STOPPED_NOTE if final and status == ProjectStatus.STOPPED \
+                    else rng.choice(UPDATE_NOTES)
+                late = rng.random() < 0.08
+                day = _quarter_end(year, quarter) + datetime.timedelta(
+                    days=rng.randint(20, 45) if late else rng.randint(1, 12))
+            day = min(day, REFERENCE_DATE - datetime.timedelta(days=1))
+            self.updates.append(ProjectUpdate(
+                project=row, year=year, quarter=quarter, progress=progress, note=note,
+                recorded_by=created_by, recorded_at=_moment(day, rng.randint(9, 17),
+                                                            rng.randrange(60))))
+        row.progress = progress
+        return row
+
+    def build_projects(self, alliance, members, created_by):
+        """Two or three common projects, and individual ones for some members: villages more
+        often in their area alliance; some led by the organization's secretary."""
+        rng, plan = self.rng, self.plan
+        lead = self.index_of[alliance.lead_org.pk]
+        founded = alliance.founded + datetime.timedelta(days=14)
+        for name, goal in rng.sample(COMMON_PROJECTS[alliance.type.code], rng.randint(2, 3)):
+            secretary = (self.people[plan.orgs[lead].secretary]
+                         if plan.orgs[lead].secretary is not None and rng.random() < 0.3
+                         else None)
+            self.project(alliance, member=None, name=name, goal=goal,
+                         owner=secretary or alliance.leader, secretary=secretary,
+                         earliest=founded, created_by=created_by)
+        for membership in members:
+            org = self.index_of[membership.org.pk]
+            village = plan.orgs[org].kind == OrgKind.VILLAGE
+            share = (0.6 if alliance.kind != AllianceKind.CORE else 0.2) if village else 0.25
+            if rng.random() >= share:
+                continue
+            name, goal = rng.choice(INDIVIDUAL_PROJECTS["village" if village else "default"])
+            index = plan.orgs[org].secretary
+            secretary = self.people[index] if index is not None and rng.random() < 0.45 \
+                else None
+            self.project(alliance, member=org, name=f"{plan.orgs[org].name}{name}", goal=goal,
+                         owner=secretary or self.person_of(org), secretary=secretary,
+                         earliest=max(founded, membership.joined_on), created_by=created_by)
+
+    # --- dynamic stars ---
+
+    def build_stars(self, alliances):
+        """A rating per alliance for each quarter of the reference year that ended after it was
+        founded, from the quarter's score; a few re-rated by hand with a reason. The 示范点
+        holds four stars or more."""
+        rng = self.rng
+        rater = self.users.get("county_admin")
+        for alliance in alliances:
+            base = rng.uniform(86, 95) if alliance.is_demonstration else rng.uniform(62, 92)
+            for quarter in range(1, 5):
+                end = _quarter_end(YEAR, quarter)
+                if end >= REFERENCE_DATE or end <= alliance.founded:
+                    continue
+                score = max(40.0, min(99.0, base + rng.gauss(0, 4)))
+                if alliance.is_demonstration:
+                    score = max(score, 82.0)
+                score = Decimal(round(score * 10)) / 10
+                stars = _stars_for(float(score))
+                rated = end + datetime.timedelta(days=rng.randint(8, 20))
+                rating = StarRating(
+                    alliance=alliance, year=YEAR, quarter=quarter, stars=stars, score=score,
+                    source=StarSource.SCORE, rated_by=rater,
+                    reason=f"{YEAR}年第{quarter}季度考核得分{score:.1f}分，按评星标准评定为{stars}星。",
+                    rated_at=_moment(rated, 10, rng.randrange(60)))
+                self.ratings.append(rating)
+                if rng.random() < 0.1:
+                    up = stars < 5 and (alliance.is_demonstration or stars == 1
+                                        or rng.random() < 0.5)
+                    if not up and alliance.is_demonstration:
+                        continue
+                    again = min(rated + datetime.timedelta(days=rng.randint(3, 20)),
+                                REFERENCE_DATE - datetime.timedelta(days=1))
+                    self.ratings.append(StarRating(
+                        alliance=alliance, year=YEAR, quarter=quarter,
+                        stars=stars + 1 if up else stars - 1, score=None,
+                        source=StarSource.MANUAL, rated_by=rater,
+                        reason=rng.choice(MANUAL_UP_REASONS if up else MANUAL_DOWN_REASONS),
+                        rated_at=_moment(again, 15, rng.randrange(60))))
+
+    # --- the 擂台赛 ---
+
+    def user_orgs(self):
+        """Each demo user's organizations: where the role is held and the person's home."""
+        orgs = defaultdict(set)
+        for account in self.plan.accounts:
+            if account.org is not None:
+                orgs[account.username].add(account.org)
+            if account.person is not None:
+                orgs[account.username].add(self.plan.people[account.person].org)
+        return orgs
+
+    def judges_for(self, n, member_orgs, user_orgs):
+        """Three county or township staff users, none of an entrant's member organizations."""
+        count = len(self.townships)
+        candidates = ["county_admin"]
+        candidates += [f"township_admin_{m + 1:02d}" if m else "township_admin"
+                       for m in ((n + k) % count for k in range(1, count))]
+        candidates += ["leader", "assessor"]
+        chosen = [self.users[name] for name in candidates
+                  if name in self.users and not user_orgs[name] & member_orgs]
+        return chosen[:3]
+
+    def competition(self, n, township, entrants, members_of, user_orgs, *, half):
+        rng = self.rng
+        town = self.plan.orgs[township].name
+        admin = self.admin_of(n)
+        if half == 1:
+            held = _day_between(rng, datetime.date(YEAR, 6, 15), datetime.date(YEAR, 6, 30))
+            status = CompetitionStatus.PUBLISHED
+            published = _moment(held + datetime.timedelta(days=rng.randint(3, 7)), 10)
+        else:
+            held = REFERENCE_DATE - datetime.timedelta(days=rng.randint(3, 12))
+            status, published = CompetitionStatus.OPEN, None
+        competition = Competition(
+            owner=self.orgs[township], title=f"{YEAR}年{'上' if half == 1 else '下'}半年"
+            f"{town}党建联盟擂台赛", year=YEAR, half=half, held_on=held, status=status,
+            published_at=published, created_by=admin)
+        self.competitions.append(competition)
+        criteria = [Criterion(competition=competition, name=name, weight=Decimal(weight),
+                              order=order)
+                    for order, (name, weight) in enumerate(rng.choice(CRITERIA_SETS), start=1)]
+        self.criteria.extend(criteria)
+        rows = [Entrant(competition=competition, alliance=a, topic=rng.choice(ENTRANT_TOPICS))
+                for a in entrants]
+        self.entrants.extend(rows)
+        member_orgs = {self.index_of[org.pk] for a in entrants for org in members_of[a.pk]}
+        judges = [Judge(competition=competition, user=user)
+                  for user in self.judges_for(n, member_orgs, user_orgs)]
+        self.judges.extend(judges)
+        quality = {e.alliance.pk: rng.uniform(88, 95) if e.alliance.is_demonstration
+                   else rng.uniform(70, 90) for e in rows}
+        for j, judge in enumerate(judges):
+            bias = rng.uniform(-3, 3)
+            # The open round: the first judge has scored everyone, the second some, the third
+            # nobody yet.
+            scored = rows if half == 1 or j == 0 else rows[:len(rows) // 2] if j == 1 else []
+            for entrant in scored:
+                moment = _moment(held, rng.randint(9, 16), rng.randrange(60)) if half == 1 \
+                    else _moment(_day_between(rng, held, REFERENCE_DATE - datetime.timedelta(
+                        days=1)), rng.randint(9, 17), rng.randrange(60))
+                for criterion in criteria:
+                    score = max(0.0, min(100.0, quality[entrant.alliance.pk] + bias
+                                         + rng.gauss(0, 3)))
+                    self.scores.append(JudgeScore(judge=judge, entrant=entrant,
+                                                  criterion=criterion,
+                                                  score=Decimal(round(score * 10)) / 10,
+                                                  scored_at=moment))
+
     # --- all of it ---
 
     def run(self) -> list[str]:
@@ -376,7 +640,9 @@ class _Builder:
 
         # bulk_create links each row to its parent row saved just before (Django sets the
         # foreign key of a related object saved after the assignment).
-        with _explicit_created_at(Alliance, InspectionRound, Booking):
+        with _explicit_created_at(Alliance, InspectionRound, Booking, Project,
+                                  more=[(ProjectUpdate, "recorded_at"), (StarRating, "rated_at"),
+                                        (JudgeScore, "scored_at")]):
             _bulk(Alliance, [a for a in self.alliances if a.kind != AllianceKind.AREA])
             _bulk(Alliance, [a for a in self.alliances if a.kind == AllianceKind.AREA])
             _bulk(Membership, self.memberships)
@@ -392,6 +658,28 @@ class _Builder:
             _bulk(InspectionRound, self.rounds)
             _bulk(Inspection, self.inspections)
             _bulk(Rectification, self.rectifications)
+
+            current, everyone = defaultdict(list), defaultdict(list)
+            for row in self.memberships:
+                everyone[row.alliance.pk].append(row.org)
+                if row.left_on is None:
+                    current[row.alliance.pk].append(row)
+            for alliance in self.alliances:
+                self.build_projects(alliance, current[alliance.pk], alliance.created_by)
+            self.build_stars(self.alliances)
+            user_orgs = self.user_orgs()
+            for half in (1, 2):
+                for n, township, core, areas in structures:
+                    self.competition(n, township, [a for a in (core, *areas) if a.is_open],
+                                     everyone, user_orgs, half=half)
+            _bulk(Project, self.projects)
+            _bulk(ProjectUpdate, self.updates)
+            _bulk(StarRating, self.ratings)
+            _bulk(Competition, self.competitions)
+            _bulk(Criterion, self.criteria)
+            _bulk(Entrant, self.entrants)
+            _bulk(Judge, self.judges)
+            _bulk(JudgeScore, self.scores)
         return [self.summary()]
 
     def summary(self) -> str:
@@ -401,12 +689,22 @@ class _Builder:
         former = sum(m.left_on is not None for m in self.memberships)
         cancelled = sum(b.status == BookingStatus.CANCELLED for b in self.bookings)
         closed = sum(r.closed_at is not None for r in self.rectifications)
+        common = sum(p.member is None for p in self.projects)
+        led = sum(p.secretary_led for p in self.projects)
+        manual = sum(r.source == StarSource.MANUAL for r in self.ratings)
+        published = sum(c.status == CompetitionStatus.PUBLISHED for c in self.competitions)
         return (f"党建联盟：联盟 {len(self.alliances)}（核心 {kinds[AllianceKind.CORE]}，"
                 f"片区 {kinds[AllianceKind.AREA]}，任务型 {kinds[AllianceKind.TASK]}，示范点 1），"
                 f"成员 {len(self.memberships)}（已退出 {former}），阵地 {len(self.venues)}，"
                 f"预约 {len(self.bookings)}（已取消 {cancelled}），"
                 f"交叉检查 {len(self.rounds)} 轮 {len(self.inspections)} 次，"
-                f"整改事项 {len(self.rectifications)}（已完成 {closed}）")
+                f"整改事项 {len(self.rectifications)}（已完成 {closed}），"
+                f"项目 {len(self.projects)}（共性化 {common}，"
+                f"个性化 {len(self.projects) - common}，"
+                f"书记领办 {led}），季度进展 {len(self.updates)}，"
+                f"星级评定 {len(self.ratings)}（人工调整 {manual}），"
+                f"擂台赛 {len(self.competitions)} 场（已公布 {published}），"
+                f"评委评分 {len(self.scores)}")
 
 
 def seed_alliances_demo(context) -> list[str]:
@@ -428,8 +726,9 @@ def reset_alliances_demo() -> None:
     """Delete all alliances data but the types (reference data of the migration), so pairing's
     and the portal's resets can delete organizations, people and users. Ledger's reset runs
     first and removes the activities that point at alliances."""
-    for model in (Rectification, Inspection, InspectionRound, Booking, Venue, Membership,
-                  Alliance, Alliance.history.model):
+    for model in (JudgeScore, Judge, Entrant, Criterion, Competition, StarRating,
+                  ProjectUpdate, Project, Rectification, Inspection, InspectionRound, Booking,
+                  Venue, Membership, Alliance, Alliance.history.model):
         _delete_all(model)
 
 

@@ -1,8 +1,10 @@
 """seed_demo's alliances data: every alliances model has rows, each township has one core
 alliance with area alliances under it, a county-wide task alliance and one 示范点, members from
 several kinds of organization with a former one, no venue booked twice at once, inspections
-never of oneself nor mutual, nothing that happened dated after the reference date, and the same
-seed giving the same alliances and memberships after a reset."""
+never of oneself nor mutual, project lists with 书记领办 projects naming their secretary, star
+ratings with the 示范点 at four stars or more, 擂台赛 criteria weighing 100 % and judges from
+outside the entrants, nothing that happened dated after the reference date, and the same seed
+giving the same alliances and memberships after a reset."""
 
 import datetime
 import itertools
@@ -10,21 +12,31 @@ from collections import defaultdict
 
 import pytest
 from django.apps import apps
-from django.db.models import Count, F, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q, Sum
 
 from alliances.models import (
     Alliance,
     AllianceKind,
     Booking,
     BookingStatus,
+    Competition,
+    CompetitionStatus,
     Inspection,
     InspectionRound,
+    Judge,
+    JudgeScore,
     Membership,
+    Project,
+    ProjectStatus,
+    ProjectUpdate,
     Rectification,
+    StarRating,
+    StarSource,
 )
 from pairing.demo import REFERENCE_DATE
 from portal import demo
-from portal.models import Organization
+from portal.models import Organization, Person, Role, RoleAssignment
 from portal.models.orgs import OrgKind
 from tests.seeding import demo_seeded_for_module
 
@@ -168,6 +180,17 @@ def test_nothing_that_happened_is_dated_after_the_reference_date(data):
     assert not Rectification.objects.filter(closed_at__gte=moment).exists()
     assert not Booking.objects.filter(created_at__gte=moment).exists()
     assert not Booking.objects.filter(created_at__gt=F("start")).exists()  # made before it starts
+    # Projects: only a planned project starts later; deadlines (end dates) are plans.
+    assert not Project.objects.filter(created_at__gte=moment).exists()
+    assert not Project.objects.filter(start_date__gt=day).exclude(
+        status=ProjectStatus.PLANNED).exists()
+    assert not Project.objects.filter(status=ProjectStatus.DONE, end_date__gt=day).exists()
+    assert not ProjectUpdate.objects.filter(recorded_at__gte=moment).exists()
+    assert not ProjectUpdate.objects.filter(project__status=ProjectStatus.PLANNED).exists()
+    assert not StarRating.objects.filter(rated_at__gte=moment).exists()
+    assert not Competition.objects.filter(Q(held_on__gt=day) | Q(published_at__gte=moment)) \
+        .exists()
+    assert not JudgeScore.objects.filter(scored_at__gte=moment).exists()
 
 
 def test_the_same_seed_gives_the_same_alliances_and_memberships_after_a_reset(data):
@@ -175,3 +198,112 @@ def test_the_same_seed_gives_the_same_alliances_and_memberships_after_a_reset(da
     demo.seed("small", 1, reset=True)
     assert fingerprint() == before
     assert before[0] and before[1]
+
+
+def test_project_lists_common_and_individual_with_secretary_led_ones_and_quarterly_updates(data):
+    assert Project.objects.filter(member__isnull=True).exists()
+    assert Project.objects.filter(member__isnull=False).exists()
+    led = Project.objects.filter(secretary_led=True)
+    assert led.exists()
+    assert not led.filter(secretary__isnull=True).exists()
+    # An individual project led by a secretary: that of its member organization; a common one:
+    # that of the alliance's lead organization.
+    for project in led.select_related("member", "alliance__lead_org"):
+        org = project.member or project.alliance.lead_org
+        assert project.secretary_id == org.secretary_id, project.name
+    assert not Project.objects.filter(secretary_led=False, secretary__isnull=False).exists()
+    # Individual projects belong to current members of their alliance.
+    members = set(Membership.objects.current().values_list("alliance", "org"))
+    assert set(Project.objects.filter(member__isnull=False)
+               .values_list("alliance", "member")) <= members
+    assert set(Project.objects.values_list("status", flat=True)) == set(ProjectStatus.values)
+    assert not Project.objects.filter(status=ProjectStatus.DONE).exclude(progress=100).exists()
+    # Updates come quarter by quarter, progress never going back; the project shows the latest.
+    by_project = defaultdict(list)
+    for project, progress in ProjectUpdate.objects.order_by(
+            "project", "year", "quarter").values_list("project", "progress"):
+        by_project[project].append(progress)
+    assert by_project
+    assert all(a <= b for series in by_project.values() for a, b in itertools.pairwise(series))
+    latest = dict(Project.objects.values_list("pk", "progress"))
+    assert all(latest[pk] == series[-1] for pk, series in by_project.items())
+    # Some ongoing projects are past their planned completion date.
+    assert Project.objects.filter(status=ProjectStatus.ONGOING, end_date__lt=REFERENCE_DATE) \
+        .exists()
+
+
+def test_star_ratings_for_the_quarters_ended_with_reasons_and_the_demonstration_site_high(data):
+    ratings = StarRating.objects.all()
+    assert set(ratings.values_list("year", flat=True)) == {REFERENCE_DATE.year}
+    ended = (REFERENCE_DATE.month - 1) // 3  # quarters of the reference year ended by then
+    assert set(ratings.values_list("quarter", flat=True)) == set(range(1, ended + 1))
+    assert set(ratings.values_list("alliance", flat=True)) == set(
+        Alliance.objects.values_list("pk", flat=True))
+    by_score = ratings.filter(source=StarSource.SCORE)
+    manual = ratings.filter(source=StarSource.MANUAL)
+    assert manual.exists() and by_score.count() > 5 * manual.count()
+    assert not by_score.filter(score__isnull=True).exists()
+    assert all(f"{score:.1f}分" in reason
+               for score, reason in by_score.values_list("score", "reason"))
+    assert not ratings.filter(reason="").exists()
+    # One score-based rating per alliance and quarter; a manual one re-rates it later.
+    assert not by_score.values("alliance", "quarter").annotate(n=Count("id")) \
+        .filter(n__gt=1).exists()
+    for row in manual:
+        original = by_score.get(alliance=row.alliance_id, year=row.year, quarter=row.quarter)
+        assert row.rated_at > original.rated_at and abs(row.stars - original.stars) == 1
+    site = Alliance.objects.get(is_demonstration=True)
+    for quarter in (ended - 1, ended):
+        latest = site.star_ratings.filter(year=REFERENCE_DATE.year, quarter=quarter) \
+            .order_by("-rated_at", "-id").first()
+        assert latest is not None and latest.stars >= 4
+
+
+def test_competitions_weigh_their_criteria_to_100_and_judges_score_every_entrant(data):
+    townships = Organization.objects.filter(kind=OrgKind.TOWNSHIP)
+    competitions = Competition.objects.annotate(total=Sum("criteria__weight"),
+                                                n=Count("criteria"))
+    assert {(c.owner_id, c.half) for c in competitions} == {
+        (t.pk, half) for t in townships for half in (1, 2)}
+    for competition in competitions:
+        assert competition.total == 100 and competition.n == 3, competition.title
+        entrants = set(competition.entrants.values_list("alliance", flat=True))
+        assert entrants == set(Alliance.objects.open().filter(owner=competition.owner_id)
+                               .values_list("pk", flat=True))
+        assert competition.judges.count() == 3
+        scores = JudgeScore.objects.filter(entrant__competition=competition)
+        full = 3 * len(entrants) * 3
+        if competition.half == 1:
+            assert competition.status == CompetitionStatus.PUBLISHED
+            assert competition.published_at is not None
+            assert scores.count() == full
+        else:
+            assert competition.status == CompetitionStatus.OPEN
+            assert competition.published_at is None
+            assert 0 < scores.count() < full
+    assert not JudgeScore.objects.exclude(judge__competition=F("entrant__competition")).exists()
+    assert not JudgeScore.objects.exclude(criterion__competition=F("entrant__competition")) \
+        .exists()
+
+
+def test_no_judge_belongs_to_an_entrant_member_organization(data):
+    """A judge's organizations: where the user holds a role, and the person's home."""
+    orgs_of = defaultdict(set)
+    for user, org in RoleAssignment.objects.values_list("user", "org"):
+        orgs_of[user].add(org)
+    for user, org in Person.objects.filter(user__isnull=False).values_list("user", "home_org"):
+        orgs_of[user].add(org)
+    members = defaultdict(set)
+    for competition, org in Membership.objects.values_list("alliance__entries__competition",
+                                                           "org"):
+        members[competition].add(org)
+    staff = set(RoleAssignment.objects.filter(role__in=[Role.COUNTY_ADMIN, Role.TOWNSHIP_ADMIN,
+                                                        Role.LEADER, Role.ASSESSOR])
+                .values_list("user", flat=True))
+    judges = Judge.objects.values_list("competition", "user")
+    assert judges
+    for competition, user in judges:
+        assert orgs_of[user], user
+        assert not orgs_of[user] & members[competition], (competition, user)
+        assert user in staff
+    assert get_user_model().objects.filter(judgings__isnull=False).distinct().count() >= 3
