@@ -100,11 +100,12 @@ class Judge(models.Model):
     class Meta:
         verbose_name = "评委"
         verbose_name_plural = "评委"
+        ordering = ["competition", "id"]
         constraints = [models.UniqueConstraint(fields=["competition", "user"],
                                                name="one_judge_seat")]
 
     def __str__(self):
-        return str(self.user)
+        return self.user.get_full_name() or self.user.username
 
 
 class JudgeScore(models.Model):
@@ -123,6 +124,7 @@ class JudgeScore(models.Model):
     class Meta:
         verbose_name = "评委评分"
         verbose_name_plural = "评委评分"
+        ordering = ["judge", "entrant", "criterion"]
         constraints = [models.UniqueConstraint(fields=["judge", "entrant", "criterion"],
                                                name="one_score_per_judge_entrant_criterion")]
 
