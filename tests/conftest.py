@@ -207,3 +207,28 @@ def libreoffice():
     need_service(office is not None, "LibreOffice is not installed (apt-get install "
                                      "libreoffice-calc-nogui)")
     return office
+
+
+@pytest.fixture(scope="module")
+def small_county(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small demo county seeded once for the module and rolled back after it
+    (tests/seeding.py); the seed's summary."""
+    from tests.seeding import demo_seeded_for_module
+
+    with demo_seeded_for_module(django_db_blocker, tmp_path_factory.mktemp("media")) as summary:
+        yield summary
+
+
+@pytest.fixture
+def postgresql_only(db):
+    """For tests that need PostgreSQL itself (row locks under concurrency, its constraints):
+    skipped on SQLite, and a failure under CI when DATABASE_URL names PostgreSQL but the test
+    database is something else."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    need_service(not (os.environ.get("PORTAL_REQUIRE_SERVICES")
+                      and os.environ.get("DATABASE_URL", "").startswith("postgres")),
+                 f"DATABASE_URL is PostgreSQL but the test database is {connection.vendor}")
+    pytest.skip("PostgreSQL not configured (DATABASE_URL)")

@@ -7,12 +7,23 @@ next module's queries then get plans that ran for minutes. VACUUM ANALYZE after 
 leaves the next module a clean database.
 """
 
+import datetime
 from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.test import override_settings
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def end_of_reference_day():
+    """The first instant after the demo's reference day, in the county's time zone: nothing
+    the seed says has happened may be dated at or after it."""
+    from pairing.demo import REFERENCE_DATE
+
+    return datetime.datetime.combine(REFERENCE_DATE + datetime.timedelta(days=1),
+                                     datetime.time(),
+                                     tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
 
 @contextmanager

@@ -8,7 +8,6 @@ skips, and fails only when PORTAL_REQUIRE_SERVICES is set with a PostgreSQL DATA
 
 import datetime
 import importlib
-import os
 import threading
 
 import pytest
@@ -19,23 +18,13 @@ from django.utils import timezone
 from alliances.models import Alliance, AllianceType, Booking, Membership, Venue
 from alliances.services.venues import book_venue
 from portal.scope import has_capability
-from tests.conftest import need_service
 from tests.factories import UserFactory, grant
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("postgresql_only")]
 
 ROUNDS = 20
 
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(db):
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get("PORTAL_REQUIRE_SERVICES") and \
-            os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        need_service(False, f"DATABASE_URL is PostgreSQL but the test database is "
-                            f"{connection.vendor}")
-    pytest.skip("PostgreSQL not configured (DATABASE_URL)")
 
 
 def race(venue, attempts, start, end):

@@ -32,26 +32,16 @@ from assessment.models import (
 from assessment.periods import quarter_range
 from assessment.services.enrolment import CADRE
 from ledger.models import ActivityStatus, Participation
-from pairing.demo import REFERENCE_DATE
 from portal import demo
 from portal.models import Organization, Person, RoleAssignment
-from tests.seeding import demo_seeded_for_module
+from tests.seeding import end_of_reference_day
 
-END_OF_REFERENCE_DAY = datetime.datetime.combine(
-    REFERENCE_DATE + datetime.timedelta(days=1), datetime.time(),
-    tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The small demo county seeded once for the module, rolled back afterwards."""
-    with demo_seeded_for_module(django_db_blocker, tmp_path_factory.mktemp("media")) as summary:
-        yield summary
+END_OF_REFERENCE_DAY = end_of_reference_day()
 
 
 @pytest.fixture
-def data(seeded, db):
-    return seeded
+def data(small_county, db):
+    return small_county
 
 
 def fingerprint():

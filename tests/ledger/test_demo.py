@@ -29,12 +29,10 @@ from pairing.demo import REFERENCE_DATE
 from pairing.models import Pairing, PairingStatus
 from portal import demo
 from portal.models import Organization, Person
-from tests.seeding import demo_seeded_for_module
+from tests.seeding import demo_seeded_for_module, end_of_reference_day
 
 COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
-END_OF_REFERENCE_DAY = datetime.datetime.combine(
-    REFERENCE_DATE + datetime.timedelta(days=1), datetime.time(),
-    tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+END_OF_REFERENCE_DAY = end_of_reference_day()
 CURRENT = (REFERENCE_DATE.year, REFERENCE_DATE.month)
 
 

@@ -33,23 +33,14 @@ from pairing.models import (
 )
 from portal import demo
 from portal.models import Organization
-from tests.seeding import demo_seeded_for_module
+from tests.seeding import end_of_reference_day
 
 YEAR = REFERENCE_DATE.year
-END_OF_REFERENCE_DAY = datetime.datetime.combine(
-    REFERENCE_DATE + datetime.timedelta(days=1), datetime.time(),
-    tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
-
-
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The small demo county seeded once for the module, rolled back afterwards."""
-    with demo_seeded_for_module(django_db_blocker, tmp_path_factory.mktemp("media")):
-        yield
+END_OF_REFERENCE_DAY = end_of_reference_day()
 
 
 @pytest.fixture
-def seeded(seeded_module, db):
+def seeded(small_county, db):
     return get_user_model().objects
 
 

@@ -4,33 +4,22 @@ Runs when the test database is PostgreSQL; under `make test` (SQLite) it skips, 
 when PORTAL_REQUIRE_SERVICES is set with a PostgreSQL DATABASE_URL.
 """
 
-import os
 import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from pairing.models import Claim, ClaimStatus, Need
 from pairing.services.needs import do_claim_need
 from portal.scope import has_capability
-from tests.conftest import need_service
 from tests.factories import UserFactory, grant
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("postgresql_only")]
 
 ROUNDS = 10
 
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(db):
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get("PORTAL_REQUIRE_SERVICES") and \
-            os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        need_service(False, f"DATABASE_URL is PostgreSQL but the test database is "
-                            f"{connection.vendor}")
-    pytest.skip("PostgreSQL not configured (DATABASE_URL)")
 
 
 def race(need, users):

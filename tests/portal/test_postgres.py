@@ -5,27 +5,15 @@ Runs when the test database is PostgreSQL (CI's second pass); under `make test` 
 skips, and fails only when PORTAL_REQUIRE_SERVICES is set with a PostgreSQL DATABASE_URL.
 """
 
-import os
 
 import pytest
 from django.db import connection, transaction
 
 from portal.models import Organization
-from tests.conftest import need_service
 from tests.factories import add_org
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgresql_only")]
 
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(db):
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get("PORTAL_REQUIRE_SERVICES") and \
-            os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        need_service(False, f"DATABASE_URL is PostgreSQL but the test database is "
-                            f"{connection.vendor}")
-    pytest.skip("PostgreSQL not configured (DATABASE_URL)")
 
 
 @pytest.fixture
