@@ -32,7 +32,13 @@ from alliances.models import (
     StarRating,
     Venue,
 )
-from portal.admin import SelectRelatedMixin, person_name, user_column
+from portal.admin import (
+    NewRowsInline,
+    SavedRowsInline,
+    SelectRelatedMixin,
+    person_name,
+    user_column,
+)
 
 
 @admin.register(AllianceType)
@@ -47,37 +53,22 @@ class AllianceTypeAdmin(admin.ModelAdmin):
                            obj.colour, obj.colour)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(SavedRowsInline):
     """The members so far: the organization is shown, the dates can be corrected."""
 
     model = Membership
     verbose_name_plural = "成员组织"
     fields = ["org", "joined_on", "left_on", "left_reason"]
     readonly_fields = ["org"]
-    extra = 0
+    related = ("alliance", "org")  # for __str__
     can_delete = False  # a member leaves with a date and a reason: the row stays as history
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("alliance", "org")  # for __str__
-
-
-class NewMembershipInline(admin.TabularInline):
-    """Blank rows to add members, each organization picked by autocomplete."""
-
+class NewMembershipInline(NewRowsInline):
     model = Membership
     verbose_name_plural = "新增成员"
     fields = ["org", "joined_on"]
     autocomplete_fields = ["org"]
-    extra = 1
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
 
 
 @admin.register(Alliance)
@@ -254,67 +245,40 @@ class CriterionInline(admin.TabularInline):
     extra = 0
 
 
-class EntrantInline(admin.TabularInline):
-    """The entrants so far: the alliance is shown (one autocomplete box per row would cost a
-    query each), the topic can be corrected."""
+class EntrantInline(SavedRowsInline):
+    """The entrants so far: the alliance is shown, the topic can be corrected."""
 
     model = Entrant
     verbose_name_plural = "参赛联盟"
     fields = ["alliance", "topic"]
     readonly_fields = ["alliance"]
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("alliance")
+    related = ("alliance",)
 
 
-class NewEntrantInline(admin.TabularInline):
+class NewEntrantInline(NewRowsInline):
     model = Entrant
     verbose_name_plural = "新增参赛联盟"
     fields = ["alliance", "topic"]
     autocomplete_fields = ["alliance"]
-    extra = 1
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
 
 
-class JudgeInline(admin.TabularInline):
+class JudgeInline(SavedRowsInline):
     """The judges so far, shown by name; removing one deletes the scores they gave."""
 
     model = Judge
     verbose_name_plural = "评委"
     fields = ["judge_name"]
     readonly_fields = ["judge_name"]
-    extra = 0
+    related = ("user",)
 
     judge_name = user_column("user", "评委")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
-
-
-class NewJudgeInline(admin.TabularInline):
+class NewJudgeInline(NewRowsInline):
     model = Judge
     verbose_name_plural = "新增评委"
     fields = ["user"]
     autocomplete_fields = ["user"]
-    extra = 1
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
 
 
 @admin.register(Competition)

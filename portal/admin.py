@@ -47,6 +47,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class SavedRowsInline(admin.TabularInline):
+    """An inline's saved rows, their key shown as text (an autocomplete box on every saved row
+    costs a query each): no adding here — a `NewRowsInline` below takes new rows. The
+    `related` fields are selected with the rows."""
+
+    extra = 0
+    related = ()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.related)
+
+
+class NewRowsInline(admin.TabularInline):
+    """Blank rows to add, each key picked by autocomplete; the saved rows are in the
+    `SavedRowsInline` beside it."""
+
+    extra = 1
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
 class WorkflowFieldsReadOnlyMixin:
     """A workflow's state moves only through its services (rules, month locks, audit rows):
     in admin the state fields and their who/when fields are read-only."""
