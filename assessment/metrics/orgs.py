@@ -10,7 +10,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q
+from django.db.models import DateField, Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest, TruncMonth
 
 from assessment.metrics.registry import (
@@ -19,6 +19,7 @@ from assessment.metrics.registry import (
     monthly_groups,
     months_between,
     parse_ids,
+    per_target,
     register_metric,
 )
 from assessment.models import TalentEvaluation, TargetKind
@@ -87,26 +88,18 @@ def unit_contact_months(cohort):
     def month(first, next_first, ids):
         counted = Activity.objects.filter(status__in=COUNTED_STATUSES, date__gte=first,
                                           date__lt=next_first)
-        by_pairing = (counted.filter(pairing__city_org__in=ids)
-                      .values("pairing__city_org_id").order_by()
-                      .annotate(n=Count("id"), ids=IdList("id"))
-                      .values_list("pairing__city_org_id", "n", "ids"))
-        own = (counted.filter(org__in=ids)
-               .values("org_id").order_by()
-               .annotate(n=Count("id"), ids=IdList("id"))
-               .values_list("org_id", "n", "ids"))
+        by_pairing = per_target(counted.filter(pairing__city_org__in=ids),
+                                "pairing__city_org_id")
+        own = per_target(counted.filter(org__in=ids), "org_id")
         paired = Pairing.objects.filter(status=PairingStatus.ACTIVE,
                                         city_org=OuterRef("person__home_org"),
                                         village_org=OuterRef("activity__org"))
-        with_talents = (Participation.objects
-                        .filter(person__home_org__in=ids, activity__status__in=COUNTED_STATUSES,
-                                activity__date__gte=first, activity__date__lt=next_first,
-                                activity__org__kind=OrgKind.VILLAGE)
-                        .filter(Exists(paired))
-                        .values("person__home_org_id").order_by()
-                        .annotate(n=Count("activity_id", distinct=True),
-                                  ids=IdList("activity_id"))
-                        .values_list("person__home_org_id", "n", "ids"))
+        talents = (Participation.objects
+                   .filter(person__home_org__in=ids, activity__status__in=COUNTED_STATUSES,
+                           activity__date__gte=first, activity__date__lt=next_first,
+                           activity__org__kind=OrgKind.VILLAGE)
+                   .filter(Exists(paired)))
+        with_talents = per_target(talents, "person__home_org_id", "activity_id")
         merged = defaultdict(set)
         for target_id, _n, ids_text in by_pairing.union(own, with_talents, all=True):
             merged[target_id].update(parse_ids(ids_text))
@@ -132,11 +125,9 @@ def agreement_filed(cohort):
                        "召开（按会议日期）的联席会议次数。")
 def joint_meetings(cohort):
     def month(first, next_first, ids):
-        return (JointMeeting.objects
-                .filter(pairing__city_org__in=ids, date__gte=first, date__lt=next_first)
-                .values("pairing__city_org_id").order_by()
-                .annotate(n=Count("id"), ids=IdList("id"))
-                .values_list("pairing__city_org_id", "n", "ids"))
+        meetings = JointMeeting.objects.filter(pairing__city_org__in=ids, date__gte=first,
+                                               date__lt=next_first)
+        return per_target(meetings, "pairing__city_org_id")
 
     return monthly_groups(cohort, month, count="rows")
 
@@ -147,12 +138,9 @@ def joint_meetings(cohort):
                        "登记了至少 1 项已提交或已确认的活动，计 1 个月。")
 def unit_ledger_months(cohort):
     def month(first, next_first, ids):
-        return (Activity.objects
-                .filter(org__in=ids, status__in=COUNTED_STATUSES, date__gte=first,
-                        date__lt=next_first)
-                .values("org_id").order_by()
-                .annotate(n=Count("id"), ids=IdList("id"))
-                .values_list("org_id", "n", "ids"))
+        logged = Activity.objects.filter(org__in=ids, status__in=COUNTED_STATUSES,
+                                         date__gte=first, date__lt=next_first)
+        return per_target(logged, "org_id")
 
     return monthly_groups(cohort, month)
 
@@ -165,12 +153,9 @@ def unit_ledger_months(cohort):
                        "且在收集当日（北京时间）作出研判的民情诉求件数。")
 def requests_judged_same_day(cohort):
     def month(first, next_first, ids):
-        return (ResidentRequest.objects
-                .filter(village_org__in=ids, date__gte=first, date__lt=next_first,
-                        judged_at__date=F("date"))
-                .values("village_org_id").order_by()
-                .annotate(n=Count("id"), ids=IdList("id"))
-                .values_list("village_org_id", "n", "ids"))
+        judged = ResidentRequest.objects.filter(village_org__in=ids, date__gte=first,
+                                                date__lt=next_first, judged_at__date=F("date"))
+        return per_target(judged, "village_org_id")
 
     return monthly_groups(cohort, month, count="rows")
 

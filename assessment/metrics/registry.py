@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Aggregate, TextField
+from django.db.models import Aggregate, Count, TextField
 
 from ledger.periods import next_month
 
@@ -112,6 +112,14 @@ class IdList(Aggregate):
         return self.as_sql(compiler, connection, function="STRING_AGG",
                            template="%(function)s(%(distinct)s%(expressions)s::text, ',')",
                            **extra_context)
+
+
+def per_target(queryset, target, row="id"):
+    """Rows (target_id, n, ids_text) of `queryset` grouped by the `target` field: how many
+    distinct `row`s each target has, and which — the shape monthly_groups and grouped read."""
+    return (queryset.values(target).order_by()
+            .annotate(n=Count(row, distinct=True), ids=IdList(row))
+            .values_list(target, "n", "ids"))
 
 
 def parse_ids(text) -> list[int]:

@@ -2,9 +2,15 @@
 
 import datetime
 
-from django.db.models import Avg, Count, F
+from django.db.models import Avg, F
 
-from assessment.metrics.registry import IdList, grouped, monthly_groups, register_metric
+from assessment.metrics.registry import (
+    IdList,
+    grouped,
+    monthly_groups,
+    per_target,
+    register_metric,
+)
 from assessment.models import TalentEvaluation, TargetKind
 from ledger.models import ActivityStatus, Participation
 from pairing.models import Claim, ClaimStatus
@@ -19,13 +25,10 @@ COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
                        "已确认的活动，计 1 个月。")
 def months_served(cohort):
     def month(first, next_first, ids):
-        return (Participation.objects
-                .filter(person_id__in=ids, activity__org__kind=OrgKind.VILLAGE,
-                        activity__status__in=COUNTED, activity__date__gte=first,
-                        activity__date__lt=next_first)
-                .values("person_id").order_by()
-                .annotate(n=Count("activity_id", distinct=True), ids=IdList("activity_id"))
-                .values_list("person_id", "n", "ids"))
+        served = Participation.objects.filter(
+            person_id__in=ids, activity__org__kind=OrgKind.VILLAGE,
+            activity__status__in=COUNTED, activity__date__gte=first, activity__date__lt=next_first)
+        return per_target(served, "person_id", "activity_id")
 
     return monthly_groups(cohort, month)
 
@@ -36,13 +39,11 @@ def months_served(cohort):
                        "日期不晚于需求截止日期。")
 def claims_on_time(cohort):
     def month(first, next_first, ids):
-        return (Claim.objects
-                .filter(claimant__person__in=ids, status=ClaimStatus.CONFIRMED,
-                        confirmed_at__date__gte=first, confirmed_at__date__lt=next_first,
-                        confirmed_at__date__lte=F("need__deadline"))
-                .values("claimant__person__id").order_by()
-                .annotate(n=Count("id"), ids=IdList("id"))
-                .values_list("claimant__person__id", "n", "ids"))
+        on_time = Claim.objects.filter(
+            claimant__person__in=ids, status=ClaimStatus.CONFIRMED,
+            confirmed_at__date__gte=first, confirmed_at__date__lt=next_first,
+            confirmed_at__date__lte=F("need__deadline"))
+        return per_target(on_time, "claimant__person__id")
 
     return monthly_groups(cohort, month, count="rows")
 
