@@ -3,7 +3,11 @@
 from alliances import (  # noqa: F401
     nav_competitions,
     nav_inspections,
+    nav_meetings,
+    nav_menu,
+    nav_people,
     nav_projects,
+    nav_showcase,
     nav_stars,
     nav_structure,
     nav_venues,

@@ -10,4 +10,8 @@ urlpatterns = [
     path("projects/", include("alliances.urls_projects")),
     path("stars/", include("alliances.urls_stars")),
     path("competitions/", include("alliances.urls_competitions")),
+    path("showcase/", include("alliances.urls_showcase")),
+    path("meetings/", include("alliances.urls_meetings")),
+    path("menu/", include("alliances.urls_menu")),
+    path("people/", include("alliances.urls_people")),
 ]

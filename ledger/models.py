@@ -73,6 +73,9 @@ class Activity(models.Model):
     alliance = models.ForeignKey("alliances.Alliance", verbose_name="党建联盟", null=True,
                                  blank=True, on_delete=models.SET_NULL,
                                  related_name="activities")
+    menu_item = models.ForeignKey("alliances.ServiceMenuItem", verbose_name="联盟服务清单项目",
+                                  null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="activities")
     status = models.CharField("状态", max_length=16, choices=ActivityStatus.choices,
                               default=ActivityStatus.DRAFT, db_index=True)
     return_reason = models.CharField("退回原因", max_length=300, blank=True)

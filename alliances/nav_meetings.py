@@ -1,0 +1,2 @@
+"""Navigation items and panels of alliances: meetings, site visits, the host rotation and
+the year-end review."""
