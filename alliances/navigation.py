@@ -2,6 +2,7 @@
 
 from alliances import (  # noqa: F401
     nav_competitions,
+    nav_dashboard,
     nav_inspections,
     nav_meetings,
     nav_menu,
