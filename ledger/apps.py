@@ -9,4 +9,7 @@ class LedgerConfig(AppConfig):
     def ready(self):
         # Capabilities; job handlers (compliance, ledger export); nav and panels. ledger.demo
         # is loaded by portal.demo only when seed_demo runs.
-        from . import compliance_exports, exporters, navigation, scope  # noqa: F401
+        from . import alliance_planning, compliance_exports, exporters, navigation, scope  # noqa: F401
+
+        # Scheduling an alliance service-menu item plans a draft activity here.
+        alliance_planning.register()

@@ -1,0 +1,65 @@
+"""Hooks through which alliances reach apps above it without importing them.
+
+The ledger sits above alliances (portal <- pairing <- alliances <- ledger), so scheduling a
+service-menu item (党建联盟定) cannot create the planned ledger activity itself: the ledger
+registers an `ActivityPlanner` from its AppConfig.ready(), and alliances calls `plan_activity`
+and friends. Without a registered planner, scheduling is refused with a clear message.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class ActivityPlanner:
+    """What the ledger offers to the service menu.
+
+    - `plan(item, *, org, date, theme, actor)`: create the planned (draft) activity of `item`,
+      held by `org` on `date` with the theme code `theme`, linked to the item's alliance;
+      returns it. Runs inside the caller's transaction; raises ValidationError to refuse.
+    - `theme_choices()`: [(code, name)] of the activity themes a plan may take.
+    - `cancel(item, *, actor, reason)`: remove the item's planned activities that are still
+      drafts; raises ValidationError when one has already gone further (submitted, confirmed).
+    """
+
+    plan: Callable
+    theme_choices: Callable
+    cancel: Callable
+
+
+_planner: ActivityPlanner | None = None
+
+NO_PLANNER = "活动台账未启用，暂不能排期。请联系系统管理员。"
+
+
+def register_activity_planner(planner: ActivityPlanner):
+    global _planner
+    _planner = planner
+
+
+def activity_planner() -> ActivityPlanner | None:
+    return _planner
+
+
+def _require_planner() -> ActivityPlanner:
+    if _planner is None:
+        raise ValidationError(NO_PLANNER, code="no_planner")
+    return _planner
+
+
+def plan_activity(item, *, org, date, theme, actor):
+    return _require_planner().plan(item, org=org, date=date, theme=theme, actor=actor)
+
+
+def activity_theme_choices():
+    """The themes a schedule may pick, or [] without a planner."""
+    return list(_planner.theme_choices()) if _planner is not None else []
+
+
+def cancel_planned_activities(item, *, actor, reason):
+    """Drop the item's draft planned activities (nothing to do without a planner)."""
+    if _planner is None:
+        return 0
+    return _planner.cancel(item, actor=actor, reason=reason)
