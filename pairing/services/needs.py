@@ -78,6 +78,18 @@ def do_close_need(need, *, actor) -> Need:
 @transaction.atomic
 def do_claim_need(need, *, actor) -> Claim:
     require(actor, "need.claim", need.village_org)
+    return _take_place(need, actor)
+
+
+@transaction.atomic
+def do_claim_need_for_authorised_actor(need, *, actor) -> Claim:
+    """Claim for an actor the caller has already authorised by a rule of its own (an alliance
+    member claiming a fellow member village's micro-wish, who holds no need.claim there); the
+    same state checks and place taking as `do_claim_need`."""
+    return _take_place(need, actor)
+
+
+def _take_place(need, actor) -> Claim:
     need = Need.objects.get(pk=need.pk)
     if need.status != NeedStatus.PUBLISHED:
         raise ValidationError("该事项已关闭，不能认领。")

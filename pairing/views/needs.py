@@ -24,6 +24,7 @@ from pairing.forms.needs import (
 )
 from pairing.models import PLACE_HOLDING, Claim, ClaimEvent, ClaimStatus, Need
 from pairing.services import needs as services
+from portal.dashboard import sections_for
 from portal.scope import has_capability
 from portal.views.common import paginate, query_without_page, stored_file_response, visible_or_404
 from portal.views.generic import ObjectActionView, ServiceFormView
@@ -87,6 +88,8 @@ def need_board(request):
         "today": today,
         "can_publish": mode == "village",
         "can_confirm": has_capability(request.user, "need.confirm"),
+        # Links other apps add to the board (alliances: 联盟需求), without pairing importing them.
+        "board_sections": sections_for(request, "need_board", None),
     })
 
 

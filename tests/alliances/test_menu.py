@@ -328,3 +328,17 @@ def test_the_menu_page_costs_the_same_with_more_items(login, world, village_secr
         if n % 2:
             services.vote(item, actor=village_secretary)
     assert count() == few
+
+
+def test_propose_and_commit_through_the_pages(login, world, village_secretary, station_contact):
+    response = login(village_secretary).post(url("menu_item_propose", world.core.pk), {
+        "title": "送戏下乡", "description": "", "channel": "chosen",
+        "org": world.core.memberships.get(org__name="青山村").org_id})
+    item = ServiceMenuItem.objects.get(title="送戏下乡")
+    assert response.url == url("menu_item_detail", item.pk)
+    client = login(station_contact)
+    assert url("menu_item_commit", item.pk) in client.get(
+        url("menu_item_detail", item.pk)).content.decode()
+    client.post(url("menu_item_commit", item.pk), {"org": world.station.pk})
+    item.refresh_from_db()
+    assert (item.status, item.provider) == (MenuStatus.COMMITTED, world.station)
