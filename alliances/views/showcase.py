@@ -32,10 +32,15 @@ def _cleaned(form):
     return form.cleaned_data
 
 
-def _quarter(cleaned):
+def _quarter(form):
+    """(year, quarter, is the running quarter) chosen on the form, the running one by default;
+    an unbound form shows the quarter it stands for."""
+    cleaned = _cleaned(form)
     this_year, this_quarter = rules.quarter_of(timezone.localdate())
     year = cleaned.get("year") or this_year
     quarter = cleaned.get("quarter") or this_quarter
+    if not form.is_bound:
+        form.initial.update(year=year, quarter=quarter)
     return year, quarter, (year, quarter) == (this_year, this_quarter)
 
 
@@ -47,9 +52,8 @@ def _board(request):
         raise PermissionDenied("您没有查看党建联盟的权限。")
     owners = visible_owners(user)
     form = ShowcaseBoardForm(request.GET or None, owners=owners)
-    cleaned = _cleaned(form)
-    year, quarter, is_current = _quarter(cleaned)
-    owner = cleaned.get("township") or owners.first()
+    year, quarter, is_current = _quarter(form)
+    owner = _cleaned(form).get("township") or owners.first()
     figures = []
     if owner is not None:
         start, end = services.quarter_bounds(year, quarter)
@@ -96,7 +100,7 @@ def showcase_alliance(request, pk):
     alliance = get_object_or_404(Alliance.objects.visible_to(request.user)
                                  .select_related("type", "owner"), pk=pk)
     form = QuarterForm(request.GET or None)
-    year, quarter, is_current = _quarter(_cleaned(form))
+    year, quarter, is_current = _quarter(form)
     analysis = services.analyse(alliance, year, quarter)
     previous = rules.previous_quarter(year, quarter)
     return render(request, "alliances/showcase/alliance.html", {

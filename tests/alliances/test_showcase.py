@@ -294,6 +294,7 @@ def test_the_board_survives_bad_selectors(alliances_world, login, county_admin):
 def test_the_board_has_empty_states(tree, login, township_admin):
     page = login(township_admin).get(url("showcase_board")).content.decode()
     assert "您的范围内还没有党建联盟" in page
+    assert f'value="{timezone.localdate().year}"' in page  # the picker shows the quarter used
 
 
 def test_the_board_of_a_quarter_before_the_alliances(alliances_world, login, township_admin):
