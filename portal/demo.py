@@ -543,7 +543,10 @@ def _references_from_other_apps() -> list[str]:
     for model in (Organization, Person):
         for relation in model._meta.related_objects:
             related = relation.related_model
-            if related._meta.app_label == "portal" or not relation.field.db_constraint:
+            # A many-to-many (meeting attendees) keeps its constraint on the relation.
+            constrained = relation.db_constraint if relation.many_to_many \
+                else relation.field.db_constraint
+            if related._meta.app_label == "portal" or not constrained:
                 continue  # portal's own rows go below; history rows hold no constraint
             if related._default_manager.filter(
                     **{f"{relation.field.name}__isnull": False}).exists():
