@@ -1,34 +1,50 @@
 """Django admin for 党建联盟: types, alliances with their members, venues and bookings, cross-
 inspection rounds, inspections with their rectification items, project lists with their
-quarterly updates, star ratings, and the 擂台赛 with criteria, entrants, judges and scores.
+quarterly updates, star ratings, the 擂台赛 with criteria, entrants, judges and scores,
+meetings with their photos, the year-end review with its reports and peer scores, the service
+menu with its votes, mentor pairs, the expert roster, and the member-development quota and
+candidates (both with their history).
 
 Organizations, people and users are autocomplete, and every changelist selects its related
 rows. An alliance's page lists its members with the organization shown, not picked (a core
 alliance has dozens: one autocomplete box per row would cost a query each), and adds new members
 through autocomplete boxes below. A 擂台赛's page works the same way for its entrants and judges:
 the alliance or user of a saved row is shown, new ones are picked below; its criteria are plain
-rows. The judges' scores (judges × entrants × criteria) have their own changelist."""
+rows. The judges' scores (judges × entrants × criteria) have their own changelist. A meeting's
+photos, a review's reports and peer scores and a menu item's votes follow the same pattern."""
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from alliances.models import (
+    QUOTA_HOLDING,
     Alliance,
     AllianceType,
+    AnnualReview,
     Booking,
     Competition,
     Criterion,
+    DevelopmentCandidate,
+    DevelopmentQuota,
     Entrant,
+    Expert,
     Inspection,
     InspectionRound,
     Judge,
     JudgeScore,
+    Meeting,
+    MeetingPhoto,
+    MemberReport,
     Membership,
+    MentorPair,
+    PeerScore,
     Project,
     ProjectUpdate,
     Rectification,
+    ServiceMenuItem,
+    ServiceVote,
     StarRating,
     Venue,
 )
@@ -342,3 +358,258 @@ class JudgeScoreAdmin(SelectRelatedMixin, admin.ModelAdmin):
     @admin.display(description="评委", ordering="judge__user__first_name")
     def judge_column(self, obj):
         return person_name(obj.judge.user)
+
+
+def _save_new_rows(formset, user_field, user):
+    """Save an inline's rows, stamping `user_field` of the new ones with the current user."""
+    for row in formset.save(commit=False):
+        if row.pk is None:
+            setattr(row, user_field, user)
+        row.save()
+    for row in formset.deleted_objects:
+        row.delete()
+
+
+# --- Meetings and the year-end review ---
+
+class MeetingPhotoInline(SavedRowsInline):
+    """The photos so far: the caption can be corrected; who uploaded one is shown by name."""
+
+    model = MeetingPhoto
+    verbose_name_plural = "会议照片"
+    fields = ["file", "caption", "uploader_name", "uploaded_at"]
+    readonly_fields = ["file", "uploader_name", "uploaded_at"]
+    related = ("uploaded_by",)
+
+    uploader_name = user_column("uploaded_by", "上传人")
+
+
+class NewMeetingPhotoInline(NewRowsInline):
+    model = MeetingPhoto
+    verbose_name_plural = "上传照片"
+    fields = ["file", "caption"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    created_by_name = user_column("created_by", "创建人")
+    list_display = ["title", "alliance", "kind", "starts_at", "place", "host_org", "status",
+                    "attendee_count", "created_by_name"]
+    list_filter = ["kind", "status", "alliance__kind", "starts_at"]
+    search_fields = ["title", "place", "alliance__name", "host_org__name", "minutes"]
+    autocomplete_fields = ["alliance", "host_org", "attendees", "created_by"]
+    list_select_related = ["alliance", "host_org", "created_by"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "starts_at"
+    inlines = [MeetingPhotoInline, NewMeetingPhotoInline]
+
+    def get_queryset(self, request):
+        # An aggregate drops Meta.ordering: restate it, or autocomplete pages are unordered.
+        return super().get_queryset(request).annotate(n_attendees=Count("attendees")) \
+            .order_by(*Meeting._meta.ordering)
+
+    @admin.display(description="参加人数", ordering="n_attendees")
+    def attendee_count(self, obj):
+        return obj.n_attendees
+
+    def save_formset(self, request, form, formset, change):
+        _save_new_rows(formset, "uploaded_by", request.user)
+
+
+@admin.register(MeetingPhoto)
+class MeetingPhotoAdmin(admin.ModelAdmin):
+    uploader_name = user_column("uploaded_by", "上传人")
+    list_display = ["caption", "meeting", "file", "uploader_name", "uploaded_at"]
+    list_filter = ["meeting__kind", "uploaded_at"]
+    search_fields = ["caption", "meeting__title", "meeting__alliance__name"]
+    autocomplete_fields = ["meeting", "uploaded_by"]
+    list_select_related = ["meeting", "uploaded_by"]
+    readonly_fields = ["uploaded_at"]
+
+
+class MemberReportInline(SavedRowsInline):
+    """The reports so far: the member and the reporter are shown; the average and the rank are
+    computed when the review closes."""
+
+    model = MemberReport
+    verbose_name_plural = "成员述职"
+    fields = ["member", "reporter", "content", "peer_average", "rank"]
+    readonly_fields = ["member", "reporter", "peer_average", "rank"]
+    related = ("member", "reporter")
+
+
+class NewMemberReportInline(NewRowsInline):
+    model = MemberReport
+    verbose_name_plural = "新增成员述职"
+    fields = ["member", "reporter", "content"]
+    autocomplete_fields = ["member", "reporter"]
+
+
+class PeerScoreInline(SavedRowsInline):
+    """The peer scores so far: who scored whom is shown, the score can be corrected."""
+
+    model = PeerScore
+    verbose_name_plural = "相互评分"
+    fields = ["rater", "ratee", "score", "comment"]
+    readonly_fields = ["rater", "ratee"]
+    related = ("rater", "ratee")
+
+
+class NewPeerScoreInline(NewRowsInline):
+    model = PeerScore
+    verbose_name_plural = "新增相互评分"
+    fields = ["rater", "ratee", "score", "comment"]
+    autocomplete_fields = ["rater", "ratee"]
+
+
+@admin.register(AnnualReview)
+class AnnualReviewAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    opened_by_name = user_column("opened_by", "发起人")
+    list_display = ["alliance", "year", "status", "score", "opened_by_name", "opened_at",
+                    "closed_at"]
+    list_filter = ["year", "status", "alliance__kind"]
+    search_fields = ["alliance__name", "summary"]
+    autocomplete_fields = ["alliance", "opened_by"]
+    list_select_related = ["alliance", "opened_by"]
+    readonly_fields = ["opened_at"]
+    inlines = [MemberReportInline, NewMemberReportInline, PeerScoreInline, NewPeerScoreInline]
+
+    def save_formset(self, request, form, formset, change):
+        stamp = "submitted_by" if formset.model is MemberReport else "scored_by"
+        _save_new_rows(formset, stamp, request.user)
+
+
+@admin.register(MemberReport)
+class MemberReportAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    submitted_by_name = user_column("submitted_by", "提交人")
+    list_display = ["member", "review", "reporter", "peer_average", "rank", "submitted_by_name",
+                    "submitted_at"]
+    list_filter = ["review__year", "review__status"]
+    search_fields = ["member__name", "review__alliance__name", "reporter__name", "content"]
+    autocomplete_fields = ["review", "member", "reporter", "submitted_by"]
+    list_select_related = ["review__alliance", "member", "reporter", "submitted_by"]
+    readonly_fields = ["submitted_at"]
+
+
+@admin.register(PeerScore)
+class PeerScoreAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    scored_by_name = user_column("scored_by", "评分人")
+    list_display = ["ratee", "rater", "review", "score", "comment", "scored_by_name",
+                    "scored_at"]
+    list_filter = ["review__year", "review__status"]
+    search_fields = ["ratee__name", "rater__name", "review__alliance__name", "comment"]
+    autocomplete_fields = ["review", "rater", "ratee", "scored_by"]
+    list_select_related = ["review__alliance", "rater", "ratee", "scored_by"]
+    readonly_fields = ["scored_at"]
+
+
+# --- The service menu ---
+
+class ServiceVoteInline(SavedRowsInline):
+    """The votes so far, shown by the voter's name; removing one takes its vote back."""
+
+    model = ServiceVote
+    verbose_name_plural = "投票"
+    fields = ["voter_name", "voted_at"]
+    readonly_fields = ["voter_name", "voted_at"]
+    related = ("item", "voter")
+
+    voter_name = user_column("voter", "投票人")
+
+
+class NewServiceVoteInline(NewRowsInline):
+    model = ServiceVote
+    verbose_name_plural = "新增投票"
+    fields = ["voter"]
+    autocomplete_fields = ["voter"]
+
+
+@admin.register(ServiceMenuItem)
+class ServiceMenuItemAdmin(admin.ModelAdmin):
+    created_by_name = user_column("created_by", "创建人")
+    list_display = ["title", "alliance", "channel", "status", "proposed_by_org", "provider",
+                    "planned_date", "vote_count", "created_by_name", "created_at"]
+    list_filter = ["channel", "status", "alliance__kind", "planned_date"]
+    search_fields = ["title", "description", "alliance__name", "proposed_by_org__name",
+                     "provider__name"]
+    autocomplete_fields = ["alliance", "proposed_by_org", "provider", "created_by"]
+    list_select_related = ["alliance", "proposed_by_org", "provider", "created_by"]
+    # The count follows the vote rows: votes are added and removed below.
+    readonly_fields = ["vote_count", "created_at"]
+    inlines = [ServiceVoteInline, NewServiceVoteInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        item = form.instance
+        ServiceMenuItem.objects.filter(pk=item.pk).update(vote_count=item.votes.count())
+
+
+@admin.register(ServiceVote)
+class ServiceVoteAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    voter_name = user_column("voter", "投票人")
+    list_display = ["voter_name", "item", "voted_at"]
+    list_filter = ["item__channel", "item__status"]
+    search_fields = ["item__title", "item__alliance__name", "voter__first_name"]
+    autocomplete_fields = ["item", "voter"]
+    list_select_related = ["item", "voter"]
+    readonly_fields = ["voted_at"]
+    ordering = ["item", "voted_at", "id"]  # the model has none: autocomplete pages need one
+
+
+# --- People across the alliance ---
+
+@admin.register(MentorPair)
+class MentorPairAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    created_by_name = user_column("created_by", "创建人")
+    list_display = ["mentor", "mentee", "alliance", "started_on", "ended_on", "created_by_name"]
+    list_filter = ["alliance__kind", "started_on", ("ended_on", admin.EmptyFieldListFilter)]
+    search_fields = ["mentor__name", "mentee__name", "alliance__name", "goals"]
+    autocomplete_fields = ["alliance", "mentor", "mentee", "created_by"]
+    list_select_related = ["alliance", "mentor", "mentee", "created_by"]
+
+
+@admin.register(Expert)
+class ExpertAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    added_by_name = user_column("added_by", "登记人")
+    list_display = ["person", "alliance", "specialties", "active", "added_by_name", "added_at"]
+    list_filter = ["active", "alliance__kind", "alliance__type"]
+    search_fields = ["person__name", "specialties", "alliance__name"]
+    autocomplete_fields = ["alliance", "person", "added_by"]
+    list_select_related = ["alliance", "person", "added_by"]
+    readonly_fields = ["added_at"]
+
+
+@admin.register(DevelopmentQuota)
+class DevelopmentQuotaAdmin(SelectRelatedMixin, SimpleHistoryAdmin):
+    set_by_name = user_column("set_by", "设定人")
+    list_display = ["alliance", "year", "places", "places_held", "note", "set_by_name",
+                    "set_at"]
+    list_filter = ["year", "alliance__kind"]
+    search_fields = ["alliance__name", "note"]
+    autocomplete_fields = ["alliance", "set_by"]
+    list_select_related = ["alliance", "set_by"]
+    readonly_fields = ["set_at"]
+
+    def get_queryset(self, request):
+        # An aggregate drops Meta.ordering: restate it, or autocomplete pages are unordered.
+        return super().get_queryset(request).annotate(n_held=Count(
+            "alliance__candidates", filter=Q(alliance__candidates__year=F("year"),
+                                             alliance__candidates__stage__in=QUOTA_HOLDING)),
+        ).order_by(*DevelopmentQuota._meta.ordering)
+
+    @admin.display(description="已使用指标", ordering="n_held")
+    def places_held(self, obj):
+        return obj.n_held
+
+
+@admin.register(DevelopmentCandidate)
+class DevelopmentCandidateAdmin(SelectRelatedMixin, SimpleHistoryAdmin):
+    created_by_name = user_column("created_by", "录入人")
+    list_display = ["person", "alliance", "branch", "recommended_by", "year", "stage",
+                    "recommended_on", "training_since", "quota_granted_on", "admitted_on",
+                    "created_by_name"]
+    list_filter = ["stage", "year", "alliance__kind"]
+    search_fields = ["person__name", "alliance__name", "branch__name", "recommended_by__name",
+                     "reason"]
+    autocomplete_fields = ["alliance", "person", "branch", "recommended_by", "created_by"]
+    list_select_related = ["alliance", "person", "branch", "recommended_by", "created_by"]
