@@ -15,9 +15,21 @@ cross-inspection round among its open alliances, assigned cyclically from the ro
 (each inspects the next, so never itself and no mutual pair), with findings and scores for most
 and rectification items with deadlines, some closed.
 
+Every alliance has the past year's meetings (a 例会 each quarter, 现场观摩 in spring and autumn,
+a 轮办 activity every other month), hosted in turn by its members, the held ones with minutes,
+attendees from member organizations and sometimes a photo (a few small images drawn once under
+MEDIA_ROOT/alliances/meetings/demo/), a few cancelled, one or two planned ahead; last year's
+closed 述职互评 (each member scored by the next ten in a shuffled circle; averages, ranks and
+the alliance's score by `peer_results`), and this year's open one only in December; service
+menu items in every channel and status with their votes; mentor pairs among member secretaries;
+experts whose specialties are what member villages' needs ask for; and per core alliance this
+year's development quota with candidates at every stage, never more places held than given.
+The ledger's demo links its activities to these alliances and to the scheduled and done menu
+items.
+
 Registered with `portal.demo.register_extension`; it runs after pairing's extension (it reads
 the pairings) and before ledger's (INSTALLED_APPS order), in the same transaction. So no
-activity is linked to an alliance here: the ledger's demo writes activities after this runs.
+activity is written here: the ledger's demo writes activities after this runs.
 Everything is drawn from `random.Random(f"{seed}-alliances")` and dated relative to
 `pairing.demo.REFERENCE_DATE`, never today. Rows go in with bulk inserts, without history rows.
 The alliance types are the migration's reference data: the seed only restores missing ones
@@ -25,14 +37,17 @@ The alliance types are the migration's reference data: the seed only restores mi
 """
 
 import datetime
+import io
 import json
 import random
 from collections import defaultdict
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
@@ -40,18 +55,33 @@ from alliances.demo_data import (
     AREA_GOALS,
     AREA_NAMES,
     BOOKING_PURPOSES,
+    CANCEL_NOTE,
+    CANDIDATE_REASONS,
+    CANDIDATE_WITHDRAWN,
     CLOSING_NOTES,
     COMMON_PROJECTS,
     CORE_GOALS,
     CRITERIA_SETS,
     ENTRANT_TOPICS,
+    EXPERT_INTRODUCTIONS,
+    EXPERT_SPECIALTIES,
     FINAL_NOTE,
     FINDINGS,
     INDIVIDUAL_PROJECTS,
     LEAVE_REASONS,
     MANUAL_DOWN_REASONS,
     MANUAL_UP_REASONS,
+    MEETING_MINUTES,
+    MEETING_PHOTO_CAPTIONS,
+    MEETING_TITLES,
+    MEETING_TOPICS,
+    MENTOR_GOALS,
+    MENU_ITEMS,
+    PEER_COMMENTS,
+    QUOTA_NOTE,
     RECTIFICATIONS,
+    REPORT_TEXTS,
+    REVIEW_SUMMARY,
     STAR_THRESHOLDS,
     STOPPED_NOTE,
     TASK_ALLIANCE,
@@ -62,28 +92,46 @@ from alliances.models import (
     Alliance,
     AllianceKind,
     AllianceType,
+    AnnualReview,
     Booking,
     BookingStatus,
+    CandidateStage,
     Competition,
     CompetitionStatus,
     Criterion,
+    DevelopmentCandidate,
+    DevelopmentQuota,
     Entrant,
+    Expert,
     Inspection,
     InspectionRound,
     Judge,
     JudgeScore,
+    Meeting,
+    MeetingKind,
+    MeetingPhoto,
+    MeetingStatus,
+    MemberReport,
     Membership,
+    MentorPair,
+    MenuChannel,
+    MenuStatus,
+    PeerScore,
     Project,
     ProjectStatus,
     ProjectUpdate,
     Rectification,
+    ReviewStatus,
+    ServiceMenuItem,
+    ServiceVote,
     StarRating,
     StarSource,
     Venue,
     VenueKind,
 )
+from alliances.scope import MEMBER_ROLES
 from pairing.demo import REFERENCE_DATE
-from pairing.models import Pairing, PairingStatus
+from pairing.models import Need, Pairing, PairingStatus
 from portal import demo as portal_demo
 from portal.models.orgs import OrgKind
 
@@ -96,6 +144,19 @@ OPENING_HOURS = {VenueKind.SERVICE_CENTER: "每日 8:30-21:30",
                  VenueKind.MEETING_ROOM: "每日 8:30-21:30（需提前一天预约）",
                  VenueKind.VILLAGE: "每日 8:00-21:30（联系村党组织预约）"}
 TYPES_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "alliance_types.json"
+# The ledger's year of data starts the day after this date a year before the reference date:
+# a menu item done in it has its activity in the ledger.
+LEDGER_FIRST_DAY = REFERENCE_DATE.replace(year=YEAR - 1) + datetime.timedelta(days=1)
+# Meetings over the past year by month: the quarter's 例会 in its middle month, a 现场观摩 in
+# April and October, a 轮办 activity every other month.
+MEETING_MONTHS = {MeetingKind.REGULAR: (2, 5, 8, 11), MeetingKind.SITE_VISIT: (4, 10),
+                  MeetingKind.ROTATING: (1, 3, 5, 7, 9, 11)}
+PEERS_SCORED = 10  # each member scores the next ten in a shuffled circle (all, in a small one)
+MENU_STATUS_WEIGHTS = {MenuStatus.OPEN: 25, MenuStatus.COMMITTED: 15, MenuStatus.SCHEDULED: 15,
+                       MenuStatus.DONE: 35, MenuStatus.WITHDRAWN: 10}
+MEETING_PHOTO_DIR = "alliances/meetings/demo"
+MEETING_PHOTO_SIZE = (480, 360)
+CENT = Decimal("0.01")
 
 
 def _moment(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
@@ -163,6 +224,52 @@ def _alliance_types() -> dict:
     return types
 
 
+def peer_results(scores: dict) -> tuple[dict, dict, Decimal | None]:
+    """The year-end review's result from {ratee: [peer scores received]}: each member's average
+    (2 decimals, half up), ranks with shared ties (1, 2, 2, 4), and the alliance's score (the
+    mean of the members' averages, 2 decimals); members without a score get no average."""
+    averages = {m: (Decimal(sum(v)) / len(v)).quantize(CENT, ROUND_HALF_UP)
+                for m, v in scores.items() if v}
+    ranks = {m: 1 + sum(other > a for other in averages.values()) for m, a in averages.items()}
+    score = None
+    if averages:
+        score = (sum(averages.values()) / len(averages)).quantize(CENT, ROUND_HALF_UP)
+    return averages, ranks, score
+
+
+def _meeting_photos() -> list[str]:
+    """Write the shared demo meeting photos once (if missing) and return their names: small
+    drawings of a meeting room with a banner, like the ledger's evidence photos."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random("alliances-demo-photos")
+    names = []
+    for number, (wall, banner) in enumerate((((235, 228, 210), (200, 30, 30)),
+                                             ((220, 228, 235), (190, 20, 30)),
+                                             ((240, 235, 220), (210, 40, 40)),
+                                             ((225, 220, 205), (180, 30, 40))), start=1):
+        name = f"{MEETING_PHOTO_DIR}/meeting_{number:02d}.jpg"
+        names.append(name)
+        if default_storage.exists(name):
+            continue
+        width, height = MEETING_PHOTO_SIZE
+        image = Image.new("RGB", MEETING_PHOTO_SIZE, wall)
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((60, 30, width - 60, 80), fill=banner)  # the meeting's banner
+        draw.rectangle((0, int(height * 0.62), width, height), fill=(150, 110, 80))  # the table
+        for row in range(2):
+            for seat in range(rng.randint(6, 9)):
+                x = 40 + seat * 50 + rng.randint(-6, 6)
+                y = int(height * 0.45) + row * 70
+                colour = rng.choice(((40, 60, 140), (60, 60, 60), (230, 230, 230), (180, 40, 40)))
+                draw.ellipse((x - 12, y - 40, x + 12, y - 16), fill=(230, 190, 160))
+                draw.rectangle((x - 16, y - 16, x + 16, y + 30), fill=colour)
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=70)
+        default_storage.save(name, ContentFile(buffer.getvalue()))
+    return names
+
+
 class _Builder:
     def __init__(self, context):
         self.plan, self.orgs, self.people = context.plan, context.orgs, context.people
@@ -174,6 +281,10 @@ class _Builder:
         self.projects, self.updates, self.ratings = [], [], []
         self.competitions, self.criteria, self.entrants = [], [], []
         self.judges, self.scores = [], []
+        self.meetings, self.attendees, self.photos = [], [], []
+        self.reviews, self.reports, self.peer_scores = [], [], []
+        self.menu_items, self.votes = [], []
+        self.mentor_pairs, self.experts, self.quotas, self.candidates = [], [], [], []
         self.reference_moment = _moment(REFERENCE_DATE, 18)
         self._index_orgs()
 
@@ -631,6 +742,327 @@ class _Builder:
                                                   score=Decimal(round(score * 10)) / 10,
                                                   scored_at=moment))
 
+    # --- meetings, 观摩 and 轮办 ---
+
+    def members_on(self, alliance, day, members_of):
+        """The organizations (plan indices) that were members of `alliance` on `day`."""
+        return [self.index_of[m.org.pk] for m in members_of[alliance.pk]
+                if m.joined_on <= day and (m.left_on is None or m.left_on > day)]
+
+    def secretary_or_first(self, org: int):
+        """The organization's secretary (plan index), or its first person, or None."""
+        index = self.plan.orgs[org].secretary
+        if index is None and self.people_of[org]:
+            index = self.people_of[org][0]
+        return index
+
+    def meeting(self, alliance, kind, start, host, status, created_by, members):
+        rng, plan = self.rng, self.plan
+        host_name = plan.orgs[host].name
+        topic = rng.choice(MEETING_TOPICS[kind])
+        title = rng.choice(MEETING_TITLES[kind]).format(
+            year=start.year, quarter=(start.month - 1) // 3 + 1, host=host_name,
+            topic=topic if kind != MeetingKind.REGULAR else "")[:100]
+        agenda = topic if kind == MeetingKind.REGULAR else f"{topic}；交流经验做法；部署下阶段工作"
+        made = start - datetime.timedelta(days=rng.randint(3, 14), hours=rng.randint(0, 6))
+        made = min(made, self.reference_moment - datetime.timedelta(hours=rng.randint(1, 9)))
+        row = Meeting(alliance=alliance, kind=kind, title=title, starts_at=start,
+                      place=f"{host_name}党群服务中心"[:100], host_org=self.orgs[host],
+                      agenda=agenda, status=status, created_by=created_by, created_at=made)
+        self.meetings.append(row)
+        if status == MeetingStatus.CANCELLED:
+            row.minutes = CANCEL_NOTE
+        elif status == MeetingStatus.HELD:
+            people = []
+            for org in rng.sample(members, min(len(members), rng.randint(5, 10))):
+                index = self.secretary_or_first(org)
+                if index is not None:
+                    people.append(index)
+            people += rng.sample(self.people_of[host], min(2, len(self.people_of[host])))
+            people = list(dict.fromkeys(people))
+            self.attendees.extend((row, self.people[p]) for p in people)
+            row.minutes = MEETING_MINUTES[list(MeetingKind).index(kind)].format(
+                host=host_name, count=len(people))
+            if rng.random() < 0.35:
+                for n in range(rng.choice((1, 1, 2))):
+                    uploaded = min(start + datetime.timedelta(hours=rng.randint(2, 30),
+                                                              minutes=n),
+                                   self.reference_moment - datetime.timedelta(minutes=30 - n))
+                    self.photos.append(MeetingPhoto(
+                        meeting=row, file=rng.choice(self.photo_files),
+                        caption=rng.choice(MEETING_PHOTO_CAPTIONS), uploaded_by=created_by,
+                        uploaded_at=uploaded))
+        return row
+
+    def build_meetings(self, alliance, members_of):
+        """The year's meetings up to the reference date, hosted in turn by the members; the
+        held ones with minutes and attendees from member organizations, a few cancelled; and
+        one or two planned in the weeks ahead."""
+        rng = self.rng
+        first = max(alliance.founded + datetime.timedelta(days=14),
+                    REFERENCE_DATE - datetime.timedelta(days=365))
+        schedule = []
+        year, month = first.year, first.month
+        while (year, month) <= (REFERENCE_DATE.year, REFERENCE_DATE.month):
+            for kind, months in MEETING_MONTHS.items():
+                if month in months:
+                    day = datetime.date(year, month, rng.randint(5, 25))
+                    if first <= day < REFERENCE_DATE:
+                        schedule.append((day, kind))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        ahead = [MeetingKind.REGULAR] + ([MeetingKind.ROTATING] if rng.random() < 0.5 else [])
+        for kind in ahead:
+            schedule.append((REFERENCE_DATE + datetime.timedelta(days=rng.randint(3, 40)), kind))
+        schedule.sort(key=lambda item: (item[0], item[1]))
+        hosts = sorted({self.index_of[m.org.pk] for m in members_of[alliance.pk]})
+        rng.shuffle(hosts)
+        turn = 0
+        for day, kind in schedule:
+            members = self.members_on(alliance, day, members_of)
+            if not members:
+                continue
+            # The next member in the rotation that is a member that day.
+            for _ in range(len(hosts)):
+                host = hosts[turn % len(hosts)]
+                turn += 1
+                if host in members:
+                    break
+            else:
+                host = members[0]
+            if day > REFERENCE_DATE:
+                status = MeetingStatus.PLANNED
+            else:
+                status = MeetingStatus.CANCELLED if rng.random() < 0.05 else MeetingStatus.HELD
+            start = _moment(day, *rng.choice(((9, 0), (14, 30), (15, 0))))
+            self.meeting(alliance, kind, start, host, status, alliance.created_by, members)
+
+    # --- the year-end review (年底述职相互评) ---
+
+    def build_review(self, alliance, year, members_of, *, closed):
+        """A review of `year`: every member reports, each scores the next ones in a shuffled
+        circle; a closed one carries the averages, ranks and the alliance's score."""
+        rng = self.rng
+        opened = _day_between(rng, datetime.date(year, 12, 1), datetime.date(year, 12, 5))
+        if not closed:
+            opened = min(opened, REFERENCE_DATE)
+        members = sorted(self.members_on(alliance, opened, members_of))
+        if len(members) < 2:
+            return
+        admin = alliance.created_by
+        review = AnnualReview(alliance=alliance, year=year, opened_by=admin,
+                              status=ReviewStatus.CLOSED if closed else ReviewStatus.OPEN,
+                              opened_at=_moment(opened, 9, rng.randrange(60)))
+        self.reviews.append(review)
+        last = REFERENCE_DATE if not closed else datetime.date(year, 12, 22)
+        reports = {}
+        for org in members:
+            if not closed and rng.random() < 0.3:
+                continue  # not reported yet
+            reporter = self.secretary_or_first(org)
+            day = _day_between(rng, opened + datetime.timedelta(days=1), max(opened, last))
+            reports[org] = MemberReport(
+                review=review, member=self.orgs[org],
+                reporter=self.people[reporter] if reporter is not None else None,
+                content=rng.choice(REPORT_TEXTS).format(n=rng.randint(2, 8)),
+                submitted_by=admin, submitted_at=_moment(day, rng.randint(9, 17),
+                                                          rng.randrange(60)))
+        circle = list(members)
+        rng.shuffle(circle)
+        quality = {org: rng.uniform(74, 93) for org in members}
+        received = defaultdict(list)
+        for i, rater in enumerate(circle):
+            if not closed and rng.random() < 0.5:
+                continue  # not scored yet
+            for k in range(1, min(len(circle) - 1, PEERS_SCORED) + 1):
+                ratee = circle[(i + k) % len(circle)]
+                score = max(50, min(100, round(quality[ratee] + rng.gauss(0, 4))))
+                day = _day_between(rng, opened + datetime.timedelta(days=3), max(opened, last))
+                self.peer_scores.append(PeerScore(
+                    review=review, rater=self.orgs[rater], ratee=self.orgs[ratee], score=score,
+                    comment=rng.choice(PEER_COMMENTS), scored_by=admin,
+                    scored_at=_moment(day, rng.randint(9, 17), rng.randrange(60))))
+                received[ratee].append(score)
+        if closed:
+            averages, ranks, score = peer_results(received)
+            for org, report in reports.items():
+                report.peer_average, report.rank = averages.get(org), ranks.get(org)
+            review.score = score
+            review.summary = REVIEW_SUMMARY.format(year=year, score=score)
+            review.closed_at = _moment(datetime.date(year, 12, rng.randint(23, 28)), 16)
+        self.reports.extend(reports.values())
+
+    # --- the service menu ---
+
+    def voters_of(self, alliance, members_of):
+        """Users (ids) of the member organizations: their secretaries' and contacts' accounts
+        and the people with an account whose home is a member."""
+        members = {self.index_of[m.org.pk] for m in members_of[alliance.pk]
+                   if m.left_on is None}
+        voters = {user for org, user in self.account_orgs if org in members}
+        voters |= {self.people[i].user_id for org in members for i in self.people_of[org]
+                   if self.people[i].user_id}
+        return sorted(voters)
+
+    def build_menu(self, alliance, members_of):
+        rng, plan = self.rng, self.plan
+        members = [self.index_of[m.org.pk] for m in members_of[alliance.pk] if m.left_on is None]
+        villages = [o for o in members if plan.orgs[o].kind == OrgKind.VILLAGE] or members
+        units = [o for o in members if plan.orgs[o].kind in (OrgKind.UNIT, OrgKind.COMMUNITY)]
+        units = units or [o for o in members if plan.orgs[o].kind != OrgKind.VILLAGE] or members
+        lead = self.index_of[alliance.lead_org.pk]
+        voters = self.voters_of(alliance, members_of)
+        offer = [(channel, item) for channel, items in MENU_ITEMS.items() for item in items]
+        earliest = max(alliance.founded + datetime.timedelta(days=20), LEDGER_FIRST_DAY)
+        for channel, (title, description, _) in rng.sample(offer, rng.randint(4, 7)):
+            status = rng.choices(list(MENU_STATUS_WEIGHTS),
+                                 weights=list(MENU_STATUS_WEIGHTS.values()))[0]
+            planned = None
+            if status == MenuStatus.DONE and earliest <= REFERENCE_DATE - datetime.timedelta(
+                    days=10):
+                planned = _day_between(rng, earliest, REFERENCE_DATE - datetime.timedelta(
+                    days=10))
+            elif status == MenuStatus.DONE:
+                status = MenuStatus.COMMITTED
+            elif status == MenuStatus.SCHEDULED:
+                # Scheduled for this week: its planned activity is in the ledger's current
+                # month, not yet logged as held.
+                planned = REFERENCE_DATE - datetime.timedelta(days=rng.randint(0, 6))
+            provider = rng.choice(units)
+            proposer = {MenuChannel.CHOSEN: rng.choice(villages), MenuChannel.DELIVERED: provider,
+                        MenuChannel.DECIDED: lead}[channel]
+            if status in (MenuStatus.OPEN, MenuStatus.WITHDRAWN):
+                provider = None
+            latest = (planned - datetime.timedelta(days=10)) if planned else REFERENCE_DATE
+            created = _day_between(rng, min(alliance.founded, latest),
+                                   min(latest, REFERENCE_DATE - datetime.timedelta(days=1)))
+            created_at = _moment(created, 10, rng.randrange(60))
+            item = ServiceMenuItem(
+                alliance=alliance, title=title, description=description, channel=channel,
+                proposed_by_org=self.orgs[proposer],
+                provider=self.orgs[provider] if provider is not None else None,
+                status=status, planned_date=planned, created_by=alliance.created_by,
+                created_at=created_at)
+            self.menu_items.append(item)
+            wanted = rng.randint(3, 12) if channel == MenuChannel.CHOSEN else rng.randint(0, 3)
+            until = _moment(min(planned or REFERENCE_DATE, REFERENCE_DATE), 8)
+            votes = [ServiceVote(item=item, voter_id=voter,
+                                 voted_at=max(created_at + (until - created_at) * rng.random(),
+                                              created_at))
+                     for voter in rng.sample(voters, min(wanted, len(voters)))]
+            item.vote_count = len(votes)
+            self.votes.extend(votes)
+
+    # --- people across the alliance ---
+
+    def build_people(self, alliance, members_of, needs_of):
+        """Mentor pairs among member secretaries, experts from members' people with specialties
+        their villages' needs ask for."""
+        rng, plan = self.rng, self.plan
+        members = [self.index_of[m.org.pk] for m in members_of[alliance.pk] if m.left_on is None]
+        secretaries = sorted({plan.orgs[o].secretary for o in members
+                              if plan.orgs[o].secretary is not None})
+        pairs = set()
+        for _ in range(rng.randint(1, 3) if len(secretaries) >= 2 else 0):
+            mentor, mentee = rng.sample(secretaries, 2)
+            if (mentor, mentee) in pairs:
+                continue
+            pairs.add((mentor, mentee))
+            started = _day_between(rng, alliance.founded + datetime.timedelta(days=20),
+                                   REFERENCE_DATE - datetime.timedelta(days=30))
+            ended = None
+            if rng.random() < 0.25 and (REFERENCE_DATE - started).days > 200:
+                ended = _day_between(rng, started + datetime.timedelta(days=180),
+                                     REFERENCE_DATE - datetime.timedelta(days=1))
+            self.mentor_pairs.append(MentorPair(
+                alliance=alliance, mentor=self.people[mentor], mentee=self.people[mentee],
+                started_on=started, ended_on=ended, goals=rng.choice(MENTOR_GOALS),
+                created_by=alliance.created_by))
+
+        titles = [t for o in members for t in needs_of.get(self.orgs[o].pk, ())]
+        asked = [s for s in EXPERT_SPECIALTIES if any(s in t for t in titles)]
+        candidates = sorted({p for o in members for p in self.people_of[o]
+                             if p != plan.orgs[o].secretary})
+        count = rng.randint(3, 5) if alliance.type.code == "green" else rng.randint(2, 3)
+        for person in rng.sample(candidates, min(count, len(candidates))):
+            pool = asked if asked and rng.random() < 0.8 else list(EXPERT_SPECIALTIES)
+            specialties = rng.sample(pool, min(len(pool), rng.choice((1, 2, 2))))
+            added = _day_between(rng, alliance.founded, REFERENCE_DATE - datetime.timedelta(
+                days=1))
+            self.experts.append(Expert(
+                alliance=alliance, person=self.people[person],
+                specialties="、".join(specialties),
+                introduction=rng.choice(EXPERT_INTRODUCTIONS).format(spec=specialties[0]),
+                active=rng.random() < 0.9, added_by=alliance.created_by,
+                added_at=_moment(added, 10, rng.randrange(60))))
+
+    def build_quotas(self, cores, members_of):
+        """This year's quota of each core alliance and its candidates at every stage; the
+        places held (granted or admitted) never exceed it. Activists are the members' people
+        outside the party, few in the demo county: each is a candidate of one alliance only,
+        the township's own people first, dealt to the cores in turns, so every core gets its
+        first stages (admitted, granted, training, recommended, withdrawn) before any gets more."""
+        rng, plan = self.rng, self.plan
+        county_admin = self.users.get("county_admin")
+        queues = []
+        for core in cores:
+            places = rng.randint(3, 6)
+            self.quotas.append(DevelopmentQuota(
+                alliance=core, year=YEAR, places=places, note=QUOTA_NOTE.format(year=YEAR),
+                set_by=county_admin,
+                set_at=_moment(datetime.date(YEAR, 2, rng.randint(10, 28)), 10)))
+            members = [self.index_of[m.org.pk] for m in members_of[core.pk] if m.left_on is None]
+            people = sorted({p for o in members for p in self.people_of[o]
+                             if not plan.people[p].is_party_member})
+            local = [p for p in people
+                     if plan.orgs[plan.people[p].org].path.startswith(core.owner.path)]
+            others = [p for p in people if p not in local]
+            rng.shuffle(local)
+            rng.shuffle(others)
+            admitted = rng.randint(1, max(1, places // 2))
+            granted = rng.randint(1, places - admitted)
+            stages = ([CandidateStage.ADMITTED, CandidateStage.QUOTA_GRANTED,
+                       CandidateStage.TRAINING, CandidateStage.RECOMMENDED,
+                       CandidateStage.WITHDRAWN]
+                      + [CandidateStage.ADMITTED] * (admitted - 1)
+                      + [CandidateStage.QUOTA_GRANTED] * (granted - 1)
+                      + [CandidateStage.TRAINING] * rng.randint(0, 2)
+                      + [CandidateStage.RECOMMENDED] * rng.randint(0, 1))
+            queues.append((core, stages, local + others))
+        used = set()
+        for turn in range(max((len(stages) for _, stages, _ in queues), default=0)):
+            for core, stages, pool in queues:
+                person = next((p for p in pool if p not in used), None)
+                if turn < len(stages) and person is not None:
+                    used.add(person)
+                    self.candidate(core, stages[turn], person)
+
+    def candidate(self, core, stage, person):
+        rng, plan = self.rng, self.plan
+        days = datetime.timedelta
+        home = plan.people[person].org
+        row = DevelopmentCandidate(
+            alliance=core, person=self.people[person], branch=self.orgs[home],
+            recommended_by=self.orgs[home] if rng.random() < 0.7 else core.lead_org,
+            year=YEAR, stage=stage, reason=rng.choice(CANDIDATE_REASONS),
+            created_by=core.created_by)
+        # Dated backwards from the reference date: every step before the next.
+        if stage == CandidateStage.ADMITTED:
+            row.admitted_on = REFERENCE_DATE - days(rng.randint(5, 60))
+            row.quota_granted_on = row.admitted_on - days(rng.randint(30, 90))
+        elif stage == CandidateStage.QUOTA_GRANTED:
+            row.quota_granted_on = REFERENCE_DATE - days(rng.randint(5, 90))
+        if row.quota_granted_on:
+            row.training_since = row.quota_granted_on - days(rng.randint(60, 150))
+        elif stage in (CandidateStage.TRAINING, CandidateStage.WITHDRAWN):
+            row.training_since = REFERENCE_DATE - days(rng.randint(10, 200))
+        if row.training_since:
+            row.recommended_on = row.training_since - days(rng.randint(15, 45))
+        else:
+            row.recommended_on = REFERENCE_DATE - days(rng.randint(3, 60))
+        if stage == CandidateStage.WITHDRAWN:
+            row.note = CANDIDATE_WITHDRAWN
+        self.candidates.append(row)
+
     # --- all of it ---
 
     def run(self) -> list[str]:
@@ -680,7 +1112,52 @@ class _Builder:
             _bulk(Entrant, self.entrants)
             _bulk(Judge, self.judges)
             _bulk(JudgeScore, self.scores)
+        self.run_meetings_menu_people(structures)
         return [self.summary()]
+
+    def run_meetings_menu_people(self, structures):
+        """Meetings, reviews, the service menu and people, for every alliance; a constant
+        number of queries (one read of the member villages' needs, one insert per model)."""
+        self.photo_files = _meeting_photos()
+        members_of = defaultdict(list)
+        for row in self.memberships:
+            members_of[row.alliance.pk].append(row)
+        self.account_orgs = sorted(
+            {(a.org, self.users[a.username].pk) for a in self.plan.accounts
+             if a.org is not None and a.role in MEMBER_ROLES and a.username in self.users})
+        village_pks = [self.orgs[v].pk for vs in self.villages.values() for v in vs]
+        needs_of = defaultdict(list)
+        for village, title in Need.objects.filter(village_org__in=village_pks) \
+                .order_by("pk").values_list("village_org_id", "title"):
+            needs_of[village].append(title)
+        for alliance in self.alliances:
+            self.build_meetings(alliance, members_of)
+            if alliance.founded <= datetime.date(YEAR - 1, 10, 31):
+                self.build_review(alliance, YEAR - 1, members_of, closed=True)
+            if REFERENCE_DATE.month == 12:
+                self.build_review(alliance, YEAR, members_of, closed=False)
+            self.build_menu(alliance, members_of)
+            self.build_people(alliance, members_of, needs_of)
+        self.build_quotas([core for _, _, core, _ in structures], members_of)
+        with _explicit_created_at(Meeting, ServiceMenuItem,
+                                  more=[(MeetingPhoto, "uploaded_at"), (AnnualReview, "opened_at"),
+                                        (MemberReport, "submitted_at"), (PeerScore, "scored_at"),
+                                        (ServiceVote, "voted_at"), (Expert, "added_at"),
+                                        (DevelopmentQuota, "set_at")]):
+            _bulk(Meeting, self.meetings)
+            Meeting.attendees.through.objects.bulk_create(
+                [Meeting.attendees.through(meeting_id=m.pk, person_id=p.pk)
+                 for m, p in self.attendees], batch_size=BATCH)
+            _bulk(MeetingPhoto, self.photos)
+            _bulk(AnnualReview, self.reviews)
+            _bulk(MemberReport, self.reports)
+            _bulk(PeerScore, self.peer_scores)
+            _bulk(ServiceMenuItem, self.menu_items)
+            _bulk(ServiceVote, self.votes)
+            _bulk(MentorPair, self.mentor_pairs)
+            _bulk(Expert, self.experts)
+            _bulk(DevelopmentQuota, self.quotas)
+            _bulk(DevelopmentCandidate, self.candidates)
 
     def summary(self) -> str:
         kinds = defaultdict(int)
@@ -704,7 +1181,24 @@ class _Builder:
                 f"书记领办 {led}），季度进展 {len(self.updates)}，"
                 f"星级评定 {len(self.ratings)}（人工调整 {manual}），"
                 f"擂台赛 {len(self.competitions)} 场（已公布 {published}），"
-                f"评委评分 {len(self.scores)}")
+                f"评委评分 {len(self.scores)}，{self.summary_more()}")
+
+    def summary_more(self) -> str:
+        held = sum(m.status == MeetingStatus.HELD for m in self.meetings)
+        planned = sum(m.status == MeetingStatus.PLANNED for m in self.meetings)
+        closed = sum(r.status == ReviewStatus.CLOSED for r in self.reviews)
+        linked = sum(i.status in (MenuStatus.SCHEDULED, MenuStatus.DONE) for i in self.menu_items)
+        current = sum(p.ended_on is None for p in self.mentor_pairs)
+        admitted = sum(c.stage == CandidateStage.ADMITTED for c in self.candidates)
+        return (f"例会与观摩 {len(self.meetings)}（已召开 {held}，计划 {planned}），"
+                f"参会人次 {len(self.attendees)}，会议照片 {len(self.photos)}，"
+                f"述职互评 {len(self.reviews)}（已完成 {closed}），成员述职 {len(self.reports)}，"
+                f"相互评分 {len(self.peer_scores)}，服务清单 {len(self.menu_items)}"
+                f"（已排期或完成 {linked}），投票 {len(self.votes)}，"
+                f"导师结对 {len(self.mentor_pairs)}（在带 {current}），"
+                f"本土专家 {len(self.experts)}，"
+                f"党员发展指标 {len(self.quotas)}（{sum(q.places for q in self.quotas)} 名），"
+                f"推荐人选 {len(self.candidates)}（已吸收 {admitted}）")
 
 
 def seed_alliances_demo(context) -> list[str]:
@@ -726,6 +1220,14 @@ def reset_alliances_demo() -> None:
     """Delete all alliances data but the types (reference data of the migration), so pairing's
     and the portal's resets can delete organizations, people and users. Ledger's reset runs
     first and removes the activities that point at alliances."""
+    for name in (MeetingPhoto.objects.exclude(file__startswith=f"{MEETING_PHOTO_DIR}/")
+                 .values_list("file", flat=True)):
+        default_storage.delete(name)  # uploads go; the shared demo photos stay
+    for model in (MeetingPhoto, Meeting.attendees.through, Meeting, PeerScore, MemberReport,
+                  AnnualReview, ServiceVote, ServiceMenuItem, MentorPair, Expert,
+                  DevelopmentCandidate, DevelopmentCandidate.history.model, DevelopmentQuota,
+                  DevelopmentQuota.history.model):
+        _delete_all(model)
     for model in (JudgeScore, Judge, Entrant, Criterion, Competition, StarRating,
                   ProjectUpdate, Project, Rectification, Inspection, InspectionRound, Booking,
                   Venue, Membership, Alliance, Alliance.history.model):

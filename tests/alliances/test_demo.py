@@ -4,37 +4,62 @@ several kinds of organization with a former one, no venue booked twice at once, 
 never of oneself nor mutual, project lists with 书记领办 projects naming their secretary, star
 ratings with the 示范点 at four stars or more, 擂台赛 criteria weighing 100 % and judges from
 outside the entrants, nothing that happened dated after the reference date, and the same seed
-giving the same alliances and memberships after a reset."""
+giving the same alliances and memberships after a reset; meetings hosted by members with
+attendees from member organizations, last year's review computed by the review rule with peer
+scores never of oneself, menu vote counts equal to the votes, experts matching member villages'
+needs and development quotas never exceeded."""
 
 import datetime
 import itertools
 from collections import defaultdict
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.db.models import Count, F, Q, Sum
 
+from alliances.demo import MEETING_PHOTO_DIR, peer_results
 from alliances.models import (
+    QUOTA_HOLDING,
     Alliance,
     AllianceKind,
+    AnnualReview,
     Booking,
     BookingStatus,
+    CandidateStage,
     Competition,
     CompetitionStatus,
+    DevelopmentCandidate,
+    DevelopmentQuota,
+    Expert,
     Inspection,
     InspectionRound,
     Judge,
     JudgeScore,
+    Meeting,
+    MeetingKind,
+    MeetingPhoto,
+    MeetingStatus,
+    MemberReport,
     Membership,
+    MentorPair,
+    MenuChannel,
+    MenuStatus,
+    PeerScore,
     Project,
     ProjectStatus,
     ProjectUpdate,
     Rectification,
+    ReviewStatus,
+    ServiceMenuItem,
+    ServiceVote,
     StarRating,
     StarSource,
 )
 from pairing.demo import REFERENCE_DATE
+from pairing.models import Need, NeedKind
 from portal import demo
 from portal.models import Organization, Person, Role, RoleAssignment
 from portal.models.orgs import OrgKind
@@ -68,6 +93,15 @@ def test_every_alliances_model_has_rows_and_the_summary_says_so(data):
     lines = [line for line in data["app_lines"] if line.startswith("党建联盟：")]
     assert len(lines) == 1
     assert f"联盟 {Alliance.objects.count()}" in lines[0]
+    for label, model in (("例会与观摩", Meeting), ("会议照片", MeetingPhoto),
+                         ("述职互评", AnnualReview), ("成员述职", MemberReport),
+                         ("相互评分", PeerScore), ("服务清单", ServiceMenuItem),
+                         ("投票", ServiceVote), ("导师结对", MentorPair), ("本土专家", Expert),
+                         ("党员发展指标", DevelopmentQuota), ("推荐人选", DevelopmentCandidate)):
+        assert f"{label} {model.objects.count()}（" in lines[0] \
+            or f"{label} {model.objects.count()}，" in lines[0], label
+    attendees = Meeting.attendees.through.objects.count()
+    assert f"参会人次 {attendees}，" in lines[0]
 
 
 def test_each_township_has_one_core_alliance_with_area_alliances_under_it(data):
@@ -182,6 +216,28 @@ def test_nothing_that_happened_is_dated_after_the_reference_date(data):
     assert not Competition.objects.filter(Q(held_on__gt=day) | Q(published_at__gte=moment)) \
         .exists()
     assert not JudgeScore.objects.filter(scored_at__gte=moment).exists()
+    # Meetings: only planned ones lie ahead; everything recorded about them is in the past.
+    assert not Meeting.objects.filter(starts_at__gte=moment).exclude(
+        status=MeetingStatus.PLANNED).exists()
+    assert not Meeting.objects.filter(status=MeetingStatus.PLANNED,
+                                      starts_at__lt=moment).exists()
+    assert not Meeting.objects.filter(created_at__gte=moment).exists()
+    assert not Meeting.objects.filter(created_at__gt=F("starts_at")).exists()
+    assert not MeetingPhoto.objects.filter(
+        Q(uploaded_at__gte=moment) | Q(uploaded_at__lt=F("meeting__starts_at"))).exists()
+    assert not AnnualReview.objects.filter(Q(opened_at__gte=moment) | Q(closed_at__gte=moment)) \
+        .exists()
+    assert not MemberReport.objects.filter(submitted_at__gte=moment).exists()
+    assert not PeerScore.objects.filter(scored_at__gte=moment).exists()
+    assert not ServiceMenuItem.objects.filter(created_at__gte=moment).exists()
+    assert not ServiceMenuItem.objects.filter(planned_date__gt=day).exists()
+    assert not ServiceVote.objects.filter(
+        Q(voted_at__gte=moment) | Q(voted_at__lt=F("item__created_at"))).exists()
+    assert not MentorPair.objects.filter(Q(started_on__gt=day) | Q(ended_on__gt=day)).exists()
+    assert not Expert.objects.filter(added_at__gte=moment).exists()
+    assert not DevelopmentQuota.objects.filter(set_at__gte=moment).exists()
+    for field in ("recommended_on", "training_since", "quota_granted_on", "admitted_on"):
+        assert not DevelopmentCandidate.objects.filter(**{f"{field}__gt": day}).exists(), field
 
 
 def test_the_same_seed_gives_the_same_alliances_and_memberships_after_a_reset(data):
@@ -298,3 +354,168 @@ def test_no_judge_belongs_to_an_entrant_member_organization(data):
         assert not orgs_of[user] & members[competition], (competition, user)
         assert user in staff
     assert get_user_model().objects.filter(judgings__isnull=False).distinct().count() >= 3
+
+
+def current_members():
+    """{alliance pk: {org pk}} of the current members."""
+    members = defaultdict(set)
+    for alliance, org in Membership.objects.current().values_list("alliance", "org"):
+        members[alliance].add(org)
+    return members
+
+
+def test_meetings_of_each_kind_hosted_in_turn_with_attendees_from_member_organizations(data):
+    alliances = set(Alliance.objects.values_list("pk", flat=True))
+    assert set(Meeting.objects.values_list("alliance", flat=True)) == alliances
+    assert set(Meeting.objects.values_list("kind", flat=True)) == set(MeetingKind.values)
+    assert set(Meeting.objects.values_list("status", flat=True)) == set(MeetingStatus.values)
+    # Every alliance has a meeting planned ahead and its hosts rotate among its members.
+    planned = Meeting.objects.filter(status=MeetingStatus.PLANNED)
+    assert set(planned.values_list("alliance", flat=True)) == alliances
+    assert not planned.exclude(minutes="").exists()
+    assert not planned.filter(attendees__isnull=False).exists()
+    everyone = defaultdict(set)
+    for alliance, org in Membership.objects.values_list("alliance", "org"):
+        everyone[alliance].add(org)
+    hosts = defaultdict(set)
+    for alliance, host in Meeting.objects.values_list("alliance", "host_org"):
+        assert host in everyone[alliance]
+        hosts[alliance].add(host)
+    assert all(len(hosts[a]) >= min(3, len(everyone[a])) for a in alliances)
+    # Held ones have minutes and attendees, all people of the alliance's member organizations.
+    held = Meeting.objects.filter(status=MeetingStatus.HELD)
+    assert not held.filter(minutes="").exists()
+    assert not held.filter(attendees__isnull=True).exists()
+    for alliance, home in held.values_list("alliance", "attendees__home_org"):
+        assert home in everyone[alliance], (alliance, home)
+    assert not Meeting.objects.filter(status=MeetingStatus.CANCELLED,
+                                      attendees__isnull=False).exists()
+    # Some held meetings have photos, the shared small demo images.
+    photos = MeetingPhoto.objects.all()
+    assert 0 < photos.values("meeting").distinct().count() < held.count()
+    assert not photos.exclude(meeting__status=MeetingStatus.HELD).exists()
+    files = set(photos.values_list("file", flat=True))
+    assert 1 <= len(files) <= 4
+    assert all(name.startswith(f"{MEETING_PHOTO_DIR}/") for name in files)
+    assert all(default_storage.exists(name) for name in files)
+
+
+def test_last_years_review_is_closed_with_results_by_the_review_rule(data):
+    year = REFERENCE_DATE.year
+    reviews = AnnualReview.objects.all()
+    assert reviews.filter(year=year - 1, status=ReviewStatus.CLOSED).count() == \
+        Alliance.objects.filter(founded__lte=datetime.date(year - 1, 10, 31)).count()
+    # This year's is open only once December has come.
+    assert reviews.filter(year=year).exists() == (REFERENCE_DATE.month == 12)
+    assert not reviews.filter(year=year - 1, status=ReviewStatus.OPEN).exists()
+    assert not PeerScore.objects.filter(rater=F("ratee")).exists()
+    for review in reviews.filter(status=ReviewStatus.CLOSED):
+        received = defaultdict(list)
+        for ratee, score in review.peer_scores.values_list("ratee", "score"):
+            received[ratee].append(score)
+        averages, ranks, score = peer_results(received)
+        reports = {r.member_id: r for r in review.reports.all()}
+        assert set(reports) == set(received), review
+        assert {m: r.peer_average for m, r in reports.items()} == averages
+        assert {m: r.rank for m, r in reports.items()} == ranks
+        assert review.score == score and review.closed_at is not None
+        assert min(ranks.values()) == 1
+        # Raters and ratees are the members that reported.
+        raters = set(review.peer_scores.values_list("rater", flat=True))
+        assert raters <= set(reports)
+    assert not MemberReport.objects.filter(review__status=ReviewStatus.CLOSED,
+                                           peer_average__isnull=True).exists()
+
+
+def test_peer_results_rule():
+    averages, ranks, score = peer_results({1: [90, 81], 2: [85, 86], 3: [90, 80], 4: [70]})
+    assert averages == {1: Decimal("85.50"), 2: Decimal("85.50"), 3: Decimal("85.00"),
+                        4: Decimal("70.00")}
+    assert ranks == {1: 1, 2: 1, 3: 3, 4: 4}
+    assert score == Decimal("81.50")
+    assert peer_results({1: [80, 81, 81]})[0] == {1: Decimal("80.67")}
+    assert peer_results({}) == ({}, {}, None)
+
+
+def test_service_menu_in_every_channel_and_status_with_vote_counts_equal_to_the_votes(data):
+    items = ServiceMenuItem.objects.annotate(n=Count("votes"))
+    assert set(items.values_list("channel", flat=True)) == set(MenuChannel.values)
+    assert set(items.values_list("status", flat=True)) == set(MenuStatus.values)
+    assert not items.exclude(vote_count=F("n")).exists()
+    assert items.filter(channel=MenuChannel.CHOSEN, n__gt=0).exists()
+    assert not items.filter(status__in=[MenuStatus.OPEN, MenuStatus.WITHDRAWN],
+                            provider__isnull=False).exists()
+    assert not items.filter(status__in=[MenuStatus.COMMITTED, MenuStatus.SCHEDULED,
+                                        MenuStatus.DONE], provider__isnull=True).exists()
+    assert not items.filter(status__in=[MenuStatus.SCHEDULED, MenuStatus.DONE],
+                            planned_date__isnull=True).exists()
+    members = current_members()
+    for alliance, proposer, provider in items.values_list("alliance", "proposed_by_org",
+                                                          "provider"):
+        assert proposer in members[alliance]
+        assert provider is None or provider in members[alliance]
+
+
+def test_mentor_pairs_and_experts_whose_specialties_answer_member_villages_needs(data):
+    pairs = MentorPair.objects.all()
+    assert pairs.filter(ended_on__isnull=True).exists() and pairs.filter(
+        ended_on__isnull=False).exists()
+    assert not pairs.filter(mentor=F("mentee")).exists()
+    members = current_members()
+    for alliance, mentor, mentee in pairs.values_list("alliance", "mentor__home_org",
+                                                      "mentee__home_org"):
+        assert {mentor, mentee} <= members[alliance]
+    for alliance, home in Expert.objects.values_list("alliance", "person__home_org"):
+        assert home in members[alliance]
+    titles = defaultdict(list)
+    for village, title in Need.objects.values_list("village_org", "title"):
+        titles[village].append(title)
+    answering = 0
+    for expert in Expert.objects.all():
+        needs = [t for org in members[expert.alliance_id] for t in titles.get(org, ())]
+        specialties = expert.specialties.split("、")
+        assert all(specialties)
+        answering += any(s in t for s in specialties for t in needs)
+    assert answering > Expert.objects.count() // 2
+    # Micro-wishes (微心愿) of member villages are among the needs an expert answers.
+    wishes = defaultdict(list)
+    for village, title in Need.objects.filter(kind=NeedKind.MICRO_WISH).values_list(
+            "village_org", "title"):
+        wishes[village].append(title)
+    assert any(s in t for expert in Expert.objects.all()
+               for s in expert.specialties.split("、")
+               for org in members[expert.alliance_id] for t in wishes.get(org, ()))
+
+
+def test_a_development_quota_per_core_alliance_never_exceeded_and_candidates_at_every_stage(
+        data):
+    year = REFERENCE_DATE.year
+    cores = Alliance.objects.filter(kind=AllianceKind.CORE)
+    assert set(DevelopmentQuota.objects.filter(year=year).values_list("alliance", flat=True)) \
+        == set(cores.values_list("pk", flat=True))
+    candidates = DevelopmentCandidate.objects.all()
+    assert set(candidates.values_list("stage", flat=True)) == set(CandidateStage.values)
+    # Activists are people outside the party, few in the demo county (a township whose members
+    # have none gets no candidates), so most quotas, not all, are in use.
+    used = 0
+    for quota in DevelopmentQuota.objects.all():
+        held = candidates.filter(alliance=quota.alliance_id, year=quota.year,
+                                 stage__in=QUOTA_HOLDING).count()
+        assert held <= quota.places
+        used += held > 0
+    assert used > cores.count() // 2
+    assert not candidates.values("person").annotate(n=Count("alliance", distinct=True)) \
+        .filter(n__gt=1).exists()
+    assert not candidates.filter(person__is_party_member=True).exclude(
+        stage=CandidateStage.ADMITTED).exists()
+    members = current_members()
+    for alliance, branch, home, by in candidates.values_list(
+            "alliance", "branch", "person__home_org", "recommended_by"):
+        assert branch == home and branch in members[alliance] and by in members[alliance]
+    # Each step dated after the one before.
+    for row in candidates:
+        steps = [d for d in (row.recommended_on, row.training_since, row.quota_granted_on,
+                             row.admitted_on) if d is not None]
+        assert steps == sorted(steps), row
+        assert (row.stage == CandidateStage.ADMITTED) == (row.admitted_on is not None)
+        assert (row.stage in QUOTA_HOLDING) == (row.quota_granted_on is not None)
