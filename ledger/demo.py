@@ -17,6 +17,13 @@ linked to a pairing, the paired village's. So every participant is one `eligible
 would offer. A few villages are silent in a month and some talents skip a month, so the
 compliance matrices have red cells.
 
+Alliances (their demo runs before this one): a share of the member organizations' activities
+is linked to one of their alliances; each alliance's 一月一公益 is one member's activity of the
+month made the alliance's monthly_charity, in all months but a few gaps (most alliances miss
+one now and then, a few more often); and each menu item scheduled or done gets the activity
+that delivers it on its planned date, logged by its provider (else its proposer, else another
+member): a draft when scheduled (it is planned this week), submitted or confirmed when done.
+
 Evidence rows share a handful of small images generated once with Pillow under
 MEDIA_ROOT/evidence/demo/ (and their thumbnails), never one file per row.
 """
@@ -35,6 +42,8 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from alliances.demo_data import MENU_ITEMS
+from alliances.models import Membership, MenuStatus, ServiceMenuItem
 from ledger import demo_data
 from ledger.demo_data import (
     JOINT_PLACES,
@@ -267,7 +276,7 @@ class _Entry:
     """An activity being drawn, before it becomes an Activity row."""
 
     __slots__ = ("org", "day", "theme", "partner", "village", "pairing", "need", "status",
-                 "people", "extra_title", "joint")
+                 "people", "extra_title", "joint", "alliance", "menu_item")
 
     def __init__(self, org, day, theme):
         self.org, self.day, self.theme = org, day, theme
@@ -275,6 +284,7 @@ class _Entry:
         self.status = ActivityStatus.CONFIRMED
         self.people = {}  # person index -> (hours, role)
         self.joint = False
+        self.alliance = self.menu_item = None
 
 
 # --- Building ----------------------------------------------------------------------------------
@@ -330,6 +340,7 @@ class _Builder:
         self.scale_targets()
         self.draw_org_traits()
         self.load_claims()
+        self.load_alliances()
 
         self.entries_total = 0
         self.participations_total = 0
@@ -421,6 +432,96 @@ class _Builder:
             self.need_activities[(v, day.year, day.month)].append(
                 (need, title, kind, day, user_person.get(claimant)))
 
+    def load_alliances(self):
+        """The alliances' member organizations that keep a ledger (with their dates), this
+        year's 一月一公益 gaps, and the menu items scheduled or done, for the activities that
+        deliver them."""
+        rng = self.rng
+        loggers = set(self.loggers)
+        self.alliances_of = defaultdict(list)  # org -> [(alliance, joined, left)]
+        self.members_of_alliance = defaultdict(list)  # alliance -> [(org, joined, left)]
+        for alliance, org, joined, left in (Membership.objects.order_by("pk").values_list(
+                "alliance_id", "org_id", "joined_on", "left_on")):
+            o = self.org_index[org]
+            if o in loggers:
+                self.alliances_of[o].append((alliance, joined, left))
+                self.members_of_alliance[alliance].append((o, joined, left))
+        # Most alliances hold their 一月一公益 nearly every month; a few miss it more often.
+        self.charity_gaps = set()
+        for alliance in sorted(self.members_of_alliance):
+            miss = 0.3 if rng.random() < 0.15 else 0.05
+            for y, m, _, _ in self.months:
+                if rng.random() < miss:
+                    self.charity_gaps.add((alliance, y, m))
+        self.menu_entries = defaultdict(list)
+        themes = {title: theme for items in MENU_ITEMS.values() for title, _, theme in items}
+        for pk, alliance, title, status, day, provider, proposer in (
+                ServiceMenuItem.objects.filter(status__in=[MenuStatus.SCHEDULED, MenuStatus.DONE],
+                                               planned_date__gte=FIRST_DAY,
+                                               planned_date__lte=REFERENCE_DATE)
+                .order_by("pk").values_list("pk", "alliance_id", "title", "status",
+                                            "planned_date", "provider_id", "proposed_by_org_id")):
+            # Logged by the provider, else the proposer, else another member (a member that
+            # day, not silent that month).
+            orgs = [self.org_index.get(o) for o in (provider, proposer)]
+            orgs += [o for o, _, _ in self.members_of_alliance.get(alliance, ())]
+            org = next((o for o in orgs if o in loggers and alliance in self.alliances_on(o, day)
+                        and (o, day.year, day.month) not in self.silent), None)
+            if org is not None:
+                self.menu_entries[(day.year, day.month)].append(
+                    (pk, alliance, title, status, day, org, themes.get(title, "serve_masses")))
+
+    def alliances_on(self, org, day):
+        return [a for a, joined, left in self.alliances_of.get(org, ())
+                if joined <= day and (left is None or left > day)]
+
+    def link_alliances(self, y, m, first, last, entries, by_village) -> list[_Entry]:
+        """Link the month's activities to alliances: the activities delivering the menu items
+        planned this month (new entries, returned), one 一月一公益 per alliance but in its gap
+        months (a member's activity made the alliance's), and a share of the members' other
+        activities."""
+        rng = self.rng
+        current = (y, m) == (REFERENCE_DATE.year, REFERENCE_DATE.month)
+        counted = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
+        added = []
+        for item, alliance, title, status, day, org, theme in self.menu_entries.get((y, m), ()):
+            entry = _Entry(org, day, theme)
+            entry.extra_title, entry.alliance, entry.menu_item = title, alliance, item
+            if status == MenuStatus.SCHEDULED:
+                entry.status = ActivityStatus.DRAFT  # planned: logged once it is held
+            else:
+                entry.status = self.status_for(y, m, org)
+                if entry.status not in counted:
+                    entry.status = ActivityStatus.SUBMITTED if current \
+                        else ActivityStatus.CONFIRMED
+            added.append(entry)
+            if self.plan.orgs[org].kind == OrgKind.VILLAGE:
+                by_village[org].append(entry)
+        by_alliance = defaultdict(list)  # the members' activities each alliance may claim
+        for entry in entries:
+            if entry.need is None and entry.org != self.demo_village:
+                for alliance in self.alliances_on(entry.org, entry.day):
+                    by_alliance[alliance].append(entry)
+        for alliance in sorted(self.members_of_alliance):
+            if (alliance, y, m) in self.charity_gaps:
+                continue
+            mine = [e for e in by_alliance[alliance] if e.alliance is None]
+            if not mine:
+                continue
+            chosen = [e for e in mine if e.theme == "monthly_charity"] or mine
+            entry = rng.choice(chosen)
+            entry.theme, entry.alliance = "monthly_charity", alliance
+            if entry.status not in counted:
+                entry.status = ActivityStatus.SUBMITTED if current else ActivityStatus.CONFIRMED
+        for entry in entries:
+            if entry.alliance is not None or entry.theme == "monthly_charity":
+                continue  # the 一月一公益 of an alliance is only the one above
+            alliances = self.alliances_on(entry.org, entry.day)
+            share = 0.3 if self.plan.orgs[entry.org].kind == OrgKind.VILLAGE else 0.15
+            if alliances and rng.random() < share:
+                entry.alliance = rng.choice(alliances)
+        return added
+
     # --- one month ---
 
     def status_for(self, y, m, org) -> str:
@@ -508,6 +609,7 @@ class _Builder:
                                                     else 0.15):
                         entry.village, entry.pairing = rng.choice(villages)
             entries += mine
+        entries += self.link_alliances(y, m, first, last, entries, by_village)
         self.allocate_talents(y, m, by_village)
         for entry in entries:
             self.add_locals(entry)
@@ -666,7 +768,8 @@ class _Builder:
             org=self.orgs[entry.org], date=entry.day, theme_id=self.themes[entry.theme],
             title=title, place=place, content=content, outcome=outcome,
             beneficiaries=beneficiaries, funds=_money(funds), pairing_id=entry.pairing,
-            need_id=entry.need, status=entry.status, created_by=self.logger_user.get(entry.org),
+            need_id=entry.need, alliance_id=entry.alliance, menu_item_id=entry.menu_item,
+            status=entry.status, created_by=self.logger_user.get(entry.org),
             created_at=created, updated_at=created)
         if entry.status != ActivityStatus.DRAFT:
             submitted_day = min(created_day + datetime.timedelta(days=rng.choice((0, 0, 1, 2, 4))),

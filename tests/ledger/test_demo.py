@@ -273,3 +273,42 @@ def test_same_seed_same_data_and_reset_removes_it(data):
     assert not (media / "evidence/2026/11/upload.jpg").exists()  # an upload goes
     assert (media / EVIDENCE_DIR).is_dir()  # the shared demo images stay for the next seed
     assert not Organization.objects.exists()
+
+
+def test_members_activities_link_to_their_alliances_with_a_monthly_charity_and_menu_items(data):
+    from alliances.models import Alliance, Membership, MenuStatus, ServiceMenuItem
+
+    linked = Activity.objects.filter(alliance__isnull=False)
+    assert 0.1 * Activity.objects.count() < linked.count() < 0.5 * Activity.objects.count()
+    assert linked.filter(org__kind="village").count() > 0.6 * linked.count()
+    # The organization was a member of the alliance on the day.
+    spells = defaultdict(list)
+    for alliance, org, joined, left in Membership.objects.values_list(
+            "alliance", "org", "joined_on", "left_on"):
+        spells[(alliance, org)].append((joined, left))
+    for alliance, org, day in linked.values_list("alliance", "org", "date"):
+        assert any(joined <= day and (left is None or day < left)
+                   for joined, left in spells[(alliance, org)]), (alliance, org, day)
+
+    # 一月一公益: most alliances hold one nearly every closed month, with a few gaps.
+    held = set(linked.filter(theme__code="monthly_charity", status__in=COUNTED)
+               .values_list("alliance", "date__year", "date__month"))
+    cells = [(pk, y, m) for pk, founded in Alliance.objects.values_list("pk", "founded")
+             for y, m in _year_months()[1:-1] if founded < datetime.date(y, m, 1)]
+    done = sum(cell in held for cell in cells)
+    assert 0.8 * len(cells) <= done < len(cells)
+
+    # Every menu item scheduled or done has its activity: planned (a draft) or held.
+    items = ServiceMenuItem.objects.filter(status__in=[MenuStatus.SCHEDULED, MenuStatus.DONE])
+    assert items.exists()
+    delivered = Activity.objects.filter(menu_item__isnull=False)
+    assert sorted(delivered.values_list("menu_item", flat=True)) == sorted(
+        items.values_list("pk", flat=True))
+    for activity in delivered.select_related("menu_item"):
+        item = activity.menu_item
+        assert activity.alliance_id == item.alliance_id and activity.date == item.planned_date
+        assert activity.title == item.title
+        if item.status == MenuStatus.SCHEDULED:
+            assert activity.status == ActivityStatus.DRAFT
+        else:
+            assert activity.status in COUNTED
