@@ -1,11 +1,11 @@
-"""Scale benchmark: seed the small and the county demo, then time the core pages.
+"""Scale benchmark: seed the small and the county demo, then time the core and alliance pages.
 
-    .venv/bin/python benchmarks/scale.py [--runs 7]
+    .venv/bin/python benchmarks/scale.py [--runs 7] [--scales small county]
 
 Uses a throwaway SQLite database under var/bench/ unless DATABASE_URL is set (for example a
 PostgreSQL database); that database must be empty, since the benchmark seeds and resets it.
 For each scale it reports, logged in as county_admin, the median milliseconds of several runs
-and the number of SQL queries per page, and the county/small ratio.
+and the number of SQL queries per page, and the county/small ratio. PDF pages are timed once.
 """
 
 import argparse
@@ -20,14 +20,17 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.signals import request_finished, request_started  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
 
+from alliances.models import Alliance, AllianceKind, Competition, InspectionRound, Venue  # noqa
 from portal import demo  # noqa: E402
 from portal.models import Organization  # noqa: E402
 
 SCALES = ("small", "county")
+PDF_RUNS = 1  # a PDF page takes seconds (WeasyPrint with the embedded CJK font)
 
 
 def pages():
@@ -41,7 +44,58 @@ def pages():
         ("人员列表", people, None),
         ("人员筛选 乡镇+党员+女", people, {"org": township.pk, "flag": "party", "gender": "F"}),
         ("人员搜索 “王”", people, {"q": "王"}),
+        *alliance_pages(),
     ]
+
+
+def optional_url(name, *args):
+    """The URL of a page another area may not have yet, or None."""
+    try:
+        return reverse(name, args=args or None)
+    except NoReverseMatch:
+        return None
+
+
+def alliance_pages():
+    """The 党建联盟 pages: the first township's core alliance and its pages, that township's
+    boards, the busiest venue's week, the latest inspection round and published 擂台赛."""
+    core = (Alliance.objects.filter(kind=AllianceKind.CORE, closed_at__isnull=True)
+            .select_related("owner").order_by("owner__path").first())
+    if core is None:
+        return []
+    town = {"township": core.owner_id}
+    venue = (Venue.objects.annotate(n=Count("bookings")).order_by("-n", "id").first())
+    booking = venue.bookings.order_by("-start").first() if venue else None
+    inspection_round = InspectionRound.objects.order_by("-created_at", "-id").first()
+    competition = (Competition.objects.filter(status="published").order_by("-year", "-half")
+                   .first())
+    rows = [
+        ("联盟架构", reverse("alliances:structure"), None),
+        ("联盟列表", reverse("alliances:alliance_list"), None),
+        ("联盟总览", reverse("alliances:overview"), None),
+        ("联盟主页 核心联盟", reverse("alliances:alliance_detail", args=[core.pk]), None),
+        ("联盟项目清单", reverse("alliances:alliance_projects", args=[core.pk]), None),
+        ("评星榜 乡镇", reverse("alliances:star_board"), town),
+        ("联盟阵地列表", reverse("alliances:venue_list"), None),
+    ]
+    if venue:
+        week = {"week": booking.start.date().isoformat()} if booking else None
+        rows.append(("阵地预约日历", reverse("alliances:venue_detail", args=[venue.pk]), week))
+    rows.append(("交叉检查轮次", reverse("alliances:round_list"), None))
+    if inspection_round:
+        rows.append(("交叉检查 一轮",
+                     reverse("alliances:round_detail", args=[inspection_round.pk]), None))
+    rows.append(("擂台赛列表", reverse("alliances:competition_list"), None))
+    if competition:
+        rows.append(("擂台赛 结果",
+                     reverse("alliances:competition_detail", args=[competition.pk]), None))
+    board, poster = (optional_url("alliances:showcase_board"),
+                     optional_url("alliances:showcase_poster"))
+    if board:
+        rows.append(("季度晾晒 乡镇", board, town))
+    if poster:
+        rows.append(("晾晒海报 A3 PDF", poster, town))
+    return rows
 
 
 def measure(client, url, params, runs):
@@ -51,6 +105,8 @@ def measure(client, url, params, runs):
     queries = len(ctx.captured_queries)  # read now: the connection's log is reset later
     if response.status_code != 200:
         raise SystemExit(f"{url} {params} answered {response.status_code}")
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        runs = PDF_RUNS
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -62,6 +118,8 @@ def measure(client, url, params, runs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs per page (median)")
+    parser.add_argument("--scales", nargs="+", choices=SCALES, default=list(SCALES),
+                        help="scales to seed and time, in order (default: small county)")
     args = parser.parse_args()
 
     # Keep one connection across requests, as Django's test client does, so that the queries
@@ -75,7 +133,7 @@ def main():
         raise SystemExit("目标数据库已有组织或人员数据：基准测试需要一个空库（会生成并重置数据）。")
 
     results, seeding = {}, {}
-    for n, scale in enumerate(SCALES):
+    for n, scale in enumerate(args.scales):
         started = time.perf_counter()
         summary = demo.seed(scale, seed=1, reset=n > 0)
         seeding[scale] = (time.perf_counter() - started, summary)
@@ -91,17 +149,23 @@ def main():
         print(f"{scale:<8}{sum(summary['orgs'].values()):>8}{summary['people']:>10}"
               f"{seconds:>11.2f}")
     print()
-    header = (f"{'页面':<22}{'small 查询':>11}{'small ms':>10}{'county 查询':>12}"
-              f"{'county ms':>11}{'county/small':>14}")
-    print(header)
-    print("-" * 84)
-    for label in results["small"]:
-        small_q, small_ms = results["small"][label]
-        county_q, county_ms = results["county"][label]
+    scales = list(results)
+    header = "".join(f"{scale + ' 查询':>12}{scale + ' ms':>11}" for scale in scales)
+    ratio = len(scales) == 2
+    print(f"{'页面':<22}{header}{'  ' + scales[1] + '/' + scales[0] if ratio else ''}")
+    print("-" * (24 + 23 * len(scales) + (16 if ratio else 0)))
+    labels = list(dict.fromkeys(label for scale in scales for label in results[scale]))
+    for label in labels:
         pad = 24 - sum(2 if ord(ch) > 0x2E80 else 1 for ch in label)
-        print(f"{label}{' ' * pad}{small_q:>9}{small_ms:>10.1f}{county_q:>12}{county_ms:>11.1f}"
-              f"{county_ms / small_ms:>13.2f}x")
-    print(f"\n（每页 {args.runs} 次计时取中位数，登录身份 county_admin；查询数相同说明没有 N+1。）")
+        line = f"{label}{' ' * pad}"
+        for scale in scales:
+            queries, ms = results[scale].get(label, ("—", float("nan")))
+            line += f"{queries:>10}{ms:>11.1f}"
+        if ratio and all(label in results[scale] for scale in scales):
+            line += f"{results[scales[1]][label][1] / results[scales[0]][label][1]:>13.2f}x"
+        print(line)
+    print(f"\n（每页 {args.runs} 次计时取中位数，PDF 计时 {PDF_RUNS} 次；登录身份 county_admin；"
+          "查询数相同说明没有 N+1。）")
 
 
 if __name__ == "__main__":
