@@ -212,6 +212,18 @@ def _bulk(model, rows):
         raise RuntimeError(f"{model.__name__}: the database did not return ids from bulk insert")
 
 
+def _insert_pairs(model, fields, rows):
+    """Insert plain tuples without building model instances (the meeting attendees are most
+    of the rows)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start:start + BATCH])
+
+
 def _alliance_types() -> dict:
     """The types by code, restoring any of the migration's three that is missing."""
     types = {t.code: t for t in AllianceType.objects.all()}
@@ -1145,9 +1157,8 @@ class _Builder:
                                         (ServiceVote, "voted_at"), (Expert, "added_at"),
                                         (DevelopmentQuota, "set_at")]):
             _bulk(Meeting, self.meetings)
-            Meeting.attendees.through.objects.bulk_create(
-                [Meeting.attendees.through(meeting_id=m.pk, person_id=p.pk)
-                 for m, p in self.attendees], batch_size=BATCH)
+            _insert_pairs(Meeting.attendees.through, ("meeting", "person"),
+                          [(m.pk, p.pk) for m, p in self.attendees])
             _bulk(MeetingPhoto, self.photos)
             _bulk(AnnualReview, self.reviews)
             _bulk(MemberReport, self.reports)
