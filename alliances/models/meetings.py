@@ -46,6 +46,7 @@ class Meeting(models.Model):
     minutes = models.TextField("会议纪要", blank=True)
     status = models.CharField("状态", max_length=12, choices=MeetingStatus.choices,
                               default=MeetingStatus.PLANNED)
+    cancel_reason = models.CharField("取消原因", max_length=300, blank=True)
     attendees = models.ManyToManyField("portal.Person", verbose_name="参加人员", blank=True,
                                        related_name="alliance_meetings")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -73,6 +74,8 @@ class MeetingPhoto(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos",
                                 verbose_name="会议")
     file = models.FileField("照片", upload_to="alliances/meetings/%Y/%m/")
+    thumbnail = models.ImageField("缩略图", upload_to="alliances/meetings/thumbs/%Y/%m/",
+                                  blank=True)
     caption = models.CharField("说明", max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")

@@ -48,6 +48,7 @@ class ServiceMenuItem(models.Model):
                               default=MenuStatus.OPEN, db_index=True)
     planned_date = models.DateField("计划日期", null=True, blank=True)
     vote_count = models.PositiveIntegerField("票数", default=0)
+    withdraw_reason = models.CharField("撤下原因", max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
