@@ -10,7 +10,8 @@
 - `schedule_item`: the owner's staff set the date and the organization that holds it, which
   plans a draft activity in the ledger through `alliances.hooks` (alliances may not import
   the ledger); without a registered planner scheduling is refused.
-- `mark_done`, `withdraw_item` (with a reason; a scheduled item's draft activity goes too).
+- `mark_done`, `withdraw_item` (with a reason, kept on the item and in the audit row; a
+  scheduled item's draft activity goes too).
 
 Permission first (PermissionDenied), then state (ValidationError with a `code`); one
 transaction each, the item row locked, and an audit row.
@@ -32,7 +33,7 @@ from portal.scope import has_capability
 MANAGE = "alliance.manage"
 TITLE_MAX = 100
 DESCRIPTION_MAX = 1000
-REASON_MAX = 200
+REASON_MAX = ServiceMenuItem._meta.get_field("withdraw_reason").max_length
 VOTABLE = (MenuStatus.OPEN, MenuStatus.COMMITTED)
 SCHEDULABLE = (MenuStatus.OPEN, MenuStatus.COMMITTED)
 WITHDRAWABLE = (MenuStatus.OPEN, MenuStatus.COMMITTED, MenuStatus.SCHEDULED)
@@ -244,7 +245,8 @@ def can_withdraw(user, item) -> bool:
 
 @transaction.atomic
 def withdraw_item(item, *, actor, reason):
-    """撤下 with a reason; a scheduled item's planned draft activity is removed with it."""
+    """撤下 with a reason (kept in `withdraw_reason` and audited); a scheduled item's planned
+    draft activity is removed with it."""
     locked = _locked(item)
     if not can_withdraw(actor, locked):
         raise PermissionDenied("只有联盟所属乡镇（县）管理员可以撤下该项目；征集中的项目，"
@@ -252,8 +254,8 @@ def withdraw_item(item, *, actor, reason):
     reason = _text(reason, "reason", "撤下原因", REASON_MAX)
     _require_status(locked, WITHDRAWABLE, "已完成或已撤下的项目不能撤下。")
     was_scheduled = locked.status == MenuStatus.SCHEDULED
-    locked.status = MenuStatus.WITHDRAWN
-    locked.save(update_fields=["status"])
+    locked.status, locked.withdraw_reason = MenuStatus.WITHDRAWN, reason
+    locked.save(update_fields=["status", "withdraw_reason"])
     removed = 0
     if was_scheduled:
         removed = hooks.cancel_planned_activities(locked, actor=actor, reason=reason)

@@ -266,6 +266,29 @@ def test_nothing_moves_after_withdrawal(item, village_secretary, township_admin)
         services.vote(item, actor=village_secretary)
 
 
+def test_the_withdraw_reason_is_kept_on_the_item(item, village_secretary):
+    services.withdraw_item(item, actor=village_secretary, reason=" 重复提出 ")
+    item.refresh_from_db()
+    assert (item.status, item.withdraw_reason) == (MenuStatus.WITHDRAWN, "重复提出")
+    assert AuditEvent.objects.filter(data__menu_item=item.pk, data__reason="重复提出").exists()
+
+
+def test_a_refused_withdrawal_keeps_no_reason(item, village_secretary, station_contact):
+    services.commit_item(item, actor=station_contact)
+    with pytest.raises(PermissionDenied):
+        services.withdraw_item(item, actor=village_secretary, reason="不要了")
+    item.refresh_from_db()
+    assert (item.status, item.withdraw_reason) == (MenuStatus.COMMITTED, "")
+
+
+def test_an_overlong_reason_is_refused(item, township_admin):
+    with pytest.raises(ValidationError) as exc:
+        services.withdraw_item(item, actor=township_admin, reason="长" * 301)
+    assert "reason" in exc.value.error_dict
+    assert services.withdraw_item(item, actor=township_admin,
+                                  reason="长" * 300).withdraw_reason == "长" * 300
+
+
 # Pages -------------------------------------------------------------------------------------
 
 def test_menu_page_scope(login, world, item, village_secretary, other_village_secretary,
@@ -342,3 +365,16 @@ def test_propose_and_commit_through_the_pages(login, world, village_secretary, s
     client.post(url("menu_item_commit", item.pk), {"org": world.station.pk})
     item.refresh_from_db()
     assert (item.status, item.provider) == (MenuStatus.COMMITTED, world.station)
+
+
+def test_the_pages_show_the_withdraw_reason(login, world, item, village_secretary):
+    client = login(village_secretary)
+    client.post(url("menu_item_withdraw", item.pk), {"reason": "与七一联学重复"})
+    item.refresh_from_db()
+    assert item.withdraw_reason == "与七一联学重复"
+    detail = client.get(url("menu_item_detail", item.pk)).content.decode()
+    assert 'id="withdraw-reason">与七一联学重复<' in detail
+    listed = client.get(url("alliance_menu", world.core.pk), {"status": "withdrawn"})
+    assert "与七一联学重复" in listed.content.decode()
+    active = client.get(url("alliance_menu", world.core.pk)).content.decode()
+    assert "与七一联学重复" not in active
