@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from alliances import stars as star_rules
 from alliances.filters import AllianceFilterSet, visible_owners
 from alliances.forms.structure import (
     AddMembersForm,
@@ -21,7 +22,16 @@ from alliances.forms.structure import (
     CloseAllianceForm,
     RemoveMemberForm,
 )
-from alliances.models import Alliance, AllianceKind, AllianceType, Membership
+from alliances.models import (
+    Alliance,
+    AllianceKind,
+    AllianceType,
+    MeetingStatus,
+    Membership,
+    ReviewStatus,
+)
+from alliances.services import charity
+from alliances.services import stars as star_services
 from alliances.services import structure as services
 from pairing.models import Need
 from portal.models.orgs import OrgKind
@@ -33,6 +43,23 @@ RECENT_ACTIVITIES = 10
 NEEDS_SHOWN = 10
 COUNTED_ACTIVITY_STATUSES = ("submitted", "confirmed")  # ledger's; drafts are not shown
 CURRENT_MEMBERS = Count("memberships", filter=Q(memberships__left_on__isnull=True))
+RECENT_MEETINGS = 5
+# (label, URL name taking the alliance's pk, Bootstrap icon) of the alliance's work areas.
+WORK_LINKS = [
+    ("项目清单", "alliances:alliance_projects", "list-check"),
+    ("季度晾晒", "alliances:showcase_alliance", "bar-chart"),
+    ("星级", "alliances:star_history", "star"),
+    ("例会与观摩", "alliances:meeting_list", "people"),
+    ("轮办顺序", "alliances:rotation", "arrow-repeat"),
+    ("述职互评", "alliances:review_list", "clipboard-data"),
+    ("服务清单", "alliances:alliance_menu", "card-checklist"),
+    ("微心愿", "alliances:alliance_wishes", "gift"),
+    ("联盟阵地", "alliances:alliance_venues", "building"),
+    ("联盟党员", "alliances:alliance_people", "person-badge"),
+    ("导师传帮带", "alliances:mentor_list", "person-video3"),
+    ("本土专家", "alliances:expert_list", "mortarboard"),
+    ("党员发展", "alliances:development", "flag"),
+]
 
 
 def _require_view(user):
@@ -159,6 +186,11 @@ def alliance_detail(request, pk):
     needs, needs_total = _needs_of_members(user, [m.org_id for m in current])
     can_manage = has_capability(user, MANAGE, alliance.owner)
     today = timezone.localdate()
+    year, quarter = star_rules.quarter_of(today)
+    rating = star_services.current_stars([alliance.pk], year, quarter).get(alliance.pk)
+    meetings = list(alliance.meetings.exclude(status=MeetingStatus.CANCELLED)
+                    .select_related("host_org").order_by("-starts_at", "-id")[:RECENT_MEETINGS])
+    review = (alliance.reviews.filter(status=ReviewStatus.CLOSED).order_by("-year").first())
     return render(request, "alliances/structure/detail.html", {
         "alliance": alliance, "current": current, "former": former, "children": children,
         "warnings": services.formation_warnings(alliance), "activities": activities,
@@ -167,6 +199,10 @@ def alliance_detail(request, pk):
         "today": today, "task_min": services.task_min_members(),
         "max_members": services.max_members(),
         "close_form": CloseAllianceForm(initial={"closed_at": today}),
+        "work_links": WORK_LINKS, "rating": rating, "quarter": (year, quarter),
+        "rating_stars": star_services.stars_text(rating.stars) if rating else "",
+        "meetings": meetings, "review": review,
+        "charity_missed": charity.missed_months(alliance, today.year, today),
     })
 
 

@@ -131,6 +131,34 @@ def test_detail_shows_members_history_children_warnings_activities_and_needs(
     assert "草稿不显示" not in page
 
 
+def test_detail_links_every_work_area_and_shows_stars_meetings_review_and_charity(
+        alliances_world, tree, login, county_admin):
+    """The alliance page is the hub: a link per work area, this quarter's stars, the recent
+    meetings (cancelled ones left out), the last closed year-end review's score and the
+    months without a 一月一公益."""
+    from alliances.models import AnnualReview, Meeting, StarRating
+    from alliances.views.structure import WORK_LINKS
+
+    world = alliances_world
+    today = timezone.localdate()
+    StarRating.objects.create(alliance=world.core, year=today.year,
+                              quarter=(today.month - 1) // 3 + 1, stars=4, source="manual",
+                              reason="表现突出")
+    moment = timezone.now() - datetime.timedelta(days=3)
+    Meeting.objects.create(alliance=world.core, title="第三季度联盟例会", starts_at=moment,
+                           place="村部", host_org=tree.village_a1, status="held")
+    Meeting.objects.create(alliance=world.core, title="取消的观摩", starts_at=moment,
+                           place="村部", status="cancelled", cancel_reason="天气")
+    AnnualReview.objects.create(alliance=world.core, year=today.year - 1, status="closed",
+                                score="86.50")
+    page = login(county_admin).get(url("alliance_detail", world.core.pk)).content.decode()
+    for _label, url_name, _icon in WORK_LINKS:
+        assert reverse(url_name, args=[world.core.pk]) in page, url_name
+    for text in ("★★★★", "4 星", "第三季度联盟例会", "青山村承办", "86.50 分", "一月一公益"):
+        assert text in page, text
+    assert "取消的观摩" not in page
+
+
 # Forms and actions ----------------------------------------------------------------------
 
 def test_township_admin_founds_an_area_alliance_and_adds_members(alliances_world, tree, login,
