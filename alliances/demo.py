@@ -17,10 +17,11 @@ and rectification items with deadlines, some closed.
 
 Every alliance has the past year's meetings (a 例会 each quarter, 现场观摩 in spring and autumn,
 a 轮办 activity every other month), hosted in turn by its members, the held ones with minutes,
-attendees from member organizations and sometimes a photo (a few small images drawn once under
-MEDIA_ROOT/alliances/meetings/demo/), a few cancelled, one or two planned ahead; last year's
-closed 述职互评 (each member scored by the next ten in a shuffled circle; averages, ranks and
-the alliance's score by `peer_results`), and this year's open one only in December; service
+attendees from member organizations and sometimes a photo (a few small images and their
+thumbnails drawn once under MEDIA_ROOT/alliances/meetings/demo/), a few cancelled with their
+reason, one or two planned ahead; last year's closed 述职互评 (each member scored by the next ten
+in a shuffled circle; averages, ranks and the alliance's score by the review rule,
+`alliances.peer_review`), and this year's open one only in December; service
 menu items in every channel and status with their votes; mentor pairs among member secretaries;
 experts whose specialties are what member villages' needs ask for; and per core alliance this
 year's development quota with candidates at every stage, never more places held than given.
@@ -133,6 +134,7 @@ from alliances.scope import MEMBER_ROLES
 from pairing.demo import REFERENCE_DATE
 from pairing.models import Need, Pairing, PairingStatus
 from portal import demo as portal_demo
+from portal.images import THUMB_SIDE
 from portal.models.orgs import OrgKind
 
 YEAR = REFERENCE_DATE.year
@@ -154,6 +156,10 @@ MEETING_MONTHS = {MeetingKind.REGULAR: (2, 5, 8, 11), MeetingKind.SITE_VISIT: (4
 PEERS_SCORED = 10  # each member scores the next ten in a shuffled circle (all, in a small one)
 MENU_STATUS_WEIGHTS = {MenuStatus.OPEN: 25, MenuStatus.COMMITTED: 15, MenuStatus.SCHEDULED: 15,
                        MenuStatus.DONE: 35, MenuStatus.WITHDRAWN: 10}
+# Why a withdrawn menu item was taken off, in turn (not drawn: the random sequence stays as it
+# was for everything built after the menu).
+MENU_WITHDRAW_REASONS = ("与本月已排期的项目重复，合并开展。", "承办条件暂不具备，待明年再议。",
+                         "群众投票较少，暂不列入本年度清单。", "已由村级自行组织完成。")
 MEETING_PHOTO_DIR = "alliances/meetings/demo"
 MEETING_PHOTO_SIZE = (480, 360)
 CENT = Decimal("0.01")
@@ -249,9 +255,10 @@ def peer_results(scores: dict) -> tuple[dict, dict, Decimal | None]:
     return averages, ranks, score
 
 
-def _meeting_photos() -> list[str]:
-    """Write the shared demo meeting photos once (if missing) and return their names: small
-    drawings of a meeting room with a banner, like the ledger's evidence photos."""
+def _meeting_photos() -> list[tuple[str, str]]:
+    """Write the shared demo meeting photos and their thumbnails once (if missing) and return
+    their (photo, thumbnail) names: small drawings of a meeting room with a banner, like the
+    ledger's evidence photos."""
     from PIL import Image, ImageDraw
 
     rng = random.Random("alliances-demo-photos")
@@ -261,8 +268,9 @@ def _meeting_photos() -> list[str]:
                                              ((240, 235, 220), (210, 40, 40)),
                                              ((225, 220, 205), (180, 30, 40))), start=1):
         name = f"{MEETING_PHOTO_DIR}/meeting_{number:02d}.jpg"
-        names.append(name)
-        if default_storage.exists(name):
+        thumb = f"{MEETING_PHOTO_DIR}/meeting_{number:02d}-thumb.jpg"
+        names.append((name, thumb))
+        if default_storage.exists(name) and default_storage.exists(thumb):
             continue
         width, height = MEETING_PHOTO_SIZE
         image = Image.new("RGB", MEETING_PHOTO_SIZE, wall)
@@ -276,9 +284,13 @@ def _meeting_photos() -> list[str]:
                 colour = rng.choice(((40, 60, 140), (60, 60, 60), (230, 230, 230), (180, 40, 40)))
                 draw.ellipse((x - 12, y - 40, x + 12, y - 16), fill=(230, 190, 160))
                 draw.rectangle((x - 16, y - 16, x + 16, y + 30), fill=colour)
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=70)
-        default_storage.save(name, ContentFile(buffer.getvalue()))
+        for stored, side in ((name, None), (thumb, THUMB_SIDE)):
+            if side:
+                image.thumbnail((side, side))
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=70)
+            default_storage.delete(stored)  # a half-written pair is drawn again
+            default_storage.save(stored, ContentFile(buffer.getvalue()))
     return names
 
 
@@ -783,7 +795,7 @@ class _Builder:
                       agenda=agenda, status=status, created_by=created_by, created_at=made)
         self.meetings.append(row)
         if status == MeetingStatus.CANCELLED:
-            row.minutes = CANCEL_NOTE
+            row.cancel_reason = CANCEL_NOTE
         elif status == MeetingStatus.HELD:
             people = []
             for org in rng.sample(members, min(len(members), rng.randint(5, 10))):
@@ -800,8 +812,9 @@ class _Builder:
                     uploaded = min(start + datetime.timedelta(hours=rng.randint(2, 30),
                                                               minutes=n),
                                    self.reference_moment - datetime.timedelta(minutes=30 - n))
+                    file, thumbnail = rng.choice(self.photo_files)
                     self.photos.append(MeetingPhoto(
-                        meeting=row, file=rng.choice(self.photo_files),
+                        meeting=row, file=file, thumbnail=thumbnail,
                         caption=rng.choice(MEETING_PHOTO_CAPTIONS), uploaded_by=created_by,
                         uploaded_at=uploaded))
         return row
@@ -954,6 +967,9 @@ class _Builder:
                 provider=self.orgs[provider] if provider is not None else None,
                 status=status, planned_date=planned, created_by=alliance.created_by,
                 created_at=created_at)
+            if status == MenuStatus.WITHDRAWN:
+                item.withdraw_reason = MENU_WITHDRAW_REASONS[
+                    len(self.menu_items) % len(MENU_WITHDRAW_REASONS)]
             self.menu_items.append(item)
             wanted = rng.randint(3, 12) if channel == MenuChannel.CHOSEN else rng.randint(0, 3)
             until = _moment(min(planned or REFERENCE_DATE, REFERENCE_DATE), 8)
@@ -1231,9 +1247,11 @@ def reset_alliances_demo() -> None:
     """Delete all alliances data but the types (reference data of the migration), so pairing's
     and the portal's resets can delete organizations, people and users. Ledger's reset runs
     first and removes the activities that point at alliances."""
-    for name in (MeetingPhoto.objects.exclude(file__startswith=f"{MEETING_PHOTO_DIR}/")
-                 .values_list("file", flat=True)):
-        default_storage.delete(name)  # uploads go; the shared demo photos stay
+    for names in (MeetingPhoto.objects.exclude(file__startswith=f"{MEETING_PHOTO_DIR}/")
+                  .values_list("file", "thumbnail")):
+        for name in names:  # uploads and their thumbnails go; the shared demo photos stay
+            if name:
+                default_storage.delete(name)
     for model in (MeetingPhoto, Meeting.attendees.through, Meeting, PeerScore, MemberReport,
                   AnnualReview, ServiceVote, ServiceMenuItem, MentorPair, Expert,
                   DevelopmentCandidate, DevelopmentCandidate.history.model, DevelopmentQuota,
