@@ -5,7 +5,7 @@ before it is done. Places are taken with one conditional UPDATE, so two people r
 last place cannot both win, on SQLite and PostgreSQL alike.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -124,10 +124,36 @@ def _release_place(claim):
         taken_places=F("taken_places") - 1)
 
 
+def _check_claimant_move(claim, name, actor, *, authorised):
+    """The workflow's rule for the claimant's own move `name`: permission, then state. For an
+    actor the caller has already authorised, everything but the capability on the village:
+    still only the claimant (the transition's guard), still only from its states."""
+    if not authorised:
+        Claim.workflow.check(claim, name, actor)
+        return
+    transition = Claim.workflow[name]
+    if transition.guard is not None and not transition.guard(claim, actor):
+        raise PermissionDenied(transition.denied)
+    if not Claim.workflow.in_state(claim, name):
+        raise ValidationError(transition.state_error, code="state")
+
+
 @transaction.atomic
 def do_withdraw_claim(claim, *, actor, note="") -> Claim:
+    return _withdraw_claim(claim, actor, note, authorised=False)
+
+
+@transaction.atomic
+def do_withdraw_claim_for_authorised_actor(claim, *, actor, note="") -> Claim:
+    """Withdraw for a claimant the caller has already authorised by a rule of its own (an
+    alliance member who claimed a fellow member village's micro-wish and holds no need.claim
+    there); the same state rule, place release, ClaimEvent and audit as `do_withdraw_claim`."""
+    return _withdraw_claim(claim, actor, note, authorised=True)
+
+
+def _withdraw_claim(claim, actor, note, *, authorised) -> Claim:
     claim = _locked_claim(claim)
-    Claim.workflow.check(claim, "withdraw", actor)
+    _check_claimant_move(claim, "withdraw", actor, authorised=authorised)
     claim.status = ClaimStatus.WITHDRAWN
     claim.save(update_fields=["status"])
     _release_place(claim)
@@ -138,8 +164,19 @@ def do_withdraw_claim(claim, *, actor, note="") -> Claim:
 
 @transaction.atomic
 def do_report_done(claim, *, actor, result, evidence=None) -> Claim:
+    return _report_done(claim, actor, result, evidence, authorised=False)
+
+
+@transaction.atomic
+def do_report_done_for_authorised_actor(claim, *, actor, result, evidence=None) -> Claim:
+    """Report done for a claimant the caller has already authorised (see
+    `do_withdraw_claim_for_authorised_actor`); the village confirms as usual."""
+    return _report_done(claim, actor, result, evidence, authorised=True)
+
+
+def _report_done(claim, actor, result, evidence, *, authorised) -> Claim:
     claim = _locked_claim(claim)
-    Claim.workflow.check(claim, "report", actor)
+    _check_claimant_move(claim, "report", actor, authorised=authorised)
     result = (result or "").strip()
     if not result:
         raise ValidationError({"result": "请填写完成情况。"})

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from pairing.models import AgreementStatus, ClaimStatus, Need, NeedItem, ProjectItem, ResourceItem
 from pairing.services import agreements, needs, pairings
-from portal.models import Organization
+from portal.models import AuditEvent, Organization
 from portal.scope import forget_roles
 from tests.factories import UserFactory, grant
 
@@ -114,6 +114,63 @@ def test_withdraw_frees_the_place(tree, pairing, village_secretary, talent, soon
     need.refresh_from_db()
     assert need.taken_places == 0
     assert needs.do_claim_need(need, actor=talent).status == ClaimStatus.CLAIMED
+
+
+def _claimed_by_an_authorised_actor(tree, village_secretary, soon, places=1):
+    """A need of 青山村 claimed through the authorised-actor entry point by 白水村's secretary,
+    who holds no need.claim on 青山村 (as an alliance member claiming a fellow's wish)."""
+    need = needs.do_publish_need(tree.village_a1, actor=village_secretary, title="买书包",
+                                 description="给留守儿童买书包", deadline=soon, places=places)
+    claimant = _secretary(tree.village_b1)
+    return need, claimant, needs.do_claim_need_for_authorised_actor(need, actor=claimant)
+
+
+def test_an_authorised_actor_withdraws_through_the_same_path(tree, village_secretary, soon):
+    need, claimant, claim = _claimed_by_an_authorised_actor(tree, village_secretary, soon)
+    with pytest.raises(PermissionDenied):
+        needs.do_withdraw_claim(claim, actor=claimant)  # no need.claim on 青山村
+    claim = needs.do_withdraw_claim_for_authorised_actor(claim, actor=claimant, note="时间冲突")
+    need.refresh_from_db()
+    assert (claim.status, need.taken_places) == (ClaimStatus.WITHDRAWN, 0)
+    assert [(e.from_status, e.to_status, e.note) for e in claim.events.all()] == [
+        ("", "claimed", ""), ("claimed", "withdrawn", "时间冲突")]
+    assert AuditEvent.objects.filter(data__claim=claim.pk, data__status="withdrawn",
+                                     summary__startswith="撤回认领").exists()
+    with pytest.raises(ValidationError) as exc:
+        needs.do_withdraw_claim_for_authorised_actor(claim, actor=claimant)
+    assert exc.value.code == "state"
+
+
+def test_an_authorised_actor_reports_and_the_village_confirms(tree, village_secretary, soon):
+    need, claimant, claim = _claimed_by_an_authorised_actor(tree, village_secretary, soon)
+    with pytest.raises(PermissionDenied):
+        needs.do_report_done(claim, actor=claimant, result="已买好")
+    with pytest.raises(ValidationError) as exc:
+        needs.do_report_done_for_authorised_actor(claim, actor=claimant, result=" ")
+    assert "result" in exc.value.error_dict
+    claim = needs.do_report_done_for_authorised_actor(claim, actor=claimant,
+                                                      result=" 已送到10个书包 ")
+    assert (claim.status, claim.result) == (ClaimStatus.DONE, "已送到10个书包")
+    assert claim.done_at is not None
+    assert AuditEvent.objects.filter(data__claim=claim.pk, data__status="done").exists()
+    with pytest.raises(ValidationError) as exc:
+        needs.do_withdraw_claim_for_authorised_actor(claim, actor=claimant)
+    assert exc.value.code == "state"
+    claim = needs.do_confirm_claim(claim, actor=village_secretary, rating=5)
+    assert [e.to_status for e in claim.events.all()] == ["claimed", "done", "confirmed"]
+
+
+def test_the_authorised_entry_points_still_move_only_ones_own_claim(tree, village_secretary,
+                                                                    soon, talent):
+    need, claimant, claim = _claimed_by_an_authorised_actor(tree, village_secretary, soon)
+    for user in (village_secretary, talent):
+        with pytest.raises(PermissionDenied):
+            needs.do_withdraw_claim_for_authorised_actor(claim, actor=user)
+        with pytest.raises(PermissionDenied):
+            needs.do_report_done_for_authorised_actor(claim, actor=user, result="代报")
+    claim.refresh_from_db()
+    need.refresh_from_db()
+    assert (claim.status, need.taken_places, claim.events.count()) == (ClaimStatus.CLAIMED, 1, 1)
 
 
 def test_unpaired_talent_cannot_claim(tree, village_secretary, talent, soon):
