@@ -21,6 +21,7 @@ from portal.scope import (
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
 )
+from portal.search import SearchHit, SearchSource, first_hits, name_q, register_search_source
 
 PAIRING = "结对共建"
 register_nav(NavItem("结对关系", "pairing:pairing_list", "bi-link-45deg", "pairing.view", 30,
@@ -125,3 +126,36 @@ register_panel(Panel("pairing_unit", "我的结对村", "pairing/panels/unit.htm
                      frozenset({UNIT_CONTACT}), _unit_panel, order=12))
 register_panel(Panel("pairing_talent", "需求认领", "pairing/panels/talent.html",
                      frozenset({TALENT}), _talent_panel, order=13))
+
+
+def _search_pairings(user, text, limit):
+    """Pairings whose unit or village matches (name, pinyin, initials); active ones first."""
+    pairings = (Pairing.objects.visible_to(user)
+                .filter(name_q(text, "city_org__") | name_q(text, "village_org__"))
+                .select_related("city_org", "village_org")
+                .order_by("status", "village_org__path", "city_org__path"))
+
+    def hit(pairing):
+        since = pairing.since
+        detail = f"{pairing.get_status_display()} · {since.year}年{since.month}月起"
+        return SearchHit(str(pairing), pairing.get_absolute_url(), detail)
+
+    return first_hits(pairings, limit, hit)
+
+
+def _search_needs(user, text, limit):
+    """Needs by title, or by their village's name, pinyin or initials; newest first."""
+    needs = (Need.objects.visible_to(user)
+             .filter(Q(title__icontains=text) | name_q(text, "village_org__"))
+             .select_related("village_org"))
+
+    def hit(need):
+        detail = " · ".join([need.village_org.name, need.get_kind_display(),
+                             need.get_status_display()])
+        return SearchHit(need.title, need.get_absolute_url(), detail)
+
+    return first_hits(needs, limit, hit)
+
+
+register_search_source(SearchSource("pairings", "结对关系", "bi-link-45deg", _search_pairings, 30))
+register_search_source(SearchSource("needs", "需求", "bi-megaphone", _search_needs, 40))

@@ -1,6 +1,7 @@
 """The core's navigation entries and home-page panels."""
 
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
 from portal.models import Organization, Person, RoleAssignment
@@ -15,6 +16,7 @@ from portal.scope import (
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
 )
+from portal.search import SearchHit, SearchSource, first_hits, name_q, register_search_source
 
 register_nav(NavItem("组织架构", "portal:org_tree", "bi-diagram-3", "org.view", 10))
 register_nav(NavItem("人员", "portal:person_list", "bi-people", "person.view", 20))
@@ -65,3 +67,34 @@ register_panel(Panel("my_orgs", "我的组织", "portal/panels/my_orgs.html",
                                 ASSESSOR}), _my_orgs, order=20))
 register_panel(Panel("roles", "角色授权", "portal/panels/roles.html",
                      frozenset({COUNTY_ADMIN}), _role_summary, order=90))
+
+
+def _search_orgs(user, text, limit):
+    """Organizations by name, pinyin, initials or exact code; townships before villages."""
+    orgs = (Organization.objects.visible_to(user).filter(name_q(text) | Q(code__iexact=text))
+            .with_township_name().order_by("depth", "path"))
+
+    def hit(org):
+        above = org.township_name if org.township_name and org.kind != OrgKind.TOWNSHIP else ""
+        inactive = "" if org.is_active else "已停用"
+        detail = " · ".join(filter(None, [org.get_kind_display(), above, inactive]))
+        return SearchHit(org.name, org.get_absolute_url(), detail)
+
+    return first_hits(orgs, limit, hit)
+
+
+def _search_people(user, text, limit):
+    """People by name, pinyin or initials, or exact phone; never by a shown ID number."""
+    people = (Person.objects.visible_to(user).filter(name_q(text) | Q(phone=text))
+              .select_related("home_org").order_by("-is_active", "name", "id"))
+
+    def hit(person):
+        detail = " · ".join(filter(None, [person.home_org.name, person.position,
+                                          "" if person.is_active else "不在册"]))
+        return SearchHit(person.name, reverse("portal:person_detail", args=[person.pk]), detail)
+
+    return first_hits(people, limit, hit)
+
+
+register_search_source(SearchSource("orgs", "组织", "bi-diagram-3", _search_orgs, 10))
+register_search_source(SearchSource("people", "人员", "bi-people", _search_people, 20))

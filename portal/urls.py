@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal.views import orgs, people, roles, system
+from portal.views import orgs, people, roles, search, system
 
 app_patterns = [
     path("", system.home, name="home"),
@@ -22,6 +22,8 @@ app_patterns = [
     path("roles/", roles.RoleListView.as_view(), name="role_list"),
     path("roles/assign/", roles.RoleAssignView.as_view(), name="role_assign"),
     path("roles/<int:pk>/revoke/", roles.RoleRevokeView.as_view(), name="role_revoke"),
+    path("search/", search.search, name="search"),
+    path("search/suggest/", search.search_suggest, name="search_suggest"),
     path("audit/", system.audit_log, name="audit_log"),
     path("jobs/", system.job_list, name="job_list"),
     path("jobs/<uuid:job_uuid>/", system.job_detail, name="job_detail"),

@@ -6,6 +6,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from portal.pinyin import search_key
 from portal.scope import ScopedQuerySetMixin
 
 
@@ -65,6 +66,20 @@ class OrganizationQuerySet(ScopedQuerySetMixin, MP_NodeQuerySet):
             return self
         return self.filter(models.Q(name__icontains=text) | models.Q(code__iexact=text))
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for org in objs:
+            org.search_key = search_key(org.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if "name" in fields:
+            for org in objs:
+                org.search_key = search_key(org.name)
+            fields.append("search_key")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
 
 class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
     def get_queryset(self):
@@ -94,7 +109,10 @@ class Organization(MP_Node):
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     is_active = models.BooleanField("启用", default=True)
-    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+    # Full pinyin and initials of the name ("qingshancun qsc"), for the global search.
+    search_key = models.CharField("拼音检索", max_length=255, blank=True, editable=False,
+                                  db_index=True)
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild", "search_key"])
 
     objects = OrganizationManager()
 
@@ -105,6 +123,13 @@ class Organization(MP_Node):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_key = search_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("portal:org_detail", args=[self.pk])

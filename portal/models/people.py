@@ -12,6 +12,7 @@ from portal.idnumber import (
     normalize_phone,
     phone_problem,
 )
+from portal.pinyin import search_key
 from portal.scope import ScopedQuerySetMixin
 
 
@@ -46,6 +47,20 @@ class PersonQuerySet(ScopedQuerySetMixin, models.QuerySet):
             query |= models.Q(id_number=normalize(text))
         return self.filter(query)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for person in objs:
+            person.search_key = search_key(person.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if "name" in fields:
+            for person in objs:
+                person.search_key = search_key(person.name)
+            fields.append("search_key")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
 
 class Person(models.Model):
     """A person (人员): 党员, 城市人才 or 干部, belonging to one home org (关系所在支部)."""
@@ -66,7 +81,10 @@ class Person(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True,
                                 blank=True, on_delete=models.SET_NULL, related_name="person")
     is_active = models.BooleanField("在册", default=True)
-    history = HistoricalRecords()
+    # Full pinyin and initials of the name ("zhangsan zs"), for the global search.
+    search_key = models.CharField("拼音检索", max_length=255, blank=True, editable=False,
+                                  db_index=True)
+    history = HistoricalRecords(excluded_fields=["search_key"])
 
     objects = PersonQuerySet.as_manager()
 
@@ -80,6 +98,10 @@ class Person(models.Model):
 
     def save(self, *args, **kwargs):
         self.id_number, self.phone = normalize(self.id_number), normalize_phone(self.phone)
+        self.search_key = search_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_key"}
         super().save(*args, **kwargs)
 
     def clean(self):

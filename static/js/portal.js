@@ -8,3 +8,16 @@ document.addEventListener("htmx:configRequest", function (event) {
   var token = document.querySelector("input[name=csrfmiddlewaretoken]");
   if (token) { event.detail.headers["X-CSRFToken"] = token.value; }
 });
+// The global search's drop-down closes on Escape and on a click elsewhere.
+function closeGlobalSearch() {
+  var menu = document.getElementById("global-search-menu");
+  if (menu) { menu.innerHTML = ""; }
+}
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Escape" && event.target.closest && event.target.closest(".global-search")) {
+    closeGlobalSearch();
+  }
+});
+document.addEventListener("click", function (event) {
+  if (!event.target.closest || !event.target.closest(".global-search")) { closeGlobalSearch(); }
+});
