@@ -7,8 +7,9 @@ minutes, attendees and photos, and the rotation of hosts among the members.
   was founded; a meeting is recorded as held only once its time has come.
 - Attendees are people whose home organization is (under) a current member: 关系在支部、
   活动共参与 — they stay in their own branch and take part in the alliance's activities.
-- Photos (JPEG/PNG, re-encoded without metadata, with a thumbnail beside them) and PDFs (scanned
-  sign-in sheets) are checked by content through portal.uploads.
+- Photos (JPEG/PNG, re-encoded without metadata, their thumbnail in MeetingPhoto.thumbnail)
+  and PDFs (scanned sign-in sheets) are checked by content through portal.uploads; a removed
+  photo's files go once the removal is committed.
 - The rotation: the next host is the current member that hosted least recently (never first,
   then the oldest last hosting; ties by organization path); a cancelled meeting hosts nothing.
 
@@ -45,7 +46,6 @@ MANAGE = "alliance.manage"
 PHOTO_MAX_BYTES = 10 * MB
 MAX_PHOTOS_PER_UPLOAD = 10
 REASON_MAX = 300
-THUMB_SUFFIX = "-thumb.jpg"
 EDITABLE_FIELDS = ("kind", "title", "starts_at", "place", "host_org", "agenda")
 
 
@@ -189,8 +189,7 @@ def edit_meeting(meeting, *, actor, **fields):
 
 @transaction.atomic
 def cancel_meeting(meeting, *, actor, reason):
-    """取消: a planned meeting, with the reason (kept as the meeting's note, since a cancelled
-    meeting has no minutes, and in the audit log)."""
+    """取消: a planned meeting, with the reason (kept on the meeting and in the audit log)."""
     require(actor, MANAGE, meeting.alliance.owner)
     reason = (reason or "").strip()
     if not reason:
@@ -201,11 +200,11 @@ def cancel_meeting(meeting, *, actor, reason):
     if locked.status != MeetingStatus.PLANNED:
         raise ValidationError(f"会议{locked.get_status_display()}，不能取消。", code="state")
     locked.status = MeetingStatus.CANCELLED
-    locked.minutes = reason
-    locked.save(update_fields=["status", "minutes"])
+    locked.cancel_reason = reason
+    locked.save(update_fields=["status", "cancel_reason"])
     audit.record(audit.AuditAction.TRANSITION,
                  f"取消联盟会议：{locked.alliance.name}“{locked.title}”：{reason}", actor=actor,
-                 alliance=locked.alliance_id, meeting=locked.pk)
+                 alliance=locked.alliance_id, meeting=locked.pk, reason=reason)
     return locked
 
 
@@ -256,15 +255,6 @@ def photo_limits():
             f"一次最多 {MAX_PHOTOS_PER_UPLOAD} 个。")
 
 
-def thumbnail_name(photo):
-    """The storage name of a photo's thumbnail (beside the photo), or "" for a PDF."""
-    name = photo.file.name or ""
-    path = PurePosixPath(name)
-    if path.suffix.lower() == ".pdf" or not name:
-        return ""
-    return str(path.with_name(path.stem + THUMB_SUFFIX))
-
-
 def is_image(photo) -> bool:
     return PurePosixPath(photo.file.name or "").suffix.lower() in (".jpg", ".jpeg", ".png")
 
@@ -277,17 +267,32 @@ def _prepare(upload):
         stem = f"meeting-{secrets.token_hex(8)}"
         if detected in IMAGE_FORMATS:
             image = process_image(upload)
-            return ContentFile(image.content, name=f"{stem}{image.extension}"), image.thumbnail
+            return (ContentFile(image.content, name=f"{stem}{image.extension}"),
+                    ContentFile(image.thumbnail, name=f"{stem}-thumb.jpg"))
         upload.seek(0)
         return ContentFile(upload.read(), name=safe_name(detected, stem)), None
     except ValidationError as exc:
         raise ValidationError(f"“{original}”：{'；'.join(exc.messages)}", code="upload") from exc
 
 
-def _remove_files(storage, names):
-    for name in names:
+def _remove_files(files):
+    for storage, name in files:
         if name:
             storage.delete(name)
+
+
+def _files_only_of(photo):
+    """(storage, name) of the photo's stored files (the photo and its thumbnail) that no other
+    photo refers to: the demo's photos share a few images, which must outlive one removal."""
+    names = [field.name for field in (photo.file, photo.thumbnail) if field]
+    shared = set()
+    if names:
+        others = (MeetingPhoto.objects.exclude(pk=photo.pk)
+                  .filter(Q(file__in=names) | Q(thumbnail__in=names))
+                  .values_list("file", "thumbnail"))
+        shared = {name for pair in others for name in pair}
+    return [(field.storage, field.name) for field in (photo.file, photo.thumbnail)
+            if field and field.name not in shared]
 
 
 @transaction.atomic
@@ -311,28 +316,25 @@ def add_photos(meeting, *, actor, files, caption=""):
             problems.extend(exc.messages)
     if problems:
         raise ValidationError({"files": problems})
-    saved, stored, storage = [], [], MeetingPhoto.file.field.storage
+    saved, stored = [], []
     try:
         for content, thumbnail in prepared:
             photo = MeetingPhoto(meeting=locked, caption=caption, uploaded_by=actor)
             photo.file.save(content.name, content, save=False)
-            stored.append(photo.file.name)
+            stored.append((photo.file.storage, photo.file.name))
             if thumbnail is not None:
-                wanted = thumbnail_name(photo)
-                written = storage.save(wanted, ContentFile(thumbnail))
-                stored.append(written)
-                if written != wanted:  # the storage renamed it: serve the photo itself
-                    storage.delete(written)
+                photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
+                stored.append((photo.thumbnail.storage, photo.thumbnail.name))
             photo.save()
             saved.append(photo)
+        audit.record(audit.AuditAction.CREATE,
+                     f"上传联盟会议照片 {len(saved)} 个：{locked.alliance.name}“{locked.title}”",
+                     actor=actor, alliance=locked.alliance_id, meeting=locked.pk,
+                     photos=[photo.pk for photo in saved])
     except Exception:
         # The rows roll back with the transaction; the files written so far must go too.
-        _remove_files(storage, stored)
+        _remove_files(stored)
         raise
-    audit.record(audit.AuditAction.CREATE,
-                 f"上传联盟会议照片 {len(saved)} 个：{locked.alliance.name}“{locked.title}”",
-                 actor=actor, alliance=locked.alliance_id, meeting=locked.pk,
-                 photos=[photo.pk for photo in saved])
     return saved
 
 
@@ -344,12 +346,12 @@ def remove_photo(photo, *, actor):
     locked = _locked(photo.meeting)
     if locked.status == MeetingStatus.CANCELLED:
         raise ValidationError("会议已取消，不能修改照片。", code="state")
-    storage, names = photo.file.storage, [photo.file.name, thumbnail_name(photo)]
+    files = _files_only_of(photo)
     audit.record(audit.AuditAction.DELETE,
                  f"删除联盟会议照片：{locked.alliance.name}“{locked.title}”“{photo}”",
                  actor=actor, alliance=locked.alliance_id, meeting=locked.pk, photo=photo.pk)
     photo.delete()
-    transaction.on_commit(lambda: _remove_files(storage, names))
+    transaction.on_commit(lambda: _remove_files(files))
     return locked
 
 

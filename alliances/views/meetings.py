@@ -111,18 +111,17 @@ def meeting_detail(request, pk):
     })
 
 
-def _serve(field_file, name):
+def _serve(field_file, photo_pk):
     """A photo inline (the browser shows it), a PDF as a download; after the scope check."""
-    storage = field_file.storage
-    if not name:
+    if not field_file:
         raise Http404("文件不存在。")
-    suffix = PurePosixPath(name).suffix.lower()
+    suffix = PurePosixPath(field_file.name).suffix.lower()
     try:
-        handle = storage.open(name, "rb")
+        handle = field_file.storage.open(field_file.name, "rb")
     except OSError as exc:
         raise Http404("文件已丢失，请重新上传。") from exc
     response = FileResponse(handle, as_attachment=suffix == ".pdf",
-                            filename=f"会议照片-{field_file.instance.pk}{suffix}",
+                            filename=f"会议照片-{photo_pk}{suffix}",
                             content_type=mimetypes.types_map.get(suffix,
                                                                  "application/octet-stream"))
     response["Cache-Control"] = "private, max-age=3600"
@@ -138,19 +137,21 @@ def _photo_or_404(user, pk):
 @login_required
 def meeting_photo(request, pk):
     photo = _photo_or_404(request.user, pk)
-    return _serve(photo.file, photo.file.name)
+    return _serve(photo.file, photo.pk)
 
 
 @login_required
 def meeting_photo_thumb(request, pk):
-    """The photo's thumbnail; the photo itself when none was stored."""
+    """The photo's thumbnail; the photo itself when none was stored (or it is lost)."""
     photo = _photo_or_404(request.user, pk)
     if not services.is_image(photo):
         raise Http404("PDF 没有缩略图。")
-    thumb = services.thumbnail_name(photo)
-    if thumb and photo.file.storage.exists(thumb):
-        return _serve(photo.file, thumb)
-    return _serve(photo.file, photo.file.name)
+    if photo.thumbnail:
+        try:
+            return _serve(photo.thumbnail, photo.pk)
+        except Http404:
+            pass
+    return _serve(photo.file, photo.pk)
 
 
 @login_required

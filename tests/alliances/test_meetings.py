@@ -119,9 +119,12 @@ def test_cancel_needs_a_reason_and_keeps_it(alliances_world, township_admin):
     meeting = plan(alliances_world, township_admin)
     with pytest.raises(ValidationError):
         services.cancel_meeting(meeting, actor=township_admin, reason="  ")
-    cancelled = services.cancel_meeting(meeting, actor=township_admin, reason="与防汛工作冲突")
-    assert cancelled.status == MeetingStatus.CANCELLED and cancelled.minutes == "与防汛工作冲突"
-    assert AuditEvent.objects.filter(data__meeting=meeting.pk, action="transition").exists()
+    cancelled = services.cancel_meeting(meeting, actor=township_admin, reason=" 与防汛工作冲突 ")
+    assert cancelled.status == MeetingStatus.CANCELLED
+    stored = Meeting.objects.get(pk=meeting.pk)
+    assert (stored.cancel_reason, stored.minutes) == ("与防汛工作冲突", "")
+    assert AuditEvent.objects.filter(data__meeting=meeting.pk, action="transition",
+                                     data__reason="与防汛工作冲突").exists()
     with pytest.raises(ValidationError) as refused:
         services.cancel_meeting(meeting, actor=township_admin, reason="再取消")
     assert refused.value.code == "state"
@@ -204,8 +207,13 @@ def test_photos_are_checked_stored_with_a_thumbnail_and_removed(
                                        files=[SimpleUploadedFile("a.png", png_bytes()),
                                               SimpleUploadedFile("签到表.pdf", PDF)])
     assert services.is_image(photo) and not services.is_image(sheet)
-    thumb = services.thumbnail_name(photo)
-    assert photo.file.storage.exists(thumb) and services.thumbnail_name(sheet) == ""
+    photo.refresh_from_db()
+    thumb = photo.thumbnail.name
+    assert thumb.startswith("alliances/meetings/thumbs/") and photo.thumbnail.storage.exists(thumb)
+    with Image.open(photo.thumbnail.open("rb")) as image:
+        assert image.format == "JPEG" and max(image.size) <= 320
+    photo.thumbnail.close()
+    assert not MeetingPhoto.objects.get(pk=sheet.pk).thumbnail
     assert AuditEvent.objects.filter(data__meeting=meeting.pk, action="create",
                                      data__photos=[photo.pk, sheet.pk]).exists()
     name = photo.file.name
@@ -218,9 +226,14 @@ def test_photos_are_checked_stored_with_a_thumbnail_and_removed(
     with pytest.raises(ValidationError):
         services.add_photos(meeting, actor=township_admin, files=[SimpleUploadedFile(
             "big.pdf", PDF + b"0" * services.PHOTO_MAX_BYTES)])
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.remove_photo(photo, actor=township_admin)
-    assert not photo.file.storage.exists(name) and not photo.file.storage.exists(thumb)
+    storage = photo.file.storage
+    assert storage.exists(name) and storage.exists(thumb)  # not before the commit
+    for callback in callbacks:
+        callback()
+    assert not storage.exists(name) and not storage.exists(thumb)
+    assert MeetingPhoto.objects.filter(meeting=meeting).count() == 1
 
 
 def test_photos_only_for_a_held_meeting_and_by_those_who_record(alliances_world, people,
@@ -237,6 +250,41 @@ def test_photos_only_for_a_held_meeting_and_by_those_who_record(alliances_world,
     with pytest.raises(PermissionDenied):
         services.add_photos(held, actor=village_secretary,
                             files=[SimpleUploadedFile("a.png", png_bytes())])
+
+
+def test_an_upload_failing_midway_leaves_no_files(alliances_world, people, township_admin,
+                                                  media, monkeypatch):
+    meeting = held_meeting(alliances_world, township_admin, people)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        services.add_photos(meeting, actor=township_admin,
+                            files=[SimpleUploadedFile("a.png", png_bytes()),
+                                   SimpleUploadedFile("b.png", png_bytes())])
+    assert not MeetingPhoto.objects.exists()
+    assert not [path for path in media.rglob("*") if path.is_file()]
+
+
+def test_removing_a_photo_keeps_files_another_photo_shares(alliances_world, people,
+                                                           township_admin, media,
+                                                           django_capture_on_commit_callbacks):
+    """The demo's photos share a few images: removing one photo must not break the others."""
+    meeting = held_meeting(alliances_world, township_admin, people)
+    photo = services.add_photos(meeting, actor=township_admin,
+                                files=[SimpleUploadedFile("a.png", png_bytes())])[0]
+    twin = MeetingPhoto.objects.create(meeting=meeting, file=photo.file.name,
+                                       thumbnail=photo.thumbnail.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_photo(photo, actor=township_admin)
+    assert twin.file.storage.exists(twin.file.name)
+    assert twin.thumbnail.storage.exists(twin.thumbnail.name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_photo(twin, actor=township_admin)
+    assert not twin.file.storage.exists(twin.file.name)
+    assert not twin.thumbnail.storage.exists(twin.thumbnail.name)
 
 
 # ---------------------------------------------------------------- rotation
@@ -323,6 +371,40 @@ def test_detail_shows_minutes_attendees_and_photos(alliances_world, people, town
     download = client.get(url("meeting_photo", sheet.pk))
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     assert client.get(url("meeting_photo_thumb", sheet.pk)).status_code == 404
+
+
+def test_the_thumbnail_page_serves_the_field_or_else_the_photo(alliances_world, people,
+                                                               township_admin, login, media):
+    meeting = held_meeting(alliances_world, township_admin, people)
+    photo = services.add_photos(meeting, actor=township_admin,
+                                files=[SimpleUploadedFile("a.png", png_bytes((900, 600)))])[0]
+    client = login(township_admin)
+
+    def served():
+        response = client.get(url("meeting_photo_thumb", photo.pk))
+        assert response.status_code == 200
+        return b"".join(response.streaming_content)
+
+    with photo.thumbnail.open("rb") as handle:
+        assert served() == handle.read()
+    photo.thumbnail.storage.delete(photo.thumbnail.name)  # lost on disk: the photo instead
+    with photo.file.open("rb") as handle:
+        original = handle.read()
+    assert served() == original
+    MeetingPhoto.objects.filter(pk=photo.pk).update(thumbnail="")  # none stored (the demo's)
+    assert served() == original
+
+
+def test_a_cancelled_meeting_shows_its_reason_on_the_page_and_in_the_list(
+        alliances_world, township_admin, village_secretary, login):
+    meeting = plan(alliances_world, township_admin, title="防汛期间例会")
+    services.cancel_meeting(meeting, actor=township_admin, reason="因防汛工作需要取消")
+    client = login(village_secretary)
+    page = client.get(url("meeting_detail", meeting.pk)).content.decode()
+    assert 'id="cancel-reason"' in page and "因防汛工作需要取消" in page
+    assert 'id="minutes"' not in page
+    listing = client.get(url("meeting_list", alliances_world.core.pk)).content.decode()
+    assert "因防汛工作需要取消" in listing
 
 
 def test_held_page_refuses_attendees_from_outside(alliances_world, people, township_admin,
