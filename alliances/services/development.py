@@ -226,7 +226,13 @@ def grant_quota(candidate, *, actor, granted_on):
 
 @transaction.atomic
 def admit_candidate(candidate, *, actor, admitted_on):
-    """吸收入党 by the home branch, after a quota place was granted."""
+    """吸收入党 by the home branch, after a quota place was granted: the person becomes a party
+    member (Person.is_party_member, with its history row) in the same transaction.
+
+    Not through portal.services.do_save_person: that asks person.change on the home org, which
+    the alliance's township managers lack for a member outside the township (a city
+    organization), and it validates and saves every field; the admission's rights decide here
+    and only the flag is written."""
     _require(may_act_for_branch(actor, candidate))
     locked = _locked_candidate(candidate)
     _check_stage(locked, (CandidateStage.QUOTA_GRANTED,), "只有已给予指标的人选可以吸收入党。")
@@ -234,9 +240,18 @@ def admit_candidate(candidate, *, actor, admitted_on):
                 before_label="给予指标日期")
     locked.stage, locked.admitted_on = CandidateStage.ADMITTED, admitted_on
     _save(locked, ["stage", "admitted_on"], "吸收入党")
+    person = locked.person
+    became_member = not person.is_party_member
+    if became_member:
+        person.is_party_member = True
+        person._change_reason = f"吸收入党（{locked.alliance.name}）"[:100]
+        person._history_user = actor
+        person.save(update_fields=["is_party_member"])
     audit.record(audit.AuditAction.TRANSITION,
-                 f"吸收入党：{locked.alliance.name} {locked.person.name}（{locked.branch.name}）",
-                 actor=actor, alliance=locked.alliance_id, candidate=locked.pk)
+                 f"吸收入党：{locked.alliance.name} {person.name}（{locked.branch.name}）"
+                 + ("，登记为党员" if became_member else ""),
+                 actor=actor, alliance=locked.alliance_id, candidate=locked.pk,
+                 person=person.pk, is_party_member=True)
     return locked
 
 

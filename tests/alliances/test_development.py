@@ -95,6 +95,34 @@ def test_the_whole_flow_is_audited_and_in_the_history(alliances_world, activists
     assert services.quota_summary(core, YEAR)["left"] == 0
 
 
+def test_admission_makes_the_person_a_party_member_in_its_history_and_audit(
+        alliances_world, activists, county_admin, township_admin, village_secretary):
+    person = activists["c1"]
+    services.set_quota(alliances_world.core, actor=county_admin, year=YEAR, places=1)
+    candidate = trained(alliances_world, person, township_admin)
+    services.grant_quota(candidate, actor=township_admin, granted_on=TODAY)
+    assert not Person.objects.get(pk=person.pk).is_party_member  # granted is not admitted
+    services.admit_candidate(candidate, actor=village_secretary, admitted_on=TODAY)
+    person.refresh_from_db()
+    assert person.is_party_member
+    latest = person.history.order_by("-history_date", "-history_id").first()
+    assert latest.is_party_member and latest.history_user == village_secretary
+    assert latest.history_change_reason == f"吸收入党（{alliances_world.core.name}）"
+    event = AuditEvent.objects.get(data__candidate=candidate.pk, data__person=person.pk)
+    assert "登记为党员" in event.summary and event.data["is_party_member"] is True
+
+
+def test_a_refused_admission_leaves_the_person_outside_the_party(alliances_world, activists,
+                                                                 county_admin,
+                                                                 township_admin):
+    person = activists["c1"]
+    candidate = trained(alliances_world, person, township_admin)
+    with pytest.raises(ValidationError):  # no quota place yet
+        services.admit_candidate(candidate, actor=township_admin, admitted_on=TODAY)
+    assert not Person.objects.get(pk=person.pk).is_party_member
+    assert person.history.count() == 1  # only its creation
+
+
 def test_a_grant_is_refused_when_the_years_places_are_used_up(alliances_world, activists,
                                                               county_admin, township_admin):
     core = alliances_world.core
