@@ -19,4 +19,8 @@ urlpatterns = [
     path("<int:pk>/wishes/", wishes.alliance_wishes, name="alliance_wishes"),
     path("needs/", wishes.my_alliance_needs, name="my_alliance_needs"),
     path("needs/<int:pk>/claim/", wishes.WishClaimView.as_view(), name="wish_claim"),
+    path("needs/claims/<int:pk>/withdraw/", wishes.WishClaimWithdrawView.as_view(),
+         name="wish_claim_withdraw"),
+    path("needs/claims/<int:pk>/report/", wishes.WishClaimReportView.as_view(),
+         name="wish_claim_report"),
 ]

@@ -5,7 +5,8 @@ The world (tests/alliances/conftest.py `build_alliances_world`): 青山镇's all
 白水村 (the other village secretary). Reading follows the alliance's scope (404 outside it, the
 talent and the outsider hold no alliance.view); voting is for the members' people (403 for
 staff), scheduling and marking done for the owner's staff (alliance.manage), committing for a
-member unit (县农业农村局 joins the core alliance in the "unit member" cases).
+member unit (县农业农村局 joins the core alliance in the "unit member" cases); a claim made
+through the alliance is withdrawn or reported by its claimant only.
 """
 
 import datetime
@@ -49,6 +50,15 @@ def wish(env):
     return [Need.objects.create(village_org=env.tree.village_a2, title="书包", description="-",
                                 kind=NeedKind.MICRO_WISH,
                                 deadline=timezone.localdate() + datetime.timedelta(days=9)).pk]
+
+
+def wish_claim(env):
+    """青山村's secretary's claim, through the alliance, on 石桥村's micro-wish."""
+    from alliances.services.wishes import claim_wish
+    from pairing.models import Need
+
+    need = Need.objects.get(pk=wish(env)[0])
+    return [claim_wish(need, actor=env.user("village_secretary")).pk]
 
 
 def with_world(env):
@@ -114,4 +124,13 @@ CASES = [
     # Only a fellow member finds it (the others are in no alliance with 石桥村).
     Case("alliances:wish_claim", "石桥村 wish", (302, 404, 404, 404, 302, 404, 404, 404, 404),
          wish, method="post"),
+    # 我认领的微心愿: only the claimant finds their claim (pairing's scope would hide it).
+    Case("alliances:wish_claim_withdraw", "青山村's claim", POST_ONLY, wish_claim),
+    Case("alliances:wish_claim_withdraw", "青山村's claim",
+         (302, 404, 404, 404, 302, 404, 404, 404, 404), wish_claim, method="post"),
+    Case("alliances:wish_claim_report", "青山村's claim",
+         (302, 404, 404, 404, 200, 404, 404, 404, 404), wish_claim),
+    # An empty form re-renders with its errors.
+    Case("alliances:wish_claim_report", "青山村's claim",
+         (302, 404, 404, 404, 200, 404, 404, 404, 404), wish_claim, method="post"),
 ]
