@@ -8,4 +8,5 @@ class AlliancesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import navigation  # noqa: F401  (nav items and panels; imports the scope)
+        # Nav items and panels (they import the scope), then the export job handlers.
+        from . import exporters, navigation  # noqa: F401

@@ -12,6 +12,8 @@ urlpatterns = [
          name="score_sheet"),
     path("<int:pk>/publish/", competitions.CompetitionPublishView.as_view(),
          name="competition_publish"),
-    path("<int:pk>/results.xlsx", competitions.competition_xlsx, name="competition_xlsx"),
-    path("<int:pk>/results.pdf", competitions.competition_pdf, name="competition_pdf"),
+    path("<int:pk>/export/xlsx/", competitions.CompetitionExcelView.as_view(),
+         name="competition_xlsx"),
+    path("<int:pk>/export/pdf/", competitions.CompetitionPdfView.as_view(),
+         name="competition_pdf"),
 ]

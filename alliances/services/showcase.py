@@ -304,11 +304,40 @@ def board_totals(figures):
             "late": sum(f.projects_late for f in figures)}
 
 
+def township_board(user, owner, year, quarter) -> dict:
+    """The board of `owner` (a township, or the county) for a quarter as `user` sees it: its
+    alliances of the quarter (founded by its end, not closed before it), their figures grouped
+    and ranked, and the totals. The page and the poster both read it, so they always agree."""
+    figures = []
+    if owner is not None:
+        start, end = quarter_bounds(year, quarter)
+        alliances = (Alliance.objects.visible_to(user).filter(owner=owner, founded__lt=end)
+                     .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+                     .select_related("type").order_by("type__order", "type_id", "kind", "name"))
+        figures = list(quarter_figures(alliances, year, quarter).values())
+    by_type, by_level = board_groups(figures)
+    return {"owner": owner, "year": year, "quarter": quarter,
+            "label": quarter_label(year, quarter), "by_type": by_type, "by_level": by_level,
+            "totals": board_totals(figures), "rank_rule": RANK_RULE}
+
+
+def poster_title(owner, year, quarter):
+    return f"{owner.name}党建联盟{quarter_label(year, quarter)}晾晒"
+
+
 def showcase_pdf(context) -> bytes:
     """The township board as an A3 landscape poster (portal/pdf.py, embedded CJK font)."""
     from portal.pdf import render_pdf
 
     return render_pdf("pdf/alliance_showcase.html", context)
+
+
+def poster_pdf(user, owner, year, quarter, *, generated_at=None) -> bytes:
+    """The A3 poster of `owner`'s board for a quarter, as `user` sees it (a background job:
+    WeasyPrint takes seconds on a township's board)."""
+    return showcase_pdf({**township_board(user, owner, year, quarter),
+                         "title": poster_title(owner, year, quarter),
+                         "generated_at": generated_at or timezone.localtime()})
 
 
 # ---------------------------------------------------------------- 定期分析

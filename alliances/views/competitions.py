@@ -1,5 +1,6 @@
 """擂台赛 pages: the list, a round's page (criteria, entrants, judges, scoring progress, results),
-the judge's phone score sheet, the create form, publishing and the Excel / PDF downloads.
+the judge's phone score sheet, the create form, publishing and the Excel / PDF downloads
+(background jobs: POST starts one, the file is downloaded from the job's page).
 
 A round is seen by those with alliance.view on its owner (membership included) and by its
 seated judges, who may come from anywhere; otherwise 404. Creating and publishing need
@@ -12,19 +13,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 
+from alliances.exporters import (
+    COMPETITION_PDF_KIND,
+    COMPETITION_XLSX_KIND,
+    NOT_PUBLISHED,
+    filing_org,
+)
 from alliances.forms.competitions import CompetitionForm, ScoreSheetForm
 from alliances.models import Competition, CompetitionStatus, JudgeScore
 from alliances.services import competitions as services
-from portal import audit
+from portal.exporting import get_exporter
 from portal.scope import has_capability
-from portal.spreadsheets import XLSX_MIMETYPE
 from portal.views.common import add_service_errors, paginate, query_without_page
-from portal.views.generic import ObjectActionView, ServiceFormView
+from portal.views.generic import ObjectActionView, ServiceFormView, StartExportView
 
 MANAGE = services.CAPABILITY
 DENIED = "只有乡镇党委和县委组织部可以组织擂台赛。"
@@ -149,36 +153,29 @@ class CompetitionPublishView(ObjectActionView):
         return [obj.owner]
 
 
-def _published_results(request, pk):
-    competition = _competition_or_404(request.user, pk)
-    if competition.status != CompetitionStatus.PUBLISHED:
-        messages.error(request, "成绩公布后才能导出。")
-        return competition, None
-    return competition, services.results(competition)
+class CompetitionExportView(StartExportView):
+    """POST: start the results job of a published round (alliances/exporters.py) and go to the
+    job's progress page, where the file is downloaded. Whoever sees the round may (its scope or
+    a judge's seat; 404 otherwise); before publication it sends back to the round."""
+
+    back_url = "alliances:competition_list"
+
+    def post(self, request, *args, **kwargs):
+        self.competition = _competition_or_404(request.user, kwargs["pk"])
+        if self.competition.status != CompetitionStatus.PUBLISHED:
+            messages.error(request, NOT_PUBLISHED)
+            return redirect(self.competition)
+        return super().post(request, *args, **kwargs)
+
+    def export_target(self, form):
+        capability = get_exporter(self.exporter).capability
+        return (filing_org(self.request.user, self.competition.owner, capability),
+                {"competition": self.competition.pk})
 
 
-def _download(request, competition, content, extension, mimetype):
-    filename = f"{competition.title}成绩.{extension}"
-    audit.record(audit.AuditAction.EXPORT, f"导出擂台赛成绩：{competition.title}（{extension}）",
-                 actor=request.user, competition=competition.pk)
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+class CompetitionExcelView(CompetitionExportView):
+    exporter = COMPETITION_XLSX_KIND
 
 
-@login_required
-def competition_xlsx(request, pk):
-    competition, table = _published_results(request, pk)
-    if table is None:
-        return redirect(competition)
-    return _download(request, competition, services.results_xlsx(competition, table), "xlsx",
-                     XLSX_MIMETYPE)
-
-
-@login_required
-def competition_pdf(request, pk):
-    competition, table = _published_results(request, pk)
-    if table is None:
-        return redirect(competition)
-    return _download(request, competition, services.results_pdf(competition, table), "pdf",
-                     "application/pdf")
+class CompetitionPdfView(CompetitionExportView):
+    exporter = COMPETITION_PDF_KIND

@@ -1,5 +1,6 @@
 """季度晾晒 pages: an alliance's figures and 定期分析 for a quarter, a township's board comparing
-its alliances by type and by level (分层分类比拼), and the board as an A3 PDF poster.
+its alliances by type and by level (分层分类比拼), and the board as an A3 PDF poster, rendered by
+a background job (POST starts it; the file is downloaded from the job's page).
 
 Reading needs alliance.view: the board and the poster somewhere (403 otherwise, like the star
 board), an alliance within its scope (404 otherwise). Every figure comes from
@@ -8,21 +9,20 @@ alliances.services.showcase in a constant number of queries.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 
 from alliances import stars as rules
+from alliances.exporters import POSTER_KIND, filing_org, poster_params
 from alliances.filters import visible_owners
 from alliances.forms.showcase import QuarterForm, ShowcaseBoardForm
 from alliances.models import Alliance
 from alliances.services import showcase as services
-from portal import audit
 from portal.scope import has_capability
+from portal.views.generic import StartExportView
 
 VIEW = "alliance.view"
+DENIED = "您没有查看党建联盟的权限。"
 
 
 def _cleaned(form):
@@ -45,30 +45,20 @@ def _quarter(form):
 
 
 def _board(request):
-    """The board's context: the chosen township's alliances of the quarter (those founded by
-    its end and not closed before it), their figures, grouped and ranked."""
+    """The board's context: the chosen township's alliances of the quarter as the user sees
+    them (alliances.services.showcase.township_board, which the poster job reads too)."""
     user = request.user
     if not has_capability(user, VIEW):
-        raise PermissionDenied("您没有查看党建联盟的权限。")
+        raise PermissionDenied(DENIED)
     owners = visible_owners(user)
     form = ShowcaseBoardForm(request.GET or None, owners=owners)
     year, quarter, is_current = _quarter(form)
     owner = _cleaned(form).get("township") or owners.first()
-    figures = []
-    if owner is not None:
-        start, end = services.quarter_bounds(year, quarter)
-        alliances = (Alliance.objects.visible_to(user).filter(owner=owner, founded__lt=end)
-                     .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
-                     .select_related("type").order_by("type__order", "type_id", "kind", "name"))
-        figures = list(services.quarter_figures(alliances, year, quarter).values())
-    by_type, by_level = services.board_groups(figures)
     return {
-        "form": form, "owner": owner, "year": year, "quarter": quarter,
-        "label": services.quarter_label(year, quarter), "is_current": is_current,
+        **services.township_board(user, owner, year, quarter),
+        "form": form, "is_current": is_current,
         "previous": rules.previous_quarter(year, quarter),
         "following": rules.next_quarter(year, quarter),
-        "by_type": by_type, "by_level": by_level, "totals": services.board_totals(figures),
-        "rank_rule": services.RANK_RULE,
     }
 
 
@@ -78,20 +68,20 @@ def showcase_board(request):
     return render(request, "alliances/showcase/board.html", _board(request))
 
 
-@login_required
-def showcase_poster(request):
-    """The board as an A3 landscape PDF poster (Chinese text, the font embedded)."""
-    context = _board(request)
-    owner = context["owner"]
-    title = f"{owner.name if owner else ''}党建联盟{context['label']}晾晒"
-    content = services.showcase_pdf({**context, "title": title,
-                                     "generated_at": timezone.localtime()})
-    audit.record(audit.AuditAction.EXPORT, f"导出季度晾晒海报：{title}", actor=request.user,
-                 owner=owner.pk if owner else None, year=context["year"],
-                 quarter=context["quarter"])
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, f"{title}.pdf")
-    return response
+class ShowcasePosterView(StartExportView):
+    """POST township, year, quarter: start the A3 poster job (alliances/exporters.py) and go to
+    the job's progress page, where the PDF is downloaded. A township the user does not see, or
+    a bad quarter, goes back to the board with the reason."""
+
+    exporter = POSTER_KIND
+    list_capability = VIEW
+    denied_message = DENIED
+    back_url = "alliances:showcase_board"
+
+    def export_target(self, form):
+        owner = form.cleaned_data["township"]
+        return (filing_org(self.request.user, owner, VIEW),
+                poster_params(owner, form.cleaned_data["year"], form.cleaned_data["quarter"]))
 
 
 @login_required

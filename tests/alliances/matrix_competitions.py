@@ -52,6 +52,9 @@ def sheet_of_area_2(env):
     return [competition.pk, competition.entrants.get(alliance=world.area_2).pk]
 
 
+POST_ONLY = (302, 405, 405, 405, 405, 405, 405, 405, 405)
+EXPORT = (302, 302, 302, 302, 302, 404, 404, 302, 404)
+
 # Columns:  anon county leader town  vs  other  unit talent outsider
 CASES = [
     # The list needs alliance.view somewhere, or a seat as judge.
@@ -78,11 +81,12 @@ CASES = [
     # does not find it to publish.
     Case("alliances:competition_publish", "青山镇",
          (302, 302, 403, 302, 403, 404, 404, 404, 404), competition_pk, method="post"),
-    Case("alliances:competition_xlsx", "已公布", (302, 200, 200, 200, 200, 404, 404, 200, 404),
-         published_pk),
-    # Before publication the download sends back to the round.
-    Case("alliances:competition_xlsx", "评分中", (302, 302, 302, 302, 302, 404, 404, 302, 404),
-         competition_pk),
-    Case("alliances:competition_pdf", "已公布", (302, 200, 200, 200, 200, 404, 404, 200, 404),
-         published_pk),
+    # The downloads are background jobs started by a POST (405 on GET): whoever sees the round
+    # (its scope or a judge's seat, the talent) goes to the job's page; before publication back
+    # to the round with a message.
+    Case("alliances:competition_xlsx", "已公布", POST_ONLY, published_pk),
+    Case("alliances:competition_xlsx", "已公布", EXPORT, published_pk, method="post"),
+    Case("alliances:competition_xlsx", "评分中", EXPORT, competition_pk, method="post"),
+    Case("alliances:competition_pdf", "已公布", POST_ONLY, published_pk),
+    Case("alliances:competition_pdf", "已公布", EXPORT, published_pk, method="post"),
 ]

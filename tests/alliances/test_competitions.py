@@ -1,7 +1,8 @@
 """擂台赛: creating a round, the judge's score sheet (a judge who belongs to an entrant gets 403),
 results arithmetic (weights, means, ties share a rank) in bounded queries, publishing refused
 while sheets are missing; pages for scope (404), capability (403), bad input and flat query
-counts; the Excel (read back with openpyxl) and the PDF (font embedded, text extractable)."""
+counts; the Excel (read back with openpyxl, formula text escaped) and the PDF (font embedded,
+text extractable), both background jobs started by a POST and re-checked in the job."""
 
 import datetime
 import io
@@ -13,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from alliances.exporters import COMPETITION_PDF_KIND, COMPETITION_XLSX_KIND
 from alliances.forms.competitions import CompetitionForm
 from alliances.models import (
     Alliance,
@@ -35,7 +38,10 @@ from alliances.services.competitions import (
     results_pdf,
     results_xlsx,
 )
-from portal.models import AuditEvent
+from portal.exporting import start_export
+from portal.jobs import execute_job
+from portal.models import AuditEvent, Job
+from portal.scope import forget_roles
 from tests.alliances.conftest import FOUNDED, build_alliances_world
 from tests.assessment.test_reports import pdf_text, pdf_tool
 from tests.conftest import need_service
@@ -418,23 +424,63 @@ def published(round_, county_admin):
     return do_publish_competition(round_, actor=county_admin)
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def export_file(client, name, competition, django_capture_on_commit_callbacks):
+    """POST the export button, run the job when the request commits, follow to the job page
+    and download its file; (job, file bytes)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse(name, args=[competition.pk]))
+    job = Job.objects.latest("id")
+    assert response.status_code == 302
+    assert response.url == reverse("portal:job_detail", args=[job.uuid])
+    job.refresh_from_db()
+    assert job.succeeded, job.error
+    download = reverse("portal:download", args=[job.output.uuid])
+    assert download in client.get(response.url).content.decode()
+    file = client.get(download)
+    assert file.status_code == 200 and "attachment" in file["Content-Disposition"]
+    return job, b"".join(file.streaming_content)
+
+
 def test_exports_wait_for_publication(login, round_, township_admin):
+    client = login(township_admin)
     for name in ("alliances:competition_xlsx", "alliances:competition_pdf"):
-        response = login(township_admin).get(reverse(name, args=[round_.pk]))
+        response = client.post(reverse(name, args=[round_.pk]))
         assert response.status_code == 302 and response.url == round_.get_absolute_url()
+        assert client.get(reverse(name, args=[round_.pk])).status_code == 405
+    assert not Job.objects.exists()
+    with pytest.raises(ValueError, match="成绩公布后才能导出"):
+        start_export(COMPETITION_PDF_KIND, round_.owner, {"competition": round_.pk},
+                     actor=township_admin)
 
 
-def test_excel_reads_back(login, published, village_secretary):
-    response = login(village_secretary).get(reverse("alliances:competition_xlsx",
-                                                    args=[published.pk]))
-    assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"]
-    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active
+def test_the_round_page_offers_the_exports_as_forms(login, published, village_secretary):
+    page = login(village_secretary).get(published.get_absolute_url()).content.decode()
+    for name in ("alliances:competition_xlsx", "alliances:competition_pdf"):
+        assert f'<form method="post" action="{reverse(name, args=[published.pk])}"' in page
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_excel_reads_back(login, published, village_secretary, tree, media,
+                          django_capture_on_commit_callbacks):
+    job, content = export_file(login(village_secretary), "alliances:competition_xlsx",
+                               published, django_capture_on_commit_callbacks)
+    assert job.kind == COMPETITION_XLSX_KIND and job.title == f"{published.title}成绩（Excel）"
+    assert job.output.filename == f"{published.title}成绩.xlsx"
+    # 青山村's secretary sees the round through its membership: filed under its own village.
+    assert job.scope_org == tree.village_a1
+    rows = list(load_workbook(io.BytesIO(content), read_only=True).active
                 .iter_rows(values_only=True))
     assert rows[0] == ("排名", "参赛联盟", "打擂主题", "组织建设（60%）", "项目推进（40%）", "总分")
     assert {row[1] for row in rows[1:]} == {"青山片区红色引领联盟", "石桥片区绿色发展联盟"}
     assert all(row[0] == 1 and row[-1] == 80 for row in rows[1:])  # equal totals share rank 1
-    assert AuditEvent.objects.filter(action="export", data__competition=published.pk).exists()
+    event = AuditEvent.objects.get(action="export", data__exporter=COMPETITION_XLSX_KIND)
+    assert event.data["params"] == {"competition": published.pk}
 
 
 def test_excel_escapes_formula_text(published):
@@ -444,6 +490,33 @@ def test_excel_escapes_formula_text(published):
     assert sheet_rows[1][2] == "'=HYPERLINK(\"x\")"
 
 
+def test_the_excel_job_escapes_formula_text(login, published, township_admin, media,
+                                            django_capture_on_commit_callbacks):
+    published.entrants.update(topic="@SUM(A1)")
+    _, content = export_file(login(township_admin), "alliances:competition_xlsx", published,
+                             django_capture_on_commit_callbacks)
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert {row[2] for row in rows[1:]} == {"'@SUM(A1)"}
+
+
+def test_the_export_job_checks_the_round_again(published, township_admin, leader,
+                                               other_village_secretary, tree, media):
+    with pytest.raises(ValueError):
+        start_export(COMPETITION_XLSX_KIND, tree.town_a, {"competition": "x"},
+                     actor=township_admin)
+    # Started for a round the secretary of 白水村 does not see: the job refuses it.
+    job = execute_job(start_export(COMPETITION_XLSX_KIND, tree.village_b1,
+                                   {"competition": published.pk},
+                                   actor=other_village_secretary).pk)
+    assert job.failed and not job.output and "范围" in job.error
+    # Roles revoked after the start: the runner refuses before rendering.
+    job = start_export(COMPETITION_PDF_KIND, tree.county, {"competition": published.pk},
+                       actor=leader)
+    leader.role_assignments.update(revoked_at=timezone.now())
+    forget_roles(leader)
+    assert execute_job(job.pk).failed
+
+
 @pytest.fixture
 def poppler():
     need_service(bool(shutil.which("pdffonts") and shutil.which("pdftotext")),
@@ -451,15 +524,20 @@ def poppler():
 
 
 def test_pdf_embeds_the_font_and_the_text_extracts(login, published, talent, tmp_path,
-                                                   poppler):
-    response = login(talent).get(reverse("alliances:competition_pdf", args=[published.pk]))
-    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
-    fonts = pdf_tool(tmp_path, response.content, "pdffonts").splitlines()[2:]
+                                                   poppler, media,
+                                                   django_capture_on_commit_callbacks):
+    """The talent judges the round without any alliance scope: the file is filed under their
+    own unit, and the job still finds the round through their seat."""
+    job, content = export_file(login(talent), "alliances:competition_pdf", published,
+                               django_capture_on_commit_callbacks)
+    assert job.scope_org.kind == "unit" and job.output.mimetype == "application/pdf"
+    assert content.startswith(b"%PDF-")
+    fonts = pdf_tool(tmp_path, content, "pdffonts").splitlines()[2:]
     assert fonts
     for line in fonts:
         assert "WenQuanYi" in line.split()[0], line
         assert line.split()[-5] == "yes", f"font not embedded: {line}"
-    text = pdf_text(tmp_path, response.content)
+    text = pdf_text(tmp_path, content)
     for expected in ("2026年上半年党建联盟擂台赛成绩", "青山片区红色引领联盟",
                      "石桥片区绿色发展联盟", "组织建设（60%）", "总分", "80.00", "第1页"):
         assert expected in text

@@ -1,17 +1,20 @@
 """季度晾晒 and 定期分析: the figures of a quarter (what counts and what does not), the ranking
 within groups (ties share a rank), the generated analysis against the previous quarter, the
-pages for scope (404 / 403) and flat query counts, and the A3 poster (font embedded, text
-extractable, page size)."""
+pages for scope (404 / 403) and flat query counts, and the A3 poster: a background job started by
+a POST (validated, scope-checked again in the job, flat queries), its file with the font
+embedded, the text extractable and the A3 landscape page size."""
 
 import datetime
 import shutil
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from alliances.exporters import POSTER_KIND
 from alliances.models import (
     Alliance,
     AllianceKind,
@@ -28,7 +31,10 @@ from alliances.models import (
 from alliances.services import showcase as services
 from ledger.models import Activity, ActivityTheme, Participation
 from pairing.models import Claim, ClaimStatus, Need, NeedKind
-from portal.models import AuditEvent
+from portal.exporting import get_exporter, start_export
+from portal.jobs import execute_job
+from portal.models import AuditEvent, Job
+from portal.scope import forget_roles
 from tests.alliances.conftest import FOUNDED
 from tests.assessment.test_reports import pdf_text, pdf_tool
 from tests.conftest import need_service
@@ -39,6 +45,7 @@ pytestmark = pytest.mark.django_db
 Q3, Q2 = (2026, 3), (2026, 2)
 TODAY = datetime.date(2026, 11, 28)
 PARAMS = {"year": 2026, "quarter": 3}
+POSTER = {**PARAMS, "township": 0}  # the township is set by the tests that start a poster
 
 
 def url(name, *args):
@@ -307,7 +314,7 @@ def test_scope_and_capability(quarter_world, login, talent, other_village_secret
                               village_secretary, township_admin):
     core = quarter_world.core
     assert login(talent).get(url("showcase_board")).status_code == 403
-    assert login(talent).get(url("showcase_poster")).status_code == 403
+    assert login(talent).post(url("showcase_poster"), POSTER).status_code == 403
     assert login(other_village_secretary).get(url("showcase_alliance", core.pk)).status_code \
         == 404
     assert login(township_admin).get(
@@ -359,31 +366,148 @@ def poppler():
                  "poppler-utils (pdffonts, pdftotext, pdfinfo) not installed")
 
 
-def test_the_poster_is_a3_landscape_with_the_font_embedded(quarter_world, login,
-                                                           township_admin, tmp_path, poppler):
-    response = login(township_admin).get(url("showcase_poster"), PARAMS)
-    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
-    assert "attachment" in response["Content-Disposition"]
-    fonts = pdf_tool(tmp_path, response.content, "pdffonts").splitlines()[2:]
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def poster_of(world, **changes):
+    return {**PARAMS, "township": world.core.owner_id, **changes}
+
+
+def start_poster(client, params, django_capture_on_commit_callbacks):
+    """POST the poster's start form, run the job when the request commits; the response."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(url("showcase_poster"), params)
+
+
+def test_the_poster_starts_a_job_and_the_file_is_downloaded_from_its_page(
+        quarter_world, login, township_admin, media, django_capture_on_commit_callbacks):
+    client = login(township_admin)
+    response = start_poster(client, poster_of(quarter_world),
+                            django_capture_on_commit_callbacks)
+    job = Job.objects.get(owner=township_admin, kind=POSTER_KIND)
+    assert response.status_code == 302
+    assert response.url == reverse("portal:job_detail", args=[job.uuid])
+    job.refresh_from_db()
+    assert job.succeeded, job.error
+    assert job.title == "青山镇党建联盟2026年第3季度晾晒（A3 海报）"
+    assert job.scope_org == quarter_world.core.owner
+    assert job.params["township"] == quarter_world.core.owner_id
+    assert job.output.filename == "青山镇党建联盟2026年第3季度晾晒.pdf"
+    assert job.output.mimetype == "application/pdf"
+    page = client.get(response.url).content.decode()
+    download = reverse("portal:download", args=[job.output.uuid])
+    assert download in page
+    file = client.get(download)
+    assert file.status_code == 200 and b"".join(file.streaming_content).startswith(b"%PDF-")
+    event = AuditEvent.objects.get(action="export", data__exporter=POSTER_KIND)
+    assert event.data["params"] == {"township": job.scope_org_id, "year": 2026, "quarter": 3}
+
+
+def test_a_bad_poster_request_goes_back_to_the_board(quarter_world, login, township_admin,
+                                                     tree):
+    client = login(township_admin)
+    board = f"{url('showcase_board')}?year=2026&quarter=3"
+    for params in (poster_of(quarter_world, township=tree.town_b.pk),  # not in the scope
+                   poster_of(quarter_world, quarter=5), poster_of(quarter_world, year="x"),
+                   {}):
+        response = client.post(url("showcase_poster"), {**params, "next": board})
+        assert response.status_code == 302 and response.url == board, params
+    assert not Job.objects.exists()
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages and not any(m.endswith("。。") for m in messages)
+    assert client.get(url("showcase_poster")).status_code == 405
+
+
+def test_a_member_secretary_files_the_poster_under_the_township(quarter_world, login,
+                                                                village_secretary, media,
+                                                                django_capture_on_commit_callbacks):
+    """青山村's secretary sees 青山镇's alliances through its membership: alliance.view there."""
+    start_poster(login(village_secretary), poster_of(quarter_world),
+                 django_capture_on_commit_callbacks)
+    job = Job.objects.get(kind=POSTER_KIND)
+    assert job.succeeded, job.error
+    assert job.scope_org == quarter_world.core.owner
+
+
+def test_the_poster_job_checks_the_scope_again(quarter_world, township_admin, tree, media):
+    owner = quarter_world.core.owner
+    with pytest.raises(ValueError):
+        start_export(POSTER_KIND, owner, poster_of(quarter_world, quarter=0),
+                     actor=township_admin)
+    with pytest.raises(ValueError):
+        start_export(POSTER_KIND, owner, poster_of(quarter_world, township=999999),
+                     actor=township_admin)
+    # Started for a township the admin does not see: the job refuses to read its board.
+    job = execute_job(start_export(POSTER_KIND, owner,
+                                   poster_of(quarter_world, township=tree.town_b.pk),
+                                   actor=township_admin).pk)
+    assert job.failed and not job.output and "范围" in job.error
+    # Roles revoked after the start: the runner refuses before rendering.
+    job = start_export(POSTER_KIND, owner, poster_of(quarter_world), actor=township_admin)
+    township_admin.role_assignments.update(revoked_at=timezone.now())
+    forget_roles(township_admin)
+    job = execute_job(job.pk)
+    assert job.failed and not job.output
+
+
+def test_poster_job_queries_do_not_follow_the_alliances(quarter_world, township_admin, media,
+                                                        monkeypatch):
+    import weasyprint
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda self, *a, **k: b"%PDF-1.7\n")
+    exporter = get_exporter(POSTER_KIND)
+    job = start_export(POSTER_KIND, quarter_world.core.owner, poster_of(quarter_world),
+                       actor=township_admin)
+
+    def render_queries():
+        with CaptureQueriesContext(connection) as captured:
+            exporter.render(job, lambda *a, **k: None)
+        return len(captured)
+
+    small = render_queries()
+    _grow(quarter_world, 25)
+    assert render_queries() == small
+
+
+def poster_file(client, params, django_capture_on_commit_callbacks):
+    start_poster(client, params, django_capture_on_commit_callbacks)
+    job = Job.objects.filter(kind=POSTER_KIND).latest("id")
+    assert job.succeeded, job.error
+    return job.output.file.read()
+
+
+def test_the_poster_is_a3_landscape_with_the_font_embedded(
+        quarter_world, login, township_admin, tmp_path, poppler, media,
+        django_capture_on_commit_callbacks):
+    content = poster_file(login(township_admin), poster_of(quarter_world),
+                          django_capture_on_commit_callbacks)
+    assert content.startswith(b"%PDF-")
+    fonts = pdf_tool(tmp_path, content, "pdffonts").splitlines()[2:]
     assert fonts
     for line in fonts:
         assert "WenQuanYi" in line.split()[0], line
         assert line.split()[-5] == "yes", f"font not embedded: {line}"
-    info = pdf_tool(tmp_path, response.content, "pdfinfo")
+    info = pdf_tool(tmp_path, content, "pdfinfo")
     size = next(line for line in info.splitlines() if line.startswith("Page size"))
     width, height = (float(v) for v in size.split()[2:5:2])
     assert (round(width), round(height)) == (1191, 842)  # A3 landscape in points
-    text = pdf_text(tmp_path, response.content)
+    text = pdf_text(tmp_path, content)
     for expected in ("青山镇党建联盟2026年第3季度晾晒", "按类型比拼", "按层级比拼", "红色引领",
                      "绿色发展", "核心联盟（全镇）", "青山镇全域党建联盟", "石桥片区绿色发展联盟",
                      "4星", "90%", "第1页"):
         assert expected in text, expected
-    assert AuditEvent.objects.filter(action="export", data__quarter=3).exists()
 
 
-def test_the_poster_of_an_empty_township_renders(tree, login, township_admin):
-    response = login(township_admin).get(url("showcase_poster"), PARAMS)
-    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+def test_the_poster_of_a_quarter_without_alliances_renders(
+        alliances_world, login, township_admin, tmp_path, poppler, media,
+        django_capture_on_commit_callbacks):
+    content = poster_file(login(township_admin),
+                          {"township": alliances_world.core.owner_id, "year": 2020,
+                           "quarter": 1}, django_capture_on_commit_callbacks)
+    assert "青山镇在2020年第1季度没有党建联盟" in pdf_text(tmp_path, content)
 
 
 def test_the_poster_colours_the_type_bars(quarter_world):
