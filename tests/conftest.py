@@ -40,6 +40,19 @@ def need_service(available: bool, reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def static_without_collectstatic():
+    """Pages render without a collectstatic: the plain storage links unhashed names, which the
+    live server finds in the source folders. The compressed manifest storage the demo and
+    production serve is tested on its own (tests/portal/test_static_files.py)."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield
+
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Reference rows the migrations load (module, loader function).

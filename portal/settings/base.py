@@ -157,9 +157,14 @@ if MEDIA_S3_BUCKET:
             "querystring_expire": 300,
         },
     }
+# collectstatic (make demo, the Docker image) writes content-hashed names plus gzip and brotli
+# copies; whitenoise serves them compressed and, the names being hashed, cached forever as
+# immutable (its WHITENOISE_MAX_AGE, 60 s, is only for unhashed names, which no page links).
+# Under DEBUG the links stay unhashed and files come from the source folders. The tests render
+# pages without a collectstatic: tests/conftest.py swaps in the plain storage.
 STORAGES = {
     "default": MEDIA_STORAGE,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
