@@ -43,7 +43,7 @@ import json
 import random
 from collections import defaultdict
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -130,6 +130,7 @@ from alliances.models import (
     Venue,
     VenueKind,
 )
+from alliances.peer_review import peer_results
 from alliances.scope import MEMBER_ROLES
 from pairing.demo import REFERENCE_DATE
 from pairing.models import Need, Pairing, PairingStatus
@@ -162,7 +163,6 @@ MENU_WITHDRAW_REASONS = ("与本月已排期的项目重复，合并开展。", 
                          "群众投票较少，暂不列入本年度清单。", "已由村级自行组织完成。")
 MEETING_PHOTO_DIR = "alliances/meetings/demo"
 MEETING_PHOTO_SIZE = (480, 360)
-CENT = Decimal("0.01")
 
 
 def _moment(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
@@ -240,19 +240,6 @@ def _alliance_types() -> dict:
     _bulk(AllianceType, missing)
     types.update((t.code, t) for t in missing)
     return types
-
-
-def peer_results(scores: dict) -> tuple[dict, dict, Decimal | None]:
-    """The year-end review's result from {ratee: [peer scores received]}: each member's average
-    (2 decimals, half up), ranks with shared ties (1, 2, 2, 4), and the alliance's score (the
-    mean of the members' averages, 2 decimals); members without a score get no average."""
-    averages = {m: (Decimal(sum(v)) / len(v)).quantize(CENT, ROUND_HALF_UP)
-                for m, v in scores.items() if v}
-    ranks = {m: 1 + sum(other > a for other in averages.values()) for m, a in averages.items()}
-    score = None
-    if averages:
-        score = (sum(averages.values()) / len(averages)).quantize(CENT, ROUND_HALF_UP)
-    return averages, ranks, score
 
 
 def _meeting_photos() -> list[tuple[str, str]]:
@@ -894,7 +881,7 @@ class _Builder:
         circle = list(members)
         rng.shuffle(circle)
         quality = {org: rng.uniform(74, 93) for org in members}
-        received = defaultdict(list)
+        given = []
         for i, rater in enumerate(circle):
             if not closed and rng.random() < 0.5:
                 continue  # not scored yet
@@ -906,13 +893,13 @@ class _Builder:
                     review=review, rater=self.orgs[rater], ratee=self.orgs[ratee], score=score,
                     comment=rng.choice(PEER_COMMENTS), scored_by=admin,
                     scored_at=_moment(day, rng.randint(9, 17), rng.randrange(60))))
-                received[ratee].append(score)
+                given.append((rater, ratee, score))
         if closed:
-            averages, ranks, score = peer_results(received)
+            result = peer_results(given, members)
             for org, report in reports.items():
-                report.peer_average, report.rank = averages.get(org), ranks.get(org)
-            review.score = score
-            review.summary = REVIEW_SUMMARY.format(year=year, score=score)
+                report.peer_average, report.rank = result.averages[org], result.ranks[org]
+            review.score = result.score
+            review.summary = REVIEW_SUMMARY.format(year=year, score=result.score)
             review.closed_at = _moment(datetime.date(year, 12, rng.randint(23, 28)), 16)
         self.reports.extend(reports.values())
 

@@ -9,22 +9,24 @@ and gives the alliance its 年度考评 score, the mean of the members' averages
   closes, and nothing changes after.
 - A member never scores itself; one score per pair (the sheet replaces the member's earlier one).
 - Closing counts the scores between current members; it needs at least two members scored.
-  Ties share a rank (1, 2, 2, 4).
+  The result rule (averages half up, ranks shared on ties 1, 2, 2, 4, the alliance's score) is
+  alliances.peer_review's.
 
 Permission first (403), then state (ValidationError with a code); one transaction with its
 audit row; the review row is locked so a sheet saved while the review closes queues behind it.
 """
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from alliances.membership import member_orgs_of
 from alliances.models import AnnualReview, MemberReport, PeerScore, ReviewStatus
+from alliances.peer_review import results_from_totals
 from alliances.services.meetings import current_members
 from portal import audit
 from portal.models import Person
@@ -36,7 +38,6 @@ CONTENT_MAX = 5000
 COMMENT_MAX = 300
 SUMMARY_MAX = 1000
 MIN_SCORED = 2
-CENT = Decimal("0.01")
 CLOSED_MESSAGE = "本年度述职互评已完成，不能再修改。"
 
 
@@ -187,42 +188,23 @@ class Standing:
         return sum(1 for row in self.rows if row.average is not None)
 
 
-def _quantize(value):
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def rank_results(rows):
-    """Scored rows by average, highest first, equal averages sharing a rank (1, 2, 2, 4);
-    unscored rows after them without a rank. Ties keep the path order."""
-    scored = sorted((row for row in rows if row.average is not None),
-                    key=lambda row: (-row.average, row.member.path))
-    for index, row in enumerate(scored):
-        same = index and row.average == scored[index - 1].average
-        row.rank = scored[index - 1].rank if same else index + 1
-    unscored = sorted((row for row in rows if row.average is None),
-                      key=lambda row: row.member.path)
-    return scored + unscored
-
-
 def standing(review):
     """Each current member's peer average (scores between current members), ranked, and the
-    alliance's score — three queries whatever the size."""
+    alliance's score by the review rule — three queries whatever the size."""
     members = list(current_members(review.alliance).only("id", "name", "path", "kind"))
     ids = [org.pk for org in members]
-    received = {row["ratee"]: row for row in (
+    # Self scores cannot exist (constraint no_self_peer_score): these are between two members.
+    totals = {ratee: (total, n) for ratee, total, n in (
         PeerScore.objects.filter(review=review, ratee__in=ids, rater__in=ids)
-        .values("ratee").annotate(avg=Avg("score"), n=Count("id")).order_by())}
+        .values_list("ratee").annotate(total=Sum("score"), n=Count("id")).order_by())}
     reports = {report.member_id: report for report in
                MemberReport.objects.filter(review=review, member__in=ids)}
-    rows = []
-    for org in members:
-        row = received.get(org.pk)
-        rows.append(MemberResult(org, _quantize(row["avg"]) if row else None,
-                                 row["n"] if row else 0, report=reports.get(org.pk)))
-    rows = rank_results(rows)
-    averages = [row.average for row in rows if row.average is not None]
-    score = _quantize(sum(averages) / len(averages)) if averages else None
-    return Standing(rows, score)
+    result = results_from_totals(totals, ids)
+    rows = [MemberResult(org, result.averages[org.pk], result.raters[org.pk],
+                         result.ranks[org.pk], reports.get(org.pk)) for org in members]
+    # Ranked first (ties in path order), the unscored after them by path.
+    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.member.path))
+    return Standing(rows, result.score)
 
 
 @transaction.atomic

@@ -12,7 +12,6 @@ needs and development quotas never exceeded."""
 import datetime
 import itertools
 from collections import defaultdict
-from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -20,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db.models import Count, F, Q, Sum
 
-from alliances.demo import MEETING_PHOTO_DIR, peer_results
+from alliances.demo import MEETING_PHOTO_DIR
 from alliances.models import (
     QUOTA_HOLDING,
     Alliance,
@@ -58,6 +57,7 @@ from alliances.models import (
     StarRating,
     StarSource,
 )
+from alliances.peer_review import peer_results
 from pairing.demo import REFERENCE_DATE
 from pairing.models import Need, NeedKind
 from portal import demo
@@ -390,14 +390,23 @@ def test_meetings_of_each_kind_hosted_in_turn_with_attendees_from_member_organiz
         assert home in everyone[alliance], (alliance, home)
     assert not Meeting.objects.filter(status=MeetingStatus.CANCELLED,
                                       attendees__isnull=False).exists()
+    # Cancelled ones keep their reason, never in the minutes; no other meeting has one.
+    cancelled = Meeting.objects.filter(status=MeetingStatus.CANCELLED)
+    assert cancelled.exists() and not cancelled.filter(cancel_reason="").exists()
+    assert not cancelled.exclude(minutes="").exists()
+    assert not Meeting.objects.exclude(status=MeetingStatus.CANCELLED).exclude(
+        cancel_reason="").exists()
     # Some held meetings have photos, the shared small demo images.
     photos = MeetingPhoto.objects.all()
     assert 0 < photos.values("meeting").distinct().count() < held.count()
     assert not photos.exclude(meeting__status=MeetingStatus.HELD).exists()
     files = set(photos.values_list("file", flat=True))
     assert 1 <= len(files) <= 4
-    assert all(name.startswith(f"{MEETING_PHOTO_DIR}/") for name in files)
-    assert all(default_storage.exists(name) for name in files)
+    # Each with its thumbnail, shared small images too.
+    thumbs = set(photos.values_list("thumbnail", flat=True))
+    assert "" not in thumbs and len(thumbs) == len(files) and not thumbs & files
+    assert all(name.startswith(f"{MEETING_PHOTO_DIR}/") for name in files | thumbs)
+    assert all(default_storage.exists(name) for name in files | thumbs)
 
 
 def test_last_years_review_is_closed_with_results_by_the_review_rule(data):
@@ -410,31 +419,19 @@ def test_last_years_review_is_closed_with_results_by_the_review_rule(data):
     assert not reviews.filter(year=year - 1, status=ReviewStatus.OPEN).exists()
     assert not PeerScore.objects.filter(rater=F("ratee")).exists()
     for review in reviews.filter(status=ReviewStatus.CLOSED):
-        received = defaultdict(list)
-        for ratee, score in review.peer_scores.values_list("ratee", "score"):
-            received[ratee].append(score)
-        averages, ranks, score = peer_results(received)
+        scores = list(review.peer_scores.values_list("rater", "ratee", "score"))
         reports = {r.member_id: r for r in review.reports.all()}
-        assert set(reports) == set(received), review
-        assert {m: r.peer_average for m, r in reports.items()} == averages
-        assert {m: r.rank for m, r in reports.items()} == ranks
-        assert review.score == score and review.closed_at is not None
-        assert min(ranks.values()) == 1
+        result = peer_results(scores, reports)
+        assert set(reports) == {ratee for _, ratee, _ in scores}, review
+        assert {m: r.peer_average for m, r in reports.items()} == result.averages
+        assert {m: r.rank for m, r in reports.items()} == result.ranks
+        assert review.score == result.score and review.closed_at is not None
+        assert min(result.ranks.values()) == 1
         # Raters and ratees are the members that reported.
         raters = set(review.peer_scores.values_list("rater", flat=True))
         assert raters <= set(reports)
     assert not MemberReport.objects.filter(review__status=ReviewStatus.CLOSED,
                                            peer_average__isnull=True).exists()
-
-
-def test_peer_results_rule():
-    averages, ranks, score = peer_results({1: [90, 81], 2: [85, 86], 3: [90, 80], 4: [70]})
-    assert averages == {1: Decimal("85.50"), 2: Decimal("85.50"), 3: Decimal("85.00"),
-                        4: Decimal("70.00")}
-    assert ranks == {1: 1, 2: 1, 3: 3, 4: 4}
-    assert score == Decimal("81.50")
-    assert peer_results({1: [80, 81, 81]})[0] == {1: Decimal("80.67")}
-    assert peer_results({}) == ({}, {}, None)
 
 
 def test_service_menu_in_every_channel_and_status_with_vote_counts_equal_to_the_votes(data):

@@ -156,6 +156,33 @@ def test_close_ranks_with_shared_ranks_and_scores_the_alliance(area, township_ad
     assert [r.member for r in services.results(closed)][2] == a
 
 
+def test_close_follows_the_review_rule_half_up_on_four_members(area, township_admin):
+    """The service's results are alliances.peer_review's on the stored scores: averages and
+    the alliance's score rounded half up (82.665 → 82.67), ties sharing a rank."""
+    from alliances.peer_review import peer_results
+
+    alliance, orgs, users = area
+    d = bulk_orgs([("d", alliance.owner, "石桥竹编合作社", "enterprise", {})])["d"]
+    Membership.objects.create(alliance=alliance, org=d, joined_on=datetime.date(2025, 3, 1))
+    users[d.pk] = member_user(d)
+    review = services.open_review(alliance, actor=township_admin, year=YEAR)
+    a, b, c = orgs
+    sheet(review, a, users, [(b, 90), (c, 90), (d, 70)])
+    sheet(review, b, users, [(a, 80), (c, 90), (d, 70)])
+    sheet(review, c, users, [(a, 80), (b, 90), (d, 71)])
+    sheet(review, d, users, [(a, 81), (b, 90), (c, 90)])
+    closed = services.close_review(review, actor=township_admin)
+    # a 241/3 = 80.33, b 90, c 90, d 211/3 = 70.33; (80.33 + 90 + 90 + 70.33) / 4 = 82.665.
+    assert closed.score == Decimal("82.67")
+    stored = {r.member_id: (r.peer_average, r.rank) for r in review.reports.all()}
+    assert stored == {a.pk: (Decimal("80.33"), 3), b.pk: (Decimal("90.00"), 1),
+                      c.pk: (Decimal("90.00"), 1), d.pk: (Decimal("70.33"), 4)}
+    rule = peer_results(review.peer_scores.values_list("rater", "ratee", "score"),
+                        [a.pk, b.pk, c.pk, d.pk])
+    assert {m: (rule.averages[m], rule.ranks[m]) for m in rule.averages} == stored
+    assert rule.score == closed.score
+
+
 def test_close_needs_two_members_scored(area, township_admin, village_secretary):
     alliance, orgs, users = area
     review = services.open_review(alliance, actor=township_admin, year=YEAR)
