@@ -93,6 +93,15 @@ class ActivityFilterSet(django_filters.FilterSet):
         return queryset.filter(org__path__startswith=value.path)
 
 
+class ActivityQueueFilterSet(ActivityFilterSet):
+    """The 待确认 queue's filters: village (organization), month, township, theme and text;
+    every row is submitted, so no status filter."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.filters["status"]
+
+
 class RequestFilterForm(forms.Form):
     def clean(self):
         data = super().clean()

@@ -227,6 +227,74 @@ class MonthReopening(models.Model):
         return f"{self.org} {self.year}年{self.month}月"
 
 
+class ReopenRequestStatus(models.TextChoices):
+    PENDING = "pending", "待处理"
+    GRANTED = "granted", "已开放"
+    REFUSED = "refused", "未同意"
+
+
+class ReopenRequestQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    scope_path_field = "org__path"
+
+
+class ReopenRequest(models.Model):
+    """补录申请: a village (unit) asks its township to reopen a locked month, for an activity
+    or for entries still to make; the township grants it (opening the month) or refuses."""
+
+    scope_domain = "ledger"
+
+    org = models.ForeignKey("portal.Organization", verbose_name="组织", on_delete=models.PROTECT,
+                            related_name="reopen_requests")
+    year = models.PositiveSmallIntegerField("年")
+    month = models.PositiveSmallIntegerField("月", validators=[MinValueValidator(1),
+                                                              MaxValueValidator(12)])
+    activity = models.ForeignKey(Activity, verbose_name="活动", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="reopen_requests")
+    reason = models.CharField("申请理由", max_length=300)
+    status = models.CharField("状态", max_length=16, choices=ReopenRequestStatus.choices,
+                              default=ReopenRequestStatus.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name="处理人")
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.CharField("处理意见", max_length=300, blank=True)
+    reopening = models.ForeignKey(MonthReopening, verbose_name="补录开放", null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ReopenRequestQuerySet.as_manager()
+
+    # The village asks; the township (county) grants it with the reopen service, or refuses.
+    workflow = Workflow([
+        Transition("grant", "同意并开放", {"pending"}, "ledger.reopen", target="granted",
+                   url_name="ledger:reopen_request_grant", style="success", icon="unlock",
+                   confirm="同意后将开放该组织该月的台账补录。确定同意吗？",
+                   state_error="该申请已处理。",
+                   denied="只有乡镇（县）管理员可以处理补录申请。"),
+        Transition("refuse", "不同意", {"pending"}, "ledger.reopen", target="refused",
+                   url_name="ledger:reopen_request_refuse", style="danger",
+                   reason_field="note", state_error="该申请已处理。",
+                   denied="只有乡镇（县）管理员可以处理补录申请。"),
+    ], badges={"pending": "warning", "granted": "success", "refused": "secondary"})
+
+    class Meta:
+        verbose_name = "补录申请"
+        verbose_name_plural = "补录申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(
+            fields=["org", "year", "month"], condition=models.Q(status="pending"),
+            name="one_pending_reopen_request")]
+
+    def __str__(self):
+        return f"{self.org} {self.year}年{self.month}月补录申请"
+
+    def get_absolute_url(self):
+        return reverse("ledger:reopen_request_list")
+
+
 class RequestStatus(models.TextChoices):
     PENDING = "pending", "待研判"
     JUDGED = "judged", "已研判"

@@ -11,7 +11,14 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from ledger.exporters import EXPORT_CAPABILITY
-from ledger.models import Activity, ActivityStatus, MonthReopening, Participation
+from ledger.models import (
+    Activity,
+    ActivityStatus,
+    MonthReopening,
+    Participation,
+    ReopenRequest,
+    ReopenRequestStatus,
+)
 from ledger.periods import close_date, month_range
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
 from portal.models import Organization, Person
@@ -91,10 +98,20 @@ def _own_ledger_panel(request):
         previous_unfinished=Count("id", filter=_month_q("", prev_year, prev_month) & unfinished),
     )
     previous = _deadline(prev_year, prev_month, today)
-    returned = list(Activity.objects.filter(org_id__in=ids, status=ActivityStatus.RETURNED)
-                    .select_related("org").order_by("date", "id")[:PANEL_LIST_LIMIT])
+    # Months before the first still open are locked unless reopened: their returned entries
+    # need a 补录 request first (需申请补录), the others can simply be fixed.
+    open_from = (datetime.date(prev_year, prev_month, 1) if previous["days_left"] >= 0
+                 else today.replace(day=1))
+    returned_rows = Activity.objects.filter(org_id__in=ids, status=ActivityStatus.RETURNED)
+    returned = list(returned_rows.filter(date__gte=open_from).select_related("org")
+                    .order_by("date", "id")[:PANEL_LIST_LIMIT])
+    locked = _locked_returned(returned_rows.filter(date__lt=open_from))
     reopened = list(MonthReopening.objects.filter(org_id__in=ids, expires_at__gt=timezone.now())
                     .select_related("org").order_by("expires_at", "id")[:PANEL_LIST_LIMIT])
+    reopened_months = {(r.org_id, r.year, r.month) for r in reopened}
+    # A reopened month's entries are fixable again: they join the ordinary list.
+    returned += [a for a in locked if (a.org_id, a.date.year, a.date.month) in reopened_months]
+    locked = [a for a in locked if (a.org_id, a.date.year, a.date.month) not in reopened_months]
     return {
         "year": year, "month": month,
         # (label, count, status, whether to show the count in red: entries returned to fix)
@@ -105,9 +122,31 @@ def _own_ledger_panel(request):
         "deadline": _deadline(year, month, today),
         "previous": previous if previous["days_left"] >= 0 else None,
         "previous_unfinished": figures["previous_unfinished"],
-        "returned_count": figures["returned_all"], "returned": returned,
+        "returned_count": figures["returned_all"] - len(locked),
+        "returned": returned[:PANEL_LIST_LIMIT], "locked": locked,
         "reopened": reopened,
     }
+
+
+LOCKED_LIST_LIMIT = 20
+
+
+def _locked_returned(rows):
+    """Returned entries of closed months, each with its month's latest 补录申请 (two queries)."""
+    locked = list(rows.select_related("org").order_by("date", "id")[:LOCKED_LIST_LIMIT])
+    if not locked:
+        return []
+    requests = ReopenRequest.objects.filter(
+        org_id__in={a.org_id for a in locked},
+        year__in={a.date.year for a in locked}).order_by("requested_at", "id")
+    latest = {(r.org_id, r.year, r.month): r for r in requests}  # the later one wins
+    for activity in locked:
+        activity.reopen_request = latest.get((activity.org_id, activity.date.year,
+                                              activity.date.month))
+        activity.request_pending = (activity.reopen_request is not None and
+                                    activity.reopen_request.status
+                                    == ReopenRequestStatus.PENDING)
+    return locked
 
 
 def _silent_villages(villages, year, month):
@@ -132,7 +171,9 @@ def _township_panel(request):
     in_scope = _paths_q("org__path", paths)
     waiting = Activity.objects.filter(in_scope, status=ActivityStatus.SUBMITTED).count()
     reopenings = MonthReopening.objects.filter(in_scope, expires_at__gt=timezone.now())
+    requests = ReopenRequest.objects.filter(in_scope, status=ReopenRequestStatus.PENDING).count()
     return {
+        "reopen_requests": requests,
         "year": today.year, "month": today.month,
         "villages": figures["total"], "silent_count": figures["silent"], "silent": silent,
         "waiting": waiting,

@@ -3,13 +3,27 @@
 from django.urls import path
 
 from ledger.views import activities as views
+from ledger.views import reopen
 
 urlpatterns = [
     path("", views.ActivityListView.as_view(), name="activity_list"),
     path("to-confirm/", views.ActivityToConfirmView.as_view(), name="activity_to_confirm"),
     path("new/", views.ActivityCreateView.as_view(), name="activity_create"),
     path("participants/", views.participant_search, name="participant_search"),
+    path("to-confirm/confirm/", views.ActivityBatchConfirmView.as_view(),
+         name="activity_batch_confirm"),
+    path("to-confirm/return/", views.ActivityBatchReturnView.as_view(),
+         name="activity_batch_return"),
     path("reopen/", views.MonthReopenView.as_view(), name="month_reopen"),
+    path("reopen/batch/", reopen.MonthReopenBatchView.as_view(), name="month_reopen_batch"),
+    path("reopen-requests/", reopen.ReopenRequestListView.as_view(),
+         name="reopen_request_list"),
+    path("reopen-requests/new/", reopen.ReopenRequestCreateView.as_view(),
+         name="reopen_request_create"),
+    path("reopen-requests/<int:pk>/grant/", reopen.ReopenRequestGrantView.as_view(),
+         name="reopen_request_grant"),
+    path("reopen-requests/<int:pk>/refuse/", reopen.ReopenRequestRefuseView.as_view(),
+         name="reopen_request_refuse"),
     path("<int:pk>/", views.activity_detail, name="activity_detail"),
     path("<int:pk>/edit/", views.ActivityEditView.as_view(), name="activity_edit"),
     path("<int:pk>/submit/", views.ActivitySubmitView.as_view(), name="activity_submit"),

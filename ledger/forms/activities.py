@@ -287,3 +287,95 @@ class ReopenForm(forms.Form):
         last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
         self.fields["year"].initial = last_month.year
         self.fields["month"].initial = last_month.month
+
+
+def _year_choices():
+    this_year = timezone.localdate().year
+    return [(y, f"{y}年") for y in range(this_year, this_year - 3, -1)]
+
+
+MONTH_CHOICES = [(m, f"{m}月") for m in range(1, 13)]
+
+
+class BatchReturnForm(forms.Form):
+    """The one reason posted with a batch return (the ticked ids are the view's)."""
+
+    reason = forms.CharField(label="退回原因", max_length=300, required=False)
+
+
+class OrgNamesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class BatchReopenForm(forms.Form):
+    """开放补录 for several organizations of one township at once, or all of them."""
+
+    township = OrgNameField(label="乡镇", queryset=Organization.objects.none())
+    orgs = OrgNamesField(label="村（社区、单位）", queryset=Organization.objects.none(),
+                         required=False, widget=forms.CheckboxSelectMultiple)
+    all_orgs = forms.BooleanField(label="全乡镇所有村（社区）", required=False)
+    year = forms.TypedChoiceField(label="年", coerce=int)
+    month = forms.TypedChoiceField(label="月", coerce=int, choices=MONTH_CHOICES)
+    reason = forms.CharField(label="原因", max_length=300,
+                             error_messages={"required": "开放补录时请填写原因。"},
+                             widget=forms.TextInput(attrs={"placeholder": "如：系统故障补录"}))
+
+    def __init__(self, *args, user, township=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        townships = (Organization.objects.visible_to(user, "ledger.reopen")
+                     .filter(kind=OrgKind.TOWNSHIP, is_active=True)
+                     .only("id", "name", "path").order_by("path"))
+        self.fields["township"].queryset = townships
+        listed = list(townships[:2])
+        if township is None and len(listed) == 1:
+            township = listed[0]
+        self.township = township
+        if township is not None:
+            self.fields["township"].initial = township.pk
+            self.fields["orgs"].queryset = (
+                Organization.objects.visible_to(user, "ledger.reopen")
+                .filter(path__startswith=township.path, is_active=True)
+                .exclude(kind__in=NOT_LOGGING).only("id", "name", "path").order_by("path"))
+        self.fields["year"].choices = _year_choices()
+        last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+        self.fields["year"].initial = last_month.year
+        self.fields["month"].initial = last_month.month
+
+    def clean(self):
+        data = super().clean()
+        township = data.get("township")
+        if township is not None and self.township is not None and township != self.township:
+            raise forms.ValidationError("请先选择乡镇，再勾选其下的组织。")
+        if data.get("all_orgs"):
+            data["orgs"] = list(self.fields["orgs"].queryset)
+        if not data.get("orgs"):
+            raise forms.ValidationError("请勾选要开放补录的组织，或选择全乡镇。")
+        return data
+
+
+class ReopenRequestForm(forms.Form):
+    """申请补录: the organization's locked month (and the activity, when asked from one)."""
+
+    org = OrgNameField(label="组织", queryset=Organization.objects.none())
+    year = forms.TypedChoiceField(label="年", coerce=int)
+    month = forms.TypedChoiceField(label="月", coerce=int, choices=MONTH_CHOICES)
+    activity = forms.ModelChoiceField(queryset=Activity.objects.none(), required=False,
+                                      widget=forms.HiddenInput)
+    reason = forms.CharField(label="申请理由", max_length=300,
+                             error_messages={"required": "申请补录时请填写理由。"},
+                             widget=forms.TextInput(attrs={"placeholder": "如：补充活动照片"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = logging_orgs(user)
+        self.fields["activity"].queryset = Activity.objects.visible_to(user, "ledger.log")
+        self.fields["year"].choices = _year_choices()
+        last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+        self.fields["year"].initial = last_month.year
+        self.fields["month"].initial = last_month.month
+
+
+class RefuseForm(forms.Form):
+    note = forms.CharField(label="不同意的原因", max_length=300,
+                           error_messages={"required": "不同意时请填写原因。"})

@@ -12,6 +12,7 @@ from ledger.models import Activity, ActivityStatus, Participation
 from ledger.services.locks import require_open_month
 from pairing.models import Pairing, PairingStatus
 from portal import audit
+from portal.batch import apply_to_each
 from portal.models import Person
 from portal.scope import require
 
@@ -145,3 +146,20 @@ def do_save_and_submit_activity(activity, participants=(), *, actor) -> Activity
     """Save and submit in one step (the form's 保存并提交): both happen, or neither."""
     activity = do_save_activity(activity, participants, actor=actor)
     return do_submit_activity(activity, actor=actor)
+
+
+def activity_label(activity):
+    return f"{activity.org.name} {activity.title}"
+
+
+def do_confirm_activities(activities, *, actor) -> list[Activity]:
+    """批量确认: each through do_confirm_activity (its checks and audit row), all or none."""
+    return apply_to_each(activities, do_confirm_activity, actor=actor, label=activity_label)
+
+
+def do_return_activities(activities, *, actor, reason) -> list[Activity]:
+    """批量退回 with one reason: each through do_return_activity, all or none."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "退回时请填写原因。"})
+    return apply_to_each(activities, do_return_activity, actor=actor, reason=reason,
+                         label=activity_label)

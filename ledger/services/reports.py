@@ -16,6 +16,7 @@ from django.utils import timezone
 from ledger.models import ReportStatus, TownshipReport
 from ledger.summaries import half_bounds, township_report_figures
 from portal import audit
+from portal.batch import apply_to_each
 from portal.models.orgs import OrgKind
 from portal.scope import require
 
@@ -135,6 +136,12 @@ def do_return_report(report, *, actor, reason) -> TownshipReport:
                  actor=actor, report=report.pk, township=report.township_id,
                  status=report.status, reason=report.return_reason)
     return report
+
+
+def do_file_reports(reports, *, actor) -> list[TownshipReport]:
+    """批量备案: each report through do_file_report, all or none."""
+    return apply_to_each(reports, do_file_report, actor=actor,
+                         label=lambda r: report_title(r.township, r.year, r.half))
 
 
 def current_half(today: datetime.date | None = None) -> tuple[int, int]:

@@ -20,9 +20,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from ledger.filters import ActivityFilterSet
+from ledger.filters import ActivityFilterSet, ActivityQueueFilterSet
 from ledger.forms.activities import (
     ActivityForm,
+    BatchReturnForm,
     EvidenceUploadForm,
     ReopenForm,
     ReturnForm,
@@ -37,18 +38,32 @@ from ledger.models import (
     MonthReopening,
     ParticipantRole,
     Participation,
+    ReopenRequest,
+    ReopenRequestStatus,
 )
 from ledger.services import activities as services
 from ledger.services import evidence as evidence_services
-from ledger.services.locks import do_reopen_month, lock_problem, month_is_locked
+from ledger.services.locks import (
+    do_reopen_month,
+    lock_notice,
+    lock_problem,
+    locked_since,
+    month_is_locked,
+)
 from pairing.models import Pairing, PairingStatus
 from portal.models import Person
 from portal.scope import has_capability, scope_q
 from portal.views.common import paginate, query_without_page, visible_or_404
-from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
+from portal.views.generic import (
+    BatchActionView,
+    FilteredListView,
+    ObjectActionView,
+    ServiceFormView,
+)
 from portal.workflow import can
 
 SEARCH_LIMIT = 20
+QUEUE_THUMBNAILS = 3
 RECENT_ACTIVITIES = 10
 CLEAR_DRAFT_KEY = "ledger_clear_draft"
 
@@ -88,17 +103,72 @@ class ActivityListView(FilteredListView):
 
 
 class ActivityToConfirmView(FilteredListView):
-    """待确认: submitted activities in the township's (or county's) scope, oldest first."""
+    """待确认: submitted activities in the township's (or county's) scope, oldest first, with
+    evidence thumbnails, ticked and confirmed or returned together; the 补录申请 waiting
+    for the township above them."""
 
     queryset = (Activity.objects.filter(status=ActivityStatus.SUBMITTED)
                 .select_related("org", "theme").order_by("submitted_at", "id"))
     visible_action = "ledger.confirm"
     list_capability = "ledger.confirm"
     denied_message = "只有乡镇（县）管理员可以确认活动台账。"
+    filterset_class = ActivityQueueFilterSet
     template_name = "ledger/activities/to_confirm.html"
+    table_template = "ledger/activities/_queue.html"
 
     def decorate(self, page):
         _set_counts(page)
+        _set_thumbnails(page)
+
+    def get_context_data(self, **kwargs):
+        fields = kwargs["form"].fields
+        pending = (ReopenRequest.objects.visible_to(self.request.user, "ledger.reopen")
+                   .filter(status=ReopenRequestStatus.PENDING)
+                   .select_related("org", "activity", "requested_by")
+                   .order_by("requested_at", "id"))
+        return super().get_context_data(
+            show_township="township" in fields, reopen_requests=list(pending[:PENDING_SHOWN]),
+            reopen_request_count=pending.count(), **kwargs)
+
+
+PENDING_SHOWN = 20
+
+
+def _set_thumbnails(activities):
+    """Up to QUEUE_THUMBNAILS photo ids per activity on the page, in one query."""
+    rows = (Evidence.objects.filter(activity_id__in=[a.pk for a in activities],
+                                    kind=EvidenceKind.PHOTO).exclude(thumbnail="")
+            .order_by("activity_id", "uploaded_at", "id").values_list("activity_id", "pk",
+                                                                       "original_name"))
+    photos = {}
+    for activity_id, pk, name in rows:
+        shown = photos.setdefault(activity_id, [])
+        if len(shown) < QUEUE_THUMBNAILS:
+            shown.append({"pk": pk, "name": name})
+    for activity in activities:
+        activity.thumbnails = photos.get(activity.pk, [])
+
+
+class ActivityBatchConfirmView(BatchActionView):
+    """批量确认 the ticked activities of the queue: all of them, or none."""
+
+    queryset = Activity.objects.select_related("org")
+    visible_action = "ledger.confirm"
+    capability = "ledger.confirm"
+    denied_message = "只有乡镇（县）管理员可以确认活动台账。"
+    service = services.do_confirm_activities
+    success_message = "已确认 {count} 条活动。"
+    success_url = "ledger:activity_to_confirm"
+    error_prefix = "没有确认任何活动："
+
+
+class ActivityBatchReturnView(ActivityBatchConfirmView):
+    """批量退回 with one reason: all of them, or none."""
+
+    form_class = BatchReturnForm
+    service = services.do_return_activities
+    success_message = "已退回 {count} 条活动，请村（单位）修改后重新提交。"
+    error_prefix = "没有退回任何活动："
 
 
 def _status_history(activity):
@@ -132,6 +202,25 @@ def _reopen_link(user, org, day):
             f"&month={day.month}")
 
 
+def _locked_month_context(user, activity):
+    """An editable activity in a locked month: the notice instead of 修改/提交, the link to
+    reopen (for those who may), and for its organization the 申请补录 and its state."""
+    if not Activity.workflow.in_state(activity, "edit"):
+        return {}
+    org, day = activity.org, activity.date
+    closed = locked_since(org, day.year, day.month)
+    if closed is None:
+        return {}
+    context = {"locked_notice": lock_notice(day.year, day.month, closed),
+               "reopen_link": _reopen_link(user, org, day)}
+    if has_capability(user, "ledger.log", org):
+        latest = (ReopenRequest.objects.filter(org=org, year=day.year, month=day.month)
+                  .select_related("handled_by").order_by("-requested_at", "-id").first())
+        context.update(reopen_request=latest,
+                       can_request=latest is None or latest.status != ReopenRequestStatus.PENDING)
+    return context
+
+
 @login_required
 def activity_detail(request, pk):
     user = request.user
@@ -140,19 +229,20 @@ def activity_detail(request, pk):
                                         "pairing__village_org", "need", "created_by",
                                         "confirmed_by"), user, pk=pk)
     org = activity.org
-    can_edit = can(activity, "edit", user)
     context = {
         "activity": activity,
         "participations": activity.participations.select_related("person__home_org")
         .order_by("id"),
         "evidence": list(activity.evidence.all()),
         "history": _status_history(activity),
-        "can_edit": can_edit,
         "upload_form": EvidenceUploadForm(),
         "clear_draft": request.session.pop(CLEAR_DRAFT_KEY, ""),
     }
     if has_capability(user, "ledger.log", org) or has_capability(user, "ledger.reopen", org):
-        context.update(_lock_context(user, activity))
+        context.update(_locked_month_context(user, activity))
+    # A locked month offers no 修改/提交/删除: the notice and 申请补录 say what to do instead.
+    context["can_edit"] = can(activity, "edit", user) and "locked_notice" not in context
+    context["show_actions"] = "locked_notice" not in context
     return render(request, "ledger/activities/detail.html", context)
 
 

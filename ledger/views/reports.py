@@ -30,7 +30,12 @@ from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
 from portal.scope import has_capability
 from portal.views.common import query_without_page, visible_or_404
-from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
+from portal.views.generic import (
+    BatchActionView,
+    FilteredListView,
+    ObjectActionView,
+    ServiceFormView,
+)
 from portal.workflow import can
 
 DISPATCH_CAPABILITY = "ledger.compliance"
@@ -95,6 +100,8 @@ class ReportListView(FilteredListView):
                 "township": township, "report": report,
                 "missing": report is None or TownshipReport.workflow.in_state(report, "submit"),
                 "can_write": has_capability(user, "report.write", township),
+                "fileable": report is not None
+                and TownshipReport.workflow.in_state(report, "file"),
             })
         return super().get_context_data(
             year=year, half=half, half_label=services.half_label(year, half), rows=rows,
@@ -195,6 +202,18 @@ class ReportReturnView(ReportAction):
     form_class = ReturnReportForm
     service = services.do_return_report
     success_message = "已退回，乡镇修改后可重新提交。"
+
+
+class ReportBatchFileView(BatchActionView):
+    """县委组织部 files the ticked submitted reports at once: all of them, or none."""
+
+    queryset = TownshipReport.objects.select_related("township")
+    capability = "report.file"
+    denied_message = "只有县委组织部可以备案半年报告。"
+    service = services.do_file_reports
+    success_message = "已备案 {count} 份半年报告。"
+    success_url = "ledger:report_list"
+    error_prefix = "没有备案任何报告："
 
 
 @login_required

@@ -26,6 +26,18 @@ def activity_in(org_name, status="draft"):
     return lambda env: [_activity(env, org_name, status).pk]
 
 
+def reopen_request_in(org_name):
+    def build(env):
+        import datetime
+
+        from ledger.models import ReopenRequest
+
+        day = timezone.localdate().replace(day=1) - datetime.timedelta(days=70)
+        return [ReopenRequest.objects.create(org=getattr(env.tree, org_name), year=day.year,
+                                             month=day.month, reason="补录").pk]
+    return build
+
+
 def _png():
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
@@ -109,4 +121,31 @@ CASES = [
          (302, 405, 405, 405, 405, 405, 405, 405, 405), photo_in("village_a1")),
     Case("ledger:evidence_delete", "village_a1 photo",
          (302, 403, 403, 403, 302, 404, 404, 404, 404), photo_in("village_a1"), method="post"),
+    # Batch confirm/return: the capability first (403), then every ticked id in scope (404);
+    # without ticked ids the township (county) is sent back with a message.
+    Case("ledger:activity_batch_confirm", "", (302, 405, 405, 405, 405, 405, 405, 405, 405)),
+    Case("ledger:activity_batch_confirm", "", (302, 302, 403, 302, 403, 403, 403, 403, 403),
+         method="post"),
+    Case("ledger:activity_batch_return", "", (302, 405, 405, 405, 405, 405, 405, 405, 405)),
+    Case("ledger:activity_batch_return", "", (302, 302, 403, 302, 403, 403, 403, 403, 403),
+         method="post"),
+    Case("ledger:month_reopen_batch", "", (302, 200, 403, 200, 403, 403, 403, 403, 403)),
+    # An empty form re-renders with its errors.
+    Case("ledger:month_reopen_batch", "", (302, 200, 403, 200, 403, 403, 403, 403, 403),
+         method="post"),
+    Case("ledger:reopen_request_list", "", (302, 200, 200, 200, 200, 200, 200, 200, 403)),
+    Case("ledger:reopen_request_create", "", (302, 403, 403, 403, 200, 200, 200, 403, 403)),
+    Case("ledger:reopen_request_create", "", (302, 403, 403, 403, 200, 200, 200, 403, 403),
+         method="post"),
+    Case("ledger:reopen_request_grant", "village_a1 pending",
+         (302, 405, 405, 405, 405, 405, 405, 405, 405), reopen_request_in("village_a1")),
+    Case("ledger:reopen_request_grant", "village_a1 pending",
+         (302, 302, 403, 302, 403, 404, 404, 404, 404), reopen_request_in("village_a1"),
+         method="post"),
+    Case("ledger:reopen_request_refuse", "village_a1 pending",
+         (302, 405, 405, 405, 405, 405, 405, 405, 405), reopen_request_in("village_a1")),
+    # Without a note the township is sent back with a message.
+    Case("ledger:reopen_request_refuse", "village_a1 pending",
+         (302, 302, 403, 302, 403, 404, 404, 404, 404), reopen_request_in("village_a1"),
+         method="post"),
 ]

@@ -58,4 +58,8 @@ CASES = [
          (302, 302, 403, 403, 404, 404, 404, 404, 404), report_of("town_a"), method="post"),
     Case("ledger:report_pdf", "town_a filed", (302, 200, 200, 200, 404, 404, 404, 404, 404),
          report_of("town_a", "filed")),
+    # Batch filing is the county's (report.file); without ticked ids it is sent back.
+    Case("ledger:report_file_batch", "", (302, 405, 405, 405, 405, 405, 405, 405, 405)),
+    Case("ledger:report_file_batch", "", (302, 302, 403, 403, 403, 403, 403, 403, 403),
+         method="post"),
 ]
