@@ -6,6 +6,8 @@ from pairing.views import agreements as views
 
 urlpatterns = [
     path("", views.AgreementListView.as_view(), name="agreement_list"),
+    path("to-file/", views.AgreementToFileView.as_view(), name="agreement_to_file"),
+    path("file/", views.AgreementBatchFileView.as_view(), name="agreement_file_batch"),
     path("unsigned/", views.UnsignedListView.as_view(), name="agreement_unsigned"),
     path("new/<int:pairing_pk>/", views.AgreementCreateView.as_view(), name="agreement_create"),
     path("<int:pk>/", views.agreement_detail, name="agreement_detail"),

@@ -18,6 +18,7 @@ from pairing.models import (
     ResourceItem,
 )
 from portal import audit
+from portal.batch import apply_to_each
 from portal.scope import has_capability, require_any
 from portal.uploads import DOCUMENT_FORMATS, MB, safe_name, validate_upload
 
@@ -175,6 +176,12 @@ def do_file_agreement(agreement, *, actor) -> AnnualAgreement:
     audit.record(audit.AuditAction.TRANSITION, f"三清单一协议备案：{agreement}", actor=actor,
                  agreement=agreement.pk, status=agreement.status)
     return agreement
+
+
+def do_file_agreements(agreements, *, actor) -> list[AnnualAgreement]:
+    """批量备案: each agreement through do_file_agreement (its checks, the needs list on the
+    board, the audit row), all or none."""
+    return apply_to_each(agreements, do_file_agreement, actor=actor, label=str)
 
 
 def _publish_needs_list(agreement, actor):

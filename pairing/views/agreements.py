@@ -34,7 +34,12 @@ from pairing.services.agreements import READ_ONLY_MESSAGE
 from portal.pdf import render_pdf
 from portal.scope import has_capability
 from portal.views.common import stored_file_response, visible_or_404
-from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
+from portal.views.generic import (
+    BatchActionView,
+    FilteredListView,
+    ObjectActionView,
+    ServiceFormView,
+)
 from portal.workflow import can
 
 __all__ = ["READ_ONLY_MESSAGE"]
@@ -60,6 +65,7 @@ class YearListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["year"] = context["filter"].selected_year
+        context["can_file"] = has_capability(self.request.user, "pairing.file")
         return context
 
 
@@ -69,6 +75,30 @@ class AgreementListView(YearListView):
     filterset_class = AgreementFilterSet
     template_name = "pairing/agreements/list.html"
     table_template = "pairing/agreements/_table.html"
+
+
+class AgreementToFileView(AgreementListView):
+    """待备案: the year's submitted agreements, ticked and filed together by the county."""
+
+    queryset = AgreementListView.queryset.filter(status=AgreementStatus.SUBMITTED)
+    visible_action = "pairing.file"
+    list_capability = "pairing.file"
+    denied_message = "只有县委组织部可以备案协议。"
+    template_name = "pairing/agreements/to_file.html"
+    table_template = "pairing/agreements/_to_file_table.html"
+
+
+class AgreementBatchFileView(BatchActionView):
+    """备案 the ticked agreements: each through do_file_agreement, all or none."""
+
+    queryset = _agreements()
+    visible_action = "pairing.file"
+    capability = "pairing.file"
+    denied_message = "只有县委组织部可以备案协议。"
+    service = services.do_file_agreements
+    success_message = "已备案 {count} 份协议，需求清单已发布到村需求看板。"
+    success_url = "pairing:agreement_to_file"
+    error_prefix = "没有备案任何协议："
 
 
 class UnsignedListView(YearListView):

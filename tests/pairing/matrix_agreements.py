@@ -107,4 +107,10 @@ CASES = [
     Case("pairing:agreement_scan", "filed with scan", VIEWERS, agreement("filed", scan=True)),
     Case("pairing:agreement_scan", "no scan", (302, 404, 404, 404, 404, 404, 404, 404, 404),
          agreement("filed")),
+    # 待备案 and the batch filing are the county's (pairing.file); the batch POST without ticked
+    # ids sends it back with a message.
+    Case("pairing:agreement_to_file", "", (302, 200, 403, 403, 403, 403, 403, 403, 403)),
+    Case("pairing:agreement_file_batch", "", POST_ONLY),
+    Case("pairing:agreement_file_batch", "", (302, 302, 403, 403, 403, 403, 403, 403, 403),
+         method="post"),
 ]
