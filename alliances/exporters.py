@@ -131,10 +131,16 @@ class ShowcasePosterExporter(Exporter):
 # ---------------------------------------------------------------- 擂台赛 results
 
 class CompetitionExportForm(forms.Form):
-    """Nothing to choose: the round comes from the page the download is started on."""
+    """The round (from the page the download is started on): a published one the user sees."""
+
+    competition = forms.ModelChoiceField(
+        label="擂台赛", queryset=Competition.objects.none(), widget=forms.HiddenInput,
+        error_messages={"required": "请选择擂台赛。", "invalid_choice": NOT_PUBLISHED})
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["competition"].queryset = competition_services.competitions_for(user).filter(
+            status=CompetitionStatus.PUBLISHED)
 
 
 class CompetitionResultsExporter(Exporter):

@@ -167,10 +167,15 @@ class CompetitionExportView(StartExportView):
             return redirect(self.competition)
         return super().post(request, *args, **kwargs)
 
+    def get_form(self):
+        return get_exporter(self.exporter).get_form({"competition": self.competition.pk},
+                                                    user=self.request.user)
+
     def export_target(self, form):
+        competition = form.cleaned_data["competition"]
         capability = get_exporter(self.exporter).capability
-        return (filing_org(self.request.user, self.competition.owner, capability),
-                {"competition": self.competition.pk})
+        return (filing_org(self.request.user, competition.owner, capability),
+                {"competition": competition.pk})
 
 
 class CompetitionExcelView(CompetitionExportView):

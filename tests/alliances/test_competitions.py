@@ -38,7 +38,7 @@ from alliances.services.competitions import (
     results_pdf,
     results_xlsx,
 )
-from portal.exporting import start_export
+from portal.exporting import get_exporter, start_export
 from portal.jobs import execute_job
 from portal.models import AuditEvent, Job
 from portal.scope import forget_roles
@@ -497,6 +497,16 @@ def test_the_excel_job_escapes_formula_text(login, published, township_admin, me
                              django_capture_on_commit_callbacks)
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
     assert {row[2] for row in rows[1:]} == {"'@SUM(A1)"}
+
+
+def test_the_export_form_offers_only_published_rounds_the_user_sees(
+        published, talent, other_village_secretary, tree, world, county_admin):
+    form = get_exporter(COMPETITION_PDF_KIND).get_form
+    assert form({"competition": published.pk}, user=talent).is_valid()  # a judge's seat
+    assert not form({"competition": published.pk}, user=other_village_secretary).is_valid()
+    still_open = build_competition(tree, county_admin, [talent], world=world)
+    refused = form({"competition": still_open.pk}, user=talent)
+    assert not refused.is_valid() and refused.errors["competition"] == ["成绩公布后才能导出。"]
 
 
 def test_the_export_job_checks_the_round_again(published, township_admin, leader,
