@@ -5,7 +5,9 @@
 Uses a throwaway SQLite database under var/bench/ unless DATABASE_URL is set (for example a
 PostgreSQL database); that database must be empty, since the benchmark seeds and resets it.
 For each scale it reports, logged in as county_admin, the median milliseconds of several runs
-and the number of SQL queries per page, and the county/small ratio. PDF pages are timed once.
+and the number of SQL queries per page, and the county/small ratio. The export jobs that make the
+alliances' files (the 晾晒 A3 poster, the 擂台赛 results PDF and Excel) are timed too, once each:
+their rendering, as the worker runs it, outside any request.
 """
 
 import argparse
@@ -24,13 +26,17 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
+from alliances import exporters as alliance_exporters  # noqa: E402
 from alliances.models import Alliance, AllianceKind, Competition, InspectionRound, Venue  # noqa
+from alliances.stars import quarter_of  # noqa: E402
 from portal import demo  # noqa: E402
-from portal.models import Organization  # noqa: E402
+from portal.exporting import get_exporter  # noqa: E402
+from portal.models import Job, Organization  # noqa: E402
 
 SCALES = ("small", "county")
-PDF_RUNS = 1  # a PDF page takes seconds (WeasyPrint with the embedded CJK font)
+JOB_RUNS = 1  # a PDF takes seconds (WeasyPrint with the embedded CJK font)
 
 
 def pages():
@@ -89,13 +95,43 @@ def alliance_pages():
     if competition:
         rows.append(("擂台赛 结果",
                      reverse("alliances:competition_detail", args=[competition.pk]), None))
-    board, poster = (optional_url("alliances:showcase_board"),
-                     optional_url("alliances:showcase_poster"))
+    board = optional_url("alliances:showcase_board")
     if board:
         rows.append(("季度晾晒 乡镇", board, town))
-    if poster:
-        rows.append(("晾晒海报 A3 PDF", poster, town))
     return rows
+
+
+def export_jobs():
+    """(label, exporter identifier, scope org, params) of the alliances' export jobs: the first
+    township's 晾晒 poster of the running quarter and the latest published 擂台赛's results."""
+    core = (Alliance.objects.filter(kind=AllianceKind.CORE, closed_at__isnull=True)
+            .select_related("owner").order_by("owner__path").first())
+    if core is None:
+        return []
+    jobs = [("晾晒海报 A3 PDF（任务）", alliance_exporters.POSTER_KIND, core.owner,
+             alliance_exporters.poster_params(core.owner, *quarter_of(timezone.localdate())))]
+    competition = (Competition.objects.filter(status="published").select_related("owner")
+                   .order_by("-year", "-half").first())
+    if competition:
+        for label, kind in (("擂台赛成绩 PDF（任务）", alliance_exporters.COMPETITION_PDF_KIND),
+                            ("擂台赛成绩 Excel（任务）", alliance_exporters.COMPETITION_XLSX_KIND)):
+            jobs.append((label, kind, competition.owner, {"competition": competition.pk}))
+    return jobs
+
+
+def measure_job(user, identifier, scope_org, params):
+    """(query count, median ms) of an export job's rendering, as the worker runs it (the job row
+    is not saved: no file is stored)."""
+    exporter = get_exporter(identifier)
+    job = Job(owner=user, kind=identifier, scope_org=scope_org,
+              params=exporter.clean_params(scope_org, params))
+    timings = []
+    for _ in range(JOB_RUNS):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            exporter.render(job, lambda percent, message="": None)
+        timings.append((time.perf_counter() - started) * 1000)
+    return len(ctx.captured_queries), statistics.median(timings)
 
 
 def measure(client, url, params, runs):
@@ -105,8 +141,6 @@ def measure(client, url, params, runs):
     queries = len(ctx.captured_queries)  # read now: the connection's log is reset later
     if response.status_code != 200:
         raise SystemExit(f"{url} {params} answered {response.status_code}")
-    if response.get("Content-Type", "").startswith("application/pdf"):
-        runs = PDF_RUNS
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -137,11 +171,14 @@ def main():
         started = time.perf_counter()
         summary = demo.seed(scale, seed=1, reset=n > 0)
         seeding[scale] = (time.perf_counter() - started, summary)
+        admin = get_user_model().objects.get(username="county_admin")
         client = Client()
-        client.force_login(get_user_model().objects.get(username="county_admin"))
+        client.force_login(admin)
         client.get(reverse("portal:home"))
         results[scale] = {label: measure(client, url, params, args.runs)
                           for label, url, params in pages()}
+        results[scale].update({label: measure_job(admin, kind, org, params)
+                               for label, kind, org, params in export_jobs()})
 
     print()
     print(f"{'规模':<8}{'组织':>7}{'人员':>8}{'生成(秒)':>10}")
@@ -164,8 +201,8 @@ def main():
         if ratio and all(label in results[scale] for scale in scales):
             line += f"{results[scales[1]][label][1] / results[scales[0]][label][1]:>13.2f}x"
         print(line)
-    print(f"\n（每页 {args.runs} 次计时取中位数，PDF 计时 {PDF_RUNS} 次；登录身份 county_admin；"
-          "查询数相同说明没有 N+1。）")
+    print(f"\n（每页 {args.runs} 次计时取中位数，后台任务（文件生成）计时 {JOB_RUNS} 次；"
+          "登录身份 county_admin；查询数相同说明没有 N+1。）")
 
 
 if __name__ == "__main__":
