@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.urls import reverse
 
 from portal.models.roles import Role
 
@@ -57,3 +58,23 @@ def action_buttons(context, obj, next_url="", size=""):
                for t in available_actions(obj, context["request"].user) if t.url_name]
     return {"actions": actions, "obj": obj, "next_url": next_url, "size": size,
             "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("portal/_breadcrumbs.html")
+def breadcrumbs(*parts):
+    """{% breadcrumbs "活动台账" "ledger:activity_list" activity.org activity.org activity.title %}:
+    (label, target) pairs, then the current page's label. A target is a URL name (reversed
+    without arguments), a path, or an object with get_absolute_url; an empty one is no link."""
+    *pairs, current = parts
+    if len(pairs) % 2:
+        raise template.TemplateSyntaxError("breadcrumbs takes (label, target) pairs and a label")
+    crumbs = []
+    for label, target in zip(pairs[::2], pairs[1::2], strict=True):
+        if hasattr(target, "get_absolute_url"):
+            url = target.get_absolute_url()
+        elif isinstance(target, str) and ":" in target and not target.startswith("/"):
+            url = reverse(target)
+        else:
+            url = target or ""
+        crumbs.append((str(label), url))
+    return {"crumbs": crumbs, "current": current}

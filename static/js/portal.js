@@ -8,7 +8,12 @@ document.addEventListener("htmx:configRequest", function (event) {
   var token = document.querySelector("input[name=csrfmiddlewaretoken]");
   if (token) { event.detail.headers["X-CSRFToken"] = token.value; }
 });
-// The global search's drop-down closes on Escape and on a click elsewhere.
+// The global search: its box takes the focus when its panel opens; the hits close on Escape
+// and on a click elsewhere.
+document.addEventListener("shown.bs.dropdown", function (event) {
+  var search = event.target.closest && event.target.closest(".global-search");
+  if (search) { search.querySelector("input[name=q]").focus(); }
+});
 function closeGlobalSearch() {
   var menu = document.getElementById("global-search-menu");
   if (menu) { menu.innerHTML = ""; }
