@@ -99,7 +99,7 @@
     name.textContent = person.name;
     button.appendChild(name);
     var detail = document.createElement("small");
-    detail.className = "ms-1 opacity-75";
+    detail.className = "ms-1";  // no opacity: the button colours alone keep 4.5:1
     var tags = [person.org];
     if (person.group === "talent") { tags.push("结对人才"); }
     if (person.group === "recent") { tags.push("最近参加"); }
