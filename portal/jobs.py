@@ -13,6 +13,7 @@ Reliability: a running job writes a heartbeat every JOB_HEARTBEAT_SECONDS; the p
 that cannot reach the broker fails at once instead of waiting "排队中" for ever.
 """
 
+import errno
 import logging
 import mimetypes
 import threading
@@ -21,8 +22,9 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connections, transaction
 from django.db.models import F
@@ -37,6 +39,13 @@ from portal.scope import require
 
 INTERRUPTED = "后台任务中断，请重试。"
 BROKER_UNAVAILABLE = "后台服务暂不可用，请稍后重试。"
+NO_LONGER_PERMITTED = "您已无权处理该范围的数据（角色可能已变更），请联系管理员。"
+TIMED_OUT = "任务超时：数据量较大，请缩小范围（如按乡镇或月份）后重试。"
+OUT_OF_MEMORY = "服务器内存不足，请缩小范围后重试。"
+DATABASE_BUSY = "数据库繁忙，请稍后重试。"
+DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试。"
+DISK_FULL = "服务器存储空间已满，请联系系统管理员。"
+FILE_NOT_SAVED = "文件保存失败，请稍后重试。"
 
 log = logging.getLogger(__name__)
 _handlers = {}
@@ -49,6 +58,24 @@ class ExportFile(NamedTuple):
     filename: str
     mimetype: str
     content: bytes
+
+
+def failure_message(exc) -> str:
+    """What a user reads when a job fails with `exc`: Chinese for the failures we know;
+    otherwise the exception's own text, which Job.failure_reason shows only when Chinese."""
+    if isinstance(exc, PermissionDenied):
+        return NO_LONGER_PERMITTED
+    if isinstance(exc, ValidationError):
+        return "；".join(m.rstrip("。") for m in exc.messages) + "。"
+    if isinstance(exc, SoftTimeLimitExceeded | TimeLimitExceeded | TimeoutError):
+        return TIMED_OUT
+    if isinstance(exc, MemoryError):
+        return OUT_OF_MEMORY
+    if isinstance(exc, DatabaseError):
+        return DATABASE_BUSY if "locked" in str(exc).lower() else DATABASE_UNAVAILABLE
+    if isinstance(exc, OSError):
+        return DISK_FULL if exc.errno == errno.ENOSPC else FILE_NOT_SAVED
+    return str(exc)[:2000] or exc.__class__.__name__
 
 
 def job_handler(kind):
@@ -211,7 +238,7 @@ def execute_job(job_id):
     except Exception as exc:  # a failed job records its error instead of vanishing
         log.exception("job %s failed", job.pk)
         Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            status=JobStatus.FAILED, error=str(exc)[:2000] or exc.__class__.__name__,
+            status=JobStatus.FAILED, error=failure_message(exc),
             progress=monitor.percent, message=monitor.message, finished_at=timezone.now())
     else:
         # Only a job still running is finished here: one the reaper already gave up on keeps

@@ -1,5 +1,6 @@
 """Background jobs and the files they produce."""
 
+import re
 import uuid
 
 from django.conf import settings
@@ -7,6 +8,8 @@ from django.db import models
 
 from portal.scope import ScopedQuerySetMixin
 from portal.workflow import Transition, Workflow
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 class JobStatus(models.TextChoices):
@@ -102,3 +105,14 @@ class Job(models.Model):
     @property
     def failed(self):
         return self.status == JobStatus.FAILED
+
+    @property
+    def failure_reason(self):
+        """Why the job failed, in Chinese: the recorded message when it is one (the runner
+        writes Chinese for the failures it knows), else a general one with the job number to
+        give an administrator; never an English exception or a traceback."""
+        error = (self.error or "").strip()
+        if error and _HAN.search(error) and "Traceback" not in error and len(error) <= 300:
+            return error
+        return (f"任务未能完成（任务编号 {str(self.uuid)[:8]}）。请点击“重试”；"
+                "如仍失败，请把任务编号告诉系统管理员。")

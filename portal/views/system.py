@@ -55,7 +55,7 @@ def _own_job(request, job_uuid):
 
 @login_required
 def job_list(request):
-    jobs = Job.objects.filter(owner=request.user).select_related("output")
+    jobs = Job.objects.filter(owner=request.user).select_related("output", "scope_org")
     return render(request, "portal/jobs/list.html", {"page": paginate(request, jobs)})
 
 
@@ -93,9 +93,13 @@ def download(request, file_uuid):
         raise Http404
     # Permission is checked again at download: a role revoked since the export loses access.
     require(request.user, generated.capability, generated.scope_org)
+    try:
+        handle = generated.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件已不存在，请重新导出。") from None
     audit.record(AuditAction.DOWNLOAD, f"下载 {generated.filename}", actor=request.user,
                  file=str(generated.uuid))
-    return FileResponse(generated.file.open("rb"), as_attachment=True,
+    return FileResponse(handle, as_attachment=True,
                         filename=generated.filename, content_type=generated.mimetype)
 
 

@@ -94,7 +94,7 @@ def test_people_are_found_by_surname_pinyin(county_admin, tree, people):
 
 def test_a_village_secretary_never_sees_another_townships_people(
         village_secretary, other_village_secretary, people):
-    # 赵白水 lives in 白水村 (白水乡); the 青山村 secretary finds nobody, its own secretary finds him.
+    # 赵白水 lives in 白水村 (白水乡): the 青山村 secretary finds nobody, his own one finds him.
     assert titles(village_secretary, "zhao", "people") == []
     assert titles(village_secretary, "baishui", "orgs") == []
     assert titles(other_village_secretary, "zhao", "people") == ["赵白水"]
