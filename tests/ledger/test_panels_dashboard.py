@@ -126,8 +126,15 @@ def test_village_panel(login, tree, ledger, village_secretary):
     previous_closes = close_date(PREVIOUS.year, PREVIOUS.month, settings.LEDGER_CLOSE_DAY)
     assert (data["previous"] is not None) == (TODAY <= previous_closes)
     assert data["previous_unfinished"] == 1
-    assert data["returned_count"] == 2
-    assert [a.title for a in data["returned"]] == ["上月退回", "本月退回"]
+    # Last month's returned entry can still be fixed while that month is open; once it closed,
+    # it is listed apart as 需申请补录.
+    if TODAY <= previous_closes:
+        assert data["returned_count"] == 2 and not data["locked"]
+        assert [a.title for a in data["returned"]] == ["上月退回", "本月退回"]
+    else:
+        assert data["returned_count"] == 1
+        assert [a.title for a in data["returned"]] == ["本月退回"]
+        assert [a.title for a in data["locked"]] == ["上月退回"]
     assert [(r.org, r.month) for r in data["reopened"]] == [(tree.village_a1, LONG_AGO.month)]
     page = response.content.decode()
     assert f"台账于 {closes.month}月{closes.day}日 关闭，还剩 {(closes - TODAY).days} 天" in page
@@ -231,4 +238,4 @@ def test_queries_do_not_grow_with_the_data(request, tree, people, theme, ledger,
     small = _queries(user, PANELS[persona])
     _grow(tree, theme, people)
     assert _queries(user, PANELS[persona]) == small
-    assert small <= 6
+    assert small <= 7  # the township's panel also counts the 补录申请 waiting for it
