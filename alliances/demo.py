@@ -136,6 +136,7 @@ from pairing.demo import REFERENCE_DATE
 from pairing.models import Need, Pairing, PairingStatus
 from portal import demo as portal_demo
 from portal.images import THUMB_SIDE
+from portal.models import Person
 from portal.models.orgs import OrgKind
 
 YEAR = REFERENCE_DATE.year
@@ -1172,6 +1173,10 @@ class _Builder:
             _bulk(Expert, self.experts)
             _bulk(DevelopmentQuota, self.quotas)
             _bulk(DevelopmentCandidate, self.candidates)
+            # 吸收入党 makes a party member (as alliances.services.development does).
+            Person.objects.filter(pk__in=[c.person_id for c in self.candidates
+                                          if c.stage == CandidateStage.ADMITTED]
+                                  ).update(is_party_member=True)
 
     def summary(self) -> str:
         kinds = defaultdict(int)

@@ -505,6 +505,10 @@ def test_a_development_quota_per_core_alliance_never_exceeded_and_candidates_at_
         .filter(n__gt=1).exists()
     assert not candidates.filter(person__is_party_member=True).exclude(
         stage=CandidateStage.ADMITTED).exists()
+    # 吸收入党 made them party members, as the development service does.
+    assert not candidates.filter(stage=CandidateStage.ADMITTED,
+                                 person__is_party_member=False).exists()
+    assert candidates.filter(stage=CandidateStage.ADMITTED).exists()
     members = current_members()
     for alliance, branch, home, by in candidates.values_list(
             "alliance", "branch", "person__home_org", "recommended_by"):
