@@ -30,7 +30,9 @@ PAGES = {
     "county_admin": [
         "portal:home", "portal:org_tree", "portal:person_list", "pairing:pairing_list",
         "pairing:need_board", "ledger:compliance_orgs", "assessment:rankings",
-        "alliances:structure", "alliances:star_board"],
+        "alliances:structure", "alliances:star_board",
+        # tinted rows (.table-warning) and action columns without a visible header
+        "pairing:unpaired_villages", "ledger:report_list", "portal:role_list"],
     "township_admin": ["portal:home", "ledger:activity_to_confirm"],
     "village_secretary": ["portal:home", "ledger:activity_create"],
     "talent": ["pairing:need_board"],
