@@ -128,8 +128,8 @@ class ScoreItemInline(admin.TabularInline):
 class QuarterScoreAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ["run", target_column, "total", "rank", "active_months", "vetoed"]
     list_filter = ["vetoed", "run__quarter", "run__scheme__year"]
-    search_fields = ["person__name", "org__name", "run__scheme__name"]
-    list_select_related = ["run__scheme", "person", "org"]
+    search_fields = ["person__name", "org__name", "alliance__name", "run__scheme__name"]
+    list_select_related = ["run__scheme", "person", "org", "alliance"]
     inlines = [ScoreItemInline]
 
 
@@ -137,8 +137,10 @@ class QuarterScoreAdmin(ViewOnlyMixin, admin.ModelAdmin):
 class ScoreItemAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ["indicator", "score", "value", "points", "note"]
     list_filter = ["indicator__kind", "score__run__quarter"]
-    search_fields = ["indicator__name", "score__person__name", "score__org__name"]
-    list_select_related = ["indicator", "score__run__scheme", "score__person", "score__org"]
+    search_fields = ["indicator__name", "score__person__name", "score__org__name",
+                     "score__alliance__name"]
+    list_select_related = ["indicator", "score__run__scheme", "score__person", "score__org",
+                           "score__alliance"]
 
 
 @admin.register(ScoreEntry)
@@ -147,9 +149,9 @@ class ScoreEntryAdmin(admin.ModelAdmin):
     list_display = ["indicator", target_column, "quarter", "points", "level", "reason",
                     "entered_by_name", "entered_at"]
     list_filter = ["indicator__kind", "quarter", "level"]
-    search_fields = ["indicator__name", "person__name", "org__name", "reason"]
-    autocomplete_fields = ["indicator", "person", "org", "entered_by"]
-    list_select_related = ["indicator", "person", "org", "entered_by"]
+    search_fields = ["indicator__name", "person__name", "org__name", "alliance__name", "reason"]
+    autocomplete_fields = ["indicator", "person", "org", "alliance", "entered_by"]
+    list_select_related = ["indicator", "person", "org", "alliance", "entered_by"]
 
 
 @admin.register(TalentEvaluation)
@@ -182,8 +184,8 @@ class AnnualGradeAdmin(ViewOnlyMixin, SimpleHistoryAdmin):
     list_display = [target_column, "grading", "total", "rank", "computed_grade", "grade",
                     "poor_reason", "change_reason"]
     list_filter = ["grade", "poor_reason", "grading__scheme__year"]
-    search_fields = ["person__name", "org__name", "grading__scheme__name"]
-    list_select_related = ["grading__scheme", "person", "org"]
+    search_fields = ["person__name", "org__name", "alliance__name", "grading__scheme__name"]
+    list_select_related = ["grading__scheme", "person", "org", "alliance"]
 
 
 @admin.register(Appeal)
@@ -193,9 +195,9 @@ class AppealAdmin(WorkflowFieldsReadOnlyMixin, admin.ModelAdmin):
     list_display = [target_column, "run", "status", "created_at", "filed_by_name",
                     "decided_by_name", "decided_at"]
     list_filter = ["status", "run__quarter"]
-    search_fields = ["person__name", "org__name", "reason", "decision"]
-    autocomplete_fields = ["run", "person", "org", "filed_by", "decided_by"]
-    list_select_related = ["run__scheme", "person", "org", "filed_by", "decided_by"]
+    search_fields = ["person__name", "org__name", "alliance__name", "reason", "decision"]
+    autocomplete_fields = ["run", "person", "org", "alliance", "filed_by", "decided_by"]
+    list_select_related = ["run__scheme", "person", "org", "alliance", "filed_by", "decided_by"]
 
 
 @admin.register(Nomination)
@@ -205,9 +207,10 @@ class NominationAdmin(WorkflowFieldsReadOnlyMixin, admin.ModelAdmin):
     list_display = [target_column, "year", "kind", "body", "status", "nominated_by_name",
                     "created_at", "decided_by_name", "decided_at"]
     list_filter = ["year", "kind", "status"]
-    search_fields = ["person__name", "org__name", "reason"]
-    autocomplete_fields = ["body", "person", "org", "nominated_by", "decided_by"]
-    list_select_related = ["person", "org", "body", "nominated_by", "decided_by"]
+    search_fields = ["person__name", "org__name", "alliance__name", "reason"]
+    autocomplete_fields = ["body", "person", "org", "alliance", "nominated_by",
+                           "decided_by"]
+    list_select_related = ["person", "org", "alliance", "body", "nominated_by", "decided_by"]
 
 
 @admin.register(EligibilityOverride)

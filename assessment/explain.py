@@ -75,6 +75,11 @@ def _meeting():
     return JointMeeting
 
 
+def _alliance_meeting():
+    from alliances.models import Meeting
+    return Meeting
+
+
 def _request():
     from ledger.models import ResidentRequest
     return ResidentRequest
@@ -104,6 +109,9 @@ SOURCES = {
                       lambda r: (r.date,
                                  f"{r.pairing.city_org.name} — {r.pairing.village_org.name}",
                                  f"{r.year}年{r.get_half_display()}联席会议")),
+    "alliance_meeting": Source(_alliance_meeting, ("alliance",), "alliance.view",
+                               lambda r: (_day(r.starts_at), r.alliance.name,
+                                          f"{r.get_kind_display()}：{r.title}")),
     # The category only: the request's text may name villagers.
     "request": Source(_request, ("village_org",), "resident.view",
                       lambda r: (r.date, r.village_org.name,

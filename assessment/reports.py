@@ -45,7 +45,8 @@ VISIBLE_GRADINGS = (GradingStatus.SUBMITTED, GradingStatus.FILED)
 
 # The target's name and the column beside it, by target kind.
 NAME_HEADERS = {TargetKind.PERSON: ("姓名", "所在单位"), TargetKind.VILLAGE: ("村", "所属乡镇"),
-                TargetKind.UNIT: ("单位", None), TargetKind.TOWNSHIP: ("乡镇", None)}
+                TargetKind.UNIT: ("单位", None), TargetKind.TOWNSHIP: ("乡镇", None),
+                TargetKind.ALLIANCE: ("党建联盟", "所属乡镇")}
 
 
 def points_text(value) -> str:
@@ -261,11 +262,13 @@ def _units(schemes, people_ids_by_scheme):
 
 
 def _with_targets(queryset):
-    return queryset.select_related("person__home_org", "org").with_township_name("org__path")
+    return (queryset.select_related("person__home_org", "org", "alliance__owner")
+            .with_township_name("org__path"))
 
 
 TARGET_FIELDS = ("person", "person__name", "person__home_org", "person__home_org__name", "org",
-                 "org__name", "org__path")
+                 "org__name", "org__path", "alliance", "alliance__name", "alliance__owner",
+                 "alliance__owner__name")
 
 
 def _target_texts(score, scheme, units):
@@ -273,6 +276,8 @@ def _target_texts(score, scheme, units):
     if score.person_id:
         unit = units.get((scheme.pk, score.person_id)) or score.person.home_org.name
         return score.person.name, unit
+    if score.alliance_id:
+        return score.alliance.name, score.alliance.owner.name
     return score.org.name, score.township_name or ""
 
 

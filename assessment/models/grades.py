@@ -124,6 +124,9 @@ class AnnualGrade(Target):
                                     name="one_annual_grade_per_person"),
             models.UniqueConstraint(fields=["grading", "org"], condition=Q(org__isnull=False),
                                     name="one_annual_grade_per_org"),
+            models.UniqueConstraint(fields=["grading", "alliance"],
+                                    condition=Q(alliance__isnull=False),
+                                    name="one_annual_grade_per_alliance"),
         ]
 
     def __str__(self):

@@ -17,6 +17,7 @@ class TargetKind(models.TextChoices):
     UNIT = "unit", "县直单位"
     VILLAGE = "village", "村"
     TOWNSHIP = "township", "乡镇"
+    ALLIANCE = "alliance", "党建联盟"
 
 
 class PartYearRule(models.TextChoices):

@@ -11,13 +11,16 @@ from portal.scope import ScopedQuerySetMixin
 from portal.workflow import Transition, Workflow
 
 # A score belongs to the scheme's assessing body and to whoever (whatever) it scores.
-TARGET_PATHS = ("person__home_org__path", "org__path")
+TARGET_PATHS = ("person__home_org__path", "org__path", "alliance__owner__path")
+TARGET_FIELDS = ("person", "org", "alliance")
 
 
 def one_target_constraint(name):
-    return models.CheckConstraint(
-        condition=Q(person__isnull=False, org__isnull=True)
-        | Q(person__isnull=True, org__isnull=False), name=name)
+    """Exactly one of person, org and alliance is set."""
+    exactly_one = Q()
+    for chosen in TARGET_FIELDS:
+        exactly_one |= Q(**{f"{f}__isnull": f != chosen for f in TARGET_FIELDS})
+    return models.CheckConstraint(condition=exactly_one, name=name)
 
 
 def one_entry_per_period(target):
@@ -35,23 +38,38 @@ def one_entry_per_period(target):
 
 
 class Target(models.Model):
-    """Who or what is scored: a person (enrolled cadre) or an organization, never both."""
+    """Who or what is scored: a person (enrolled cadre), an organization or a party-building
+    alliance (党建联盟) — exactly one of them."""
 
     person = models.ForeignKey("portal.Person", verbose_name="人员", null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
     org = models.ForeignKey("portal.Organization", verbose_name="组织", null=True, blank=True,
                             on_delete=models.PROTECT, related_name="+")
+    alliance = models.ForeignKey("alliances.Alliance", verbose_name="党建联盟", null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         abstract = True
 
     @property
+    def target_field(self):
+        """The id field that holds the target: "person_id", "org_id" or "alliance_id"."""
+        if self.person_id:
+            return "person_id"
+        return "alliance_id" if self.alliance_id else "org_id"
+
+    @property
     def target(self):
-        return self.person if self.person_id else self.org
+        return getattr(self, self.target_field.removesuffix("_id"))
 
     @property
     def target_id(self):
-        return self.person_id or self.org_id
+        return getattr(self, self.target_field)
+
+    @property
+    def target_lookup(self):
+        """{field: id} of the target, to find the rows of the same target in another model."""
+        return {self.target_field: self.target_id}
 
 
 class RunStatus(models.TextChoices):
@@ -136,6 +154,9 @@ class QuarterScore(Target):
                                     name="one_quarter_score_per_person"),
             models.UniqueConstraint(fields=["run", "org"], condition=Q(org__isnull=False),
                                     name="one_quarter_score_per_org"),
+            models.UniqueConstraint(fields=["run", "alliance"],
+                                    condition=Q(alliance__isnull=False),
+                                    name="one_quarter_score_per_alliance"),
         ]
 
     def __str__(self):
@@ -207,6 +228,7 @@ class ScoreEntry(Target):
             one_target_constraint("score_entry_one_target"),
             *one_entry_per_period("person"),
             *one_entry_per_period("org"),
+            *one_entry_per_period("alliance"),
         ]
 
     def __str__(self):

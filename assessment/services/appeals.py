@@ -1,7 +1,7 @@
-"""Appeals (申诉) against a published quarter's score: filed by the person scored (or the
-unit's contact for an organization) within the scheme's window; the assessing body accepts
-(the quarter returns to draft and is scored again, to be published anew) or rejects, with a
-reason. All audited."""
+"""Appeals (申诉) against a published quarter's score: filed by the person scored (the unit's
+contact for an organization, the leader for an alliance) within the scheme's window; the
+assessing body accepts (the quarter returns to draft and is scored again, to be published anew)
+or rejects, with a reason. All audited."""
 
 import datetime
 
@@ -23,9 +23,12 @@ def appeal_deadline(run) -> datetime.datetime | None:
 
 
 def may_appeal(score, user) -> bool:
-    """The person scored, or a contact of the organization scored."""
+    """The person scored, a contact of the organization scored, or the alliance's leader."""
     if score.person_id:
         return score.person.user_id is not None and score.person.user_id == user.pk
+    if score.alliance_id:
+        leader = score.alliance.leader
+        return leader is not None and leader.user_id is not None and leader.user_id == user.pk
     return any(role == UNIT_CONTACT and org_id == score.org_id
                for role, _, org_id in active_roles(user))
 
@@ -36,9 +39,10 @@ def file_appeal(score, *, actor, reason, now=None) -> Appeal:
         raise ValidationError({"reason": "请填写申诉理由。"})
     now = now or timezone.now()
     with transaction.atomic():
-        score = QuarterScore.objects.select_related("run__scheme", "person").get(pk=score.pk)
+        score = QuarterScore.objects.select_related("run__scheme", "person",
+                                                    "alliance__leader").get(pk=score.pk)
         if not may_appeal(score, actor):
-            raise PermissionDenied("只有考核对象本人（或单位联络员）可以申诉。")
+            raise PermissionDenied("只有考核对象本人（或单位联络员、联盟负责人）可以申诉。")
         run = score.run
         if run.status != RunStatus.PUBLISHED:
             raise ValidationError("该季度排位尚未发布，不能申诉。", code="state")
@@ -46,11 +50,11 @@ def file_appeal(score, *, actor, reason, now=None) -> Appeal:
         if now > deadline:
             raise ValidationError(f"申诉期已于 {timezone.localtime(deadline):%Y-%m-%d %H:%M} "
                                   "结束。", code="window")
-        if Appeal.objects.filter(run=run, person_id=score.person_id, org_id=score.org_id,
+        if Appeal.objects.filter(run=run, **score.target_lookup,
                                  status=AppealStatus.OPEN).exists():
             raise ValidationError("您对该季度得分的申诉正在处理中，请勿重复提交。", code="state")
-        appeal = Appeal.objects.create(run=run, person_id=score.person_id, org_id=score.org_id,
-                                       reason=reason, filed_by=actor)
+        appeal = Appeal.objects.create(run=run, **score.target_lookup, reason=reason,
+                                       filed_by=actor)
         audit.record(AuditAction.CREATE, f"提出考核申诉：{run} · {score.target}", actor=actor,
                      appeal=appeal.pk)
     return appeal

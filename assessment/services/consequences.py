@@ -24,9 +24,11 @@ RESULT_STATUSES = (GradingStatus.SUBMITTED, GradingStatus.FILED)
 
 
 def results_of_year(year):
-    """Annual grades of the year's submitted or filed gradings."""
+    """Annual grades of the year's submitted or filed gradings, of people and organizations:
+    an alliance's grade feeds its stars, not the cadre department's lists."""
     return AnnualGrade.objects.filter(grading__scheme__year=year,
-                                      grading__status__in=RESULT_STATUSES)
+                                      grading__status__in=RESULT_STATUSES,
+                                      alliance__isnull=True)
 
 
 def person_grades(person):
@@ -83,6 +85,8 @@ def nominate(kind, target, *, year, reason, actor, body=None, poor_override="") 
     graded 差 is refused unless `poor_override` says why."""
     reason, poor_override = (reason or "").strip(), (poor_override or "").strip()
     is_org = kind == NominationKind.ADVANCED_ORG
+    if target._meta.model_name not in ("person", "organization"):
+        raise ValidationError("只能推荐个人或党组织。", code="target")
     if is_org != (target._meta.model_name == "organization"):
         raise ValidationError("先进党组织推荐组织，其余推荐个人。", code="target")
     if body is not None:
@@ -144,9 +148,12 @@ def override_eligibility(grade, *, actor, reason) -> EligibilityOverride:
         raise ValidationError({"reason": "请填写例外理由。"})
     with transaction.atomic():
         grade = AnnualGrade.objects.select_for_update(of=("self",)).select_related(
-            "grading__scheme", "person__home_org", "org").get(pk=grade.pk)
-        target_org = grade.person.home_org if grade.person_id else grade.org
+            "grading__scheme", "person__home_org", "org", "alliance__owner").get(pk=grade.pk)
+        target_org = (grade.person.home_org if grade.person_id
+                      else grade.alliance.owner if grade.alliance_id else grade.org)
         require(actor, "assessment.file", target_org)
+        if grade.alliance_id:
+            raise ValidationError("党建联盟的等次不涉及评先评优资格。", code="target")
         if grade.grade != Grade.POOR or grade.grading.status != GradingStatus.FILED:
             raise ValidationError("只有已备案的“差”等次可以作例外处理。", code="state")
         if EligibilityOverride.objects.filter(grade=grade).exists():

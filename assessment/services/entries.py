@@ -4,6 +4,7 @@ vetoes (一票否决), and the villages' ratings of the talents who served them.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from assessment.cohorts import target_field
 from assessment.models import (
     IndicatorKind,
     IndicatorPeriod,
@@ -11,7 +12,6 @@ from assessment.models import (
     ScoreEntry,
     ScoringRun,
     TalentEvaluation,
-    TargetKind,
 )
 from assessment.periods import quarter_range
 from ledger.models import ActivityStatus, Participation
@@ -43,7 +43,8 @@ def _check_open(indicator, quarter):
 
 def record_entry(indicator, target, *, actor, quarter=None, points=0, reason="", level="",
                  evidence=None) -> ScoreEntry:
-    """Create or replace the entry of `indicator` for `target` (a Person or Organization)."""
+    """Create or replace the entry of `indicator` for `target` (a Person, Organization or
+    Alliance, as the scheme assesses)."""
     scheme = indicator.scheme
     require(actor, "assessment.score", scheme.assessing_body)
     if not indicator.is_entered:
@@ -59,8 +60,8 @@ def record_entry(indicator, target, *, actor, quarter=None, points=0, reason="",
         errors["level"] = "加分须注明级别（县级、市级、省级及以上）。"
     if errors:
         raise ValidationError(errors)
-    is_person = scheme.target_kind == TargetKind.PERSON
-    key = {"person": target, "org": None} if is_person else {"person": None, "org": target}
+    key = {"person": None, "org": None, "alliance": None,
+           target_field(scheme).removesuffix("_id"): target}
     with transaction.atomic():
         _check_open(indicator, quarter)
         entry = ScoreEntry.objects.filter(indicator=indicator, quarter=quarter, **key).first()

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from alliances.services.stars import rate_from_score
 from assessment.cohorts import cohort_for, target_field
 from assessment.metrics import METRICS
 from assessment.models import (
@@ -23,6 +24,7 @@ from assessment.models import (
     ScoreEntry,
     ScoreItem,
     ScoringRun,
+    TargetKind,
 )
 from assessment.periods import scheme_quarter_range
 from assessment.rules import RuleError, apply_rule, competition_ranks
@@ -149,8 +151,21 @@ def score_quarter(scheme, quarter, *, actor=None, report=_noop) -> ScoringRun:
     return run
 
 
+def rate_alliances(run):
+    """An alliance scheme's published quarter sets each scored alliance's stars from its total
+    (动态评星, by the thresholds of alliances.stars). A quarter published again after a
+    re-scoring re-rates; an unchanged total writes nothing. The system rates (actor None): the
+    publisher answers for the scores, and may hold no alliance.manage on the townships."""
+    scores = (QuarterScore.objects.filter(run=run).select_related("alliance__owner")
+              .order_by("rank", "id"))
+    return [rating for score in scores
+            if (rating := rate_from_score(score.alliance, run.scheme.year, run.quarter,
+                                          score.total, actor=None)) is not None]
+
+
 def publish_run(run, *, actor) -> ScoringRun:
-    """Publish a quarter's ranking: people see it and may appeal; the scheme locks."""
+    """Publish a quarter's ranking: people see it and may appeal; the scheme locks. For an
+    alliance scheme, the alliances' stars of the quarter follow in the same transaction."""
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().select_related("scheme").get(pk=run.pk)
         ScoringRun.workflow.check(run, "publish", actor)
@@ -164,4 +179,6 @@ def publish_run(run, *, actor) -> ScoringRun:
             scheme.locked_at = now
             scheme.save(update_fields=["locked_at"])
         audit.record(AuditAction.TRANSITION, f"发布季度排位：{run}", actor=actor, run=run.pk)
+        if scheme.target_kind == TargetKind.ALLIANCE:
+            rate_alliances(run)
     return run

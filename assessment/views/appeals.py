@@ -20,7 +20,7 @@ from portal.views.generic import FilteredListView, ObjectActionView, ServiceForm
 class ScoreAppealView(ServiceFormView):
     """申诉: the person scored, on a published quarter, within the window."""
 
-    queryset = QuarterScore.objects.select_related("run__scheme", "person")
+    queryset = QuarterScore.objects.select_related("run__scheme", "person", "alliance__leader")
     form_class = AppealForm
     template_name = "assessment/people/appeal_form.html"
     title = "对得分提出申诉"
@@ -30,7 +30,7 @@ class ScoreAppealView(ServiceFormView):
 
     def get_object(self):
         return get_object_or_404(scores_for(self.request.user).select_related(
-            "run__scheme", "person"), pk=self.kwargs["pk"])
+            "run__scheme", "person", "alliance__leader"), pk=self.kwargs["pk"])
 
     def check_permission(self, score):
         if not services.may_appeal(score, self.request.user):
@@ -64,7 +64,8 @@ class AppealListView(FilteredListView):
     leaders and townships read them (assessment.view)."""
 
     queryset = _open_first(Appeal.objects.select_related(
-        "run__scheme", "person__home_org", "org")).order_by("open_first", "-created_at", "-id")
+        "run__scheme", "person__home_org", "org", "alliance")).order_by(
+            "open_first", "-created_at", "-id")
     visible_action = "assessment.view"
     list_capability = "assessment.view"
     denied_message = "您没有查看考核申诉的权限。"
@@ -83,11 +84,10 @@ def appeals_for(user):
 @login_required
 def appeal_detail(request, pk):
     appeal = get_object_or_404(appeals_for(request.user).select_related(
-        "run__scheme__assessing_body", "person__home_org", "org", "filed_by", "decided_by"),
+        "run__scheme__assessing_body", "person__home_org", "org", "alliance", "filed_by",
+        "decided_by"),
         pk=pk)
-    target = ({"person_id": appeal.person_id} if appeal.person_id
-              else {"org_id": appeal.org_id})
-    score = (scores_for(request.user).filter(run=appeal.run, **target)
+    score = (scores_for(request.user).filter(run=appeal.run, **appeal.target_lookup)
              .only("id", "total", "rank", "run_id").first())
     may_decide = any(
         Appeal.workflow.permitted(appeal, name, request.user) for name in ("accept", "reject"))

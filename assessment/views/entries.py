@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessment.cohorts import enrolments_in, orgs_assessed, target_field
+from alliances.models import Alliance
+from assessment.cohorts import alliances_assessed, enrolments_in, orgs_assessed, target_field
 from assessment.forms.entries import EntryForm, parse_period, period_choices
 from assessment.models import (
     GradingStatus,
@@ -55,8 +56,13 @@ def _scheme_for_entry(request, pk):
 
 
 def cohort_targets(scheme, quarter):
-    """The people or organizations assessed in the period, as a queryset to page through."""
+    """The people, organizations or alliances assessed in the period, as a queryset to page
+    through."""
     window = scheme_quarter_range(scheme, quarter) if quarter else scheme_range(scheme)
+    if scheme.target_kind == TargetKind.ALLIANCE:
+        if window is None:
+            return Alliance.objects.none()
+        return alliances_assessed(scheme, *window).order_by("owner__path", "kind", "name", "id")
     if scheme.target_kind == TargetKind.PERSON:
         if window is None:
             return Person.objects.none()

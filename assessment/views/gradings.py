@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment.cohorts import target_field
+from assessment.cohorts import search_targets, target_field
 from assessment.filters import GradingYearFilterSet
 from assessment.forms.gradings import ChangeGradeForm, ReturnGradingForm
 from assessment.grading import GRADE_LABELS, Grade
@@ -81,12 +81,7 @@ def grade_figures(grading):
 def search_grades(grades, scheme, query, grade):
     if grade in {g.value for g in Grade}:
         grades = grades.filter(grade=grade)
-    if not query:
-        return grades
-    if target_field(scheme) == "person_id":
-        return grades.filter(Q(person__name__icontains=query)
-                             | Q(person__home_org__name__icontains=query))
-    return grades.filter(org__name__icontains=query)
+    return search_targets(grades, scheme, query)
 
 
 @login_required
@@ -97,7 +92,7 @@ def grading_detail(request, pk):
     scheme = grading.scheme
     figures = grade_figures(grading)
     grades = AnnualGrade.objects.filter(grading=grading).select_related(
-        "person__home_org", "org").order_by("rank", "id")
+        "person__home_org", "org", "alliance__owner").order_by("rank", "id")
     poor = list(grades.filter(grade=Grade.POOR).order_by("-rank", "id"))
     query = request.GET.get("q", "").strip()[:50]
     chosen_grade = request.GET.get("grade", "")
@@ -109,6 +104,7 @@ def grading_detail(request, pk):
         "grade_choices": [(g.value, GRADE_LABELS[g]) for g in Grade],
         "query_string": query_without_page(request),
         "is_person": target_field(scheme) == "person_id",
+        "is_alliance": target_field(scheme) == "alliance_id",
         "can_change": may_change(grading, user),
         "can_regrade": can(grading, "regrade", user),
         "actions": available_actions(grading, user),
@@ -145,7 +141,7 @@ class GradeChangeView(ObjectActionView):
     """调整等次: a grade and a reason; the service refuses dropping 差 below the quota."""
 
     queryset = AnnualGrade.objects.select_related("grading__scheme__assessing_body",
-                                                  "person", "org")
+                                                  "person", "org", "alliance")
     form_class = ChangeGradeForm
     service = change_grade
     error_prefix = "未调整："

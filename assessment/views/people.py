@@ -42,14 +42,18 @@ def _scoped(user, model):
 
 
 def scores_for(user):
-    """Quarter scores the user may read: their own once published, and those in their scope."""
-    own = Q(person__user=user, run__status=RunStatus.PUBLISHED)
+    """Quarter scores the user may read: their own (or their alliance's, for its leader) once
+    published, and those in their scope."""
+    own = ((Q(person__user=user) | Q(alliance__leader__user=user))
+           & Q(run__status=RunStatus.PUBLISHED))
     return QuarterScore.objects.filter(own | _scoped(user, QuarterScore))
 
 
 def grades_for(user):
-    """Annual grades the user may read: their own once submitted, and those in their scope."""
-    own = Q(person__user=user, grading__status__in=SHOWN_GRADES)
+    """Annual grades the user may read: their own (or their alliance's, for its leader) once
+    submitted, and those in their scope."""
+    own = ((Q(person__user=user) | Q(alliance__leader__user=user))
+           & Q(grading__status__in=SHOWN_GRADES))
     return AnnualGrade.objects.filter(own | _scoped(user, AnnualGrade))
 
 
@@ -111,11 +115,12 @@ def score_detail(request, pk):
     user = request.user
     score = get_object_or_404(
         scores_for(user).select_related("run__scheme__action", "run__scheme__assessing_body",
-                                        "person__home_org", "org"), pk=pk)
+                                        "person__home_org", "org", "alliance__leader"),
+        pk=pk)
     items = list(score.items.select_related("indicator").order_by("indicator__order",
                                                                   "indicator_id"))
-    appeals = list(Appeal.objects.filter(run=score.run, person_id=score.person_id,
-                                         org_id=score.org_id).order_by("-created_at", "-id"))
+    appeals = list(Appeal.objects.filter(run=score.run, **score.target_lookup)
+                   .order_by("-created_at", "-id"))
     state = appeal_state(score, user, appeals)
     return render(request, "assessment/people/score_detail.html", {
         "score": score, "run": score.run, "scheme": score.run.scheme,
@@ -129,9 +134,9 @@ def grade_detail(request, pk):
     """An annual grade: the grade and why, the published quarters and the annual items."""
     grade = get_object_or_404(
         grades_for(request.user).select_related("grading__scheme__action", "person__home_org",
-                                                "org"), pk=pk)
+                                                "org", "alliance"), pk=pk)
     scheme = grade.grading.scheme
-    target = {"person_id": grade.person_id} if grade.person_id else {"org_id": grade.org_id}
+    target = grade.target_lookup
     quarters = list(QuarterScore.objects.filter(run__scheme=scheme,
                                                 run__status=RunStatus.PUBLISHED, **target)
                     .select_related("run").order_by("run__quarter"))

@@ -60,13 +60,15 @@ def results(request):
 
 
 def _target_org(grade):
+    if grade.alliance_id:
+        return grade.alliance.owner
     return grade.person.home_org if grade.person_id else grade.org
 
 
 class GradeNominateView(ServiceFormView):
     """Nominate the person (or organization) of an annual grade."""
 
-    queryset = AnnualGrade.objects.select_related("person__home_org", "org",
+    queryset = AnnualGrade.objects.select_related("person__home_org", "org", "alliance__owner",
                                                   "grading__scheme__assessing_body")
     visible_action = VIEW
     form_class = NominationForm
@@ -101,7 +103,8 @@ class GradeNominateView(ServiceFormView):
 class GradeOverrideView(ObjectActionView):
     """组织部's exception for one 差 (POST with a reason)."""
 
-    queryset = AnnualGrade.objects.select_related("person__home_org", "org", "grading__scheme")
+    queryset = AnnualGrade.objects.select_related("person__home_org", "org", "alliance__owner",
+                                                  "grading__scheme")
     visible_action = VIEW
     capability = "assessment.file"
     denied_message = "只有县委组织部可以作例外处理。"

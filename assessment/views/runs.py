@@ -5,11 +5,10 @@ A run outside the user's scope is 404; scoring and publishing need assessment.sc
 scheme's assessing body (403 otherwise)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 
-from assessment.cohorts import target_field
+from assessment.cohorts import search_targets, target_field
 from assessment.forms.gradings import QuarterForm
 from assessment.jobs import start_scoring
 from assessment.models import IndicatorPeriod, QuarterScore, ScoreItem, ScoringRun
@@ -56,15 +55,6 @@ def score_rows(run, scores, indicators):
             for s in scores]
 
 
-def search_targets(scores, scheme, query):
-    if not query:
-        return scores
-    if target_field(scheme) == "person_id":
-        return scores.filter(Q(person__name__icontains=query)
-                             | Q(person__home_org__name__icontains=query))
-    return scores.filter(org__name__icontains=query)
-
-
 @login_required
 def run_detail(request, pk):
     """The cohort's ranking for the quarter: rank, name, unit, total, each indicator's points;
@@ -74,7 +64,8 @@ def run_detail(request, pk):
     scheme = run.scheme
     query = request.GET.get("q", "").strip()[:50]
     scores = (QuarterScore.objects.filter(run=run)
-              .select_related("person__home_org", "org").order_by("rank", "id"))
+              .select_related("person__home_org", "org", "alliance__owner")
+              .order_by("rank", "id"))
     page = paginate(request, search_targets(scores, scheme, query), RANKING_PAGE)
     indicators = list(scheme.indicators.filter(period=IndicatorPeriod.QUARTER)
                       .order_by("order", "id"))
@@ -83,6 +74,7 @@ def run_detail(request, pk):
         "query_string": query_without_page(request), "indicators": indicators,
         "rows": score_rows(run, list(page), indicators),
         "is_person": target_field(scheme) == "person_id",
+        "is_alliance": target_field(scheme) == "alliance_id",
         "can_rescore": can(run, "rescore", request.user),
     })
 
