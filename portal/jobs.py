@@ -35,6 +35,7 @@ from portal import audit
 from portal.models import GeneratedFile, Job
 from portal.models.audit import AuditAction
 from portal.models.jobs import JobStatus
+from portal.pinyin import has_han
 from portal.scope import require
 
 INTERRUPTED = "后台任务中断，请重试。"
@@ -73,9 +74,12 @@ def failure_message(exc) -> str:
         return OUT_OF_MEMORY
     if isinstance(exc, DatabaseError):
         return DATABASE_BUSY if "locked" in str(exc).lower() else DATABASE_UNAVAILABLE
-    if isinstance(exc, OSError):
-        return DISK_FULL if exc.errno == errno.ENOSPC else FILE_NOT_SAVED
-    return str(exc)[:2000] or exc.__class__.__name__
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return DISK_FULL
+    text = str(exc)[:2000]
+    if isinstance(exc, OSError) and not has_han(text):
+        return FILE_NOT_SAVED
+    return text or exc.__class__.__name__
 
 
 def job_handler(kind):

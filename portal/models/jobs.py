@@ -1,15 +1,13 @@
 """Background jobs and the files they produce."""
 
-import re
 import uuid
 
 from django.conf import settings
 from django.db import models
 
+from portal.pinyin import has_han
 from portal.scope import ScopedQuerySetMixin
 from portal.workflow import Transition, Workflow
-
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 class JobStatus(models.TextChoices):
@@ -112,7 +110,7 @@ class Job(models.Model):
         writes Chinese for the failures it knows), else a general one with the job number to
         give an administrator; never an English exception or a traceback."""
         error = (self.error or "").strip()
-        if error and _HAN.search(error) and "Traceback" not in error and len(error) <= 300:
+        if error and has_han(error) and "Traceback" not in error and len(error) <= 300:
             return error
         return (f"任务未能完成（任务编号 {str(self.uuid)[:8]}）。请点击“重试”；"
                 "如仍失败，请把任务编号告诉系统管理员。")

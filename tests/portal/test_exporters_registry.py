@@ -228,7 +228,7 @@ def test_a_finished_jobs_page_says_so_and_offers_the_file(finished_export, count
     for response in (client.get(url), client.get(url, HTTP_HX_REQUEST="true")):
         body = response.content.decode()
         assert "已完成" in body and "正在保存文件" not in body
-        assert "hx-trigger" not in body  # no more polling
+        assert 'hx-trigger="every 1s"' not in body  # no more polling
         assert reverse("portal:download", args=[finished_export.output.uuid]) in body
         assert finished_export.output.filename in body
 

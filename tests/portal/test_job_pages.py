@@ -13,6 +13,7 @@ from django.urls import reverse
 from portal.jobs import (
     DATABASE_BUSY,
     DISK_FULL,
+    FILE_NOT_SAVED,
     NO_LONGER_PERMITTED,
     TIMED_OUT,
     execute_job,
@@ -41,6 +42,8 @@ def _english_failure(job, report):
     (SoftTimeLimitExceeded(), TIMED_OUT),
     (OperationalError("database is locked"), DATABASE_BUSY),
     (OSError(errno.ENOSPC, "No space left on device"), DISK_FULL),
+    (OSError(errno.EACCES, "Permission denied"), FILE_NOT_SAVED),
+    (OSError("磁盘已满"), "磁盘已满"),
 ])
 def test_known_failures_are_told_in_chinese(exc, message):
     assert failure_message(exc) == message
