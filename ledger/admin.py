@@ -10,6 +10,7 @@ from ledger.models import (
     Evidence,
     MonthReopening,
     Participation,
+    ReopenRequest,
     ResidentRequest,
     TownshipReport,
 )
@@ -68,6 +69,18 @@ class MonthReopeningAdmin(admin.ModelAdmin):
     search_fields = ["org__name", "reason"]
     autocomplete_fields = ["org", "reopened_by"]
     list_select_related = ["org", "reopened_by"]
+
+
+@admin.register(ReopenRequest)
+class ReopenRequestAdmin(admin.ModelAdmin):
+    requested_by_name = user_column("requested_by", "申请人")
+    handled_by_name = user_column("handled_by", "处理人")
+    list_display = ["org", "year", "month", "status", "reason", "requested_by_name",
+                    "requested_at", "handled_by_name", "handled_at"]
+    list_filter = ["status", "year", "month"]
+    search_fields = ["org__name", "reason"]
+    autocomplete_fields = ["org", "activity", "requested_by", "handled_by"]
+    list_select_related = ["org", "requested_by", "handled_by"]
 
 
 @admin.register(ResidentRequest)

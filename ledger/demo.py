@@ -48,6 +48,7 @@ from ledger import demo_data
 from ledger.demo_data import (
     JOINT_PLACES,
     REOPEN_REASONS,
+    REOPEN_REFUSAL,
     REPORT_NEXT_STEPS,
     REPORT_PROBLEMS,
     REPORT_RETURN_REASON,
@@ -63,6 +64,8 @@ from ledger.models import (
     MonthReopening,
     ParticipantRole,
     Participation,
+    ReopenRequest,
+    ReopenRequestStatus,
     ReportStatus,
     RequestCategory,
     RequestStatus,
@@ -878,6 +881,38 @@ class _Builder:
         rows.sort(key=lambda r: r.reopened_at)
         MonthReopening.objects.bulk_create(rows)
         self.reopenings_total = len(rows)
+        self.build_reopen_requests(rows, [c for c in candidates if c not in chosen])
+
+    def build_reopen_requests(self, reopenings, unopened):
+        """补录申请: each reopening answered a village's request the day before; one more
+        month is still waiting for its township and one was refused."""
+        # Its own random sequence: the rest of the demo stays what it was without requests.
+        rng, hour = random.Random(len(reopenings)), datetime.timedelta(hours=1)
+        by_org = {org.pk: index for index, org in enumerate(self.orgs)}
+        rows = []
+        for opening in reopenings:
+            org = by_org[opening.org_id]
+            rows.append(ReopenRequest(
+                org=opening.org, year=opening.year, month=opening.month,
+                reason=opening.reason, status=ReopenRequestStatus.GRANTED,
+                requested_by=self.logger_user.get(org),
+                requested_at=opening.reopened_at - datetime.timedelta(days=1),
+                handled_by=opening.reopened_by, handled_at=opening.reopened_at))
+        for (org, y, m), status in zip(unopened[:2], (ReopenRequestStatus.PENDING,
+                                                      ReopenRequestStatus.REFUSED),
+                                       strict=False):
+            asked = _moment(REFERENCE_DATE - datetime.timedelta(days=rng.randint(1, 3)), rng)
+            refused = status == ReopenRequestStatus.REFUSED
+            township = self.township_of(org)
+            rows.append(ReopenRequest(
+                org=self.orgs[org], year=y, month=m, reason=rng.choice(REOPEN_REASONS),
+                status=status, requested_by=self.logger_user.get(org), requested_at=asked,
+                handled_by=self.township_admin.get(township, self.county_admin)
+                if refused else None,
+                handled_at=asked + hour if refused else None,
+                note=REOPEN_REFUSAL if refused else ""))
+        ReopenRequest.objects.bulk_create(rows)
+        self.reopen_requests_total = len(rows)
 
     def villager(self):
         rng = self.rng
@@ -1017,6 +1052,7 @@ class _Builder:
                              Activity._meta.get_field("updated_at"),
                              Evidence._meta.get_field("uploaded_at"),
                              MonthReopening._meta.get_field("reopened_at"),
+                             ReopenRequest._meta.get_field("requested_at"),
                              ResidentRequest._meta.get_field("created_at")):
             for y, m, first, last in self.months:
                 entries = self.month_entries(y, m, first, last)
@@ -1055,8 +1091,9 @@ def reset_ledger_demo() -> None:
         for stored in (name, thumb):
             if stored:
                 default_storage.delete(stored)
-    for model in (Evidence, Participation, Activity, MonthReopening, ResidentRequest,
-                  TownshipReport, Activity.history.model, TownshipReport.history.model):
+    for model in (ReopenRequest, Evidence, Participation, Activity, MonthReopening,
+                  ResidentRequest, TownshipReport, Activity.history.model,
+                  TownshipReport.history.model):
         _delete_all(model)
 
 
