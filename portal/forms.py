@@ -10,6 +10,26 @@ from portal.models.roles import Role
 from portal.scope import has_capability
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several photos or PDFs in one input (evidence, meeting photos): cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={
+            "multiple": True, "accept": "image/jpeg,image/png,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            if not data:
+                return super().clean(None, initial)
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
 class OrgChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{'　' * (obj.depth - 1)}{obj.name}（{obj.get_kind_display()}）"

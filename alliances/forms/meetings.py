@@ -11,6 +11,7 @@ from alliances.services.meetings import (
     eligible_attendees,
     photo_limits,
 )
+from portal.forms import MultipleFileField
 from portal.middleware import upload_request_limit_text
 from portal.models import Person
 
@@ -97,24 +98,6 @@ class HeldForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(label="取消原因", max_length=REASON_MAX,
                              error_messages={"required": "请填写取消原因。"})
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={
-            "multiple": True, "accept": "image/jpeg,image/png,application/pdf"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            if not data:
-                return super().clean(None, initial)
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)]
 
 
 class PhotoUploadForm(forms.Form):

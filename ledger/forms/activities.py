@@ -15,6 +15,7 @@ from ledger.models import Activity, ActivityTheme, ParticipantRole
 from ledger.services.activities import eligible_participants
 from ledger.services.evidence import evidence_limits
 from pairing.models import PLACE_HOLDING, Claim, Need, Pairing, PairingStatus
+from portal.forms import MultipleFileField
 from portal.middleware import upload_request_limit_text
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
@@ -236,24 +237,6 @@ class ReturnForm(forms.Form):
                              widget=forms.TextInput(attrs={
                                  "placeholder": "退回原因，如：缺少活动照片", "required": True,
                                  "class": "form-control form-control-sm w-auto flex-grow-1"}))
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={
-            "multiple": True, "accept": "image/jpeg,image/png,application/pdf"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            if not data:
-                return super().clean(None, initial)
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)]
 
 
 class EvidenceUploadForm(forms.Form):
