@@ -63,3 +63,22 @@ def cancel_planned_activities(item, *, actor, reason):
     if _planner is None:
         return 0
     return _planner.cancel(item, actor=actor, reason=reason)
+
+
+# --- Stars scored by an assessment scheme ----------------------------------------------------
+# Assessment sits above alliances too: when a county assesses its alliances with a scheme, the
+# quarter's stars come from the published scores (alliances.services.stars.rate_from_score), and
+# staff may not set them by hand. Assessment registers how to find that scheme.
+
+_star_scheme_lookup: Callable | None = None
+
+
+def register_star_scheme_lookup(lookup: Callable):
+    """`lookup(alliance, year)` returns the name of the scheme that scores the alliance in
+    `year`, or "" when none does."""
+    global _star_scheme_lookup
+    _star_scheme_lookup = lookup
+
+
+def star_scheme_for(alliance, year) -> str:
+    return _star_scheme_lookup(alliance, year) if _star_scheme_lookup is not None else ""

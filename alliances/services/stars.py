@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from alliances import hooks
 from alliances import stars as rules
 from alliances.models import Alliance, StarRating, StarSource
 from portal import audit
@@ -110,9 +111,14 @@ def rate_from_score(alliance, year, quarter, score, *, actor=None):
 
 @transaction.atomic
 def set_stars(alliance, year, quarter, stars, *, actor, reason):
-    """County staff set a quarter's stars by hand, with the reason (人工评定)."""
+    """County staff set a quarter's stars by hand, with the reason (人工评定) — unless an
+    assessment scheme scores the alliance that year: its published quarters rate it."""
     require(actor, MANAGE, alliance.owner)
     _check_quarter(year, quarter)
+    scheme = hooks.star_scheme_for(alliance, year)
+    if scheme:
+        raise _refused("stars", f"{year}年的星级由考核方案“{scheme}”按季度得分评定，"
+                                "发布季度排位后自动生成，不能人工设定。", "scored")
     if isinstance(stars, bool) or stars not in range(rules.FLOOR_STARS, rules.MAX_STARS + 1):
         raise _refused("stars", "星级应为 1 到 5 星。", "stars")
     reason = _reason(reason)

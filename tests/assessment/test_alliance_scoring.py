@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -317,9 +318,16 @@ def test_entered_deductions_count_for_alliances(scored, settings, tmp_path):
     assert latest_stars(scored.core).stars == 2                      # exactly 60
 
 
-def test_manual_stars_remain_possible_for_other_quarters(scored, county_admin):
+def test_a_scored_year_refuses_manual_stars_and_another_year_takes_them(scored, county_admin):
+    """The scheme's year is rated by its published quarters only; a year without an alliance
+    scheme is rated by county staff with a reason (动态评星)."""
     publish_run(scored.run, actor=scored.assessor)
-    rating = set_stars(scored.core, YEAR, 2, 3, actor=county_admin, reason="无考核方案的季度")
+    with pytest.raises(ValidationError) as refused:
+        set_stars(scored.core, YEAR, 2, 3, actor=county_admin, reason="想改")
+    assert refused.value.error_dict["stars"][0].code == "scored"
+    assert "按季度得分评定" in refused.value.messages[0]
+    assert not StarRating.objects.filter(alliance=scored.core, year=YEAR, quarter=2).exists()
+    rating = set_stars(scored.core, YEAR - 1, 4, 3, actor=county_admin, reason="无考核方案的年度")
     assert rating.source == StarSource.MANUAL
     assert latest_stars(scored.core).source == StarSource.SCORE
 
