@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+# The ledger activities that count (submitted or confirmed; drafts and returns do not), for the
+# pages that reach ledger rows through `Alliance.activities`. The ledger's own definition is
+# ledger.compliance.COUNTED_STATUSES; a ledger test holds the two equal.
+COUNTED_ACTIVITY_STATUSES = ("submitted", "confirmed")
+
 
 @dataclass(frozen=True)
 class ActivityPlanner:

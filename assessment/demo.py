@@ -67,7 +67,8 @@ from assessment.services.enrolment import CADRE
 from assessment.services.grading import file_grading, grade_year, submit_grading
 from assessment.services.schemes import create_default_scheme
 from assessment.services.scoring import publish_run, score_quarter
-from ledger.models import ActivityStatus, Participation
+from ledger.compliance import COUNTED_STATUSES as COUNTED
+from ledger.models import Participation
 from pairing.demo import REFERENCE_DATE
 from portal import demo as portal_demo
 from portal.models import AuditEvent, Person, RoleAssignment
@@ -80,7 +81,6 @@ FIRST_YEAR_START = datetime.date(FIRST_YEAR, 9, 1)  # seed 五: the first year r
 DEMO_ASSESSOR = re.compile(r"^assessor_\d{2}$")
 BATCH = 2_000
 EVIDENCE_FILE = "assessment/evidence/demo/情况说明.pdf"
-COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
 ORG_KINDS = (TargetKind.UNIT, TargetKind.VILLAGE, TargetKind.TOWNSHIP)
 # Share of enrolled cadres choosing the community action, the enterprise action, or neither.
 CHOICE_WEIGHTS = (50, 38, 12)

@@ -11,10 +11,10 @@ import datetime
 from django.db.models import Q
 from django.db.models.functions import Coalesce, TruncMonth
 
+from alliances.hooks import COUNTED_ACTIVITY_STATUSES
 from alliances.models import Alliance
 
 THEME_CODE = "monthly_charity"
-COUNTED = ("submitted", "confirmed")
 HELD, MISSED, PENDING, FUTURE, OUTSIDE = "held", "missed", "pending", "future", "outside"
 
 
@@ -39,7 +39,7 @@ def held_months(alliance_ids, year):
         return held
     rows = (_activity_model().objects
             .filter(Q(alliance_id__in=ids) | Q(menu_item__alliance_id__in=ids),
-                    theme__code=THEME_CODE, status__in=COUNTED,
+                    theme__code=THEME_CODE, status__in=COUNTED_ACTIVITY_STATUSES,
                     date__gte=month_first(year, 1), date__lt=month_first(year + 1, 1))
             .annotate(linked=Coalesce("alliance_id", "menu_item__alliance_id"),
                       month=TruncMonth("date"))

@@ -14,13 +14,13 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
+from alliances.hooks import COUNTED_ACTIVITY_STATUSES
 from alliances.membership import acting_orgs_q
 from alliances.models import Alliance, Membership
 from portal.models import Organization, Person
 from portal.scope import has_capability
 
 VIEW, MANAGE = "alliance.view", "alliance.manage"
-COUNTED_ACTIVITY_STATUSES = ("submitted", "confirmed")  # ledger's; drafts and returns don't count
 PEOPLE_SHOWN = 50  # a person picker shows this many matches, then asks for a narrower search
 
 

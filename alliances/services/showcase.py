@@ -31,6 +31,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from alliances import stars as rules
+from alliances.hooks import COUNTED_ACTIVITY_STATUSES
 from alliances.models import (
     Alliance,
     AllianceKind,
@@ -43,9 +44,6 @@ from alliances.models import (
 )
 from alliances.services.stars import current_stars, stars_text
 from pairing.models import Claim, ClaimStatus, NeedKind
-
-COUNTED_ACTIVITY_STATUSES = ("submitted", "confirmed")  # the ledger's; drafts do not count
-
 
 # ---------------------------------------------------------------- quarters
 

@@ -22,6 +22,7 @@ from alliances.forms.structure import (
     CloseAllianceForm,
     RemoveMemberForm,
 )
+from alliances.hooks import COUNTED_ACTIVITY_STATUSES
 from alliances.models import (
     Alliance,
     AllianceKind,
@@ -41,7 +42,6 @@ from portal.views.generic import FilteredListView, ObjectActionView, ServiceForm
 VIEW, MANAGE = "alliance.view", "alliance.manage"
 RECENT_ACTIVITIES = 10
 NEEDS_SHOWN = 10
-COUNTED_ACTIVITY_STATUSES = ("submitted", "confirmed")  # ledger's; drafts are not shown
 CURRENT_MEMBERS = Count("memberships", filter=Q(memberships__left_on__isnull=True))
 RECENT_MEETINGS = 5
 # (label, URL name taking the alliance's pk, Bootstrap icon) of the alliance's work areas.

@@ -12,11 +12,10 @@ from assessment.metrics.registry import (
     register_metric,
 )
 from assessment.models import TalentEvaluation, TargetKind
-from ledger.models import ActivityStatus, Participation
+from ledger.compliance import COUNTED_STATUSES as COUNTED
+from ledger.models import Participation
 from pairing.models import Claim, ClaimStatus
 from portal.models.orgs import OrgKind
-
-COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
 
 
 @register_metric("months_served", label="参加村级服务活动月数", target_kind=TargetKind.PERSON,

@@ -23,7 +23,8 @@ from assessment.forms.people import (
 from assessment.models import TalentEvaluation
 from assessment.periods import quarter_range
 from assessment.services.entries import rate_talent
-from ledger.models import ActivityStatus, Participation
+from ledger.compliance import COUNTED_STATUSES as COUNTED
+from ledger.models import Participation
 from portal.models import Person
 from portal.models.orgs import CITY_KINDS
 from portal.scope import has_capability
@@ -31,7 +32,6 @@ from portal.views.common import error_text, paginate, query_without_page
 
 EVALUATE = "assessment.evaluate"
 DENIED = "只有村党组织可以评价服务本村的城市人才。"
-COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
 RATINGS = [(value, label) for value, label in TalentEvaluation.Rating.choices]
 
 

@@ -312,3 +312,12 @@ def test_members_activities_link_to_their_alliances_with_a_monthly_charity_and_m
             assert activity.status == ActivityStatus.DRAFT
         else:
             assert activity.status in COUNTED
+
+
+def test_alliances_count_the_same_activities_as_the_ledger():
+    """alliances reaches ledger rows without importing the ledger: its copy of the counted
+    statuses must stay the ledger's."""
+    from alliances.hooks import COUNTED_ACTIVITY_STATUSES
+    from ledger.compliance import COUNTED_STATUSES
+
+    assert set(COUNTED_ACTIVITY_STATUSES) == set(COUNTED_STATUSES)
