@@ -79,9 +79,11 @@ def first_hits(queryset, limit, hit):
     return SearchResults([hit(row) for row in rows], rows[0].search_total if rows else 0)
 
 
-def run_search(user, text, limit):
-    """[(source, SearchResults)] for every source, one query each; nothing for a blank query."""
+def run_search(user, text, limit, only=None):
+    """[(source, SearchResults)] for every source (or the one keyed `only`), one query each;
+    nothing for a blank query."""
     text = clean_query(text)
     if len(text) < MIN_QUERY_LENGTH:
         return []
-    return [(source, source.search(user, text, limit)) for source in _sources]
+    return [(source, source.search(user, text, limit)) for source in _sources
+            if only is None or source.key == only]

@@ -179,3 +179,17 @@ def test_one_query_per_source_whatever_the_number_of_rows(client, county_admin, 
         Need.objects.create(village_org=village, title="培训", description="-",
                             deadline=datetime.date(2026, 12, 31))
     assert _count(client, url, {"q": "qingshan"}) == small
+
+
+def test_a_kind_with_more_hits_links_to_its_own_page_of_all_of_them(client, county_admin, tree):
+    bulk_people(**{f"p{i}": {"name": f"张{i}", "home_org": tree.village_a1} for i in range(25)})
+    client.force_login(county_admin)
+    page = client.get(SEARCH, {"q": "zhang"}).content.decode()
+    assert "查看全部25条人员" in page and "kind=people" in page
+    response = client.get(SEARCH, {"q": "zhang", "kind": "people"})
+    assert [s.key for s, _ in response.context["groups"]] == ["people"]
+    assert len(response.context["groups"][0][1].hits) == 25
+    assert "返回全部类别" in response.content.decode()
+    # an unknown kind is ignored: every kind, first hits only
+    response = client.get(SEARCH, {"q": "zhang", "kind": "<x>"})
+    assert len(response.context["groups"]) > 1 and response.context["kind"] == ""
