@@ -37,3 +37,13 @@ def open_menu(page):
     menu = page.locator("#mainNav")
     expect(menu).to_be_visible()
     return menu
+
+
+def answer_confirm(page, answer="确定"):
+    """Answer the page's own confirmation dialog (templates/includes/confirm_modal.html) once
+    it is open; returns the question it asked."""
+    modal = page.get_by_role("dialog")
+    expect(modal).to_be_visible()
+    question = modal.locator("#confirm-modal-message").inner_text()
+    modal.get_by_role("button", name=answer, exact=True).click()
+    return question
