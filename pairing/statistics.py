@@ -114,6 +114,14 @@ def with_this_year(pairings):
     )
 
 
+def counted_pairings(user, capability=STATISTICS_CAPABILITY):
+    """The pairings a county's or township's figures count (home tile and statistics alike):
+    共建中 (active today) pairings whose *village* lies in the user's scope. A pairing counts for
+    its village's township, never for the township of the unit or community paired with it."""
+    return Pairing.objects.filter(scope_q(user, capability, "village_org__path"),
+                                  status=PairingStatus.ACTIVE)
+
+
 def _grouped(queryset, path_field, **aggregates):
     """{township prefix: {name: value}} of `aggregates` over `queryset`, in one query."""
     rows = (queryset.annotate(_township=Substr(path_field, 1, TOWNSHIP_PREFIX))
@@ -129,7 +137,7 @@ def pairing_statistics(user, year) -> Statistics:
 
     townships = list(Organization.objects.filter(scoped("path"), kind=OrgKind.TOWNSHIP)
                      .order_by("path").values_list("pk", "path", "name"))
-    active = Pairing.objects.filter(scoped("village_org__path"), status=PairingStatus.ACTIVE)
+    active = counted_pairings(user)
     groups = {
         "villages": _grouped(
             Organization.objects.filter(scoped("path"), kind=OrgKind.VILLAGE, is_active=True),
