@@ -258,14 +258,29 @@ def _is_blank(values):
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
-def _header_positions(header_row):
-    return {cell_text(v).rstrip("*＊").strip(): i for i, v in enumerate(header_row)
-            if cell_text(v)}
+def _header_positions(header_row, aliases=None):
+    aliases = aliases or {}
+    positions = {}
+    for i, value in enumerate(header_row):
+        header = cell_text(value).rstrip("*＊").strip()
+        if header:
+            positions.setdefault(aliases.get(header, header), i)
+    return positions
 
 
-def read_rows(fileobj, columns, report):
+def _is_header(positions, columns):
+    """Whether a row's cells are the file's column headers: at least two of the expected
+    headers (a title row above them never holds two)."""
+    headers = [c.header for c in columns]
+    return sum(1 for h in headers if h in positions) >= min(2, len(headers))
+
+
+def read_rows(fileobj, columns, report, *, aliases=None):
     """Yield (Excel row number, values, header positions) for the data rows of the first
-    sheet; missing required columns are reported against the header row instead."""
+    sheet. The header row is the first of the top HEADER_SEARCH_ROWS rows whose cells are the
+    expected headers (`aliases` maps older header names to current ones); rows above it (an
+    export's title row) are skipped, and row numbers stay Excel's. Missing required columns
+    are reported against the header row."""
     workbook, rows = open_rows(fileobj)
     try:
         header_number, positions = None, {}
@@ -273,8 +288,8 @@ def read_rows(fileobj, columns, report):
         try:
             for number, values in enumerate(rows, start=1):
                 if header_number is None:
-                    candidate = _header_positions(values)
-                    if required[0] in candidate:
+                    candidate = _header_positions(values, aliases)
+                    if _is_header(candidate, columns):
                         header_number, positions = number, candidate
                         missing = [h for h in required if h not in positions]
                         for header in missing:
@@ -295,7 +310,8 @@ def read_rows(fileobj, columns, report):
         except Exception as exc:  # a damaged sheet can fail midway through the XML
             raise UnreadableWorkbook("文件已损坏，读取表格内容时出错。") from exc
         if header_number is None:
-            report.add_error(1, "", "未找到表头，请使用下载的模板（第一行应为列名）。")
+            report.add_error(1, "", f"前{HEADER_SEARCH_ROWS}行中未找到表头，请使用下载的模板"
+                                    "（表头行应为列名，其上最多可有标题行）。")
     finally:
         workbook.close()
 
