@@ -1,0 +1,211 @@
+"""Trend charts on the county admin's and the leader's home (issue 11 item 13): counted
+activities per month of this year, the share of villages active per month, and the townships
+ranked by this year's share of active village-months. Imported from LedgerConfig.ready.
+
+Definitions are the compliance pages' (ledger.compliance): an activity counts when submitted or
+confirmed (COUNTED_STATUSES); a village is active in a month when it logged a counted activity
+then (a non-red cell of the org × month matrix); the villages are the active ones in the user's
+`ledger.compliance` scope. Three grouped queries, whatever the number of villages or activities:
+townships, villages per township, and activities per (township, month).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr, TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+
+from ledger.compliance import CAPABILITY, COUNTED_STATUSES, TOWNSHIP_PREFIX, period_for
+from ledger.models import Activity
+from portal.charts import (
+    MONTH_COLUMN,
+    MONTH_LABELS,
+    ChartTable,
+    chart_scripts_once,
+    month_label,
+    percent,
+)
+from portal.dashboard import Panel, register_panel
+from portal.models import Organization
+from portal.models.orgs import OrgKind
+from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_q
+from portal.spreadsheets import Column
+
+CHARTS = ("activities", "villages", "townships")
+VILLAGE_Q = Q(org__kind=OrgKind.VILLAGE, org__is_active=True)
+ACTIVITIES_NOTE = "已提交和已确认的活动（草稿和已退回的不计），含村、社区和单位登记的活动。"
+VILLAGES_NOTE = "当月至少开展1次活动（已提交或已确认）的村占全部村的比例，与履职情况一致。"
+TOWNSHIPS_NOTE = ("活跃率 = 本年已开始的各月中开展了活动的村次 ÷（村数 × 已开始月数）；"
+                  "空白村月数即履职情况中标红的格数。")
+
+
+@dataclass
+class TownshipFigures:
+    """One township's year: its villages, their counted activities and active village-months."""
+
+    name: str
+    path: str
+    villages: int = 0
+    activities: int = 0
+    active_months: int = 0  # (village, month) pairs with a counted activity
+    rank: int = 0
+
+    def silent(self, started):
+        return self.villages * started - self.active_months
+
+    def rate(self, started):
+        return percent(self.active_months, self.villages * started)
+
+
+@dataclass
+class LedgerTrends:
+    year: int
+    started: int  # months of the year begun so far
+    villages: int = 0
+    activities: list = field(default_factory=lambda: [0] * 12)
+    active: list = field(default_factory=lambda: [0] * 12)
+    townships: list = field(default_factory=list)
+
+    def figure(self, values, month):
+        """A month's figure, or None for a month that has not begun."""
+        return values[month - 1] if month <= self.started else None
+
+
+def ledger_trends(user, today=None):
+    """This year's figures in the user's compliance scope, or None without the capability."""
+    if not has_capability(user, CAPABILITY):
+        return None
+    today = today or timezone.localdate()
+    period = period_for(today.year, today)
+    trends = LedgerTrends(year=today.year, started=today.month)
+    township = Substr("path", 1, TOWNSHIP_PREFIX)
+    townships = {path: TownshipFigures(name, path) for path, name in
+                 Organization.objects.filter(scope_q(user, CAPABILITY, "path"),
+                                             kind=OrgKind.TOWNSHIP, is_active=True)
+                 .order_by("path").values_list("path", "name")}
+    villages = (Organization.objects.filter(scope_q(user, CAPABILITY, "path"),
+                                            kind=OrgKind.VILLAGE, is_active=True)
+                .annotate(_township=township).values("_township")
+                .annotate(n=Count("id")).order_by())
+    for row in villages:
+        trends.villages += row["n"]
+        if row["_township"] in townships:
+            townships[row["_township"]].villages = row["n"]
+    activities = (Activity.objects.filter(scope_q(user, CAPABILITY, "org__path"),
+                                          status__in=COUNTED_STATUSES, date__gte=period.start,
+                                          date__lt=period.end)
+                  .annotate(_township=Substr("org__path", 1, TOWNSHIP_PREFIX),
+                            _month=TruncMonth("date"))
+                  .values("_township", "_month")
+                  .annotate(n=Count("id"), village_n=Count("id", filter=VILLAGE_Q),
+                            active=Count("org", distinct=True, filter=VILLAGE_Q))
+                  .order_by())
+    for row in activities:
+        index = row["_month"].month - 1
+        trends.activities[index] += row["n"]
+        trends.active[index] += row["active"]
+        figures = townships.get(row["_township"])
+        if figures is not None:
+            figures.activities += row["village_n"]
+            figures.active_months += row["active"]
+    trends.townships = _ranked(list(townships.values()), trends.started)
+    return trends
+
+
+def _ranked(townships, started):
+    """Townships by active share (highest first; without villages last), then activities;
+    equal figures share a rank."""
+    def key(t):
+        rate = t.rate(started)
+        return (rate is None, -(rate or 0), -t.activities, t.path)
+
+    townships.sort(key=key)
+    rank, last = 0, None
+    for position, figures in enumerate(townships, start=1):
+        current = (figures.rate(started), figures.activities)
+        if current != last:
+            rank, last = position, current
+        figures.rank = rank
+    return townships
+
+
+# --- Tables (page, chart and Excel alike) ----------------------------------------------------
+
+def activities_table(trends):
+    months = range(1, 13)
+    return ChartTable(
+        "activities", f"{trends.year}年各月活动数",
+        (MONTH_COLUMN, Column("活动数", 10)),
+        [[month_label(trends.year, m), trends.figure(trends.activities, m)] for m in months],
+        chart={"kind": "months", "labels": MONTH_LABELS, "unit": "次",
+               "series": [{"name": "活动数", "type": "bar",
+                           "data": [trends.figure(trends.activities, m) for m in months]}]},
+        note=ACTIVITIES_NOTE, excel_url=reverse("ledger:trend_excel", args=["activities"]))
+
+
+def villages_table(trends):
+    months = range(1, 13)
+    shares = [None if m > trends.started else percent(trends.active[m - 1], trends.villages)
+              for m in months]
+    return ChartTable(
+        "villages", f"{trends.year}年各月开展活动的村占比",
+        (MONTH_COLUMN, Column("开展活动的村", 12), Column("村总数", 10),
+         Column("占比（%）", 10)),
+        [[month_label(trends.year, m), trends.figure(trends.active, m),
+          trends.villages if m <= trends.started else None, shares[m - 1]] for m in months],
+        chart={"kind": "months", "labels": MONTH_LABELS, "percent": True,
+               "series": [{"name": "开展活动的村占比", "type": "line", "data": shares}]},
+        note=VILLAGES_NOTE, excel_url=reverse("ledger:trend_excel", args=["villages"]))
+
+
+def townships_table(trends):
+    started = trends.started
+    rows = [[t.rank, t.name, t.villages, t.activities, t.silent(started), t.rate(started)]
+            for t in trends.townships]
+    return ChartTable(
+        "townships", f"{trends.year}年乡镇活跃率排名",
+        (Column("排名", 8), Column("乡镇", 18), Column("村数", 8), Column("本年活动数", 12),
+         Column("空白村月数", 12), Column("活跃率（%）", 12)),
+        rows, row_header=1,
+        chart={"kind": "ranking", "labels": [t.name for t in trends.townships],
+               "percent": True,
+               "series": [{"name": "活跃率", "type": "bar",
+                           "data": [t.rate(started) for t in trends.townships]}]},
+        note=TOWNSHIPS_NOTE, excel_url=reverse("ledger:trend_excel", args=["townships"]))
+
+
+TABLES = {"activities": activities_table, "villages": villages_table,
+          "townships": townships_table}
+
+
+# --- Panels ----------------------------------------------------------------------------------
+
+def _trends_of(request):
+    """The figures both panels show, computed once per request."""
+    if not hasattr(request, "_ledger_trends"):
+        request._ledger_trends = ledger_trends(request.user)
+    return request._ledger_trends
+
+
+def _trends_panel(request):
+    trends = _trends_of(request)
+    if trends is None:
+        return None
+    return {"year": trends.year, "charts": [activities_table(trends), villages_table(trends)],
+            "scripts": chart_scripts_once(request)}
+
+
+def _ranking_panel(request):
+    trends = _trends_of(request)
+    if trends is None or not trends.townships:
+        return None
+    return {"year": trends.year, "chart": townships_table(trends),
+            "scripts": chart_scripts_once(request)}
+
+
+register_panel(Panel("ledger_trends", "活动趋势", "ledger/panels/trends.html",
+                     frozenset({COUNTY_ADMIN, LEADER}), _trends_panel, order=16,
+                     width="col-12"))
+register_panel(Panel("ledger_township_ranking", "乡镇排名", "ledger/panels/trends_ranking.html",
+                     frozenset({COUNTY_ADMIN, LEADER}), _ranking_panel, order=17))

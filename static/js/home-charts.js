@@ -1,0 +1,76 @@
+// Home-page trend charts (county admin, leader): every [data-home-chart] box draws the JSON of
+// the json_script element it names (portal.charts.ChartTable.chart). The same numbers are in
+// the table under each chart, so nothing is lost without this script.
+//   kind "months":  12 months on the x axis, one bar or line per series (null = not begun);
+//   kind "ranking": one horizontal bar per township, the first on top.
+(function () {
+  if (typeof echarts === "undefined") { return; }
+  var COLORS = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00"];
+  var charts = [];
+
+  function valueAxis(data) {
+    var axis = { type: "value", minInterval: 1, name: data.percent ? "%" : (data.unit || "") };
+    if (data.percent) { axis.max = 100; axis.minInterval = 0; }
+    return axis;
+  }
+
+  function tooltip(data) {
+    return {
+      trigger: "axis", axisPointer: { type: "shadow" },
+      valueFormatter: function (value) {
+        if (value === null || value === undefined) { return "—"; }
+        return data.percent ? value + "%" : value + (data.unit || "");
+      }
+    };
+  }
+
+  function series(data, horizontal) {
+    return data.series.map(function (s, i) {
+      var item = { name: s.name, type: s.type, data: s.data, itemStyle: { color: COLORS[i % COLORS.length] } };
+      if (s.type === "line") { item.connectNulls = false; item.symbolSize = 6; }
+      if (horizontal) {
+        item.label = { show: true, position: "right", formatter: data.percent ? "{c}%" : "{c}" };
+      }
+      return item;
+    });
+  }
+
+  function monthsOption(data) {
+    return {
+      tooltip: tooltip(data),
+      legend: { top: 0, data: data.series.map(function (s) { return s.name; }) },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.labels },
+      yAxis: valueAxis(data),
+      series: series(data, false)
+    };
+  }
+
+  function rankingOption(data) {
+    return {
+      tooltip: tooltip(data),
+      grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+      xAxis: valueAxis(data),
+      yAxis: { type: "category", data: data.labels, inverse: true,
+               axisLabel: { width: 120, overflow: "truncate" } },
+      series: series(data, true)
+    };
+  }
+
+  function draw(holder) {
+    var source = document.getElementById(holder.getAttribute("data-home-chart"));
+    if (!source) { return; }
+    var data = JSON.parse(source.textContent);
+    if (!data.labels || !data.labels.length) { holder.hidden = true; return; }
+    var ranking = data.kind === "ranking";
+    holder.style.height = (ranking ? Math.max(200, Math.min(28 * data.labels.length + 40, 720)) : 280) + "px";
+    var chart = echarts.init(holder);
+    chart.setOption(ranking ? rankingOption(data) : monthsOption(data));
+    charts.push(chart);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-home-chart]"), draw);
+  window.addEventListener("resize", function () {
+    charts.forEach(function (chart) { chart.resize(); });
+  });
+})();
