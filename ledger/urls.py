@@ -9,4 +9,5 @@ urlpatterns = [
     path("requests/", include("ledger.urls_requests")),
     path("reports/", include("ledger.urls_reports")),
     path("exports/", include("ledger.urls_exports")),
+    path("trends/", include("ledger.urls_trends")),
 ]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("needs/", include("pairing.urls_needs")),
     path("meetings/", include("pairing.urls_meetings")),
     path("aid/", include("pairing.urls_aid")),
+    path("trends/", include("pairing.urls_trends")),
 ]
