@@ -10,6 +10,7 @@ class LedgerConfig(AppConfig):
         # Capabilities; job handlers (compliance, ledger export); nav and panels. ledger.demo
         # is loaded by portal.demo only when seed_demo runs.
         from . import alliance_planning, compliance_exports, exporters, navigation, scope  # noqa: F401
+        from . import trend_panels  # noqa: F401  (home-page trend charts)
 
         # Scheduling an alliance service-menu item plans a draft activity here.
         alliance_planning.register()
