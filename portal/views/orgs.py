@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from portal import services
+from portal.dashboard import sections_for
 from portal.forms import MoveOrgForm, OrganizationForm
 from portal.models import Organization, Person, RoleAssignment
 from portal.models.orgs import OrgKind
@@ -95,19 +96,48 @@ def org_tree(request, pk=None):
     })
 
 
+def _account_name(user):
+    """A person's name for an account (its Person, else its full name), never the login name."""
+    if user is None:
+        return "系统"
+    person = getattr(user, "person", None)
+    if person is not None:
+        return person.name
+    return user.get_full_name() or "未关联人员的账号"
+
+
+def _role_holders(org, user):
+    """[(role assignment, person or None)] of the org's active roles; a person is linked only
+    when the viewer may see them."""
+    assignments = list(RoleAssignment.objects.active().filter(org=org)
+                       .select_related("user__person").order_by("role", "id"))
+    people = [getattr(a.user, "person", None) for a in assignments]
+    visible = set(Person.objects.visible_to(user).filter(
+        pk__in=[p.pk for p in people if p is not None]).values_list("pk", flat=True))
+    return [{"role": a.role, "person": p, "name": _account_name(a.user),
+             "linked": p is not None and p.pk in visible}
+            for a, p in zip(assignments, people, strict=True)]
+
+
 @login_required
 def org_detail(request, pk):
+    """The organization's hub: its data, role holders by name, and a card per app
+    (pairings, needs, ledger, alliances, scores) from `sections_for(request, "org", org)`."""
     org = visible_or_404(Organization.objects.select_related("secretary"), request.user, pk=pk)
-    history = list(org.history.select_related("history_user").order_by("-history_date")[:10])
-    roles = RoleAssignment.objects.active().filter(org=org).select_related("user")
+    history = list(org.history.select_related("history_user__person")
+                   .order_by("-history_date")[:10])
+    for entry in history:
+        entry.actor_name = _account_name(entry.history_user)
     return render(request, "portal/orgs/detail.html", {
         "org": org,
         "ancestors": _visible_ancestors(org, request.user),
         "people_count": Person.objects.filter(home_org__path__startswith=org.path).count(),
         "children_count": org.numchild,
         "history": history,
-        "roles": roles if has_capability(request.user, "role.manage", org) else None,
+        "holders": _role_holders(org, request.user),
+        "can_manage_roles": has_capability(request.user, "role.manage", org),
         "can_change": has_capability(request.user, "org.change", org),
+        "sections": sections_for(request, "org", org),
     })
 
 
