@@ -9,8 +9,14 @@ class LedgerConfig(AppConfig):
     def ready(self):
         # Capabilities; job handlers (compliance, ledger export); nav and panels. ledger.demo
         # is loaded by portal.demo only when seed_demo runs.
-        from . import alliance_planning, compliance_exports, exporters, navigation, scope  # noqa: F401
-        from . import trend_panels  # noqa: F401  (home-page trend charts)
+        from . import (  # noqa: F401
+            alliance_planning,
+            compliance_exports,
+            exporters,
+            navigation,
+            org_sections,
+            scope,
+        )
 
         # Scheduling an alliance service-menu item plans a draft activity here.
         alliance_planning.register()
