@@ -9,4 +9,4 @@ class AlliancesConfig(AppConfig):
 
     def ready(self):
         # Nav items and panels (they import the scope), then the export job handlers.
-        from . import exporters, navigation  # noqa: F401
+        from . import exporters, navigation, org_sections  # noqa: F401
