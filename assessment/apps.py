@@ -8,6 +8,6 @@ class AssessmentConfig(AppConfig):
 
     def ready(self):
         # Capabilities first (the models' workflows check them), then the job handlers.
-        from . import exporters, jobs, navigation, results_export, star_source  # noqa: F401
+        from . import exporters, jobs, navigation, org_sections, results_export, star_source  # noqa: F401
 
         star_source.register()
