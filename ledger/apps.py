@@ -17,6 +17,7 @@ class LedgerConfig(AppConfig):
             org_sections,
             scope,
         )
+        from . import trend_panels  # noqa: F401  (home-page trend charts)
 
         # Scheduling an alliance service-menu item plans a draft activity here.
         alliance_planning.register()
