@@ -43,7 +43,8 @@ def answer_confirm(page, answer="确定"):
     """Answer the page's own confirmation dialog (templates/includes/confirm_modal.html) once
     it is open; returns the question it asked."""
     modal = page.get_by_role("dialog")
-    expect(modal).to_be_visible()
+    # Open (not fading in, when Bootstrap ignores 取消): one of its answers has the focus.
+    expect(modal.locator(".modal-footer button:focus")).to_have_count(1)
     question = modal.locator("#confirm-modal-message").inner_text()
     modal.get_by_role("button", name=answer, exact=True).click()
     return question

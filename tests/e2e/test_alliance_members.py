@@ -18,7 +18,7 @@ from alliances.models import (
 )
 from pairing.models import Claim, Need, NeedKind
 from tests.alliances.conftest import build_alliances_world
-from tests.e2e.helpers import SMALL_PHONE, fits_width, sign_in
+from tests.e2e.helpers import SMALL_PHONE, answer_confirm, fits_width, sign_in
 from tests.factories import bulk_users_with_roles
 
 pytestmark = pytest.mark.browser
@@ -26,13 +26,6 @@ pytestmark = pytest.mark.browser
 ITEM = "义诊进村"
 WISH = "给留守儿童买书包"
 REPORT = "本年度联合石桥村开展义诊两次、茶叶培训一次；明年牵头办好茶叶节。"
-
-
-def _accept_next_dialog(page, seen):
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-    page.once("dialog", accept)
 
 
 def test_member_secretary_votes_claims_reports_and_scores(live_server, transactional_db, tree,
@@ -73,7 +66,7 @@ def test_member_secretary_votes_claims_reports_and_scores(live_server, transacti
     item.refresh_from_db()
     assert item.vote_count == 2 and item.votes.filter(voter=village_secretary).exists()
 
-    # 2. The alliance's micro-wishes: claim 石桥村's wish (after the confirm dialog).
+    # 2. The alliance's micro-wishes: claim 石桥村's wish (after the page's confirmation dialog).
     page.get_by_role("link", name="微心愿", exact=True).click()
     expect(page).to_have_url(live_server.url + reverse("alliances:alliance_wishes",
                                                        args=[core.pk]))
@@ -81,11 +74,10 @@ def test_member_secretary_votes_claims_reports_and_scores(live_server, transacti
     expect(row).to_contain_text("石桥村")
     expect(row).to_contain_text("1/1")
     fits_width(page)
-    dialogs = []
-    _accept_next_dialog(page, dialogs)
     row.get_by_role("button", name="认领").click()
+    fits_width(page)  # the confirmation dialog too
+    assert WISH in answer_confirm(page)
     expect(page.locator(".alert-success")).to_contain_text(f"已认领微心愿“{WISH}”")
-    assert dialogs and WISH in dialogs[0]
     expect(page).to_have_url(live_server.url + reverse("alliances:alliance_wishes",
                                                        args=[core.pk]))
     row = page.locator("#alliance-needs tbody tr", has_text=WISH)

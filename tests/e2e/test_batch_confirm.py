@@ -9,19 +9,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ledger.models import Activity, ActivityStatus, ActivityTheme, Evidence
-from tests.e2e.helpers import fits_width, sign_in
+from tests.e2e.helpers import answer_confirm, fits_width, sign_in
 from tests.ledger.test_batch_views import _png
 
 pytestmark = pytest.mark.browser
 
 COUNT = 20
-
-
-def _answer_confirmations(page, seen):
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-    page.on("dialog", accept)
 
 
 def test_township_confirms_many_and_returns_one(live_server, transactional_db, settings,
@@ -40,8 +33,6 @@ def test_township_confirms_many_and_returns_one(live_server, transactional_db, s
     left_out = rows[-1]
 
     town = sign_in(browser, live_server, township_admin)
-    dialogs = []
-    _answer_confirmations(town, dialogs)
     town.goto(live_server.url + reverse("ledger:activity_to_confirm"))
     expect(town.locator("#activity-queue .card[id^=activity-]")).to_have_count(COUNT)
     expect(town.locator(f"#activity-{rows[0].pk} .queue-thumbs img")).to_have_count(1)
@@ -53,15 +44,15 @@ def test_township_confirms_many_and_returns_one(live_server, transactional_db, s
     town.locator(f"#pick-{left_out.pk}").uncheck()
     expect(town.locator("[data-selected-count]")).to_have_text(str(COUNT - 1))
     town.get_by_role("button", name="确认所选").click()
+    assert answer_confirm(town) == f"确定确认所选的 {COUNT - 1} 条活动吗？确认后不能再修改。"
     expect(town.locator(".alert-success")).to_contain_text(f"已确认 {COUNT - 1} 条活动")
-    assert dialogs == [f"确定确认所选的 {COUNT - 1} 条活动吗？确认后不能再修改。"]
     expect(town.locator("#activity-queue .card[id^=activity-]")).to_have_count(1)
 
     town.locator(f"#pick-{left_out.pk}").check()
     town.fill("#batch-reason", "缺少活动照片")
     town.get_by_role("button", name="退回所选").click()
+    assert answer_confirm(town) == "确定退回所选的 1 条活动吗？"
     expect(town.locator(".alert-success")).to_contain_text("已退回 1 条活动")
-    assert dialogs[-1] == "确定退回所选的 1 条活动吗？"
     expect(town.locator("main")).to_contain_text("没有待确认的活动")
     fits_width(town)
 

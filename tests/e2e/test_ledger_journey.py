@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from ledger.models import Activity, ActivityStatus
 from pairing.services.pairings import do_create_pairing
-from tests.e2e.helpers import fits_width, sign_in
+from tests.e2e.helpers import answer_confirm, fits_width, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +19,6 @@ TITLE = "科技下乡：果树修剪培训"
 
 
 
-
-
-def _accept_next_dialog(page, seen):
-    def accept(dialog):
-        seen.append(dialog.message)
-        dialog.accept()
-    page.once("dialog", accept)
 
 
 def test_log_with_participants_and_photo_then_confirm(live_server, transactional_db, settings,
@@ -75,7 +68,7 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     expect(secretary.locator("#participants")).to_contain_text("组织者")
     assert secretary.evaluate("window.localStorage.length") == 0  # the draft was cleared
 
-    # 3. A photo, then submit (confirming the dialog).
+    # 3. A photo, then submit (answering the page's confirmation).
     secretary.set_input_files("#id_files", str(photo))
     secretary.locator("#evidence-upload button[type=submit]").click()
     expect(secretary.locator(".alert-success")).to_contain_text("已上传 1 个佐证材料")
@@ -87,12 +80,10 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
         " return img && img.complete && img.naturalWidth > 0; }")
     assert thumbnail.evaluate("img => img.naturalWidth") == 320
     fits_width(secretary)
-    dialogs = []
-    _accept_next_dialog(secretary, dialogs)
     secretary.get_by_role("button", name="提交").click()
+    assert "确定提交" in answer_confirm(secretary)
     expect(secretary.locator(".alert-success")).to_contain_text("等待乡镇确认")
     expect(secretary.locator("#activity-status")).to_contain_text("待确认")
-    assert dialogs and "确定提交" in dialogs[0]
     secretary.context.close()
 
     # 4. The township admin confirms it from the 待确认 queue.
@@ -106,8 +97,8 @@ def test_log_with_participants_and_photo_then_confirm(live_server, transactional
     expect(card).to_contain_text("2 人参与")
     expect(card).to_contain_text("1 个佐证材料")
     fits_width(town)
-    _accept_next_dialog(town, dialogs)
     card.get_by_role("button", name="确认").click()
+    assert "确认该活动吗" in answer_confirm(town)
     expect(town).to_have_url(queue_url)
     expect(town.locator(".alert-success")).to_contain_text(f"已确认“青山村”的活动“{TITLE}”")
     expect(town.locator("main")).to_contain_text("没有待确认的活动")

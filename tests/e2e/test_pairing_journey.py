@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from pairing.models import Claim, ClaimStatus, Need
 from pairing.services.pairings import do_create_pairing
 from tests.e2e.conftest import PHONE
-from tests.e2e.helpers import fits_width, open_menu, sign_in
+from tests.e2e.helpers import answer_confirm, fits_width, open_menu, sign_in
 from tests.factories import UserFactory, add_org, grant
 
 pytestmark = pytest.mark.browser
@@ -77,19 +77,12 @@ def test_publish_claim_report_confirm_and_count(live_server, transactional_db, s
     fits_width(claimant, PHONE["viewport"]["width"])
     row.get_by_role("link", name=TITLE).click()
     expect(claimant).to_have_url(detail_url)
-    dialogs = []
-
-    def accept(dialog):
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    claimant.once("dialog", accept)
     # The icon font's glyph is part of the accessible name, so target the claim form.
     claim_form = claimant.locator(
         f'form[action="{reverse("pairing:need_claim", args=[need.pk])}"]')
     claim_form.get_by_role("button").click()
+    assert TITLE in answer_confirm(claimant)
     expect(claimant.locator(".alert-success")).to_contain_text(f"已认领“{TITLE}”")
-    assert dialogs and TITLE in dialogs[0]
     claim = Claim.objects.get(need=need, claimant=talent)
     expect(claimant).to_have_url(f"{detail_url}#claim-{claim.pk}")
     expect(claimant.locator("main")).to_contain_text("已认领 1 / 共 2")
