@@ -6,16 +6,22 @@ a formula. On import `unescape_cell` removes exactly that apostrophe again, and 
 follows it starts with one of those characters, so an exported file re-imports unchanged.
 """
 
+import datetime
 import io
+import itertools
+import math
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +32,21 @@ TEMPLATE_ROWS = 20000
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="C0392B")
 _REQUIRED_FILL = PatternFill("solid", fgColor="8E1B10")
+_CAPTION_FONT = Font(bold=True, size=14)
+_CAPTION_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_CELL_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+# Column widths are measured on the header and this many leading rows (buffered, since a
+# write-only sheet writes its column widths before the first row).
+WIDTH_SAMPLE_ROWS = 200
+MIN_WIDTH, MAX_WIDTH = 6, 48
+# Row height per line of text, in points: 11 pt text, and the 14 pt bold caption. Neither
+# Excel nor LibreOffice grows a row for wrapped text on opening a file, so write_sheet sets
+# the height of rows whose text wraps, up to MAX_LINES lines (Excel's limit is 409 pt).
+_LINE_HEIGHT, _CAPTION_LINE_HEIGHT = 15, 22
+MAX_LINES = 24
 
 
 def safe_cell(value):
@@ -48,7 +69,7 @@ class Column:
     """One column of an import/export format: its Chinese header and how it is laid out."""
 
     header: str
-    width: int = 14
+    width: int | None = None  # the least width; the text measured widens it (write_sheet)
     required: bool = False
     choices: tuple[str, ...] = field(default=())  # offered as a drop-down in templates
     text: bool = False  # digits kept as text (ID numbers, phones, codes)
@@ -63,26 +84,132 @@ def new_workbook() -> Workbook:
     return Workbook(write_only=True)
 
 
+def sheet_caption(what: str, scope=None, period=None) -> str:
+    """The title row of an export: what it is, the organization it covers, the period, and
+    when it was generated (local time), e.g.
+    "人员名单　范围：XX县　截至 2026-11-28　生成于 2026-11-28 15:40"."""
+    parts = [what]
+    if scope:
+        parts.append(f"范围：{scope}")
+    if period:
+        parts.append(str(period))
+    parts.append(f"生成于 {timezone.localtime():%Y-%m-%d %H:%M}")
+    return "\u3000".join(parts)
+
+
+def text_width(value) -> int:
+    """Display width of a cell value in Excel column units: CJK (wide) characters count 2."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime.datetime):
+        return 16
+    if isinstance(value, datetime.date):
+        return 10
+    if isinstance(value, float):
+        value = f"{value:.2f}"
+    return max((sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+                for line in str(value).splitlines()), default=0)
+
+
+def _fitted_width(column: "Column", measured: int) -> float:
+    """A declared width is the least a column gets; the measured text widens it up to
+    MAX_WIDTH (longer text wraps)."""
+    return max(column.width or 0, min(max(measured + 2, MIN_WIDTH), MAX_WIDTH))
+
+
+def _lines(values, widths) -> int:
+    """How many lines the tallest cell of a row wraps to in columns of these widths."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if isinstance(value, Cell):
+            value = value.value
+        if isinstance(value, str):
+            room = max(width - 1, 1)
+            lines = max(lines, sum(max(math.ceil(text_width(line) / room), 1)
+                                   for line in value.splitlines()))
+    return min(lines, MAX_LINES)
+
+
+def _style(sheet, font=None, fill=None, alignment=_CELL_ALIGNMENT):
+    """The style array of a bordered cell, built once per sheet: copying it into each cell
+    is ~5x cheaper than setting border and alignment per cell (measured: 240,000 cells)."""
+    cell = WriteOnlyCell(sheet)
+    cell.border, cell.alignment = _BORDER, alignment
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    return cell._style
+
+
+def _bordered(sheet, value, style):
+    if isinstance(value, Cell):
+        if value.border == Border():
+            value.border = _BORDER
+        return value
+    return Cell(sheet, row=1, column=1, value=safe_cell(value), style_array=style)
+
+
 def write_sheet(workbook: Workbook, title: str, columns: Sequence[Column],
-                rows: Iterable[Sequence]) -> int:
-    """Stream `rows` into a new sheet of a write-only workbook: bold frozen header, autofilter,
-    column widths, formula-safe text. Returns the number of data rows written."""
+                rows: Iterable[Sequence], *, caption: str | None = None) -> int:
+    """Stream `rows` into a new sheet of a write-only workbook, ready to print: an optional
+    caption (title row, see `sheet_caption`) merged across the columns, a bold header row that
+    is frozen, filtered and repeated on every printed page, thin borders, column widths fitted
+    to the Chinese text, landscape A4 scaled to one page wide, formula-safe text.
+    Returns the number of data rows written.
+
+    Cells in `rows` may be WriteOnlyCell objects of this sheet (styled by the caller); they
+    keep their style and get the border when they have none."""
     sheet = workbook.create_sheet(title)
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        header.append(cell)
-    sheet.append(header)
+    rows = iter(rows)
+    # A write-only sheet writes its widths and sheet properties before the first row: the
+    # leading rows are buffered to measure the text.
+    sample = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
+    widths = [text_width(column.header) for column in columns]
+    for row in sample:
+        for index, value in enumerate(row[:len(columns)]):
+            widths[index] = max(widths[index], text_width(
+                value.value if isinstance(value, Cell) else value))
+    fitted = [_fitted_width(column, measured) for column, measured in zip(
+        columns, widths, strict=True)]
+    for index, width in enumerate(fitted, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    last = get_column_letter(len(columns))
+    header_row = 2 if caption else 1
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    if caption:
+        # A merged cell does not grow with its text: the row gets one line per page width.
+        lines = math.ceil(text_width(caption) * 14 / 11 / max(sum(fitted) - 2, 1))
+        sheet.row_dimensions[1].height = _CAPTION_LINE_HEIGHT * max(lines, 1) + 6
+        if len(columns) > 1:
+            sheet.merged_cells.add(f"A1:{last}1")
+        cell = WriteOnlyCell(sheet, value=safe_cell(caption))
+        cell.font, cell.alignment = _CAPTION_FONT, _CAPTION_ALIGNMENT
+        sheet.append([cell])
+    header_style = _style(sheet, _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGNMENT)
+    sheet.append([_bordered(sheet, column.header, header_style) for column in columns])
+    style = _style(sheet)
     count = 0
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+    blank = [None] * len(columns)
+    for row in itertools.chain(sample, rows):
+        values = list(row)
+        values += blank[len(values):]
+        row_index = header_row + count + 1
+        lines = _lines(values, fitted)
+        if lines > 1:
+            sheet.row_dimensions[row_index].height = _LINE_HEIGHT * lines
+        sheet.append([_bordered(sheet, value, style) for value in values])
+        sheet.row_dimensions.pop(row_index, None)  # written with the row; keeps memory flat
         count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + count}"
     return count
 
 
@@ -102,7 +229,7 @@ def template_workbook(title: str, columns: Sequence[Column], examples: Sequence[
     sheet.append([column.header for column in columns])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = column.width
+        sheet.column_dimensions[letter].width = _fitted_width(column, text_width(column.header))
         header = sheet.cell(row=1, column=index)
         header.font = _HEADER_FONT
         header.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
