@@ -666,13 +666,15 @@ class _Builder:
             self.add_claims(need, village, unique)
 
     def add_claims(self, need, village, plan):
-        """Claims with an event for every transition, and the need's taken places."""
+        """Claims with an event for every transition, the need's taken places, and 已完成 when
+        every place is confirmed."""
         rng = self.rng
         start = need.created_at + datetime.timedelta(hours=2)
         end = min(_moment(REFERENCE_DATE, rng), _moment(need.deadline, rng)) \
             if need.status == NeedStatus.CLOSED else _moment(REFERENCE_DATE, rng)
         end = max(end, start + datetime.timedelta(days=1))
         village_user = self.village_user.get(village)
+        confirmed = 0
         for user, status in plan:
             steps = [("", ClaimStatus.CLAIMED, user, "")]
             if status == ClaimStatus.WITHDRAWN:
@@ -701,10 +703,14 @@ class _Builder:
                 claim.comment = steps[-1][3]
             if status in (ClaimStatus.CLAIMED, ClaimStatus.DONE, ClaimStatus.CONFIRMED):
                 need.taken_places += 1
+            if status == ClaimStatus.CONFIRMED:
+                confirmed += 1
             self.claims.append(claim)
             for moment, (before, after, actor, note) in zip(times, steps, strict=True):
                 self.events.append(ClaimEvent(claim=claim, actor=actor, from_status=before,
                                               to_status=after, note=note, created_at=moment))
+        if need.status == NeedStatus.PUBLISHED and confirmed >= need.places:
+            need.status = NeedStatus.COMPLETED  # as confirming the last place makes it
 
     # --- joint meetings ---
 

@@ -322,6 +322,7 @@ class NeedKind(models.TextChoices):
 
 class NeedStatus(models.TextChoices):
     PUBLISHED = "published", "发布中"
+    COMPLETED = "completed", "已完成"  # every place confirmed (pairing.services.needs)
     CLOSED = "closed", "已关闭"
 
 
@@ -370,12 +371,13 @@ class Need(models.Model):
 
     workflow = Workflow([
         Transition("edit", "修改", {"published"}, "need.publish", url_name="",
-                   state_error="已关闭的事项不能修改。"),
+                   state_error="已完成或已关闭的事项不能修改。"),
         Transition("close", "关闭", {"published"}, "need.publish", target="closed",
                    url_name="pairing:need_close", icon="x-circle", style="outline-secondary",
                    confirm="确定关闭该事项吗？关闭后不再接受认领。",
-                   state_error="该事项已关闭。"),
-    ], orgs=lambda n: [n.village_org], badges={"published": "success", "closed": "secondary"})
+                   state_error="该事项已完成或已关闭。"),
+    ], orgs=lambda n: [n.village_org],
+        badges={"published": "success", "completed": "primary", "closed": "secondary"})
 
     def __str__(self):
         return self.title

@@ -3,11 +3,12 @@
 Each panel runs a fixed number of queries whatever the number of pairings or needs.
 """
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from pairing import statistics  # registers the "pairing_statistics" job too
-from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need, Pairing
+from pairing.models import Claim, ClaimStatus, Need, Pairing
+from pairing.services.needs import claimable_needs, served_claims
 from pairing.services.pairings import half_year_of
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
 from portal.models import Organization
@@ -54,25 +55,24 @@ def _village_panel(request):
             "to_confirm": figures["to_confirm"]}
 
 
-def claimable_needs(user):
-    """Open needs of paired villages with a free place that the user has not claimed yet."""
-    mine = Claim.objects.filter(need=OuterRef("pk"), claimant=user, status__in=PLACE_HOLDING)
-    return (Need.objects.visible_to(user, "need.claim").open()
-            .filter(deadline__gte=timezone.localdate(), taken_places__lt=F("places"))
-            .filter(~Exists(mine)))
-
-
 def _talent_panel(request):
-    """城市人才: open needs I can claim, and my claims by status."""
-    if not role_org_ids(request.user, TALENT):
+    """城市人才: this month's service (本月已服务 N 次, or what to do next), the needs I can
+    claim (the claim board's definition and count), and my claims by status."""
+    user = request.user
+    if not role_org_ids(user, TALENT):
         return None
-    needs = list(claimable_needs(request.user).select_related("village_org")
-                 .order_by("deadline", "id")[:5])
-    by_status = dict(Claim.objects.filter(claimant=request.user).values_list("status")
+    today = timezone.localdate()
+    claimable = claimable_needs(user, today)
+    needs = list(claimable.select_related("village_org").order_by("deadline", "id")[:5])
+    by_status = dict(Claim.objects.filter(claimant=user).values_list("status")
                      .annotate(n=Count("id")).order_by())
     return {
         "needs": needs,
-        "claimable": claimable_needs(request.user).count(),
+        "claimable": claimable.count(),
+        "month": today.month,
+        "served": served_claims(user, today).count(),
+        "to_report": by_status.get(ClaimStatus.CLAIMED, 0),
+        "to_confirm": by_status.get(ClaimStatus.DONE, 0),
         # Withdrawn claims are no figure of the talent's panel.
         "claims": [(label, by_status.get(value, 0), value) for value, label in ClaimStatus.choices
                    if value != ClaimStatus.WITHDRAWN],
@@ -103,10 +103,16 @@ def _coverage_panel(request):
                 .annotate(paired=Exists(Pairing.objects.active().filter(
                     village_org=OuterRef("pk"))))
                 .aggregate(total=Count("id"), covered=Count("id", filter=Q(paired=True))))
-    pairings = statistics.with_this_year(Pairing.objects.visible_to(user).active()).aggregate(
+    # The statistics' definition: a pairing counts for its village's township, not the unit's.
+    pairings = statistics.with_this_year(statistics.counted_pairings(user)).aggregate(
         total=Count("id"), filed=Count("id", filter=Q(filed_this_year=True)),
         met=Count("id", filter=Q(met_this_half=True)))
+    # A township admin's tile links to the list narrowed to the villages of the township, which
+    # is what the tile counts (the list's own scope also shows units of the township).
+    townships = role_org_ids(user, TOWNSHIP_ADMIN)
+    wide = role_org_ids(user, COUNTY_ADMIN, LEADER)
     return {
+        "list_township": townships[0] if len(townships) == 1 and not wide else None,
         "villages": villages["total"], "covered": villages["covered"],
         "uncovered": villages["total"] - villages["covered"],
         "pairings": pairings["total"], "filed": pairings["filed"],

@@ -1,16 +1,20 @@
 """The needs board: villages publish, talents and units claim online, report, get confirmed.
 
-published → claimed → done → confirmed (or sent back to claimed); a claim can be withdrawn
-before it is done. Places are taken with one conditional UPDATE, so two people racing for the
-last place cannot both win, on SQLite and PostgreSQL alike.
+A claim: claimed → done → confirmed (or sent back to claimed); it can be withdrawn before it
+is done. A need: published → completed when every place is confirmed (in the transaction that
+confirms the last one), or published → closed by its village. Places are taken with one
+conditional UPDATE, so two people racing for the last place cannot both win, on SQLite and
+PostgreSQL alike.
 """
+
+import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from pairing.models import Claim, ClaimEvent, ClaimStatus, Need, NeedStatus
+from pairing.models import PLACE_HOLDING, Claim, ClaimEvent, ClaimStatus, Need, NeedStatus
 from portal import audit
 from portal.scope import require
 
@@ -61,6 +65,8 @@ def do_update_need(need, *, actor, **fields) -> Need:
     locked.full_clean()
     locked.save(update_fields=list(fields))
     audit.record(audit.AuditAction.UPDATE, f"修改需求：{locked}", actor=actor, need=locked.pk)
+    _complete_if_all_confirmed(locked.pk, actor)  # places cut to the confirmed ones
+    locked.refresh_from_db(fields=["status"])
     return locked
 
 
@@ -204,7 +210,25 @@ def do_confirm_claim(claim, *, actor, rating, comment="") -> Claim:
     claim.save(update_fields=["status", "rating", "comment", "confirmed_at"])
     _event(claim, actor, ClaimStatus.DONE, comment)
     _record(claim, actor, "确认认领完成")
+    _complete_if_all_confirmed(claim.need_id, actor)
     return claim
+
+
+def _complete_if_all_confirmed(need_id, actor) -> bool:
+    """发布中 → 已完成 once every place of the need is confirmed, in the caller's transaction.
+
+    The need's row is locked before counting, so two villagers confirming the last two claims
+    at once complete it exactly once (the second counts after the first commits)."""
+    need = Need.objects.select_for_update().get(pk=need_id)
+    if need.status != NeedStatus.PUBLISHED:
+        return False
+    if need.claims.filter(status=ClaimStatus.CONFIRMED).count() < need.places:
+        return False
+    need.status = NeedStatus.COMPLETED
+    need.save(update_fields=["status"])
+    audit.record(audit.AuditAction.TRANSITION, f"需求已完成（名额全部确认）：{need}",
+                 actor=actor, need=need.pk, status=need.status)
+    return True
 
 
 @transaction.atomic
@@ -219,6 +243,33 @@ def do_send_back_claim(claim, *, actor, reason) -> Claim:
     _event(claim, actor, ClaimStatus.DONE, reason)
     _record(claim, actor, "退回认领")
     return claim
+
+
+def claimable_needs(user, today=None):
+    """可认领的需求, the one definition of the talent's home tile and the claim board: open
+    needs of the villages where the user may claim, deadline not passed, a place free, and not
+    already claimed by the user."""
+    today = today or timezone.localdate()
+    mine = Claim.objects.filter(need=OuterRef("pk"), claimant=user, status__in=PLACE_HOLDING)
+    return (Need.objects.visible_to(user, "need.claim").open()
+            .filter(deadline__gte=today, taken_places__lt=F("places"))
+            .filter(~Exists(mine)))
+
+
+def month_bounds(day):
+    """(first day of `day`'s month, first day of the next month): a month as a date range."""
+    first = day.replace(day=1)
+    return first, (first + datetime.timedelta(days=32)).replace(day=1)
+
+
+def served_claims(user, day=None):
+    """The claimant's service of `day`'s month (本月已服务): claims the village confirmed in that
+    month, as the talents' assessment counts them (confirmed_at in the month)."""
+    first, next_first = month_bounds(day or timezone.localdate())
+    start, end = (timezone.make_aware(datetime.datetime.combine(d, datetime.time.min))
+                  for d in (first, next_first))
+    return Claim.objects.filter(claimant=user, status=ClaimStatus.CONFIRMED,
+                                confirmed_at__gte=start, confirmed_at__lt=end)
 
 
 def with_progress(needs):

@@ -9,7 +9,7 @@ shown as messages.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -46,15 +46,17 @@ def _board_mode(user):
 def _filtered_needs(request, mode, capability, today):
     user = request.user
     form = NeedFilterForm(request.GET or None, user=user, mode=mode, capability=capability)
+    if mode == "claim":
+        form.fields.pop("overdue", None)  # a need past its deadline is not claimable
     # Explicit order: Meta.ordering is dropped once the counts add a GROUP BY.
     needs = (Need.objects.visible_to(user, capability).select_related("village_org")
              .order_by("-created_at", "-id"))
     if mode == "overview":
         needs = needs.with_township_name()
     if mode == "claim":
-        needs = needs.open().annotate(mine=Exists(Claim.objects.filter(
-            need=OuterRef("pk"), claimant=user, status__in=PLACE_HOLDING)))
-        needs = needs.order_by("deadline", "-id")
+        # The talent's home tile counts the same queryset (可认领的需求).
+        needs = (services.claimable_needs(user, today).select_related("village_org")
+                 .order_by("deadline", "-id"))
     needs = services.with_progress(needs)
     form.is_valid()  # filters that validate apply; a bad one is ignored and shown as an error
     data = getattr(form, "cleaned_data", {})
