@@ -139,7 +139,8 @@ def village_needs_section(request, org):
     overdue = progress.filter(overdue_q(today)).count()
     claims = Claim.objects.visible_to(user).filter(need__village_org=org)
     waiting = claims.filter(status=ClaimStatus.DONE).count()
-    latest_claims = list(claims.select_related("need", "claimant__person")
+    latest_claims = list(claims.exclude(status=ClaimStatus.WITHDRAWN)
+                         .select_related("need", "claimant__person")
                          .order_by("-created_at", "-id")[:ROWS])
     for claim in latest_claims:
         claim.claimant_name = person_name(claim.claimant)
@@ -173,7 +174,8 @@ def unit_claims_section(request, org):
         return None
     claims = Claim.objects.visible_to(user).filter(claimant__person__home_org=org)
     by_status = dict(claims.values_list("status").annotate(n=Count("id")).order_by())
-    latest = list(claims.select_related("need__village_org", "claimant__person")
+    latest = list(claims.exclude(status=ClaimStatus.WITHDRAWN)
+                  .select_related("need__village_org", "claimant__person")
                   .order_by("-created_at", "-id")[:ROWS])
     if not latest and not has_capability(user, "need.view", org):
         return None
