@@ -59,5 +59,5 @@ RUN DJANGO_ENV=production \
 USER portal
 EXPOSE 8000
 
-# Tune with GUNICORN_CMD_ARGS (see .env.example).
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000"]
+# gunicorn.conf.py takes workers and threads from WEB_CONCURRENCY and GUNICORN_THREADS.
+CMD ["gunicorn", "portal.wsgi:application", "--config", "gunicorn.conf.py"]

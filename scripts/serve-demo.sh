@@ -16,6 +16,6 @@ else
   echo "==> No broker configured: background jobs run in the web process (eager mode)."
 fi
 echo "==> Portal on http://${host}:${port}/  (Ctrl-C stops it)"
-exec_cmd=(.venv/bin/gunicorn portal.wsgi:application --bind "${host}:${port}" --workers 2
-          --threads 4 --timeout 300 --access-logfile -)
+exec_cmd=(.venv/bin/gunicorn portal.wsgi:application --config gunicorn.conf.py
+          --bind "${host}:${port}" --timeout 300)
 "${exec_cmd[@]}"

@@ -186,3 +186,16 @@ def test_apps_can_add_demo_data_and_remove_it_on_reset(output, monkeypatch):
     plan = demo.build_plan("small", 1)
     seeded = ("seed", len(plan.orgs), len(plan.people), True)
     assert calls == [seeded, ("reset",), seeded]
+
+
+def test_the_seed_leaves_planner_statistics_behind(output):
+    """seed_demo runs ANALYZE after its bulk load, so the first pages are planned on real row
+    counts (SQLite keeps them in sqlite_stat1, PostgreSQL in pg_class.reltuples)."""
+    from django.db import connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'ledger_activity'")
+            assert cursor.fetchone()[0] > 0
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'ledger_activity'")
+            assert cursor.fetchone()[0] > 0

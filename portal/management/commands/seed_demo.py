@@ -5,6 +5,7 @@ and resetting import them through `portal.demo.load_app_demos()`, in INSTALLED_A
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from portal import demo
 
@@ -35,7 +36,14 @@ class Command(BaseCommand):
                 f"{exc}如需重建演示数据请加 --reset（将删除现有组织、人员和角色授权），"
                 "或加 --if-empty 在已有数据时跳过。"
             ) from exc
+        self._analyze()
         self._report(summary)
+
+    def _analyze(self):
+        """Refresh the planner's statistics after the bulk load: without them PostgreSQL plans
+        the first pages on empty-table estimates until autovacuum gets round to the tables."""
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     def _report(self, summary):
         orgs = summary["orgs"]

@@ -1,0 +1,29 @@
+"""gunicorn settings, read from the environment (gunicorn loads ./gunicorn.conf.py by itself).
+
+WEB_CONCURRENCY   worker processes (default 2: one per core of a small county server)
+GUNICORN_THREADS  threads per worker (default 4: requests mostly wait on PostgreSQL)
+GUNICORN_TIMEOUT  seconds before a silent worker is restarted (default 120; reports and imports
+                  run as background jobs, so no page should come near it)
+GUNICORN_MAX_REQUESTS  requests after which a worker is replaced (default 2000, with jitter),
+                  so memory held by a large request is returned
+GUNICORN_CMD_ARGS still overrides anything here, as gunicorn documents.
+"""
+
+import os
+
+
+def _int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+timeout = _int("GUNICORN_TIMEOUT", 120)
+graceful_timeout = 30
+keepalive = 5
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
