@@ -1,0 +1,278 @@
+"""Trend charts on the county admin's and the leader's home (issue 11 item 13): figures on a
+hand-built year, agreement with the home tile, the compliance matrix and the pairing
+statistics, the Excel holding the table's numbers, ECharts loaded once and only there, and a
+constant number of queries when the data grows."""
+
+import datetime
+import io
+import re
+from html import unescape
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from ledger import trend_panels
+from ledger.compliance import org_matrix, period_for
+from ledger.models import Activity
+from pairing import trend_panels as pairing_trend_panels
+from pairing.models import Claim, Need
+from pairing.statistics import pairing_statistics
+from portal.models import AuditEvent
+from tests.factories import UserFactory, add_org
+from tests.permission_matrix import PERSONAS
+
+TODAY = timezone.localdate()
+MONTH_START = TODAY.replace(day=1)
+# A month of this year before this one (None in January): its figures are checked too.
+EARLIER = datetime.date(TODAY.year, 1, 15) if TODAY.month > 1 else None
+LAST_YEAR = datetime.date(TODAY.year - 1, 6, 1)
+CHART_PANELS = {"ledger_trends", "ledger_township_ranking", "pairing_needs_trend"}
+ECHARTS = "vendor/echarts/echarts.min.js"
+
+
+def _activity(org, day, theme, status="confirmed"):
+    return Activity.objects.create(org=org, date=day, theme=theme, status=status, title="活动",
+                                   content="内容")
+
+
+def _need(village, published, claims=()):
+    """A need published at `published` (a date) with claims of the given statuses."""
+    need = Need.objects.create(village_org=village, title="需求", description="内容",
+                               deadline=TODAY + datetime.timedelta(days=30), places=5)
+    moment = timezone.make_aware(datetime.datetime.combine(published, datetime.time(10)))
+    Need.objects.filter(pk=need.pk).update(created_at=moment)
+    for status in claims:
+        Claim.objects.create(need=need, claimant=UserFactory(), status=status)
+    return need
+
+
+@pytest.fixture
+def year(tree, theme):
+    """This month: 青山村 2 counted + a draft + a returned, 石桥村 silent, 白水村 1 counted,
+    柳林村 silent, the unit 1 counted (not a village). Earlier this year (from February on):
+    青山村 and 石桥村 1 each. Last year: 柳林村 (outside the year). Needs: this month one
+    claimed and confirmed, one claimed, one open; earlier one confirmed; last year one."""
+    a1, a2, b1, b2 = tree.village_a1, tree.village_a2, tree.village_b1, tree.village_b2
+    _activity(a1, TODAY, theme, "submitted")
+    _activity(a1, MONTH_START, theme)
+    _activity(a1, TODAY, theme, "draft")
+    _activity(a1, TODAY, theme, "returned")
+    _activity(b1, MONTH_START, theme)
+    _activity(tree.unit, TODAY, theme, "submitted")
+    _activity(b2, LAST_YEAR, theme)
+    _need(a1, TODAY, ["confirmed", "claimed"])
+    _need(a1, TODAY, ["done", "withdrawn"])
+    _need(b1, TODAY, ["withdrawn"])
+    _need(b2, LAST_YEAR, ["confirmed"])
+    if EARLIER:
+        _activity(a1, EARLIER, theme)
+        _activity(a2, EARLIER, theme)
+        _need(a2, EARLIER, ["confirmed"])
+
+
+def _panels(response):
+    return {panel.key: data for panel, data in response.context["panels"]}
+
+
+def _month(values, month=TODAY.month):
+    return values[month - 1]
+
+
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])
+def test_charts_are_on_the_county_admin_and_leader_homes_only(request, login, persona, year):
+    response = login(request.getfixturevalue(persona)).get(reverse("portal:home"))
+    html = response.content.decode()
+    shown = set(_panels(response)) & CHART_PANELS
+    if persona in ("county_admin", "leader"):
+        assert shown == CHART_PANELS
+        # ECharts once, deferred, and the chart script after it.
+        assert html.count(ECHARTS) == 1
+        assert re.search(r'<script defer src="[^"]*echarts[^"]*\.js"></script>'
+                         r'<script defer src="[^"]*home-charts[^"]*\.js"></script>', html)
+    else:
+        assert shown == set()
+        assert "echarts" not in html and "home-charts" not in html
+
+
+def test_ledger_figures(tree, year, county_admin):
+    trends = trend_panels.ledger_trends(county_admin)
+    assert trends.year == TODAY.year and trends.villages == 4
+    # 青山村 2, 白水村 1 and the unit 1 counted this month; 青山村 and 白水村 active.
+    assert (_month(trends.activities), _month(trends.active)) == (4, 2)
+    if EARLIER:
+        assert (trends.activities[0], trends.active[0]) == (2, 2)
+    assert trends.figure(trends.activities, TODAY.month) == 4
+    if TODAY.month < 12:
+        assert trends.figure(trends.activities, 12) is None
+    table = trend_panels.villages_table(trends)
+    assert table.rows[TODAY.month - 1] == [f"{TODAY.year}年{TODAY.month}月", 2, 4, 50.0]
+    started = TODAY.month
+    by_name = {t.name: t for t in trends.townships}
+    # 青山镇: 青山村 active this month and in January, 石桥村 in January; 白水乡: 白水村 now.
+    qingshan, baishui = by_name["青山镇"], by_name["白水乡"]
+    assert (qingshan.villages, baishui.villages) == (2, 2)
+    assert qingshan.activities == 2 + (2 if EARLIER else 0)
+    assert qingshan.active_months == 1 + (2 if EARLIER else 0)
+    assert (baishui.activities, baishui.active_months) == (1, 1)
+    assert qingshan.silent(started) == 2 * started - qingshan.active_months
+    assert qingshan.rate(started) == round(100 * qingshan.active_months / (2 * started), 1)
+    # Ranked by rate, then activities: 青山镇 first either way.
+    assert [t.name for t in trends.townships] == ["青山镇", "白水乡"]
+    assert [t.rank for t in trends.townships] == [1, 2]
+
+
+def test_equal_townships_share_a_rank(tree, county_admin):
+    trends = trend_panels.ledger_trends(county_admin)
+    assert [t.rank for t in trends.townships] == [1, 1]  # no activity anywhere: 0% both
+    assert trend_panels.townships_table(trends).rows[0][5] == 0.0
+
+
+def test_current_month_agrees_with_the_home_tile(login, tree, year, county_admin, leader):
+    for user in (county_admin, leader):
+        panels = _panels(login(user).get(reverse("portal:home")))
+        tile = panels["ledger_county"]
+        activities, villages = panels["ledger_trends"]["charts"]
+        row = activities.rows[TODAY.month - 1]
+        assert row[1] == tile["activities"] == 4
+        row = villages.rows[TODAY.month - 1]
+        assert (row[1], row[2]) == (tile["villages"] - tile["silent"], tile["villages"])
+
+
+def test_villages_agree_with_the_compliance_matrix(tree, year, county_admin):
+    """Each started month: villages without a counted activity = the matrix's red cells; each
+    township's silent village-months = its rows' 空白月数."""
+    trends = trend_panels.ledger_trends(county_admin)
+    matrix = org_matrix(county_admin, tree.county, period_for(TODAY.year))
+    for index, started in enumerate(matrix.started):
+        if started:
+            assert trends.villages - trends.active[index] == matrix.column_silent[index]
+            assert trends.villages == matrix.row_count
+    silent = {group.label: sum(row.silent_months for row in group.rows)
+              for group in matrix.groups}
+    assert {t.name: t.silent(trends.started) for t in trends.townships} == silent
+    village_totals = {group.label: group.total() for group in matrix.groups}
+    assert {t.name: t.activities for t in trends.townships} == village_totals
+
+
+def test_needs_agree_with_the_pairing_statistics(tree, year, county_admin, leader):
+    for user in (county_admin, leader):
+        trend = pairing_trend_panels.need_trend(user)
+        total = pairing_statistics(user, TODAY.year).total
+        assert (sum(trend.published), sum(trend.claimed), sum(trend.confirmed)) == (
+            total.needs_published, total.needs_claimed, total.needs_confirmed)
+    # This month: 3 published, 2 claimed (one claimed + confirmed, one done), 1 confirmed.
+    assert (_month(trend.published), _month(trend.claimed), _month(trend.confirmed)) == (3, 2, 1)
+    if EARLIER:
+        assert (trend.published[0], trend.claimed[0], trend.confirmed[0]) == (1, 1, 1)
+
+
+def test_a_township_admin_downloads_their_township_only(login, tree, year, township_admin):
+    response = login(township_admin).get(reverse("ledger:trend_excel", args=["townships"]))
+    rows = _sheet_rows(response)
+    assert [row[1] for row in rows[1:]] == ["青山镇"]
+
+
+def _table_cells(html, key):
+    """The cells of the data table `key` on the page, as text, header row first."""
+    table = re.search(rf'<table[^>]*data-chart-table="{key}".*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    return [[unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in rows]
+
+
+def _sheet_rows(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = next(i for i, row in enumerate(rows) if row and row[0] in ("月份", "排名"))
+    return rows[header:]  # whatever title rows come before the header
+
+
+def _value(value):
+    """A cell compared by what it says: a number (50 and "50.0" alike), text, or "—" (none)."""
+    if value is None:
+        return "—"
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+EXCELS = [("ledger:trend_excel", ["activities"], "activities"),
+          ("ledger:trend_excel", ["villages"], "villages"),
+          ("ledger:trend_excel", ["townships"], "townships"),
+          ("pairing:needs_trend_excel", [], "needs")]
+
+
+@pytest.mark.parametrize(("url_name", "args", "key"), EXCELS)
+def test_the_excel_holds_the_tables_numbers(login, tree, year, county_admin, url_name, args,
+                                            key):
+    client = login(county_admin)
+    cells = _table_cells(client.get(reverse("portal:home")).content.decode(), key)
+    rows = _sheet_rows(client.get(reverse(url_name, args=args)))
+    assert [[_value(v) for v in row] for row in rows] == [[_value(v) for v in row]
+                                                          for row in cells]
+    assert len(cells) > 1
+    assert AuditEvent.objects.filter(action="export", actor=county_admin).count() == 1
+
+
+@pytest.mark.parametrize("url_name,args", [("ledger:trend_excel", ["activities"]),
+                                           ("pairing:needs_trend_excel", [])])
+def test_roles_without_the_capability_get_403(login, tree, village_secretary, talent,
+                                              url_name, args):
+    for user in (village_secretary, talent):
+        assert login(user).get(reverse(url_name, args=args)).status_code == 403
+
+
+def _grow(tree, theme):
+    """More villages, activities in more months, needs and claims."""
+    for n in range(6):
+        village = add_org(tree.town_a if n % 2 else tree.town_b, f"新村{n}", "village")
+        for day in {MONTH_START, TODAY, EARLIER or TODAY, LAST_YEAR}:
+            _activity(village, day, theme)
+            _activity(village, day, theme, "submitted")
+            _need(village, day, ["confirmed", "claimed", "done"])
+    add_org(tree.county, "新镇", "township")
+
+
+def _panel_queries(user, panels):
+    fresh = get_user_model().objects.get(pk=user.pk)  # no cached roles
+    request = SimpleNamespace(user=fresh)
+    with CaptureQueriesContext(connection) as captured:
+        for panel in panels:
+            assert panel(request) is not None
+    return len(captured)
+
+
+PANELS = (trend_panels._trends_panel, trend_panels._ranking_panel,
+          pairing_trend_panels._needs_trend_panel)
+
+
+@pytest.mark.parametrize("persona", ["county_admin", "leader"])
+def test_panel_queries_do_not_grow_with_the_data(request, tree, theme, year, persona):
+    user = request.getfixturevalue(persona)
+    small = _panel_queries(user, PANELS)
+    _grow(tree, theme)
+    assert _panel_queries(user, PANELS) == small
+    assert small <= 5  # roles; townships, villages, activities (both ledger panels); needs
+
+
+def _home_queries(client):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("portal:home")).status_code == 200
+    return len(captured)
+
+
+def test_home_page_queries_do_not_grow_with_the_data(login, tree, theme, year, county_admin):
+    client = login(county_admin)
+    client.get(reverse("portal:home"))  # session and caches warm
+    small = _home_queries(client)
+    _grow(tree, theme)
+    assert _home_queries(client) == small
