@@ -11,9 +11,9 @@ from portal.spreadsheets import Column, new_workbook, sheet_caption, text_width,
 from portal.spreadsheets import write_sheet as write_sheet_
 
 
-def _sheet(columns, rows, caption=None):
+def _sheet(columns, rows, caption=None, notes=()):
     workbook = new_workbook()
-    count = write_sheet_(workbook, "表", columns, rows, caption=caption)
+    count = write_sheet_(workbook, "表", columns, rows, caption=caption, notes=notes)
     return count, load_workbook(io.BytesIO(workbook_bytes(workbook))).active
 
 
@@ -97,3 +97,13 @@ def test_sheet_caption_names_what_scope_period_and_generation_time(settings):
     assert caption.startswith("人员名单　范围：某县　截至 2026-11-28　生成于 ")
     assert f"{timezone.localtime():%Y-%m-%d}" in caption
     assert sheet_caption("名单").startswith("名单　生成于 ")
+
+
+def test_notes_sit_between_caption_and_header_and_number_formats_apply():
+    _, sheet = _sheet([Column("姓名"), Column("积分", number_format="0.00")], [["张三", 91.5]],
+                      caption="标题", notes=["说明一", "生成时间：今天"])
+    assert [sheet[f"A{row}"].value for row in (1, 2, 3)] == ["标题", "说明一", "生成时间：今天"]
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:B1", "A2:B2", "A3:B3"}
+    assert sheet["A4"].value == "姓名" and sheet.freeze_panes == "A5"
+    assert sheet.print_title_rows == "$4:$4" and sheet.auto_filter.ref == "A4:B5"
+    assert sheet["B5"].number_format == "0.00"
