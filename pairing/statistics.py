@@ -30,7 +30,7 @@ from pairing.services.pairings import half_year_of
 from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.scope import scope_q
-from portal.spreadsheets import Column, new_workbook, workbook_bytes, write_sheet
+from portal.spreadsheets import Column, new_workbook, sheet_caption, workbook_bytes, write_sheet
 
 STATISTICS_CAPABILITY = "pairing.statistics"  # granted in pairing/scope.py
 
@@ -189,7 +189,9 @@ def pairing_statistics(user, year) -> Statistics:
     return stats
 
 
-def statistics_workbook(stats: Statistics) -> bytes:
+def statistics_workbook(stats: Statistics, scope=None) -> bytes:
+    """The statistics table as Excel under a title row naming `scope` (who it covers)."""
     workbook = new_workbook()
-    write_sheet(workbook, f"{stats.year}年结对共建统计", COLUMNS, stats.table_rows())
+    write_sheet(workbook, f"{stats.year}年结对共建统计", COLUMNS, stats.table_rows(),
+                caption=sheet_caption("结对共建统计", scope, f"{stats.year}年"))
     return workbook_bytes(workbook)
