@@ -29,6 +29,7 @@ from pairing.models import (
     ProjectItem,
     ResourceItem,
 )
+from pairing.progress import attach_progress
 from pairing.services import agreements as services
 from pairing.services.agreements import READ_ONLY_MESSAGE
 from portal.pdf import render_pdf
@@ -145,10 +146,11 @@ class AgreementCreateView(ServiceFormView):
 def agreement_detail(request, pk):
     agreement = _get_agreement(request, pk)
     user, pairing = request.user, agreement.pairing
-    projects = list(agreement.projects.prefetch_related("needs", "resources"))
+    projects = attach_progress(agreement.projects.prefetch_related("needs", "resources"))
     resources = list(agreement.resources.all())
     versions = list(AnnualAgreement.objects.filter(pairing=pairing, year=agreement.year)
-                    .order_by("version").only("id", "version", "status", "created_at"))
+                    .order_by("version")
+                    .only("id", "version", "status", "created_at", "filed_at"))
     position = next(i for i, v in enumerate(versions) if v.pk == agreement.pk)
     latest = versions[-1].pk == agreement.pk
     return render(request, "pairing/agreements/detail.html", {
@@ -306,7 +308,7 @@ def agreement_pdf(request, pk):
         "agreement": agreement, "pairing": agreement.pairing,
         "resources": list(agreement.resources.all()),
         "needs": list(agreement.needs.all()),
-        "projects": list(agreement.projects.prefetch_related("needs", "resources")),
+        "projects": attach_progress(agreement.projects.prefetch_related("needs", "resources")),
     })
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
