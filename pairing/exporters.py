@@ -20,8 +20,19 @@ from openpyxl.utils import get_column_letter
 from pairing.forms.pairings import StatisticsForm
 from pairing.models import AidPairing, AidVisit
 from pairing.statistics import STATISTICS_CAPABILITY, pairing_statistics, statistics_workbook
+from portal.charts import scope_label
 from portal.exporting import Exporter, ExportFile, register_exporter
-from portal.spreadsheets import XLSX_MIMETYPE, safe_cell, workbook_bytes
+from portal.spreadsheets import (
+    LINE_HEIGHT,
+    PAPER_A4,
+    XLSX_MIMETYPE,
+    Column,
+    column_widths,
+    safe_cell,
+    sheet_caption,
+    workbook_bytes,
+    wrapped_lines,
+)
 
 LEDGER_KIND = "aid_ledger"
 LEDGER_COLUMNS = (
@@ -63,31 +74,46 @@ def ledger_entries(owner, village, year):
     return [(p, p.year_visits) for p in pairings if p.is_active or p.year_visits]
 
 
-def ledger_workbook(entries, title) -> Workbook:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "工作台账"
-    width = len(LEDGER_COLUMNS)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    title_cell = sheet.cell(row=1, column=1, value=safe_cell(title))
-    title_cell.font, title_cell.alignment = _TITLE_FONT, _CENTER
-    sheet.row_dimensions[1].height = 32
-    for index, (header, column_width) in enumerate(LEDGER_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column_width
-        cell = sheet.cell(row=2, column=index, value=header)
-        cell.font, cell.fill, cell.alignment, cell.border = (_HEADER_FONT, _HEADER_FILL,
-                                                             _CENTER, _BORDER)
-    sheet.freeze_panes = "A3"
-    row = 3
+def _ledger_rows(entries):
+    """[(pairing values, [(visit date, content)])] of the ledger's entries."""
     for number, (aid_pairing, visits) in enumerate(entries, start=1):
         cadre, household = aid_pairing.cadre, aid_pairing.household
         pairing_values = (number, cadre.name, cadre.home_org.name, cadre.phone,
                           household.head_name, household.members,
                           household.get_difficulty_display(), aid_pairing.plan)
-        visit_values = [(v.date, v.content) for v in visits] or [(None, "")]
+        yield pairing_values, [(v.date, v.content) for v in visits] or [(None, "")]
+
+
+def ledger_workbook(entries, title) -> Workbook:
+    """The ledger: a title row with the generation time, the header (frozen, filtered, printed
+    on every page), one bordered row per visit with the pairing's cells merged down over its
+    visits, widths fitted to the text and rows as tall as their wrapped text."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "工作台账"
+    width = len(LEDGER_COLUMNS)
+    rows = list(_ledger_rows(entries))
+    columns = [Column(header, column_width) for header, column_width in LEDGER_COLUMNS]
+    widths = column_widths(columns, [pairing_values + visit for pairing_values, visits in rows
+                                     for visit in visits])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    title_cell = sheet.cell(row=1, column=1, value=safe_cell(sheet_caption(title)))
+    title_cell.font, title_cell.alignment = _TITLE_FONT, _CENTER
+    sheet.row_dimensions[1].height = 32
+    for index, (header, _) in enumerate(LEDGER_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = widths[index - 1]
+        cell = sheet.cell(row=2, column=index, value=header)
+        cell.font, cell.fill, cell.alignment, cell.border = (_HEADER_FONT, _HEADER_FILL,
+                                                             _CENTER, _BORDER)
+    sheet.freeze_panes = "A3"
+    row = 3
+    for pairing_values, visit_values in rows:
         for offset, (date, content) in enumerate(visit_values):
             values = (pairing_values if offset == 0 else (None,) * PAIRING_COLUMNS) + (date,
                                                                                       content)
+            lines = wrapped_lines(values, widths)
+            if lines > 1:
+                sheet.row_dimensions[row + offset].height = LINE_HEIGHT * lines
             for column, value in enumerate(values, start=1):
                 cell = sheet.cell(row=row + offset, column=column, value=safe_cell(value))
                 cell.border = _BORDER
@@ -98,11 +124,21 @@ def ledger_workbook(entries, title) -> Workbook:
             for column in range(1, PAIRING_COLUMNS + 1):
                 sheet.merge_cells(start_row=row, start_column=column,
                                   end_row=row + len(visit_values) - 1, end_column=column)
+        # The merged pairing cells span the visit rows: the last one grows if they need more.
+        short = (wrapped_lines(pairing_values, widths) * LINE_HEIGHT
+                 - sum(sheet.row_dimensions[r].height or LINE_HEIGHT
+                       for r in range(row, row + len(visit_values))))
+        if short > 0:
+            last = row + len(visit_values) - 1
+            sheet.row_dimensions[last].height = (sheet.row_dimensions[last].height
+                                                 or LINE_HEIGHT) + short
         row += len(visit_values)
+    sheet.auto_filter.ref = f"A2:{get_column_letter(width)}{max(row - 1, 2)}"
     sheet.print_title_rows = "1:2"
-    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", PAPER_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
     return workbook
 
 
@@ -175,5 +211,6 @@ class StatisticsExporter(Exporter):
     def render(self, job, report):
         year = int(job.params["year"])
         report(10, "正在统计")
-        content = statistics_workbook(pairing_statistics(job.owner, year))
+        content = statistics_workbook(pairing_statistics(job.owner, year),
+                                      scope_label(job.owner, STATISTICS_CAPABILITY))
         return ExportFile(f"结对共建统计_{year}年.xlsx", XLSX_MIMETYPE, content)

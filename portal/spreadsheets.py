@@ -47,7 +47,7 @@ MIN_WIDTH, MAX_WIDTH = 6, 48
 # Row height per line of text, in points: 11 pt text, and the 14 pt bold caption. Neither
 # Excel nor LibreOffice grows a row for wrapped text on opening a file, so write_sheet sets
 # the height of rows whose text wraps, up to MAX_LINES lines (Excel's limit is 409 pt).
-_LINE_HEIGHT, _CAPTION_LINE_HEIGHT = 15, 22
+LINE_HEIGHT, _CAPTION_LINE_HEIGHT = 15, 22
 MAX_LINES = 24
 
 
@@ -120,7 +120,18 @@ def _fitted_width(column: "Column", measured: int) -> float:
     return max(column.width or 0, min(max(measured + 2, MIN_WIDTH), MAX_WIDTH))
 
 
-def _lines(values, widths) -> int:
+def column_widths(columns: Sequence["Column"], rows: Iterable[Sequence]) -> list[float]:
+    """Widths that fit the header and the text of `rows` (see `_fitted_width`)."""
+    widths = [text_width(column.header) for column in columns]
+    for row in rows:
+        for index, value in enumerate(list(row)[:len(columns)]):
+            widths[index] = max(widths[index], text_width(
+                value.value if isinstance(value, Cell) else value))
+    return [_fitted_width(column, measured)
+            for column, measured in zip(columns, widths, strict=True)]
+
+
+def wrapped_lines(values, widths) -> int:
     """How many lines the tallest cell of a row wraps to in columns of these widths."""
     lines = 1
     for value, width in zip(values, widths, strict=False):
@@ -194,13 +205,7 @@ def write_sheet(workbook: Workbook, title: str, columns: Sequence[Column],
     # A write-only sheet writes its widths and sheet properties before the first row: the
     # leading rows are buffered to measure the text.
     sample = [list(row) for row in itertools.islice(rows, WIDTH_SAMPLE_ROWS)]
-    widths = [text_width(column.header) for column in columns]
-    for row in sample:
-        for index, value in enumerate(row[:len(columns)]):
-            widths[index] = max(widths[index], text_width(
-                value.value if isinstance(value, Cell) else value))
-    fitted = [_fitted_width(column, measured) for column, measured in zip(
-        columns, widths, strict=True)]
+    fitted = column_widths(columns, sample)
     for index, width in enumerate(fitted, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     last = get_column_letter(len(columns))
@@ -216,7 +221,7 @@ def write_sheet(workbook: Workbook, title: str, columns: Sequence[Column],
     row_index = 0
     for text, font, alignment, height in (
             [(caption, _CAPTION_FONT, _CAPTION_ALIGNMENT, _CAPTION_LINE_HEIGHT)] if caption
-            else []) + [(note, None, _NOTE_ALIGNMENT, _LINE_HEIGHT) for note in notes]:
+            else []) + [(note, None, _NOTE_ALIGNMENT, LINE_HEIGHT) for note in notes]:
         row_index += 1
         _merged_line(sheet, row_index, last, text, font, alignment, height, sum(fitted))
     header_style = _style(sheet, _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGNMENT)
@@ -229,9 +234,9 @@ def write_sheet(workbook: Workbook, title: str, columns: Sequence[Column],
         values = list(row)
         values += [None] * (len(columns) - len(values))
         row_index = header_row + count + 1
-        lines = _lines(values, fitted)
+        lines = wrapped_lines(values, fitted)
         if lines > 1:
-            sheet.row_dimensions[row_index].height = _LINE_HEIGHT * lines
+            sheet.row_dimensions[row_index].height = LINE_HEIGHT * lines
         sheet.append([_bordered(sheet, value, styles[index] if index < len(styles) else plain)
                       for index, value in enumerate(values)])
         sheet.row_dimensions.pop(row_index, None)  # written with the row; keeps memory flat

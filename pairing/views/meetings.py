@@ -15,9 +15,17 @@ from pairing.models import JointMeeting, Pairing
 from pairing.services import meetings as meeting_services
 from pairing.services.meetings import half_label
 from portal import audit
+from portal.charts import scope_label
 from portal.models.audit import AuditAction
 from portal.scope import has_capability, require_any
-from portal.spreadsheets import XLSX_MIMETYPE, Column, new_workbook, workbook_bytes, write_sheet
+from portal.spreadsheets import (
+    XLSX_MIMETYPE,
+    Column,
+    new_workbook,
+    sheet_caption,
+    workbook_bytes,
+    write_sheet,
+)
 from portal.views.common import PAGE_SIZE, paginate, stored_file_response, visible_or_404
 from portal.views.generic import FilteredListView, ServiceFormView
 
@@ -177,7 +185,10 @@ def meetings_missing_export(request):
             for index, p in enumerate(pairings, start=1))
     workbook = new_workbook()
     title = f"{half_label(year, half)}未召开联席会议"
-    write_sheet(workbook, title[:31], MISSING_COLUMNS, rows)
+    township = (getattr(filterset.form, "cleaned_data", None) or {}).get("township")
+    scope = township.name if township else scope_label(request.user, "meeting.view")
+    write_sheet(workbook, title[:31], MISSING_COLUMNS, rows,
+                caption=sheet_caption("未召开联席会议的结对", scope, half_label(year, half)))
     filename = f"{title}_{timezone.localdate():%Y%m%d}.xlsx"
     audit.record(AuditAction.EXPORT, f"导出{title}名单（{len(pairings)}个）", actor=request.user,
                  year=year, half=half, count=len(pairings))

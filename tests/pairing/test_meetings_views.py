@@ -202,12 +202,15 @@ def test_missing_export_opens_and_escapes(login, tree, county_admin):
     sheet = workbook.active
     assert sheet.title == "2026年上半年未召开联席会议"
     rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0].startswith("未召开联席会议的结对　范围：")
+    assert "2026年上半年　生成于 " in rows[0][0]
+    rows = rows[1:]
     assert rows[0] == ("序号", "乡镇", "结对村", "结对单位", "名誉村长", "联络员", "结对日期")
     assert len(rows) == 3
     assert rows[1][3] == "'=HYPERLINK(\"http://x\")"
     assert rows[1][1] == "青山镇" and rows[1][2] == "青山村"
     assert rows[1][6].date() == datetime.date(2026, 1, 1)
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "A3"
 
 
 def _count_queries(client, url):

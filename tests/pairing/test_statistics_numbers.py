@@ -129,6 +129,8 @@ def test_page_and_excel_agree(login, county_admin, tree, county_data, settings, 
     with job.output.file.open("rb") as handle:
         sheet = load_workbook(io.BytesIO(handle.read())).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][0].startswith(f"结对共建统计　范围：{tree.county.name}　{YEAR}年　生成于 ")
+    rows = rows[1:]
     assert rows[0] == [column.header for column in COLUMNS]
     by_label = {row[0]: row[1:] for row in rows[1:]}
     for label, expected in EXPECTED.items():
