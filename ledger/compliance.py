@@ -29,7 +29,7 @@ from pairing.models import Pairing, PairingStatus
 from portal.models import Organization, Person
 from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.scope import has_capability, scope_q
-from portal.spreadsheets import Column, new_workbook, workbook_bytes, write_sheet
+from portal.spreadsheets import Column, new_workbook, sheet_caption, workbook_bytes, write_sheet
 
 CAPABILITY = "ledger.compliance"
 # The statuses ActivityQuerySet.counted() keeps, for filters across a join (tested to agree).
@@ -528,9 +528,12 @@ def matrix_rows(matrix, sheet):
 
 
 def matrix_workbook(matrix) -> bytes:
+    """The matrix as Excel under a title row (its title, which names the area, the period and
+    the generation time)."""
     workbook = new_workbook()
     rows = _SheetRows(workbook, matrix)
-    write_sheet(workbook, f"{matrix.period.label}"[:31], matrix_columns(matrix), rows)
+    write_sheet(workbook, f"{matrix.period.label}"[:31], matrix_columns(matrix), rows,
+                caption=sheet_caption(matrix.title, period=matrix.period.label))
     return workbook_bytes(workbook)
 
 
