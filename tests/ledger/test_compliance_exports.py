@@ -50,12 +50,13 @@ def test_org_matrix_excel(county_admin, tree, data, media_root, frozen_today):  
     assert job.output.capability == "ledger.compliance"
     assert AuditEvent.objects.filter(action="export", summary__contains="组织活动").exists()
     _, sheet = read(job)
-    header = [c.value for c in sheet[1]]
+    assert sheet["A1"].value.startswith("示范县村活动开展情况　2025年　生成于 ")
+    header = [c.value for c in sheet[2]]
     assert header[:4] == ["乡镇", "村", "2025年1月", "2025年2月"]
     assert header[-2:] == ["合计", "空白月数"]
-    assert sheet.freeze_panes == "A2"
+    assert sheet.freeze_panes == "A3"
     assert sheet.column_dimensions["B"].width == 18
-    rows = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    rows = {row[1].value: row for row in sheet.iter_rows(min_row=3)}
     qingshan = rows["青山村"]
     assert qingshan[0].value == "青山镇"
     # March (column E) holds 2; April (F) is 0 and red; July (I) has not started: empty.
@@ -74,9 +75,9 @@ def test_talent_and_unit_excel_match_the_pages(county_admin, township_admin, tre
                                                period, media_root, frozen_today):  # noqa: F811
     job = export(TALENTS_KIND, county_admin, tree.county, unit=None, q="")
     _, sheet = read(job)
-    assert [c.value for c in sheet[1]][:3] == ["所在单位", "城市人才", "2025年1月"]
+    assert [c.value for c in sheet[2]][:3] == ["所在单位", "城市人才", "2025年1月"]
     page = compliance.talent_matrix(county_admin, tree.county, period, today=TODAY)
-    sheet_rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    sheet_rows = list(sheet.iter_rows(min_row=3, values_only=True))
     for row, values in zip(page.rows, sheet_rows, strict=False):
         assert values[1] == row.label
         assert list(values[2:8]) == [c.count for c in row.cells[:6]]
@@ -87,8 +88,8 @@ def test_talent_and_unit_excel_match_the_pages(county_admin, township_admin, tre
 
     job = export(UNITS_KIND, township_admin, tree.town_a)
     _, sheet = read(job)
-    assert [c.value for c in sheet[1]][:3] == ["结对单位", "结对村数", "2025年1月"]
-    unit_row = [c for c in sheet[2]]
+    assert [c.value for c in sheet[2]][:3] == ["结对单位", "结对村数", "2025年1月"]
+    unit_row = [c for c in sheet[3]]
     assert unit_row[0].value == "县农业农村局" and unit_row[1].value == "1"
     assert [c.value for c in unit_row[2:8]] == [0, 0, 2, 1, 1, 0]
     assert unit_row[2].fill.fgColor.rgb == RED and unit_row[4].fill.fgColor.rgb != RED
@@ -115,7 +116,7 @@ def test_libreoffice_reads_the_cells(county_admin, tree, data, media_root, froze
                     "44,34,76", "--outdir", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=120)
     rows = list(csv.reader((tmp_path / "matrix.csv").read_text(encoding="utf-8").splitlines()))
-    assert rows[0][:3] == ["乡镇", "村", "2025年1月"]
+    assert rows[1][:3] == ["乡镇", "村", "2025年1月"]
     qingshan = next(r for r in rows if r[1] == "青山村")
     assert qingshan[4] == "2" and qingshan[5] == "0" and qingshan[8] == ""
     assert rows[-2][0] == "合计" and rows[-2][4] == "2"
