@@ -80,6 +80,8 @@ class ActivityForm(forms.ModelForm):
                            help_text="可选：与结对单位共同开展的活动。")
     need = NeedField(label="认领事项", required=False, queryset=Need.objects.none(),
                      help_text="可选：本活动完成的已认领需求。")
+    # Saved with the activity, in the same transaction (ledger.services.evidence).
+    files = MultipleFileField(label="佐证材料（照片或文件）", required=False)
 
     class Meta:
         model = Activity
@@ -114,6 +116,8 @@ class ActivityForm(forms.ModelForm):
         self.fields["title"].widget.attrs["placeholder"] = "如：主题党日联过"
         self.fields["place"].widget.attrs["placeholder"] = "如：村党群服务中心"
         self.fields["funds"].help_text = "没有投入资金填 0。"
+        self.fields["files"].help_text = ("可一次选择多张，与活动一起保存。" + evidence_limits()
+                                          + upload_request_limit_text())
         self.participant_problems = []
         self.participant_rows = self._initial_rows() if not self.is_bound else None
 

@@ -141,13 +141,6 @@ def do_return_activity(activity, *, actor, reason) -> Activity:
     return activity
 
 
-@transaction.atomic
-def do_save_and_submit_activity(activity, participants=(), *, actor) -> Activity:
-    """Save and submit in one step (the form's 保存并提交): both happen, or neither."""
-    activity = do_save_activity(activity, participants, actor=actor)
-    return do_submit_activity(activity, actor=actor)
-
-
 def activity_label(activity):
     return f"{activity.org.name} {activity.title}"
 

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from ledger.models import Activity, Evidence, EvidenceKind
+from ledger.services.activities import do_save_activity, do_submit_activity
 from ledger.services.locks import require_open_month
 from portal import audit
 from portal.images import process_image
@@ -119,6 +120,33 @@ def do_add_evidence(activity, uploads, *, actor) -> list[Evidence]:
                  f"为活动“{activity.title}”上传 {len(saved)} 个佐证材料", actor=actor,
                  activity=activity.pk, evidence=[e.pk for e in saved])
     return saved
+
+
+def _stored_files(evidence):
+    return [(field.storage, field.name) for item in evidence
+            for field in (item.file, item.thumbnail) if field]
+
+
+@transaction.atomic
+def do_save_activity_with_evidence(activity, participants=(), uploads=(), *, actor,
+                                   submit=False) -> Activity:
+    """The activity form in one step: save the activity with its participants, attach the
+    photos/PDFs chosen on the form, and submit it when asked. All of it or nothing: a refused
+    file leaves no activity behind (its problems under "files")."""
+    activity = do_save_activity(activity, participants, actor=actor)
+    saved = []
+    if uploads:
+        try:
+            saved = do_add_evidence(activity, uploads, actor=actor)
+        except ValidationError as exc:
+            raise ValidationError({"files": exc.messages}) from exc
+    if submit:
+        try:
+            activity = do_submit_activity(activity, actor=actor)
+        except Exception:
+            _remove_files(_stored_files(saved))  # the rows roll back; the files must go too
+            raise
+    return activity
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from operator import attrgetter
 from pathlib import PurePosixPath
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import FileResponse, Http404, JsonResponse
@@ -185,12 +185,30 @@ def _status_history(activity):
 
 
 def _lock_context(user, activity):
-    """The lock explanation for an editable activity, and whether the user may reopen."""
+    """The lock explanation for an editable activity, with the links to ask for (or grant)
+    补录 of its month."""
     if not Activity.workflow.in_state(activity, "edit"):
         return {}
     problem = lock_problem(activity.org, activity.date)
-    return {"lock_problem": problem,
-            "reopen_link": problem and _reopen_link(user, activity.org, activity.date)}
+    if not problem:
+        return {"lock_problem": problem}
+    return {"lock_problem": problem, **_lock_links(user, activity.org, activity.date)}
+
+
+def _lock_links(user, org, day):
+    """开放补录 for those who may reopen the locked month, 申请补录 for those who keep the
+    organization's ledger."""
+    return {"reopen_link": _reopen_link(user, org, day),
+            "reopen_request_link": _reopen_request_link(user, org, day)}
+
+
+def _reopen_request_link(user, org, day):
+    if not has_capability(user, "ledger.log", org):
+        return ""
+    if not month_is_locked(org, day.year, day.month):
+        return ""
+    return (f"{reverse('ledger:reopen_request_create')}?org={org.pk}&year={day.year}"
+            f"&month={day.month}")
 
 
 def _reopen_link(user, org, day):
@@ -250,16 +268,31 @@ def _draft_key(activity):
     return f"edit-{activity.pk}" if activity.pk else "new"
 
 
-def _locked_messages(exc):
-    """The messages of a service refusal that are period locks (code "locked")."""
+def _take_errors(form, exc, code):
+    """The messages of a service refusal with `code`, taken off the form's general errors
+    (the page shows them apart)."""
     errors = (exc.error_list if hasattr(exc, "error_list")
               else [e for errors in exc.error_dict.values() for e in errors])
-    return [message for error in errors if error.code == "locked" for message in error]
+    taken = [message for error in errors if error.code == code for message in error]
+    shown = form.errors.get(NON_FIELD_ERRORS)
+    if taken and shown is not None:
+        shown.data = [e for e in shown.data if getattr(e, "code", None) != code]
+        if not shown.data:
+            del form.errors[NON_FIELD_ERRORS]
+    return taken
+
+
+# 保存并提交 without any evidence asks once: in the page's own dialog (the button's
+# data-confirm, which then posts this flag), or, without JS, by showing the form again with
+# the question and the flag, so that the next 保存并提交 goes through.
+NO_EVIDENCE_FLAG = "no_evidence"
+NO_EVIDENCE_QUESTION = "还没有添加照片或文件。确定不带佐证材料提交吗？"
 
 
 class ActivityCreateView(ServiceFormView):
-    """登记活动: 保存草稿 or 保存并提交 (both or neither); a locked month is explained apart,
-    with the 开放补录 link for those who may reopen it."""
+    """登记活动: 保存草稿 or 保存并提交 (both or neither), with the photos and files chosen on
+    the form saved in the same step; a locked month is explained apart, with the 申请补录
+    link (and 开放补录 for those who may reopen it)."""
 
     capability = "ledger.log"
     denied_message = "只有村党组织书记或单位联络员可以登记活动。"
@@ -272,41 +305,51 @@ class ActivityCreateView(ServiceFormView):
     def service_kwargs(self, form):
         self.submitting = self.request.POST.get("action") == "submit"
         self.draft_key = _draft_key(form.instance)  # before saving: a new one gets its pk
-        return {"activity": form.instance, "participants": form.participants()}
+        return {"activity": form.instance, "participants": form.participants(),
+                "uploads": form.cleaned_data.get("files") or []}
 
-    def call_service(self, obj, *, activity, participants):
-        save = (services.do_save_and_submit_activity if self.submitting
-                else services.do_save_activity)
-        saved = save(activity, participants, actor=self.request.user)
+    def call_service(self, obj, *, activity, participants, uploads):
+        if (self.submitting and not uploads and not self.request.POST.get(NO_EVIDENCE_FLAG)
+                and not (activity.pk and activity.evidence.exists())):
+            raise ValidationError(NO_EVIDENCE_QUESTION, code="no_evidence")
+        saved = evidence_services.do_save_activity_with_evidence(
+            activity, participants, uploads, submit=self.submitting, actor=self.request.user)
+        self.uploaded = len(uploads)
         self.request.session[CLEAR_DRAFT_KEY] = self.draft_key
         return saved
 
     def get_success_message(self, obj, result):
+        files = f"和 {self.uploaded} 个佐证材料" if self.uploaded else ""
         if self.submitting:
-            return f"已提交“{result.title}”，等待乡镇确认。"
+            return f"已提交“{result.title}”{files}，等待乡镇确认。"
+        if files:
+            return f"已保存“{result.title}”（草稿）{files}。"
         return f"已保存“{result.title}”（草稿）。可继续上传照片，完成后提交。"
 
     def service_refused(self, form, exc):
         if self.queryset is None:
             form.instance.pk = None  # a new row was rolled back with the transaction
-        locked = _locked_messages(exc)
-        if not locked:
-            return
-        errors = form.errors.get(NON_FIELD_ERRORS)
-        if errors is not None:
-            errors.data = [e for e in errors.data if getattr(e, "code", None) != "locked"]
-            if not errors.data:
-                del form.errors[NON_FIELD_ERRORS]
-        org, day = form.cleaned_data["org"], form.cleaned_data["date"]
-        self.lock = {"lock_problem": locked[0],
-                     "reopen_link": _reopen_link(self.request.user, org, day)}
+        self.ask_no_evidence = bool(_take_errors(form, exc, "no_evidence"))
+        locked = _take_errors(form, exc, "locked")
+        if locked:
+            org, day = form.cleaned_data["org"], form.cleaned_data["date"]
+            self.lock = {"lock_problem": locked[0], **_lock_links(self.request.user, org, day)}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form, obj = context["form"], context["object"]
         activity = obj if obj is not None else form.instance
         context.update(activity=activity, draft_key=_draft_key(activity),
-                       roles=ParticipantRole.choices, lock_problem="", reopen_link="")
+                       roles=ParticipantRole.choices, lock_problem="", reopen_link="",
+                       reopen_request_link="",
+                       evidence_count=activity.evidence.count() if activity.pk else 0,
+                       ask_no_evidence=getattr(self, "ask_no_evidence", False),
+                       no_evidence_agreed=getattr(self, "ask_no_evidence", False)
+                       or bool(self.request.POST.get(NO_EVIDENCE_FLAG)),
+                       no_evidence_flag=NO_EVIDENCE_FLAG,
+                       no_evidence_question=NO_EVIDENCE_QUESTION,
+                       # A page shown again cannot keep the files the browser had chosen.
+                       files_dropped=form.is_bound and bool(self.request.FILES.getlist("files")))
         lock = getattr(self, "lock", None)
         if lock:
             context.update(lock)

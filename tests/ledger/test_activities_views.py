@@ -45,7 +45,8 @@ def test_create_saves_activity_with_participants(login, tree, people, theme, tod
     assert list(form.fields["pairing"].queryset) == [pairing]
     data = post_data(tree.village_a1, theme, today, participant=[people.a1.pk, people.unit.pk],
                      **{f"hours_{people.a1.pk}": "3", f"role_{people.a1.pk}": "organizer",
-                        f"hours_{people.unit.pk}": "1.5"}, pairing=pairing.pk, action="submit")
+                        f"hours_{people.unit.pk}": "1.5"}, pairing=pairing.pk, action="submit",
+                     no_evidence="1")
     response = client.post(reverse("ledger:activity_create"), data)
     activity = Activity.objects.get()
     assert response.status_code == 302
@@ -141,7 +142,7 @@ def test_locked_month_is_explained_on_the_form_and_nothing_saved(login, tree, th
     page = response.content.decode()
     assert "lock-problem" in page
     assert f"{closed_day.year}年{closed_day.month}月的台账已于" in page
-    assert "请联系乡镇管理员开放该月" in page
+    assert "请提交“申请补录”" in page
     assert "开放补录" not in page.split("lock-problem")[1].split("</div>")[0]
     assert 'value="学习党章"' in page or "学习党章</textarea>" in page
     assert not Activity.objects.exists()
