@@ -31,7 +31,8 @@ def lock_problem(org, day: datetime.date, *, today=None) -> str | None:
     if month_is_locked(org, day.year, day.month, today=today):
         closed = close_date(day.year, day.month, settings.LEDGER_CLOSE_DAY)
         return (f"{day.year}年{day.month}月的台账已于{closed.year}年{closed.month}月"
-                f"{closed.day}日关闭，不能再新增或修改。如需补录，请联系乡镇管理员开放该月。")
+                f"{closed.day}日关闭，不能再新增或修改。如需补录，请提交“申请补录”，"
+                "乡镇管理员同意后该月开放。")
     return None
 
 
