@@ -19,10 +19,6 @@ the next download is built afresh.
 
 from django import forms
 from django.utils import timezone
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 
 from assessment import reports
 from assessment.models import Grading, ScoringRun
@@ -30,7 +26,7 @@ from portal.exporting import Exporter, ExportFile, register_exporter
 from portal.models import Job
 from portal.models.jobs import JobStatus
 from portal.pdf import render_pdf
-from portal.spreadsheets import XLSX_MIMETYPE, new_workbook, safe_cell, workbook_bytes
+from portal.spreadsheets import XLSX_MIMETYPE, Column, new_workbook, workbook_bytes, write_sheet
 
 RANKING_KIND = "assessment_ranking"
 GRADES_KIND = "assessment_grades"
@@ -87,13 +83,7 @@ def grades_pdf(tables, *, generated_at=None) -> bytes:
 
 # ---------------------------------------------------------------- Excel
 
-_TITLE_FONT = Font(bold=True, size=14)
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="C0392B")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 POINTS_FORMAT = "0.00"
-PAPER_A4 = "9"  # the paperSize code of A4 in SpreadsheetML
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -112,57 +102,13 @@ def sheet_name(wanted, taken):
 
 def write_report_sheet(workbook, name, *, title, info_lines, headers, widths, rows,
                        number_columns=()):
-    """A sheet: the title row, the info lines, the header row (frozen, filtered, printed on
-    every page), the rows (text formula-safe), landscape A4 fitted to the page width."""
-    sheet = workbook.create_sheet(name)
-    last = get_column_letter(len(headers))
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    header_row = 1 + len(info_lines) + 1
-    # A write-only sheet writes its views and columns with the first row: set them before.
-    sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    setup = sheet.page_setup
-    setup.orientation, setup.paperSize = "landscape", PAPER_A4
-    setup.fitToWidth, setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
-    row = 0
-
-    def merged_line(value, font=None, height=None):
-        nonlocal row
-        row += 1
-        cell = WriteOnlyCell(sheet, value=safe_cell(value))
-        cell.alignment = _CENTER if font else _LEFT
-        if font is not None:
-            cell.font = font
-        if height:
-            sheet.row_dimensions[row].height = height
-        sheet.append([cell])
-        sheet.merged_cells.add(CellRange(f"A{row}:{last}{row}"))
-
-    merged_line(title, _TITLE_FONT, 28)
-    for line in info_lines:
-        merged_line(line)
-    row += 1
-    header = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _CENTER
-        header.append(cell)
-    sheet.append(header)
+    """A sheet (portal.spreadsheets.write_sheet): the title row, the info lines, the header
+    row (frozen, filtered, printed on every page), bordered rows (text formula-safe), widths
+    fitted to the text, landscape A4 fitted to the page width."""
     numbers = set(number_columns)
-    for values in rows:
-        cells = []
-        for index, value in enumerate(values):
-            cell = WriteOnlyCell(sheet, value=safe_cell(value))
-            if index in numbers:
-                cell.number_format = POINTS_FORMAT
-            cells.append(cell)
-        sheet.append(cells)
-        row += 1
-    sheet.auto_filter.ref = f"A{header_row}:{last}{max(row, header_row)}"
-    return sheet
+    columns = [Column(text, width, number_format=POINTS_FORMAT if index in numbers else "")
+               for index, (text, width) in enumerate(zip(headers, widths, strict=True))]
+    write_sheet(workbook, name, columns, rows, caption=title, notes=info_lines)
 
 
 def _generated_line(generated_at):
