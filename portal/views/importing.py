@@ -113,7 +113,7 @@ class ExcelImport:
                 form.add_error("file", str(exc))
             else:
                 token = (store_upload(request, self.kind, upload)
-                         if report.ok and report.total else None)
+                         if report.ok and report.has_work else None)
                 return self.preview(request, report, upload.name, token)
         return self.page(request, form)
 

@@ -1,8 +1,9 @@
 """Excel import and export pages: templates, upload → preview → commit, and export jobs.
 
 An uploaded file that passes validation is kept under MEDIA_ROOT/imports/<user id>/ with a
-random token remembered in the uploader's session; the confirm button posts that token, and
-the commit validates the file again before writing anything.
+random token remembered in the uploader's session, together with the preview's plan (which rows
+are new, changed or unchanged); the confirm button posts that token, and the commit validates
+the file again and writes only if the plan is still the one the user confirmed.
 """
 
 import secrets
@@ -21,7 +22,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from portal.exporters import EXPORTS, ScopeExportForm
-from portal.importers import IMPORTERS, ORG_COLUMNS, PERSON_COLUMNS
+from portal.importers import IMPORTERS, ORG_COLUMNS, PERSON_COLUMNS, UPDATE_RULES
 from portal.scope import has_capability, require
 from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
 from portal.views.generic import StartExportView
@@ -29,8 +30,10 @@ from portal.views.generic import StartExportView
 SESSION_KEY = "transfer_imports"
 IMPORT_TITLES = {"orgs": "导入组织", "people": "导入人员"}
 IMPORT_HINTS = {
-    "orgs": "上级组织可以是系统中已有的组织，也可以是本文件中的其他行。",
-    "people": "所在组织须为系统中已有的组织；请先导入组织，再导入人员。",
+    "orgs": "组织编码已存在的行更新该组织，其余行新增；上级组织可以是系统中已有的组织，"
+            "也可以是本文件中的其他行。",
+    "people": "身份证号已存在的行更新该人员，其余行新增；所在组织须为系统中已有的组织，"
+              "请先导入组织，再导入人员。",
 }
 TEMPLATES = {
     "orgs": ("组织", ORG_COLUMNS,
@@ -41,9 +44,9 @@ TEMPLATES = {
              "组织导入模板.xlsx"),
     "people": ("人员", PERSON_COLUMNS, [], "人员导入模板.xlsx"),
 }
+# Notes of every import template (the apps' imports too); orgs and people add UPDATE_RULES.
 TEMPLATE_NOTES = [
-    "请勿修改第一行列名；红色深色列为必填列。",
-    "导入只新增记录：组织编码或身份证号已在系统中存在的行会被视为错误，不会覆盖原有数据。",
+    "请勿修改表头行的列名（表头上方可以有标题行）；红色深色列为必填列。",
     "所有行校验通过后才会导入，有任何错误时不会写入任何数据。",
     "示例行仅供参考，导入前请删除。",
 ]
@@ -86,6 +89,7 @@ def _index_context(request, bound=None):
             uploads.append({"what": what, "title": title, "hint": IMPORT_HINTS[what],
                             "form": form})
     return {"can_import": can_import, "can_export": can_export, "uploads": uploads,
+            "update_rules": UPDATE_RULES,
             "export_form": ScopeExportForm(user=user) if can_export else None,
             "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
 
@@ -100,7 +104,7 @@ def import_template(request, what):
     _known(what, TEMPLATES)
     require(request.user, "data.import")
     title, columns, examples, filename = TEMPLATES[what]
-    content = template_workbook(title, columns, examples, TEMPLATE_NOTES)
+    content = template_workbook(title, columns, examples, [*TEMPLATE_NOTES, *UPDATE_RULES])
     return HttpResponse(content, content_type=XLSX_MIMETYPE, headers={
         "Content-Disposition": content_disposition_header(True, filename)})
 
@@ -115,14 +119,15 @@ def forget_pending(request, keep):
     request.session[SESSION_KEY] = pending
 
 
-def store_upload(request, what, upload):
-    """Keep a validated upload for the commit step; one pending file per kind and user."""
+def store_upload(request, what, upload, *, plan=""):
+    """Keep a validated upload (and its preview's plan) for the commit step; one pending file
+    per kind and user."""
     forget_pending(request, keep=lambda token, info: info["what"] != what)
     token = secrets.token_hex(16)
     upload.seek(0)
     name = default_storage.save(f"imports/{request.user.pk}/{token}.xlsx", upload)
     pending = request.session.get(SESSION_KEY, {})
-    pending[token] = {"what": what, "name": name, "filename": upload.name}
+    pending[token] = {"what": what, "name": name, "filename": upload.name, "plan": plan}
     request.session[SESSION_KEY] = pending
     return token
 
@@ -159,7 +164,8 @@ def import_upload(request, what):
         except UnreadableWorkbook as exc:
             form.add_error("file", str(exc))
         else:
-            token = store_upload(request, what, upload) if report.ok and report.total else None
+            token = (store_upload(request, what, upload, plan=report.plan_digest)
+                     if report.ok and report.has_work else None)
             return _preview(request, what, report, upload.name, token)
     return render(request, "portal/transfer/index.html", _index_context(request, (what, form)))
 
@@ -177,7 +183,8 @@ def import_commit(request, what, token):
     try:
         with default_storage.open(info["name"], "rb") as stored:
             report = IMPORTERS[what](stored, actor=request.user, commit=True,
-                                     filename=info["filename"])
+                                     filename=info["filename"],
+                                     expected_plan=info.get("plan") or None)
     except (UnreadableWorkbook, FileNotFoundError):
         messages.error(request, "暂存的文件已失效，请重新上传。")
         return redirect("portal:transfer_index")
@@ -189,8 +196,8 @@ def import_commit(request, what, token):
     url_name, link_text = LIST_PAGES[what]
     unit = "个组织" if what == "orgs" else "名人员"
     messages.success(request, format_html(
-        '已成功导入 {} {}。<a href="{}" class="alert-link">{}</a>', report.created, unit,
-        reverse(url_name), link_text))
+        '已成功导入：新增 {} {}，更新 {} {}。<a href="{}" class="alert-link">{}</a>',
+        report.created, unit, report.updated, unit, reverse(url_name), link_text))
     return redirect("portal:transfer_index")
 
 

@@ -143,18 +143,18 @@ def test_org_errors_name_row_and_column(tree, county_admin):
         org_row("T0104", "丙镇", "C0001", "镇"),            # row 5: unknown kind
         org_row("V0105", "丁村", "C0001", "村"),            # row 6: village directly under county
         org_row("T0101", "重复镇", "C0001", "乡镇（街道）"),  # row 7: duplicate code in file
-        org_row("V0001", "已有村", "T0001", "村"),          # row 8: code exists in database
+        org_row("V0001", "已有村", "T0002", "村"),          # row 8: an update moving the org
         org_row("V0108", "戊村", "T0001", "村", lat=30.1),  # row 9: latitude without longitude
     ])
     report = import_orgs(upload, actor=county_admin)
-    assert error_cells(report) == {(3, "组织名称"), (4, "上级组织编码"), (5, "组织类别"),
-                                   (6, "组织类别"), (7, "组织编码"), (8, "组织编码"),
+    assert error_cells(report) == {(3, "组织名称"), (4, "上级组织"), (5, "组织类别"),
+                                   (6, "组织类别"), (7, "组织编码"), (8, "上级组织"),
                                    (9, "经度")}
     messages = {(e.row, e.column): e.message for e in report.errors}
-    assert "不存在" in messages[(4, "上级组织编码")]
+    assert "不存在" in messages[(4, "上级组织")]
     assert "下不能设立" in messages[(6, "组织类别")]
     assert "第2行重复" in messages[(7, "组织编码")]
-    assert "已存在" in messages[(8, "组织编码")]
+    assert "移动" in messages[(8, "上级组织")]
     before = Organization.objects.count()
     assert not import_orgs(upload, actor=county_admin, commit=True).committed
     assert Organization.objects.count() == before
@@ -168,7 +168,7 @@ def test_org_cycle_is_reported(tree, county_admin):
         org_row("U0104", "丁局", "U0102", "县直单位"),
     ])
     report = import_orgs(upload, actor=county_admin)
-    messages = {e.row: e.message for e in report.errors if e.column == "上级组织编码"}
+    messages = {e.row: e.message for e in report.errors if e.column == "上级组织"}
     assert "循环" in messages[2] and "循环" in messages[3]
     assert "自己" in messages[4]
     assert "循环" in messages[5]
@@ -183,7 +183,7 @@ def test_out_of_scope_parent_is_refused(tree):
         org_row("X0103", "新县", "", "县（区）"),        # new roots need the whole install
     ])
     report = import_orgs(upload, actor=town_importer)
-    assert error_cells(report) == {(3, "上级组织编码"), (4, "上级组织编码")}
+    assert error_cells(report) == {(3, "上级组织"), (4, "上级组织")}
     assert "管理范围" in report.errors[0].message
 
 
@@ -211,20 +211,20 @@ def test_person_errors_name_row_and_column(tree, people, county_admin):
         person_row("丙", phone="12345"),                     # row 4: phone
         person_row("丁", org="NOPE"),                        # row 5: unknown org
         person_row("戊", valid),                             # row 6: duplicate in file
-        person_row("己", people.a1.id_number),               # row 7: exists in database
+        person_row("己", people.a1.id_number),               # row 7: updates 李青山
         person_row("", unique_id_number()),                  # row 8: missing name
         person_row("庚", gender="男性"),                     # row 9: bad gender
         person_row("辛", int(numeric)),                      # row 10: ID stored as a number
         person_row("壬", talent="也许"),                     # row 11: bad flag
     ])
     report = import_people(upload, actor=county_admin)
-    assert error_cells(report) == {(3, "身份证号"), (4, "联系电话"), (5, "所在组织编码"),
-                                   (6, "身份证号"), (7, "身份证号"), (8, "姓名"), (9, "性别"),
+    assert error_cells(report) == {(3, "身份证号"), (4, "联系电话"), (5, "所在组织"),
+                                   (6, "身份证号"), (8, "姓名"), (9, "性别"),
                                    (10, "身份证号"), (11, "是否城市人才")}
     messages = {(e.row, e.column): e.message for e in report.errors}
     assert "校验位" in messages[(3, "身份证号")]
     assert "第2行重复" in messages[(6, "身份证号")]
-    assert "已存在" in messages[(7, "身份证号")]
+    assert [change.row for change in report.changes] == [7]
     assert "文本格式" in messages[(10, "身份证号")]
     assert report.total == 10
 
@@ -234,18 +234,18 @@ def test_person_out_of_scope_org_is_refused(tree):
     grant(town_importer, tree.town_a, "county_admin")
     upload = xlsx(PERSON_HEADERS, [person_row(org="V0001"), person_row(org="V0003")])
     report = import_people(upload, actor=town_importer)
-    assert error_cells(report) == {(3, "所在组织编码")}
+    assert error_cells(report) == {(3, "所在组织")}
     assert "管理范围" in report.errors[0].message
 
 
 def test_one_bad_row_among_many_writes_nothing(tree, people, county_admin):
     rows = [person_row(f"人{i}", org="V0001" if i % 2 else "U0001") for i in range(2500)]
-    rows.append(person_row("坏", people.b1.id_number))  # row 2502, in the third batch
+    rows.append(person_row("坏", people.b1.id_number, phone="12345"))  # row 2502, third batch
     upload = xlsx(PERSON_HEADERS, rows)
     before = Person.objects.count()
     report = import_people(upload, actor=county_admin, commit=True)
     assert not report.committed and report.created == 0
-    assert error_cells(report) == {(2502, "身份证号")}
+    assert error_cells(report) == {(2502, "联系电话")}
     assert Person.objects.count() == before
     assert not AuditEvent.objects.filter(action=AuditAction.IMPORT).exists()
 
@@ -325,7 +325,7 @@ def test_export_then_import_into_empty_database_round_trips(tree, people, county
 def test_export_is_limited_to_scope_and_masks_id_numbers(tree, people, township_admin):
     people_file = run_export("people", tree.town_a, township_admin)
     rows = list(load_workbook(people_file).worksheets[0].iter_rows(values_only=True))
-    assert rows[0] == tuple(PERSON_HEADERS)
+    rows = rows[rows.index(tuple(PERSON_HEADERS)):]  # below the export's title
     assert {r[0] for r in rows[1:]} == {"李青山", "王石桥"}
     assert people.a1.id_number not in {r[2] for r in rows[1:]}
     assert people.a1.masked_id_number in {r[2] for r in rows[1:]}
@@ -373,7 +373,7 @@ def test_upload_preview_commit_flow(tree, county_admin, login, media_root):
                            {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
     assert response.status_code == 200
     assert response.context["report"].ok and response.context["report"].total == 60
-    assert len(response.context["report"].preview) == 50
+    assert len(response.context["report"].new_rows) == 50
     token = response.context["token"]
     stored = client.session[SESSION_KEY][token]["name"]
     assert stored.startswith(f"imports/{county_admin.pk}/") and default_storage.exists(stored)
@@ -382,7 +382,7 @@ def test_upload_preview_commit_flow(tree, county_admin, login, media_root):
     commit_url = reverse("portal:transfer_commit", args=["people", token])
     response = client.post(commit_url, follow=True)
     assert response.redirect_chain[-1][0] == reverse("portal:transfer_index")
-    assert "已成功导入 60 名人员" in response.content.decode()
+    assert "已成功导入：新增 60 名人员，更新 0 名人员" in response.content.decode()
     assert Person.objects.filter(home_org=tree.village_b1).count() == 60
     # The importer takes no request: the audit row's client comes from the middleware.
     event = AuditEvent.objects.get(action=AuditAction.IMPORT)
@@ -400,11 +400,14 @@ def test_commit_revalidates(tree, county_admin, login):
     response = client.post(reverse("portal:transfer_upload", args=["people"]),
                            {"people-file": upload_file(xlsx(PERSON_HEADERS, [row]).getvalue())})
     token = response.context["token"]
-    PersonFactory(id_number=row[2], home_org=tree.village_a2)  # someone else took it meanwhile
+    # Someone else adds the person meanwhile: the confirmed "new" row would now be an update.
+    PersonFactory(id_number=row[2], name="乙", home_org=tree.village_a2)
     response = client.post(reverse("portal:transfer_commit", args=["people", token]))
     assert response.status_code == 200
-    assert error_cells(response.context["report"]) == {(2, "身份证号")}
-    assert Person.objects.count() == 1
+    report = response.context["report"]
+    assert not report.committed and error_cells(report) == {(0, "")}
+    assert "预览之后" in report.errors[0].message
+    assert Person.objects.get().name == "乙"
 
 
 def test_upload_with_errors_shows_error_table_and_no_confirm(tree, county_admin, login):
