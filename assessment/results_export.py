@@ -7,7 +7,14 @@ from assessment.forms.results import ResultsYearForm
 from assessment.models import Nomination, NominationKind, NominationStatus
 from assessment.services import consequences
 from portal.exporting import Exporter, ExportFile, register_exporter
-from portal.spreadsheets import XLSX_MIMETYPE, Column, new_workbook, workbook_bytes, write_sheet
+from portal.spreadsheets import (
+    XLSX_MIMETYPE,
+    Column,
+    new_workbook,
+    sheet_caption,
+    workbook_bytes,
+    write_sheet,
+)
 
 NOMINATION_COLUMNS = [Column("类别", 22), Column("姓名/组织", 18), Column("所在单位", 24),
                       Column("推荐理由", 50), Column("“差”等次例外理由", 24),
@@ -61,14 +68,21 @@ class ResultsExporter(Exporter):
     def render(self, job, report):
         year = job.params["year"]
         workbook = new_workbook()
+
+        def caption(what):
+            return sheet_caption(f"考核结果运用名单·{what}", job.scope_org.name, f"{year}年")
+
         report(20, "表现特别突出")
         write_sheet(workbook, "表现特别突出", NOMINATION_COLUMNS,
-                    nomination_rows(year, [NominationKind.OUTSTANDING]))
+                    nomination_rows(year, [NominationKind.OUTSTANDING]),
+                    caption=caption("表现特别突出"))
         report(50, "评先评优")
         write_sheet(workbook, "评先评优", NOMINATION_COLUMNS,
                     nomination_rows(year, [NominationKind.ADVANCED_ORG,
-                                           NominationKind.EXCELLENT_MEMBER]))
+                                           NominationKind.EXCELLENT_MEMBER]),
+                    caption=caption("评先评优"))
         report(80, "“差”等次名单")
-        write_sheet(workbook, "“差”等次名单", POOR_COLUMNS, poor_rows(year))
+        write_sheet(workbook, "“差”等次名单", POOR_COLUMNS, poor_rows(year),
+                    caption=caption("“差”等次名单"))
         return ExportFile(f"{year}年考核结果运用名单.xlsx", XLSX_MIMETYPE,
                           workbook_bytes(workbook))

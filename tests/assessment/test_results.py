@@ -161,6 +161,7 @@ def test_results_export_for_the_cadre_department(filed, login, county_admin, peo
     book = load_workbook(io.BytesIO(job.output.file.read()))
     assert book.sheetnames == ["表现特别突出", "评先评优", "“差”等次名单"]
     outstanding = [[c.value for c in row] for row in book["表现特别突出"].iter_rows()]
-    assert outstanding[1][1] == "陈农业" and outstanding[1][3].startswith("'=")
-    poor = sorted(r[0].value for r in book["“差”等次名单"].iter_rows(min_row=2))
+    assert outstanding[0][0].startswith("考核结果运用名单·表现特别突出　范围：")
+    assert outstanding[2][1] == "陈农业" and outstanding[2][3].startswith("'=")
+    poor = sorted(r[0].value for r in book["“差”等次名单"].iter_rows(min_row=3))
     assert poor == ["吴二", "郑三"]
