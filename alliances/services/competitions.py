@@ -327,16 +327,18 @@ def result_headers(table: Results):
 
 def results_xlsx(competition, table: Results) -> bytes:
     """The ranked results as a sheet (numbers as numbers), fed by `results`."""
-    from portal.spreadsheets import Column, new_workbook, workbook_bytes, write_sheet
+    from portal.spreadsheets import Column, new_workbook, sheet_caption, workbook_bytes, write_sheet
 
     headers = result_headers(table)
     columns = [Column(headers[0], 8), Column(headers[1], 28), Column(headers[2], 28),
-               *[Column(header, 16) for header in headers[3:]]]
+               *[Column(header, 16, number_format="0.00") for header in headers[3:]]]
     workbook = new_workbook()
     write_sheet(workbook, "擂台赛成绩", columns, (
         [row.rank, row.name, row.entrant.topic,
          *[float(mean) if mean is not None else None for mean in row.means], float(row.total)]
-        for row in table.rows))
+        for row in table.rows), caption=sheet_caption(
+            f"{competition.title}成绩", competition.owner.name,
+            f"{competition.held_on:%Y-%m-%d} 举办"))
     return workbook_bytes(workbook)
 
 

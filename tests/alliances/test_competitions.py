@@ -476,6 +476,8 @@ def test_excel_reads_back(login, published, village_secretary, tree, media,
     assert job.scope_org == tree.village_a1
     rows = list(load_workbook(io.BytesIO(content), read_only=True).active
                 .iter_rows(values_only=True))
+    assert rows[0][0].startswith(f"{published.title}成绩　范围：{published.owner.name}　")
+    rows = rows[1:]
     assert rows[0] == ("排名", "参赛联盟", "打擂主题", "组织建设（60%）", "项目推进（40%）", "总分")
     assert {row[1] for row in rows[1:]} == {"青山片区红色引领联盟", "石桥片区绿色发展联盟"}
     assert all(row[0] == 1 and row[-1] == 80 for row in rows[1:])  # equal totals share rank 1
@@ -487,7 +489,7 @@ def test_excel_escapes_formula_text(published):
     published.entrants.update(topic="=HYPERLINK(\"x\")")
     content = results_xlsx(published, results(published))
     sheet_rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    assert sheet_rows[1][2] == "'=HYPERLINK(\"x\")"
+    assert sheet_rows[2][2] == "'=HYPERLINK(\"x\")"
 
 
 def test_the_excel_job_escapes_formula_text(login, published, township_admin, media,
@@ -496,7 +498,7 @@ def test_the_excel_job_escapes_formula_text(login, published, township_admin, me
     _, content = export_file(login(township_admin), "alliances:competition_xlsx", published,
                              django_capture_on_commit_callbacks)
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    assert {row[2] for row in rows[1:]} == {"'@SUM(A1)"}
+    assert {row[2] for row in rows[2:]} == {"'@SUM(A1)"}
 
 
 def test_the_export_form_offers_only_published_rounds_the_user_sees(
