@@ -1,0 +1,256 @@
+"""Month-end load benchmark: gunicorn on loopback, Locust headless, then checks that nothing
+was lost or duplicated.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_load \\
+        .venv/bin/python benchmarks/load_monthend.py [--scale county] [--users 16] \\
+        [--mix-seconds 60] [--page-seconds 15] [--workers 2] [--threads 4]
+
+Needs Locust (`pip install -e .[bench]`). The database is seeded with `seed_demo --scale
+SCALE` when it holds no organizations (PostgreSQL is what the figures are about; without
+DATABASE_URL a throwaway SQLite file is used and the figures mean little).
+
+1. The month-end mix, USERS clients for MIX seconds: village secretaries log activities with a
+   photo, talents race for the last place of one need, township admins batch-confirm their
+   queue, county staff read the home page and the compliance matrices.
+2. Saturation runs of PAGE seconds each, every client on one page: /healthz, the county home,
+   the three compliance matrices. Each page's req/s is printed against /healthz's.
+3. Checks: every activity the server acknowledged exists exactly once; the raced need has no
+   more live claims than places; no request failed. The exit status is 1 when a check fails.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench_setup import setup_django  # noqa: E402  (benchmarks/ is the script's folder)
+
+ROOT = setup_django("load")
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from ledger.models import Activity, ActivityTheme  # noqa: E402
+from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
+from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
+from pairing.services.needs import claimable_needs  # noqa: E402
+from portal import demo  # noqa: E402
+from portal.models import Organization, Role, RoleAssignment  # noqa: E402
+
+LOCUSTFILE = ROOT / "benchmarks" / "locustfile_monthend.py"
+LIVE_CLAIMS = PLACE_HOLDING
+SATURATION = [("HealthzOnly", "/healthz"), ("HomeOnly", "县级首页"), ("OrgsOnly", "合规：组织"),
+              ("TalentsOnly", "合规：人才"), ("UnitsOnly", "合规：单位")]
+
+
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="county", choices=sorted(demo.SCALES))
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--mix-seconds", type=int, default=60)
+    parser.add_argument("--page-seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8791)
+    return parser.parse_args()
+
+
+def usernames(role, **filters):
+    return list(RoleAssignment.objects.active().filter(role=role, user__is_active=True, **filters)
+                .order_by("user__username").values_list("user__username", "org_id"))
+
+
+def race_need(talents):
+    """(need id, the talents who may claim it): the need most talent accounts may claim, its
+    places cut to its live claims + 1 — the last place, asked for by all of them at once."""
+    User = get_user_model()
+    rivals = {}
+    for username in talents:
+        for need_id in claimable_needs(User.objects.get(username=username)).values_list(
+                "pk", flat=True):
+            rivals.setdefault(need_id, []).append(username)
+    if not rivals:
+        raise SystemExit("no need is claimable by the demo talents: reseed the demo")
+    need_id = max(rivals, key=lambda pk: (len(rivals[pk]), -pk))
+    with transaction.atomic():
+        need = Need.objects.select_for_update().get(pk=need_id)
+        need.places = Claim.objects.filter(need=need, status__in=LIVE_CLAIMS).count() + 1
+        need.save(update_fields=["places"])
+    return need_id, rivals[need_id]
+
+
+def sessions_for(usernames_, count):
+    """`count` signed-in session keys spread over the accounts, made directly in the session
+    store: the run measures pages, not password hashing (each PBKDF2 login costs ~0.3 s of a
+    core, and Locust starts every client at once)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    users = {user.username: user for user in get_user_model().objects.filter(
+        username__in=usernames_)}
+    keys = []
+    for n in range(count):
+        user = users[usernames_[n % len(usernames_)]]
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    return keys
+
+
+def accounts(rows, count, with_org=False):
+    names = [name for name, _ in rows]
+    keys = sessions_for(names, count)
+    return [dict({"username": names[n % len(names)], "session": key},
+                 **({"org": rows[n % len(rows)][1]} if with_org else {}))
+            for n, key in enumerate(keys)]
+
+
+def write_plan(path, tag, clients):
+    secretaries = usernames(Role.VILLAGE_SECRETARY, org__kind="village")
+    need_id, rivals = race_need([name for name, _ in usernames(Role.TALENT)][:200])
+    plan = {
+        "tag": tag, "today": timezone.localdate().isoformat(),
+        "theme": ActivityTheme.objects.filter(is_active=True).order_by("pk").first().pk,
+        "no_evidence_flag": NO_EVIDENCE_FLAG,
+        "secretaries": accounts(secretaries, clients, with_org=True),
+        "talents": accounts([(name, None) for name in rivals], clients),
+        "township_admins": accounts(usernames(Role.TOWNSHIP_ADMIN), clients),
+        "county": accounts(usernames(Role.COUNTY_ADMIN), clients),
+        "race_need": need_id,
+    }
+    path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    return plan, rivals
+
+
+def start_server(args):
+    env = dict(os.environ, DJANGO_DEBUG="False", WEB_CONCURRENCY=str(args.workers),
+               GUNICORN_THREADS=str(args.threads), GUNICORN_ACCESS_LOG="/dev/null",
+               GUNICORN_BIND=f"127.0.0.1:{args.port}")
+    env.pop("REDIS_URL", None)
+    env.pop("CELERY_BROKER_URL", None)  # no export jobs in the mix: keep the broker out of it
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi:application",
+         "--config", "gunicorn.conf.py"], cwd=ROOT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{args.port}/healthz"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status in (200, 503):
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def run_locust(args, work, plan_path, label, seconds, classes=()):
+    prefix = work / label
+    env = dict(os.environ, LOAD_PLAN=str(plan_path), LOAD_OUTCOME=str(work / f"{label}.json"))
+    command = [str(ROOT / ".venv" / "bin" / "locust"), "-f", str(LOCUSTFILE), "--headless",
+               "--host", f"http://127.0.0.1:{args.port}", "-u", str(args.users),
+               "-r", str(args.users), "-t", f"{seconds}s", "--csv", str(prefix),
+               "--only-summary", "--loglevel", "WARNING", *classes]
+    with open(f"{prefix}.log", "w") as log:
+        subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=log,
+                       stderr=subprocess.STDOUT)
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as stats:
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    outcome_path = work / f"{label}.json"
+    outcome = json.loads(outcome_path.read_text()) if outcome_path.exists() else {}
+    return rows, outcome
+
+
+def figures(row):
+    return (float(row["Requests/s"]), int(row["Request Count"]), int(row["Failure Count"]),
+            row["50%"], row["95%"], row["99%"])
+
+
+def print_table(title, rows, names):
+    print(f"\n{title}")
+    print(f"  {'page':<18} {'req/s':>7} {'count':>6} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6}")
+    for name in names:
+        if name in rows:
+            rps, count, failed, p50, p95, p99 = figures(rows[name])
+            print(f"  {name:<18} {rps:7.1f} {count:6d} {failed:5d} {p50:>6} {p95:>6} {p99:>6}")
+
+
+def main():
+    args = arguments()
+    if shutil.which("locust", path=str(ROOT / ".venv" / "bin")) is None:
+        raise SystemExit("Locust is not installed: .venv/bin/pip install -e '.[bench]'")
+    call_command("migrate", verbosity=0)
+    if not Organization.objects.exists():
+        print(f"seeding the {args.scale} demo …", flush=True)
+        call_command("seed_demo", "--scale", args.scale, verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    tag = f"LOAD{datetime.datetime.now():%m%d%H%M%S}"
+    work = Path(tempfile.mkdtemp(prefix="load-monthend-"))
+    plan, rivals = write_plan(work / "plan.json", tag, args.users)
+    activities_before = Activity.objects.count()
+    connection.close()
+    print(f"database {connection.vendor}, {Organization.objects.count()} orgs, "
+          f"{activities_before} activities; gunicorn {args.workers} workers × {args.threads} "
+          f"threads; {args.users} clients; race need {plan['race_need']} "
+          f"({len(rivals)} rival accounts)",
+          flush=True)
+    server = start_server(args)
+    failures = 0
+    try:
+        mix, outcome = run_locust(args, work, work / "plan.json", "mix", args.mix_seconds,
+                                  ["VillageSecretary", "Talent", "TownshipAdmin", "CountyStaff"])
+        print_table(f"月底混合负载 {args.mix_seconds} s", mix, [n for n in mix if n != "Aggregated"]
+                    + ["Aggregated"])
+        failures += int(mix["Aggregated"]["Failure Count"])
+        saturated = {}
+        for cls, name in SATURATION:
+            rows, _ = run_locust(args, work, work / "plan.json", cls, args.page_seconds, [cls])
+            saturated[name] = rows[name]
+            failures += int(rows[name]["Failure Count"])
+        print_table(f"单页饱和 {args.page_seconds} s × {len(SATURATION)}", saturated,
+                    [name for _, name in SATURATION])
+        healthz = float(saturated["/healthz"]["Requests/s"]) or 1.0
+        print("\n  throughput against /healthz (target ≥ 25%):")
+        for _, name in SATURATION[1:]:
+            share = float(saturated[name]["Requests/s"]) / healthz
+            print(f"  {name:<18} {share:6.1%}")
+    finally:
+        os.killpg(server.pid, signal.SIGINT)  # quick shutdown: keep-alive sockets are idle
+        server.wait(timeout=60)
+    return check(plan, outcome, failures)
+
+
+def check(plan, outcome, failures):
+    posted = outcome.get("posted", [])
+    stored = dict(Activity.objects.filter(title__startswith=plan["tag"]).values("title")
+                  .annotate(n=Count("pk")).values_list("title", "n"))
+    lost = [tag for tag in posted if tag not in stored]
+    doubled = [tag for tag, n in stored.items() if n > 1]
+    unacknowledged = [tag for tag in stored if tag not in set(posted)]
+    need = Need.objects.get(pk=plan["race_need"])
+    live = Claim.objects.filter(need=need, status__in=LIVE_CLAIMS).count()
+    print(f"\nchecks: {len(posted)} activities acknowledged, {len(stored)} stored "
+          f"({len(lost)} lost, {len(doubled)} duplicated, {len(unacknowledged)} stored without "
+          f"an answer); raced need: {live} live claims for {need.places} places; "
+          f"{failures} failed requests")
+    ok = not lost and not doubled and live <= need.places and failures == 0
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
