@@ -21,6 +21,7 @@ from ledger.models import Activity
 from portal.charts import (
     MONTH_COLUMN,
     MONTH_LABELS,
+    PERCENT_FORMAT,
     ChartTable,
     chart_scripts_once,
     month_label,
@@ -151,7 +152,7 @@ def villages_table(trends):
     return ChartTable(
         "villages", f"{trends.year}年各月开展活动的村占比",
         (MONTH_COLUMN, Column("开展活动的村", 12), Column("村总数", 10),
-         Column("占比（%）", 10)),
+         Column("占比（%）", 10, number_format=PERCENT_FORMAT)),
         [[month_label(trends.year, m), trends.figure(trends.active, m),
           trends.villages if m <= trends.started else None, shares[m - 1]] for m in months],
         chart={"kind": "months", "labels": MONTH_LABELS, "percent": True,
@@ -166,7 +167,7 @@ def townships_table(trends):
     return ChartTable(
         "townships", f"{trends.year}年乡镇活跃率排名",
         (Column("排名", 8), Column("乡镇", 18), Column("村数", 8), Column("本年活动数", 12),
-         Column("空白村月数", 12), Column("活跃率（%）", 12)),
+         Column("空白村月数", 12), Column("活跃率（%）", 12, number_format=PERCENT_FORMAT)),
         rows, row_header=1,
         chart={"kind": "ranking", "labels": [t.name for t in trends.townships],
                "percent": True,

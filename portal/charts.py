@@ -15,11 +15,19 @@ from django.utils.http import content_disposition_header
 from portal import audit
 from portal.models.audit import AuditAction
 from portal.scope import scope_paths
-from portal.spreadsheets import XLSX_MIMETYPE, Column, new_workbook, workbook_bytes, write_sheet
+from portal.spreadsheets import (
+    XLSX_MIMETYPE,
+    Column,
+    new_workbook,
+    sheet_caption,
+    workbook_bytes,
+    write_sheet,
+)
 
 # ECharts is about 265 KiB compressed: only pages with a chart load it, deferred, once.
 CHART_SCRIPTS = ("vendor/echarts/echarts.min.js", "js/home-charts.js")
 MONTH_COLUMN = Column("月份", 12)
+PERCENT_FORMAT = "0.0"  # shares as the page shows them: 50.0
 MONTH_LABELS = [f"{month}月" for month in range(1, 13)]
 
 
@@ -68,10 +76,13 @@ def percent(part, whole):
     return round(100 * part / whole, 1) if whole else None
 
 
-def chart_workbook(table) -> bytes:
-    """The table as an .xlsx file: the same columns and rows as the page's table."""
+def chart_workbook(table, scope="", period="") -> bytes:
+    """The table as an .xlsx file: a title row (what, scope, period, when), the note, then the
+    same columns and rows as the page's table."""
     workbook = new_workbook()
-    write_sheet(workbook, table.title[:31], table.columns, table.rows)
+    write_sheet(workbook, table.title[:31], table.columns, table.rows,
+                caption=sheet_caption(table.title, scope, period),
+                notes=[table.note] if table.note else ())
     return workbook_bytes(workbook)
 
 
@@ -90,10 +101,11 @@ def scope_label(user, capability):
 
 def chart_excel_response(request, table, capability, period_label):
     """The table as an .xlsx download with its title row; the export is audited."""
+    content = chart_workbook(table, scope_label(request.user, capability), period_label)
     audit.record(AuditAction.EXPORT, f"导出{table.title}", actor=request.user,
                  chart=table.key, rows=len(table.rows))
     filename = f"{table.title}_{timezone.localdate():%Y%m%d}.xlsx"
-    return xlsx_response(chart_workbook(table), filename)
+    return xlsx_response(content, filename)
 
 
 def xlsx_response(content, filename):

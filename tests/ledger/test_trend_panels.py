@@ -6,6 +6,7 @@ constant number of queries when the data grows."""
 import datetime
 import io
 import re
+import subprocess
 from html import unescape
 from types import SimpleNamespace
 
@@ -176,6 +177,7 @@ def test_a_township_admin_downloads_their_township_only(login, tree, year, towns
     response = login(township_admin).get(reverse("ledger:trend_excel", args=["townships"]))
     rows = _sheet_rows(response)
     assert [row[1] for row in rows[1:]] == ["青山镇"]
+    assert "范围：青山镇" in _title_row(response)
 
 
 def _table_cells(html, key):
@@ -192,7 +194,12 @@ def _sheet_rows(response):
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     header = next(i for i, row in enumerate(rows) if row and row[0] in ("月份", "排名"))
-    return rows[header:]  # whatever title rows come before the header
+    return rows[header:]  # the title row and the note come before the header
+
+
+def _title_row(response):
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    return next(sheet.iter_rows(values_only=True))[0]
 
 
 def _value(value):
@@ -216,11 +223,36 @@ def test_the_excel_holds_the_tables_numbers(login, tree, year, county_admin, url
                                             key):
     client = login(county_admin)
     cells = _table_cells(client.get(reverse("portal:home")).content.decode(), key)
-    rows = _sheet_rows(client.get(reverse(url_name, args=args)))
+    response = client.get(reverse(url_name, args=args))
+    rows = _sheet_rows(response)
+    title = _title_row(response)
+    assert f"{TODAY.year}年" in title and "范围：示范县" in title and "生成于" in title
     assert [[_value(v) for v in row] for row in rows] == [[_value(v) for v in row]
                                                           for row in cells]
     assert len(cells) > 1
     assert AuditEvent.objects.filter(action="export", actor=county_admin).count() == 1
+
+
+def test_libreoffice_prints_the_title_and_every_column_on_the_first_page(
+        login, tree, year, county_admin, tmp_path, libreoffice):
+    client = login(county_admin)
+    sources, headers = [], {}
+    for url_name, args, key in EXCELS:
+        response = client.get(reverse(url_name, args=args))
+        source = tmp_path / f"{key}.xlsx"
+        source.write_bytes(response.content)
+        sources.append(source)
+        headers[key] = _sheet_rows(response)[0]
+    subprocess.run([libreoffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, sources)],
+                   check=True, timeout=180, capture_output=True)
+    for source in sources:
+        first_page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout",
+                                     str(source.with_suffix(".pdf")), "-"],
+                                    check=True, capture_output=True, text=True).stdout
+        assert "生成于" in first_page, source.stem
+        for header in headers[source.stem]:
+            assert header in first_page, (source.stem, header)
 
 
 @pytest.mark.parametrize("url_name,args", [("ledger:trend_excel", ["activities"]),
