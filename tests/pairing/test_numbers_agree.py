@@ -111,6 +111,17 @@ def test_a_unit_contact_sees_the_same_definition(client, tree, pairing, unit_con
     assert expected == board_world | {"我已认领", "我已完成待确认"}
 
 
+def test_village_open_needs_tile_equals_the_board_it_links_to(client, village_secretary,
+                                                              board_world):
+    client.force_login(village_secretary)
+    response = client.get(reverse("portal:home"))
+    tile = _panels(response)["pairing_village"]
+    link = reverse("pairing:need_board") + "?status=published"
+    assert f'href="{link}"' in response.content.decode()
+    board = client.get(link)
+    assert tile["open_needs"] == board.context["page"].paginator.count == 6
+
+
 # ------------------------------------------------------- 2. 已完成 when all places confirmed
 
 @pytest.fixture
