@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from ledger.models import Activity, ActivityStatus, ActivityTheme
 from tests.e2e.helpers import answer_confirm, fits_width, sign_in
+from tests.e2e.test_accessibility import AXE, axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,7 @@ def test_cancel_leaves_the_data_unchanged(live_server, transactional_db, tree,
         theme=ActivityTheme.objects.get(code="serve_masses"), content="学习文件")
     detail_url = live_server.url + reverse("ledger:activity_detail", args=[draft.pk])
     page = sign_in(browser, live_server, village_secretary)
+    page.context.add_init_script(path=str(AXE))
     native = []
     page.on("dialog", lambda dialog: (native.append(dialog.message), dialog.dismiss()))
     page.goto(detail_url)
@@ -35,6 +37,7 @@ def test_cancel_leaves_the_data_unchanged(live_server, transactional_db, tree,
     expect(ok).to_have_class("btn btn-danger")  # deleting is dangerous: red, and 取消 focused
     expect(dialog.get_by_role("button", name="取消", exact=True)).to_be_focused()
     fits_width(page)
+    assert axe_violations(page) == []  # WCAG 2.1 AA with the dialog open
     answer_confirm(page, "取消")
     expect(dialog).to_be_hidden()
     expect(delete).to_be_focused()
