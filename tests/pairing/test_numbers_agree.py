@@ -88,7 +88,7 @@ def test_claimable_tile_equals_the_claim_board(client, talent, board_world):
     assert listed == board_world
     assert tile["claimable"] == board.context["page"].paginator.count == len(board_world)
     assert {need.title for need in tile["needs"]} == board_world
-    assert f'id="claimable-count">{len(board_world)}<' in board.content.decode()
+    assert f'id="claimable-count">{len(board_world)}</span> 项' in board.content.decode()
 
 
 def test_claiming_moves_a_need_off_both(client, talent, board_world):
