@@ -446,3 +446,78 @@ class TownshipReport(models.Model):
     @property
     def is_editable(self):
         return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+# --- Monthly tallies (月度汇总) ------------------------------------------------------------------
+# Kept by database triggers (ledger/tallies.py) in the transaction of every write to activities,
+# participations or a person's home organization, whichever code path writes them; the
+# compliance matrices read them instead of scanning the participations. A month is its first
+# day; `pairing` is 0 for activities linked to no pairing (a plain key, so the unique
+# constraints hold on both databases), hence no database constraint on it.
+
+class OrgMonthTally(models.Model):
+    """组织月度活动数: counted activities (submitted or confirmed) of one organization in one
+    month, per linked pairing."""
+
+    org = models.ForeignKey("portal.Organization", verbose_name="组织", on_delete=models.CASCADE,
+                            related_name="+")
+    pairing = models.ForeignKey("pairing.Pairing", verbose_name="结对关系", related_name="+",
+                                on_delete=models.DO_NOTHING, db_constraint=False)
+    month = models.DateField("月份")
+    activities = models.IntegerField("活动数", default=0)
+
+    class Meta:
+        verbose_name = "组织月度活动数"
+        verbose_name_plural = "组织月度活动数"
+        constraints = [models.UniqueConstraint(fields=["org", "pairing", "month"],
+                                               name="one_org_month_tally")]
+        indexes = [models.Index(fields=["month", "org"], name="org_tally_month")]
+
+    def __str__(self):
+        return f"{self.org_id} {self.month:%Y-%m}: {self.activities}"
+
+
+class PersonMonthTally(models.Model):
+    """人员月度参加次数: counted activities of one organization one person took part in,
+    in one month."""
+
+    person = models.ForeignKey("portal.Person", verbose_name="人员", on_delete=models.CASCADE,
+                               related_name="+")
+    org = models.ForeignKey("portal.Organization", verbose_name="活动组织",
+                            on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")
+    participations = models.IntegerField("参加次数", default=0)
+
+    class Meta:
+        verbose_name = "人员月度参加次数"
+        verbose_name_plural = "人员月度参加次数"
+        constraints = [models.UniqueConstraint(fields=["person", "org", "month"],
+                                               name="one_person_month_tally")]
+        indexes = [models.Index(fields=["org", "month"], name="person_tally_org_month")]
+
+    def __str__(self):
+        return f"{self.person_id}@{self.org_id} {self.month:%Y-%m}: {self.participations}"
+
+
+class UnitMonthTally(models.Model):
+    """单位月度参加活动数: counted activities of one organization (per linked pairing) in one
+    month that at least one person of `unit` (their home organization) took part in."""
+
+    unit = models.ForeignKey("portal.Organization", verbose_name="参加人员所在单位",
+                             on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey("portal.Organization", verbose_name="活动组织",
+                            on_delete=models.CASCADE, related_name="+")
+    pairing = models.ForeignKey("pairing.Pairing", verbose_name="结对关系", related_name="+",
+                                on_delete=models.DO_NOTHING, db_constraint=False)
+    month = models.DateField("月份")
+    activities = models.IntegerField("活动数", default=0)
+
+    class Meta:
+        verbose_name = "单位月度参加活动数"
+        verbose_name_plural = "单位月度参加活动数"
+        constraints = [models.UniqueConstraint(fields=["unit", "org", "pairing", "month"],
+                                               name="one_unit_month_tally")]
+        indexes = [models.Index(fields=["org", "month"], name="unit_tally_org_month")]
+
+    def __str__(self):
+        return f"{self.unit_id}→{self.org_id} {self.month:%Y-%m}: {self.activities}"

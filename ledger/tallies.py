@@ -1,0 +1,422 @@
+"""Monthly tallies (月度汇总) behind the compliance matrices, kept by database triggers.
+
+Three tables (ledger.models) hold, per month (its first day), what the matrices count:
+
+- OrgMonthTally (org, pairing, month): counted activities of the org linked to the pairing
+  (0 for none);
+- PersonMonthTally (person, org, month): counted activities of the org the person took part in;
+- UnitMonthTally (unit, org, pairing, month): counted activities of the org (per pairing) that
+  at least one person whose home organization is `unit` took part in.
+
+"Counted" is COUNTED_STATUSES (submitted or confirmed), as ActivityQuerySet.counted().
+
+Triggers rather than calls in the services: every path that writes these rows — the services,
+batch actions, the admin, bulk inserts of the demo and the tests, the people import moving a
+person to another organization (a bulk UPDATE), a pairing deleted (SET NULL on its activities)
+— changes the tallies in the same transaction, and no Python path can forget to. On PostgreSQL
+the tallies change by `INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`, so two
+secretaries saving in the same org-month at once both count (the row lock orders them);
+participations are handled per statement with transition tables, so deleting two people of one
+unit from an activity in one statement takes the unit's activity away once. SQLite runs its
+row triggers one row at a time, which gives the same figures.
+
+A person moving to another organization recounts the unit tallies of the two organizations
+(rare, and correct whatever the order of rows in a bulk update).
+
+`paused()` turns the triggers off for a bulk load (the demo's COPY of millions of
+participations), after which `rebuild_tallies()` recounts with grouped INSERT ... SELECT;
+`check_tallies()` compares the tables with a recount of the raw rows (`manage.py ledger_tallies`).
+"""
+
+import contextlib
+import datetime
+
+from django.db import connection, transaction
+
+from ledger.models import (
+    Activity,
+    ActivityStatus,
+    OrgMonthTally,
+    Participation,
+    PersonMonthTally,
+    UnitMonthTally,
+)
+from portal.models import Person
+
+COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
+PAUSE_SETTING = "ledger.tallies_paused"
+
+ACTIVITY = Activity._meta.db_table
+PARTICIPATION = Participation._meta.db_table
+PERSON = Person._meta.db_table
+ORG_TALLY = OrgMonthTally._meta.db_table
+PERSON_TALLY = PersonMonthTally._meta.db_table
+UNIT_TALLY = UnitMonthTally._meta.db_table
+
+# table: (key columns, count column)
+TABLES = {
+    ORG_TALLY: (("org_id", "pairing_id", "month"), "activities"),
+    PERSON_TALLY: (("person_id", "org_id", "month"), "participations"),
+    UNIT_TALLY: (("unit_id", "org_id", "pairing_id", "month"), "activities"),
+}
+MODELS = {ORG_TALLY: OrgMonthTally, PERSON_TALLY: PersonMonthTally, UNIT_TALLY: UnitMonthTally}
+
+_COUNTED_SQL = "(" + ", ".join(f"'{status}'" for status in COUNTED) + ")"
+
+
+def _month(vendor, expr):
+    if vendor == "postgresql":
+        return f"CAST(date_trunc('month', CAST({expr} AS timestamp)) AS date)"
+    return f"date({expr}, 'start of month')"
+
+
+def _insert(table, select, vendor):
+    """INSERT ... SELECT adding the selected counts to the table's rows (upsert)."""
+    keys, count = TABLES[table]
+    columns = ", ".join((*keys, count))
+    order = f" ORDER BY {', '.join(str(i + 1) for i in range(len(keys)))}" \
+        if vendor == "postgresql" else ""  # one lock order, so concurrent upserts never deadlock
+    return (f"INSERT INTO {table} ({columns}) {select}{order} "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            f"{count} = {table}.{count} + excluded.{count}")
+
+
+# --- Activities (row triggers on both databases) -----------------------------------------------
+
+def _activity_statements(vendor, row, delta):
+    """Add `delta` for the activity `row` (NEW or OLD) to the three tallies, if it counts."""
+    month = _month(vendor, f"{row}.date")
+    pairing = f"COALESCE({row}.pairing_id, 0)"
+    counted = f"{row}.status IN {_COUNTED_SQL}"
+    return [
+        _insert(ORG_TALLY, f"SELECT {row}.org_id, {pairing}, {month}, {delta} WHERE {counted}",
+                vendor),
+        _insert(PERSON_TALLY,
+                f"SELECT pa.person_id, {row}.org_id, {month}, {delta} FROM {PARTICIPATION} pa "
+                f"WHERE pa.activity_id = {row}.id AND {counted}", vendor),
+        _insert(UNIT_TALLY,
+                f"SELECT DISTINCT pe.home_org_id, {row}.org_id, {pairing}, {month}, {delta} "
+                f"FROM {PARTICIPATION} pa, {PERSON} pe "
+                f"WHERE pe.id = pa.person_id AND pa.activity_id = {row}.id AND {counted}", vendor),
+    ]
+
+
+def _activity_changed(vendor):
+    """WHEN an update changes what an activity counts for."""
+    old_counted, new_counted = (f"{r}.status IN {_COUNTED_SQL}" for r in ("OLD", "NEW"))
+    distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
+    return (f"({old_counted}) <> ({new_counted}) OR ({new_counted} AND ("
+            f"OLD.org_id <> NEW.org_id OR OLD.pairing_id {distinct} NEW.pairing_id OR "
+            f"{_month(vendor, 'OLD.date')} <> {_month(vendor, 'NEW.date')}))")
+
+
+# --- Participations ------------------------------------------------------------------------------
+
+def _participation_row_statements(row, delta):
+    """SQLite: add `delta` for one participation `row` (NEW or OLD); the unit's count changes
+    only when no other participant of the activity has the same home organization."""
+    month = _month("sqlite", "a.date")
+    counted = f"a.status IN {_COUNTED_SQL}"
+    return [
+        _insert(PERSON_TALLY,
+                f"SELECT {row}.person_id, a.org_id, {month}, {delta} FROM {ACTIVITY} a "
+                f"WHERE a.id = {row}.activity_id AND {counted}", "sqlite"),
+        _insert(UNIT_TALLY,
+                f"SELECT pe.home_org_id, a.org_id, COALESCE(a.pairing_id, 0), {month}, {delta} "
+                f"FROM {ACTIVITY} a, {PERSON} pe "
+                f"WHERE a.id = {row}.activity_id AND pe.id = {row}.person_id AND {counted} "
+                f"AND NOT EXISTS (SELECT 1 FROM {PARTICIPATION} o, {PERSON} op "
+                f"WHERE op.id = o.person_id AND o.activity_id = {row}.activity_id "
+                f"AND o.id <> {row}.id AND op.home_org_id = pe.home_org_id)", "sqlite"),
+    ]
+
+
+def _participation_set_statements(old, new):
+    """PostgreSQL, per statement: `old` and `new` are the participations the statement took
+    away and added (transition tables). A unit's activity changes by whether a participant of
+    that unit exists after the statement minus whether one existed before it."""
+    month = _month("postgresql", "a.date")
+    counted = f"a.status IN {_COUNTED_SQL}"
+    sets = f"WITH o AS ({old}), n AS ({new}) "
+    person = (
+        f"SELECT x.person_id, a.org_id, {month}, SUM(x.d) FROM ("
+        f"SELECT person_id, activity_id, 1 AS d FROM n UNION ALL "
+        f"SELECT person_id, activity_id, -1 FROM o) x JOIN {ACTIVITY} a ON a.id = x.activity_id "
+        f"WHERE {counted} GROUP BY 1, 2, 3 HAVING SUM(x.d) <> 0")
+
+    def present(extra):
+        return (f"EXISTS (SELECT 1 FROM {PARTICIPATION} p JOIN {PERSON} pp ON pp.id = p.person_id "
+                f"WHERE p.activity_id = t.activity_id AND pp.home_org_id = t.unit_id{extra})")
+
+    unit = (
+        f"SELECT t.unit_id, a.org_id, COALESCE(a.pairing_id, 0), {month}, SUM(t.d) FROM ("
+        f"SELECT t.activity_id, t.unit_id, "
+        f"(CASE WHEN {present('')} THEN 1 ELSE 0 END) - (CASE WHEN "
+        f"{present(' AND p.id NOT IN (SELECT id FROM n)')} OR EXISTS (SELECT 1 FROM o "
+        f"JOIN {PERSON} op ON op.id = o.person_id WHERE o.activity_id = t.activity_id "
+        f"AND op.home_org_id = t.unit_id) THEN 1 ELSE 0 END) AS d FROM ("
+        f"SELECT DISTINCT x.activity_id, pe.home_org_id AS unit_id FROM ("
+        f"SELECT activity_id, person_id FROM o UNION ALL SELECT activity_id, person_id FROM n) x "
+        f"JOIN {PERSON} pe ON pe.id = x.person_id) t) t JOIN {ACTIVITY} a ON a.id = t.activity_id "
+        f"WHERE {counted} GROUP BY 1, 2, 3, 4 HAVING SUM(t.d) <> 0")
+    return [sets + _insert(PERSON_TALLY, person, "postgresql"),
+            sets + _insert(UNIT_TALLY, unit, "postgresql")]
+
+
+# --- People moving to another organization -------------------------------------------------------
+
+def _recount_units(vendor, units_sql):
+    """Recount the unit tallies of the organizations in `units_sql` from the raw rows."""
+    month = _month(vendor, "a.date")
+    return [
+        f"DELETE FROM {UNIT_TALLY} WHERE unit_id IN ({units_sql})",
+        f"INSERT INTO {UNIT_TALLY} (unit_id, org_id, pairing_id, month, activities) "
+        f"SELECT pe.home_org_id, a.org_id, COALESCE(a.pairing_id, 0), {month}, "
+        f"COUNT(DISTINCT a.id) FROM {PARTICIPATION} pa JOIN {PERSON} pe ON pe.id = pa.person_id "
+        f"JOIN {ACTIVITY} a ON a.id = pa.activity_id "
+        f"WHERE pe.home_org_id IN ({units_sql}) AND a.status IN {_COUNTED_SQL} "
+        f"GROUP BY 1, 2, 3, 4",
+    ]
+
+
+# --- Installing the triggers ---------------------------------------------------------------------
+
+def _sqlite_triggers():
+    """{name: CREATE TRIGGER statement} for SQLite."""
+    def trigger(name, event, when, statements):
+        condition = f" WHEN {when}" if when else ""
+        body = "".join(f"{statement}; " for statement in statements)
+        return name, f"CREATE TRIGGER {name} {event}{condition} BEGIN {body}END"
+
+    counted_new, counted_old = (f"{r}.status IN {_COUNTED_SQL}" for r in ("NEW", "OLD"))
+    part_changed = "OLD.activity_id <> NEW.activity_id OR OLD.person_id <> NEW.person_id"
+    return dict([
+        trigger("ledger_tally_activity_insert", f"AFTER INSERT ON {ACTIVITY}", counted_new,
+                _activity_statements("sqlite", "NEW", 1)),
+        trigger("ledger_tally_activity_update",
+                f"AFTER UPDATE OF status, org_id, pairing_id, date ON {ACTIVITY}",
+                _activity_changed("sqlite"),
+                _activity_statements("sqlite", "OLD", -1)
+                + _activity_statements("sqlite", "NEW", 1)),
+        trigger("ledger_tally_activity_delete", f"AFTER DELETE ON {ACTIVITY}", counted_old,
+                _activity_statements("sqlite", "OLD", -1)),
+        trigger("ledger_tally_participation_insert", f"AFTER INSERT ON {PARTICIPATION}", "",
+                _participation_row_statements("NEW", 1)),
+        trigger("ledger_tally_participation_update",
+                f"AFTER UPDATE OF activity_id, person_id ON {PARTICIPATION}", part_changed,
+                _participation_row_statements("OLD", -1)
+                + _participation_row_statements("NEW", 1)),
+        trigger("ledger_tally_participation_delete", f"AFTER DELETE ON {PARTICIPATION}", "",
+                _participation_row_statements("OLD", -1)),
+        trigger("ledger_tally_person_move", f"AFTER UPDATE OF home_org_id ON {PERSON}",
+                "OLD.home_org_id <> NEW.home_org_id",
+                _recount_units("sqlite", "OLD.home_org_id, NEW.home_org_id")),
+    ])
+
+
+def _pg_function(name, statements, *, guard=""):
+    body = "".join(f"  {statement};\n" for statement in statements)
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; "
+            f"END IF;\n{guard}{body}  RETURN NULL;\nEND $$")
+
+
+def _postgresql_objects():
+    """[(function name, CREATE FUNCTION, [CREATE TRIGGER, ...])] for PostgreSQL."""
+    none = f"SELECT * FROM {PARTICIPATION} WHERE false"
+    changed = "r.activity_id <> s.activity_id OR r.person_id <> s.person_id"
+    moved = ("SELECT r.home_org_id FROM old_rows r JOIN new_rows s ON s.id = r.id "
+             "WHERE r.home_org_id <> s.home_org_id UNION "
+             "SELECT s.home_org_id FROM old_rows r JOIN new_rows s ON s.id = r.id "
+             "WHERE r.home_org_id <> s.home_org_id")
+    activity = (
+        "CREATE OR REPLACE FUNCTION ledger_tally_activity() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$\nBEGIN\n"
+        f"  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n"
+        "  IF TG_OP <> 'INSERT' THEN\n"
+        + "".join(f"    {s};\n" for s in _activity_statements("postgresql", "OLD", -1))
+        + "  END IF;\n  IF TG_OP <> 'DELETE' THEN\n"
+        + "".join(f"    {s};\n" for s in _activity_statements("postgresql", "NEW", 1))
+        + "  END IF;\n  RETURN NULL;\nEND $$")
+    return [
+        ("ledger_tally_activity", activity, [
+            f"CREATE TRIGGER ledger_tally_activity_insert AFTER INSERT ON {ACTIVITY} "
+            f"FOR EACH ROW WHEN (NEW.status IN {_COUNTED_SQL}) "
+            "EXECUTE FUNCTION ledger_tally_activity()",
+            f"CREATE TRIGGER ledger_tally_activity_update "
+            f"AFTER UPDATE OF status, org_id, pairing_id, date ON {ACTIVITY} FOR EACH ROW "
+            f"WHEN ({_activity_changed('postgresql')}) EXECUTE FUNCTION ledger_tally_activity()",
+            f"CREATE TRIGGER ledger_tally_activity_delete AFTER DELETE ON {ACTIVITY} "
+            f"FOR EACH ROW WHEN (OLD.status IN {_COUNTED_SQL}) "
+            "EXECUTE FUNCTION ledger_tally_activity()",
+        ]),
+        ("ledger_tally_participation_insert",
+         _pg_function("ledger_tally_participation_insert",
+                      _participation_set_statements(none, "SELECT * FROM new_rows")),
+         [f"CREATE TRIGGER ledger_tally_participation_insert AFTER INSERT ON {PARTICIPATION} "
+          "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+          "EXECUTE FUNCTION ledger_tally_participation_insert()"]),
+        ("ledger_tally_participation_delete",
+         _pg_function("ledger_tally_participation_delete",
+                      _participation_set_statements("SELECT * FROM old_rows", none)),
+         [f"CREATE TRIGGER ledger_tally_participation_delete AFTER DELETE ON {PARTICIPATION} "
+          "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+          "EXECUTE FUNCTION ledger_tally_participation_delete()"]),
+        ("ledger_tally_participation_update",
+         _pg_function("ledger_tally_participation_update", _participation_set_statements(
+             f"SELECT r.* FROM old_rows r JOIN new_rows s ON s.id = r.id WHERE {changed}",
+             f"SELECT s.* FROM old_rows r JOIN new_rows s ON s.id = r.id WHERE {changed}")),
+         [f"CREATE TRIGGER ledger_tally_participation_update AFTER UPDATE ON {PARTICIPATION} "
+          "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+          "EXECUTE FUNCTION ledger_tally_participation_update()"]),
+        ("ledger_tally_person_move",
+         _pg_function("ledger_tally_person_move", _recount_units("postgresql", moved),
+                      guard="  IF NOT EXISTS (SELECT 1 FROM old_rows r JOIN new_rows s "
+                            "ON s.id = r.id WHERE r.home_org_id <> s.home_org_id) THEN "
+                            "RETURN NULL; END IF;\n"),
+         [f"CREATE TRIGGER ledger_tally_person_move AFTER UPDATE ON {PERSON} "
+          "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+          "EXECUTE FUNCTION ledger_tally_person_move()"]),
+    ]
+
+
+TRIGGER_TABLES = {
+    "ledger_tally_activity_insert": ACTIVITY, "ledger_tally_activity_update": ACTIVITY,
+    "ledger_tally_activity_delete": ACTIVITY,
+    "ledger_tally_participation_insert": PARTICIPATION,
+    "ledger_tally_participation_update": PARTICIPATION,
+    "ledger_tally_participation_delete": PARTICIPATION,
+    "ledger_tally_person_move": PERSON,
+}
+
+
+def install_triggers(conn=None):
+    """Create (or re-create) the triggers on `conn`'s database."""
+    conn = conn or connection
+    drop_triggers(conn)
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            for _name, function, triggers in _postgresql_objects():
+                cursor.execute(function)
+                for statement in triggers:
+                    cursor.execute(statement)
+        else:
+            for statement in _sqlite_triggers().values():
+                cursor.execute(statement)
+
+
+def drop_triggers(conn=None):
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        for name, table in TRIGGER_TABLES.items():
+            on = f" ON {table}" if conn.vendor == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+        if conn.vendor == "postgresql":
+            for name, _function, _triggers in _postgresql_objects():
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+@contextlib.contextmanager
+def paused():
+    """Triggers off for a bulk load in this connection; call rebuild_tallies() after it.
+    PostgreSQL: a session setting the trigger functions read; SQLite: triggers dropped and
+    re-created (inside the caller's transaction if there is one)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', false)", [PAUSE_SETTING])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', false)", [PAUSE_SETTING])
+    else:
+        drop_triggers()
+        try:
+            yield
+        finally:
+            install_triggers()
+
+
+# --- Recount -------------------------------------------------------------------------------------
+
+def _filters(orgs, year, column="a.org_id", date="a.date"):
+    where, params = [f"a.status IN {_COUNTED_SQL}"], []
+    if orgs is not None:
+        ids = [getattr(org, "pk", org) for org in orgs] or [0]
+        where.append(f"{column} IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
+    if year is not None:
+        where.append(f"{date} >= %s AND {date} < %s")
+        params += [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)]
+    return " AND ".join(where), params
+
+
+def _recount_selects(vendor, orgs=None, year=None):
+    """{table: (SELECT of the raw recount, params)}, rows (*keys, count)."""
+    month = _month(vendor, "a.date")
+    where, params = _filters(orgs, year)
+    return {
+        ORG_TALLY: (f"SELECT a.org_id, COALESCE(a.pairing_id, 0), {month}, COUNT(*) "
+                    f"FROM {ACTIVITY} a WHERE {where} GROUP BY 1, 2, 3", params),
+        PERSON_TALLY: (f"SELECT pa.person_id, a.org_id, {month}, COUNT(*) "
+                       f"FROM {PARTICIPATION} pa JOIN {ACTIVITY} a ON a.id = pa.activity_id "
+                       f"WHERE {where} GROUP BY 1, 2, 3", params),
+        UNIT_TALLY: (f"SELECT pe.home_org_id, a.org_id, COALESCE(a.pairing_id, 0), {month}, "
+                     f"COUNT(DISTINCT a.id) FROM {PARTICIPATION} pa "
+                     f"JOIN {PERSON} pe ON pe.id = pa.person_id "
+                     f"JOIN {ACTIVITY} a ON a.id = pa.activity_id "
+                     f"WHERE {where} GROUP BY 1, 2, 3, 4", params),
+    }
+
+
+def _tally_filter(orgs, year):
+    where, params = ["1 = 1"], []
+    if orgs is not None:
+        ids = [getattr(org, "pk", org) for org in orgs] or [0]
+        where.append(f"org_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
+    if year is not None:
+        where.append("month >= %s AND month < %s")
+        params += [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)]
+    return " AND ".join(where), params
+
+
+@transaction.atomic
+def rebuild_tallies(orgs=None, year=None) -> dict:
+    """Recount the tallies of activities of `orgs` (all when None) in `year` (all when None)
+    from the raw rows: one DELETE and one grouped INSERT ... SELECT per table. Returns
+    {model name: rows written}."""
+    written = {}
+    where, where_params = _tally_filter(orgs, year)
+    with connection.cursor() as cursor:
+        for table, (select, params) in _recount_selects(connection.vendor, orgs, year).items():
+            keys, count = TABLES[table]
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", where_params)
+            cursor.execute(f"INSERT INTO {table} ({', '.join((*keys, count))}) {select}", params)
+            written[MODELS[table].__name__] = cursor.rowcount
+    return written
+
+
+def _as_key(row):
+    *keys, count = row
+    return tuple(k.isoformat() if isinstance(k, datetime.date) else str(k) for k in keys), count
+
+
+def check_tallies(orgs=None, year=None) -> dict:
+    """{model name: [(key, stored, recounted), ...]} for every tally that differs from a
+    recount of the raw rows (rows stored at 0 count as absent)."""
+    where, where_params = _tally_filter(orgs, year)
+    mismatches = {}
+    with connection.cursor() as cursor:
+        for table, (select, params) in _recount_selects(connection.vendor, orgs, year).items():
+            keys, count = TABLES[table]
+            cursor.execute(select, params)
+            expected = dict(_as_key(row) for row in cursor.fetchall())
+            cursor.execute(f"SELECT {', '.join((*keys, count))} FROM {table} "
+                           f"WHERE {where} AND {count} <> 0", where_params)
+            stored = dict(_as_key(row) for row in cursor.fetchall())
+            wrong = [(key, stored.get(key, 0), expected.get(key, 0))
+                     for key in sorted(set(expected) | set(stored))
+                     if stored.get(key, 0) != expected.get(key, 0)]
+            mismatches[MODELS[table].__name__] = wrong
+    return mismatches
