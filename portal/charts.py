@@ -24,8 +24,6 @@ from portal.spreadsheets import (
     write_sheet,
 )
 
-# ECharts is about 265 KiB compressed: only pages with a chart load it, deferred, once.
-CHART_SCRIPTS = ("vendor/echarts/echarts.min.js", "js/home-charts.js")
 MONTH_COLUMN = Column("月份", 12)
 PERCENT_FORMAT = "0.0"  # shares as the page shows them: 50.0
 MONTH_LABELS = [f"{month}月" for month in range(1, 13)]
@@ -63,12 +61,14 @@ def month_label(year, month):
 
 
 def chart_scripts_once(request):
-    """The scripts the charts need, for the first chart panel of a page only (the rest get
-    none), so a page with several chart panels loads ECharts once."""
+    """Whether this chart panel carries the chart script (templates/portal/panels/
+    _chart_scripts.html): only the first of a page does, so a page with several chart panels
+    loads it once. The script fetches ECharts (about 265 KiB compressed) only when a chart
+    comes near the viewport."""
     if getattr(request, "_portal_chart_scripts", False):
-        return ()
+        return False
     request._portal_chart_scripts = True
-    return CHART_SCRIPTS
+    return True
 
 
 def percent(part, whole):

@@ -3,8 +3,14 @@
 // the table under each chart, so nothing is lost without this script.
 //   kind "months":  12 months on the x axis, one bar or line per series (null = not begun);
 //   kind "ranking": one horizontal bar per township, the first on top.
+// ECharts (about 265 KiB compressed, named by this script's data-echarts) is fetched only when
+// a chart box comes near the viewport, so the top of the home page does not wait for it and a
+// phone that never scrolls down never loads it.
 (function () {
-  if (typeof echarts === "undefined") { return; }
+  var script = document.currentScript;
+  var source = script && script.getAttribute("data-echarts");
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-home-chart]"));
+  if (!source || !boxes.length) { return; }
   var COLORS = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00"];
   var charts = [];
 
@@ -57,19 +63,51 @@
     };
   }
 
+  function dataOf(holder) {
+    var element = document.getElementById(holder.getAttribute("data-home-chart"));
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
   function draw(holder) {
-    var source = document.getElementById(holder.getAttribute("data-home-chart"));
-    if (!source) { return; }
-    var data = JSON.parse(source.textContent);
-    if (!data.labels || !data.labels.length) { holder.hidden = true; return; }
-    var ranking = data.kind === "ranking";
-    holder.style.height = (ranking ? Math.max(200, Math.min(28 * data.labels.length + 40, 720)) : 280) + "px";
+    var data = dataOf(holder);
     var chart = echarts.init(holder);
-    chart.setOption(ranking ? rankingOption(data) : monthsOption(data));
+    chart.setOption(data.kind === "ranking" ? rankingOption(data) : monthsOption(data));
     charts.push(chart);
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll("[data-home-chart]"), draw);
+  var waiting = [];
+  var loading = false;
+  function withEcharts(callback) {
+    if (typeof echarts !== "undefined") { callback(); return; }
+    waiting.push(callback);
+    if (loading) { return; }
+    loading = true;
+    var tag = document.createElement("script");
+    tag.src = source;
+    tag.onload = function () { waiting.splice(0).forEach(function (done) { done(); }); };
+    document.head.appendChild(tag);
+  }
+
+  // Each box gets its height at once (no jump when it is drawn); empty ones stay hidden.
+  boxes = boxes.filter(function (holder) {
+    var data = dataOf(holder);
+    if (!data || !data.labels || !data.labels.length) { holder.hidden = true; return false; }
+    var rows = data.labels.length;
+    holder.style.height = (data.kind === "ranking" ? Math.max(200, Math.min(28 * rows + 40, 720)) : 280) + "px";
+    return true;
+  });
+  if ("IntersectionObserver" in window) {
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) { return; }
+        observer.unobserve(entry.target);
+        withEcharts(function () { draw(entry.target); });
+      });
+    }, { rootMargin: "200px 0px" });
+    boxes.forEach(function (holder) { observer.observe(holder); });
+  } else {
+    withEcharts(function () { boxes.forEach(draw); });
+  }
   window.addEventListener("resize", function () {
     charts.forEach(function (chart) { chart.resize(); });
   });
