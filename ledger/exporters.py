@@ -27,7 +27,7 @@ from ledger.periods import month_range
 from portal.exporting import Exporter, ExportFile, register_exporter
 from portal.models.orgs import OrgKind
 from portal.pdf import render_pdf
-from portal.spreadsheets import XLSX_MIMETYPE, new_workbook, safe_cell, workbook_bytes
+from portal.spreadsheets import PAPER_A4, XLSX_MIMETYPE, new_workbook, safe_cell, workbook_bytes
 
 log = logging.getLogger(__name__)
 
@@ -286,9 +286,11 @@ def ledger_workbook(data: LedgerData, progress=None) -> bytes:
     sheet = workbook.create_sheet("活动台账")
     for index, width in enumerate(COLUMN_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.page_setup.orientation = "portrait"
+    # Portrait, unlike the table exports: four columns laid out as the paper ledger's form.
+    sheet.page_setup.orientation, sheet.page_setup.paperSize = "portrait", PAPER_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
     writer = _SheetWriter(sheet)
     writer.append([writer.cell(data.title, style=_CENTER, font=_TITLE_FONT, border=False)],
                   merge_from=1, lines=2)

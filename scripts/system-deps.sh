@@ -22,13 +22,15 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -q >>/tmp/portal-apt.log 2>&1
     apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/portal-apt.log 2>&1 || {
       echo "!! Could not install ${missing[*]} (see /tmp/portal-apt.log)." >&2
-      echo "   PDF reports need a CJK font; browser tests need /usr/bin/chromium and will be skipped." >&2
+      echo "   PDF reports need a CJK font; browser tests need /usr/bin/chromium and the Excel" >&2
+      echo "   print tests (pytest -m libreoffice) need LibreOffice; without them they are skipped." >&2
       exit 0
     }
   fi
 else
   echo "!! Missing system packages: ${missing[*]}" >&2
   echo "   Install them with: sudo apt-get install ${missing[*]}" >&2
-  echo "   Until then PDF text may lack Chinese glyphs and browser tests are skipped." >&2
+  echo "   Until then PDF text may lack Chinese glyphs, and the browser tests and the Excel" >&2
+  echo "   print tests (LibreOffice, pytest -m libreoffice) are skipped." >&2
 fi
 exit 0
