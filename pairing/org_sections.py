@@ -19,6 +19,7 @@ from pairing.models import (
     Claim,
     ClaimStatus,
     Need,
+    NeedStatus,
     Pairing,
     PairingStatus,
 )
@@ -135,7 +136,7 @@ def village_needs_section(request, org):
     needs = Need.objects.visible_to(user).filter(village_org=org)
     progress = with_progress(needs)
     figures = needs.aggregate(
-        open=Count("id", filter=Q(status="published")), total=Count("id"))
+        open=Count("id", filter=Q(status=NeedStatus.PUBLISHED)), total=Count("id"))
     overdue = progress.filter(overdue_q(today)).count()
     claims = Claim.objects.visible_to(user).filter(need__village_org=org)
     waiting = claims.filter(status=ClaimStatus.DONE).count()

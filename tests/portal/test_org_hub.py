@@ -177,6 +177,9 @@ def test_the_village_secretary_sees_their_own_village_without_the_county_figures
 def test_another_village_secretary_and_township_get_404(client, tree, world,
                                                           other_village_secretary):
     assert page(client, other_village_secretary, tree.village_a1).status_code == 404
+    other_township = bulk_users_with_roles({"town_b_admin": (tree.town_b, "township_admin")})
+    assert page(client, other_township["town_b_admin"], tree.village_a1).status_code == 404
+    assert page(client, other_township["town_b_admin"], tree.town_a).status_code == 404
 
 
 def test_the_township_admin_sees_the_compliance_row_of_their_village(client, tree, world,
