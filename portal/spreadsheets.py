@@ -4,6 +4,11 @@ One rule for formula injection: text written to a sheet that starts with = + - @
 carriage return) gets one leading apostrophe, so Excel and openpyxl store it as text, never as
 a formula. On import `unescape_cell` removes exactly that apostrophe again, and only when what
 follows it starts with one of those characters, so an exported file re-imports unchanged.
+
+One print layout for exports (`write_sheet`): a title row from `sheet_caption` (what, scope,
+period, generation time), the header row frozen, filtered and repeated on every printed page,
+thin borders, widths fitted to the Chinese text, landscape A4 one page wide. Importers skip
+the rows above the header row.
 """
 
 import datetime
@@ -114,13 +119,13 @@ def text_width(value) -> int:
                 for line in str(value).splitlines()), default=0)
 
 
-def _fitted_width(column: "Column", measured: int) -> float:
+def _fitted_width(column: Column, measured: int) -> float:
     """A declared width is the least a column gets; the measured text widens it up to
     MAX_WIDTH (longer text wraps)."""
     return max(column.width or 0, min(max(measured + 2, MIN_WIDTH), MAX_WIDTH))
 
 
-def column_widths(columns: Sequence["Column"], rows: Iterable[Sequence]) -> list[float]:
+def column_widths(columns: Sequence[Column], rows: Iterable[Sequence]) -> list[float]:
     """Widths that fit the header and the text of `rows` (see `_fitted_width`)."""
     widths = [text_width(column.header) for column in columns]
     for row in rows:
