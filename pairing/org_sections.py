@@ -156,10 +156,10 @@ def village_needs_section(request, org):
         "needs": list(progress.order_by("-created_at", "-id")[:ROWS]),
         "claims": latest_claims,
         "figures": [
-            ("发布中", figures["open"], "", False),
+            ("发布中", figures["open"], f"{board}&status={NeedStatus.PUBLISHED}", False),
             ("待确认认领", waiting, reverse("pairing:claims_to_confirm") if can_confirm else "",
              bool(waiting)),
-            ("已逾期", overdue, "", bool(overdue)),
+            ("已逾期", overdue, f"{board}&overdue=yes", bool(overdue)),
         ],
         "total": figures["total"],
         "links": links,

@@ -150,6 +150,8 @@ def test_the_county_admin_sees_every_section_of_a_village_with_links(client, tre
                 reverse("pairing:org_pairings", args=[tree.village_a1.pk]),
                 reverse("pairing:meeting_list", args=[world["pairing"].pk]),
                 reverse("pairing:need_board") + f"?village={tree.village_a1.pk}",
+                reverse("pairing:need_board")
+                + f"?village={tree.village_a1.pk}&amp;status=published",
                 reverse("ledger:activity_list") + f"?org={tree.village_a1.pk}&amp;month={month}",
                 reverse("ledger:compliance_org_month",
                         args=[tree.village_a1.pk, TODAY.year, TODAY.month]),
