@@ -3,21 +3,22 @@ activities per month of this year, the share of villages active per month, and t
 ranked by this year's share of active village-months. Imported from LedgerConfig.ready.
 
 Definitions are the compliance pages' (ledger.compliance): an activity counts when submitted or
-confirmed (COUNTED_STATUSES); a village is active in a month when it logged a counted activity
-then (a non-red cell of the org × month matrix); the villages are the active ones in the user's
-`ledger.compliance` scope. Three grouped queries, whatever the number of villages or activities:
-townships, villages per township, and activities per (township, month).
+confirmed (COUNTED_STATUSES, what the monthly tallies count); a village is active in a month
+when it logged a counted activity then (a non-red cell of the org × month matrix); the villages
+are the active ones in the user's `ledger.compliance` scope. Three grouped queries, whatever the
+number of activities: townships, villages per township, and the monthly tallies
+(ledger/tallies.py, which the compliance matrices read too) summed per (township, month).
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
-from ledger.compliance import CAPABILITY, COUNTED_STATUSES, TOWNSHIP_PREFIX, period_for
-from ledger.models import Activity
+from ledger.compliance import CAPABILITY, TOWNSHIP_PREFIX, period_for
+from ledger.models import OrgMonthTally
 from portal.charts import (
     MONTH_COLUMN,
     MONTH_LABELS,
@@ -93,22 +94,21 @@ def ledger_trends(user, today=None):
         trends.villages += row["n"]
         if row["_township"] in townships:
             townships[row["_township"]].villages = row["n"]
-    activities = (Activity.objects.filter(scope_q(user, CAPABILITY, "org__path"),
-                                          status__in=COUNTED_STATUSES, date__gte=period.start,
-                                          date__lt=period.end)
-                  .annotate(_township=Substr("org__path", 1, TOWNSHIP_PREFIX),
-                            _month=TruncMonth("date"))
-                  .values("_township", "_month")
-                  .annotate(n=Count("id"), village_n=Count("id", filter=VILLAGE_Q),
-                            active=Count("org", distinct=True, filter=VILLAGE_Q))
-                  .order_by())
-    for row in activities:
-        index = row["_month"].month - 1
-        trends.activities[index] += row["n"]
+    tallies = (OrgMonthTally.objects.filter(scope_q(user, CAPABILITY, "org__path"),
+                                            month__gte=period.start, month__lt=period.end)
+               .annotate(_township=Substr("org__path", 1, TOWNSHIP_PREFIX))
+               .values("_township", "month")
+               .annotate(n=Sum("activities"), village_n=Sum("activities", filter=VILLAGE_Q),
+                         active=Count("org", distinct=True,
+                                      filter=VILLAGE_Q & Q(activities__gt=0)))
+               .order_by())
+    for row in tallies:
+        index = row["month"].month - 1
+        trends.activities[index] += row["n"] or 0
         trends.active[index] += row["active"]
         figures = townships.get(row["_township"])
         if figures is not None:
-            figures.activities += row["village_n"]
+            figures.activities += row["village_n"] or 0
             figures.active_months += row["active"]
     trends.townships = _ranked(list(townships.values()), trends.started)
     return trends
