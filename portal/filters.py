@@ -7,10 +7,32 @@ from django.http import QueryDict
 
 from portal.forms import OrgChoiceField
 from portal.models import Organization, Person, RoleAssignment
-from portal.models.orgs import OrgKind
 from portal.models.people import Gender
 from portal.models.roles import Role
 from portal.scope import has_capability
+
+ALL_LABEL = "全部"
+
+
+def blank_as_all(form):
+    """Every filter's blank choice reads "全部" (not "---------", not one wording per page);
+    one blank choice per field. Used by the shared filter bar (includes/filter_form.html)."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelMultipleChoiceField | forms.MultipleChoiceField):
+            continue
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label is not None:
+                field.empty_label = ALL_LABEL
+        elif isinstance(field, forms.ChoiceField):
+            static = list(field.choices)
+            if getattr(field, "empty_label", None) is not None:
+                # django-filter puts its own blank choice ahead of the declared ones.
+                static = static[1:]
+                field.empty_label = None if any(v == "" for v, _ in static) else ALL_LABEL
+            blanks = [i for i, (value, _) in enumerate(static) if value == ""]
+            field.choices = [(value, ALL_LABEL) if i in blanks[:1] else (value, label)
+                             for i, (value, label) in enumerate(static) if i not in blanks[1:]]
+    return form
 
 
 class OrgFilter(django_filters.ModelChoiceFilter):
@@ -31,7 +53,7 @@ class OrgFilter(django_filters.ModelChoiceFilter):
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="search", widget=forms.TextInput(
         attrs={"placeholder": "姓名、手机号或身份证号"}))
-    org = OrgFilter(label="组织", path_field="home_org__path", empty_label="全部组织",
+    org = OrgFilter(label="组织", path_field="home_org__path",
                     queryset=Organization.objects.none())
     flag = django_filters.ChoiceFilter(label="类别", method="by_flag", empty_label="全部",
                                        choices=[("party", "党员"), ("talent", "城市人才"),
@@ -47,25 +69,9 @@ class PersonFilter(django_filters.FilterSet):
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         self.user = request.user
+        # Every organization, villages included: a picker once there are more than a few.
         self.filters["org"].queryset = Organization.objects.visible_to(self.user).only(
             "id", "name", "kind", "depth", "path")
-
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
-            self._narrow_org_choices(form.fields["org"])
-        return self._form
-
-    def _narrow_org_choices(self, field):
-        # Listing every village would put hundreds of options on a phone: the drop-down offers
-        # the top two levels; a village arrives as ?org=<pk> from its page and stays selected.
-        shown = list(field.queryset.filter(depth__lte=2).exclude(kind=OrgKind.OTHER))
-        selected = str(self.data.get("org", "")) if self.is_bound else ""
-        if selected.isdigit() and all(str(o.pk) != selected for o in shown):
-            shown += list(field.queryset.filter(pk=selected))
-        field.widget.choices = [("", "全部组织")] + [
-            (o.pk, field.label_from_instance(o)) for o in sorted(shown, key=lambda o: o.path)]
 
     def search(self, queryset, name, value):
         return queryset.search(value, by_id_number=has_capability(

@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal.views import orgs, people, roles, search, system
+from portal.views import orgs, people, pickers, roles, search, system
+from portal.views.generic import ListExportView
 
 app_patterns = [
     path("", system.home, name="home"),
@@ -24,6 +25,9 @@ app_patterns = [
     path("roles/<int:pk>/revoke/", roles.RoleRevokeView.as_view(), name="role_revoke"),
     path("search/", search.search, name="search"),
     path("search/suggest/", search.search_suggest, name="search_suggest"),
+    path("pick/orgs/", pickers.pick_org, name="pick_org"),
+    path("pick/people/", pickers.pick_person, name="pick_person"),
+    path("export/list/<slug:identifier>/", ListExportView.as_view(), name="list_export"),
     path("audit/", system.audit_log, name="audit_log"),
     path("jobs/", system.job_list, name="job_list"),
     path("jobs/<uuid:job_uuid>/", system.job_detail, name="job_detail"),

@@ -36,6 +36,7 @@ from portal.views.common import (
     query_without_page,
     redirect_back,
 )
+from portal.widgets import use_pickers
 from portal.workflow import workflow_of
 
 
@@ -302,6 +303,7 @@ class ServiceFormView(LoginRequiredMixin, ScopedObjectMixin, ServiceMixin, Conte
         return None
 
     def show(self, obj, form):
+        use_pickers(form)  # organization and person choices as search fields
         return self.render_to_response(self.get_context_data(
             form=form, object=obj, title=self.get_title(obj), submit_label=self.submit_label,
             multipart=self.multipart, cancel_url=self.get_cancel_url(obj)))
@@ -434,4 +436,40 @@ class StartExportView(LoginRequiredMixin, ContextMixin, TemplateResponseMixin, V
         return redirect_back(self.request, reverse(self.back_url))
 
     def show(self, form):
+        use_pickers(form)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class ListExportView(StartExportView):
+    """POST a list's current filters (`query`, its query string) to start the list's
+    exporter (a portal.list_exports.ListExporter named in the URL): the job writes the rows
+    the list shows, within the user's scope. Filed under the topmost organization where the
+    user may export; without one, 403."""
+
+    back_url = "portal:home"
+
+    def get_exporter_identifier(self):
+        from portal.exporting import UnknownExporter, get_exporter
+        from portal.list_exports import ListExporter
+
+        identifier = self.kwargs["identifier"]
+        try:
+            exporter = get_exporter(identifier)
+        except UnknownExporter:
+            raise Http404("没有这种导出。") from None
+        if not isinstance(exporter, ListExporter):
+            raise Http404("没有这种导出。")
+        self.list_capability = exporter.capability
+        return identifier
+
+    def post(self, request, *args, **kwargs):
+        self.get_exporter_identifier()
+        return super().post(request, *args, **kwargs)
+
+    def export_target(self, form):
+        from portal.list_exports import export_scope
+
+        scope_org = export_scope(self.request.user, self.list_capability)
+        if scope_org is None:
+            raise PermissionDenied(self.denied_message)
+        return scope_org, {"query": form.cleaned_data["query"]}
