@@ -9,5 +9,5 @@ class PairingConfig(AppConfig):
     def ready(self):
         # Capabilities and the paired-village scope; job handlers (aid_ledger); nav and panels.
         # pairing.demo is loaded by portal.demo only when seed_demo runs.
-        from . import exporters, navigation, org_sections, scope  # noqa: F401
+        from . import exporters, list_exporters, navigation, org_sections, scope  # noqa: F401
         from . import trend_panels  # noqa: F401  (home-page trend chart)
