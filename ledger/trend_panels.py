@@ -205,8 +205,8 @@ def _ranking_panel(request):
             "scripts": chart_scripts_once(request)}
 
 
-register_panel(Panel("ledger_trends", "活动趋势", "ledger/panels/trends.html",
+register_panel(Panel("trends_activities", "活动趋势", "ledger/panels/trends.html",
                      frozenset({COUNTY_ADMIN, LEADER}), _trends_panel, order=16,
                      width="col-12"))
-register_panel(Panel("ledger_township_ranking", "乡镇排名", "ledger/panels/trends_ranking.html",
+register_panel(Panel("trends_townships", "乡镇排名", "ledger/panels/trends_ranking.html",
                      frozenset({COUNTY_ADMIN, LEADER}), _ranking_panel, order=17))

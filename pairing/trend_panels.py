@@ -95,5 +95,5 @@ def _needs_trend_panel(request):
             "scripts": chart_scripts_once(request)}
 
 
-register_panel(Panel("pairing_needs_trend", "需求认领趋势", "pairing/panels/needs_trend.html",
+register_panel(Panel("trends_needs", "需求认领趋势", "pairing/panels/needs_trend.html",
                      frozenset({COUNTY_ADMIN, LEADER}), _needs_trend_panel, order=18))

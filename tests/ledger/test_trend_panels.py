@@ -33,7 +33,7 @@ MONTH_START = TODAY.replace(day=1)
 # A month of this year before this one (None in January): its figures are checked too.
 EARLIER = datetime.date(TODAY.year, 1, 15) if TODAY.month > 1 else None
 LAST_YEAR = datetime.date(TODAY.year - 1, 6, 1)
-CHART_PANELS = {"ledger_trends", "ledger_township_ranking", "pairing_needs_trend"}
+CHART_PANELS = {"trends_activities", "trends_townships", "trends_needs"}
 ECHARTS = "vendor/echarts/echarts.min.js"
 
 
@@ -138,7 +138,7 @@ def test_current_month_agrees_with_the_home_tile(login, tree, year, county_admin
     for user in (county_admin, leader):
         panels = _panels(login(user).get(reverse("portal:home")))
         tile = panels["ledger_county"]
-        activities, villages = panels["ledger_trends"]["charts"]
+        activities, villages = panels["trends_activities"]["charts"]
         row = activities.rows[TODAY.month - 1]
         assert row[1] == tile["activities"] == 4
         row = villages.rows[TODAY.month - 1]
