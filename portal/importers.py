@@ -932,6 +932,9 @@ def _read_person(report, number, values, positions, index, scope):
         row.error("身份证号", "身份证号被存成了数字，末几位可能已丢失，"
                               "请把该列设为文本格式后重新填写。")
         id_number = ""
+    elif "*" in id_number:
+        row.error("身份证号", "身份证号含“*”（导出时部分隐藏），请填写完整的18位身份证号。")
+        id_number = ""
     elif id_number and (problem := id_number_problem(id_number)):
         row.error("身份证号", problem)
     phone = normalize_phone(row.text("联系电话", max_length=20))

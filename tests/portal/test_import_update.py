@@ -159,6 +159,13 @@ def test_update_can_move_a_person_and_rename_them(tree, people, county_admin):
     assert Person.objects.search("李青").filter(pk=stored.pk).exists()
 
 
+def test_a_masked_id_number_is_refused_with_a_reason(tree, people, county_admin):
+    upload = file_of([row_of(people.a1, 身份证号=people.a1.masked_id_number)])
+    report = import_people(upload, actor=county_admin)
+    assert error_cells(report) == {(2, "身份证号")}
+    assert "部分隐藏" in report.errors[0].message
+
+
 def test_unchanged_rows_are_not_written_and_get_no_history(tree, people, county_admin):
     history_before = Person.history.count()
     upload = file_of([row_of(people.a1), row_of(people.b1), person_row("新人", org="V0002")])
