@@ -8,8 +8,9 @@
   activities that link a city organization with its villages (see `unit_matrix`).
 
 One data function per matrix feeds both the page and the Excel export, so they always agree.
-Each function runs a constant number of grouped queries (`values(...).annotate(Count)` over
-`TruncMonth(date)`), whatever the number of villages, talents or activities.
+Each function runs a constant number of grouped queries over the monthly tallies
+(ledger/tallies.py, kept by the database with every write), so its cost follows the number of
+rows and months shown, not the number of activities or participations behind them.
 """
 
 import datetime
@@ -17,13 +18,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from ledger.models import Activity, ActivityStatus, Participation
+from ledger.models import (
+    Activity,
+    ActivityStatus,
+    OrgMonthTally,
+    Participation,
+    PersonMonthTally,
+    UnitMonthTally,
+)
 from ledger.periods import month_range, months_back
 from pairing.models import Pairing, PairingStatus
 from portal.models import Organization, Person
@@ -225,7 +232,7 @@ def _started(period, today):
 
 
 def _month_key(value):
-    """(year, month) of a TruncMonth value (a date, or a datetime on some backends)."""
+    """(year, month) of a tally's month (its first day)."""
     return (value.year, value.month)
 
 
@@ -246,14 +253,17 @@ def _complete_columns(matrix):
                             for i in range(len(matrix.months))]
 
 
-def _grouped_counts(queryset, key, month_field, count):
-    """{(key, (year, month)): n} of one grouped query."""
-    rows = (queryset.annotate(_month=TruncMonth(month_field)).values(key, "_month")
-            .annotate(_n=count).order_by())
+def _tally_counts(tallies, key, count):
+    """{(key, (year, month)): n} of one grouped query over tallies, summing `count`."""
+    rows = tallies.values(key, "month").annotate(_n=Sum(count)).order_by()
     result = defaultdict(int)
     for row in rows:
-        result[(row[key], _month_key(row["_month"]))] += row["_n"]
+        result[(row[key], _month_key(row["month"]))] += row["_n"]
     return result
+
+
+def _tally_months(period):
+    return Q(month__gte=period.start, month__lt=period.end)
 
 
 # --- Org × month -----------------------------------------------------------------------------
@@ -276,7 +286,10 @@ def org_matrix(user, area, period, kind=OrgKind.VILLAGE, today=None) -> Matrix:
     orgs = list(Organization.objects.filter(path__startswith=area.path, kind=kind,
                                             is_active=True)
                 .order_by("path").values_list("pk", "path", "name"))
-    counts = _grouped_counts(org_activities(area, kind, period), "org_id", "date", Count("id"))
+    counts = _tally_counts(
+        OrgMonthTally.objects.filter(_tally_months(period), org__path__startswith=area.path,
+                                     org__kind=kind, org__is_active=True),
+        "org_id", "activities")
     townships = {}
     if matrix.grouped:
         townships = dict(Organization.objects.filter(path__startswith=area.path,
@@ -377,24 +390,26 @@ def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None
     else:
         people = list(talents)
         matrix.row_count = len(people)
-    participations = Participation.objects.filter(_talent_activity_q(area, period, "activity__"))
+    participations = PersonMonthTally.objects.filter(
+        _tally_months(period), org__kind=OrgKind.VILLAGE, org__path__startswith=area.path,
+        participations__gt=0)
     every_talent = participations.filter(_talent_q(area, home_org=home_org, search=search,
                                                    prefix="person__"))
     shown = (participations.filter(person_id__in=[p.pk for p in people])
              if paginate is not None else every_talent)
-    counts = _grouped_counts(shown, "person_id", "activity__date", Count("id"))
+    counts = _tally_counts(shown, "person_id", "participations")
     rows = [MatrixRow(pk=p.pk, label=p.name, group=p.home_org.name, extra=p.home_org.name)
             for p in people]
     _fill(matrix, rows, counts)
     matrix.groups = _groups(rows, [])
     # Column figures over every filtered talent, not just this page: one grouped query.
-    per_month = (every_talent.annotate(_month=TruncMonth("activity__date")).values("_month")
+    per_month = (every_talent.values("month")
                  .annotate(_people=Count("person_id", distinct=True),
-                           _n=Count("id")).order_by())
+                           _n=Sum("participations")).order_by())
     people_by_month, totals_by_month = {}, {}
     for row in per_month:
-        people_by_month[_month_key(row["_month"])] = row["_people"]
-        totals_by_month[_month_key(row["_month"])] = row["_n"]
+        people_by_month[_month_key(row["month"])] = row["_people"]
+        totals_by_month[_month_key(row["month"])] = row["_n"]
     matrix.column_totals = [totals_by_month.get(m, 0) for m in matrix.months]
     matrix.column_silent = [matrix.row_count - people_by_month.get(m, 0) if started else 0
                             for m, started in zip(matrix.months, matrix.started, strict=True)]
@@ -418,20 +433,26 @@ def paired_units(area):
 
 
 def _unit_parts(area, period):
-    """The three disjoint ways an activity counts for a unit (see UNIT_HELP), as
-    (queryset, unit key) pairs; disjoint, so their grouped counts add up without overlap."""
-    counted = Activity.objects.counted().filter(_in_period("", period))
-    by_pairing = counted.filter(pairing__city_org__kind__in=CITY_KINDS,
-                                pairing__village_org__path__startswith=area.path)
-    own = (counted.filter(org__kind__in=CITY_KINDS, org__path__startswith=area.path)
-           .exclude(pairing__city_org=F("org"), pairing__village_org__path__startswith=area.path))
-    talents = (Participation.objects.filter(_talent_activity_q(area, period, "activity__"))
+    """The three disjoint ways an activity counts for a unit (see UNIT_HELP), as grouped tally
+    queries {(unit pk, (year, month)): activities}; disjoint, so they add up without overlap."""
+    months = _tally_months(period)
+    own_pairing = Pairing.objects.filter(pk=OuterRef("pairing_id"),
+                                         village_org__path__startswith=area.path)
+    by_pairing = OrgMonthTally.objects.filter(
+        months, pairing__city_org__kind__in=CITY_KINDS,
+        pairing__village_org__path__startswith=area.path)
+    own = (OrgMonthTally.objects.filter(months, org__kind__in=CITY_KINDS,
+                                        org__path__startswith=area.path)
+           .exclude(Exists(own_pairing.filter(city_org=OuterRef("org_id")))))
+    talents = (UnitMonthTally.objects.filter(months, org__kind=OrgKind.VILLAGE,
+                                             org__path__startswith=area.path, activities__gt=0)
                .filter(Exists(Pairing.objects.filter(status=PairingStatus.ACTIVE,
-                                                     city_org=OuterRef("person__home_org"),
-                                                     village_org=OuterRef("activity__org"))))
-               .exclude(activity__pairing__city_org=F("person__home_org"),
-                        activity__pairing__village_org__path__startswith=area.path))
-    return by_pairing, own, talents
+                                                     city_org=OuterRef("unit_id"),
+                                                     village_org=OuterRef("org_id"))))
+               .exclude(Exists(own_pairing.filter(city_org=OuterRef("unit_id")))))
+    return (_tally_counts(by_pairing, "pairing__city_org_id", "activities"),
+            _tally_counts(own, "org_id", "activities"),
+            _tally_counts(talents, "unit_id", "activities"))
 
 
 def unit_matrix(user, area, period, today=None) -> Matrix:
@@ -442,14 +463,8 @@ def unit_matrix(user, area, period, today=None) -> Matrix:
                     row_header="结对单位", extra_header="结对村数",
                     started=_started(period, today))
     units = list(paired_units(area))
-    by_pairing, own, talents = _unit_parts(area, period)
     counts = defaultdict(int)
-    for part in (
-        _grouped_counts(by_pairing, "pairing__city_org_id", "date", Count("id")),
-        _grouped_counts(own, "org_id", "date", Count("id")),
-        _grouped_counts(talents, "person__home_org_id", "activity__date",
-                        Count("activity_id", distinct=True)),
-    ):
+    for part in _unit_parts(area, period):
         for key, n in part.items():
             counts[key] += n
     rows = [MatrixRow(pk=u.pk, label=u.name, extra=f"{u.villages}") for u in units]
