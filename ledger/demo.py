@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from alliances.demo_data import MENU_ITEMS
 from alliances.models import Membership, MenuStatus, ServiceMenuItem
-from ledger import demo_data
+from ledger import demo_data, tallies
 from ledger.demo_data import (
     JOINT_PLACES,
     REOPEN_REASONS,
@@ -62,8 +62,10 @@ from ledger.models import (
     Evidence,
     EvidenceKind,
     MonthReopening,
+    OrgMonthTally,
     ParticipantRole,
     Participation,
+    PersonMonthTally,
     ReopenRequest,
     ReopenRequestStatus,
     ReportStatus,
@@ -71,6 +73,7 @@ from ledger.models import (
     RequestStatus,
     ResidentRequest,
     TownshipReport,
+    UnitMonthTally,
 )
 from ledger.periods import close_date
 from ledger.summaries import township_report_figures
@@ -1067,7 +1070,9 @@ class _Builder:
 
 def seed_ledger_demo(context) -> list[str]:
     """Write the ledger demo data for the county in `context` (a portal.demo.DemoContext)."""
-    counts = _Builder(context).run()
+    with tallies.paused():  # the monthly tallies are recounted once, after the bulk load
+        counts = _Builder(context).run()
+    tallies.rebuild_tallies()
     return [f"活动 {counts['activities']}，参与 {counts['participations']} 人次，"
             f"佐证材料 {counts['evidence']}，民情诉求 {counts['requests']}，"
             f"乡镇半年报告 {counts['reports']}"]
@@ -1091,10 +1096,12 @@ def reset_ledger_demo() -> None:
         for stored in (name, thumb):
             if stored:
                 default_storage.delete(stored)
-    for model in (ReopenRequest, Evidence, Participation, Activity, MonthReopening,
-                  ResidentRequest, TownshipReport, Activity.history.model,
-                  TownshipReport.history.model):
-        _delete_all(model)
+    with tallies.paused():
+        for model in (ReopenRequest, Evidence, Participation, Activity, MonthReopening,
+                      ResidentRequest, TownshipReport, Activity.history.model,
+                      TownshipReport.history.model, OrgMonthTally, PersonMonthTally,
+                      UnitMonthTally):
+            _delete_all(model)
 
 
 portal_demo.register_extension(seed=seed_ledger_demo, reset=reset_ledger_demo)
