@@ -9,10 +9,13 @@ from ledger.models import (
     ActivityTheme,
     Evidence,
     MonthReopening,
+    OrgMonthTally,
     Participation,
+    PersonMonthTally,
     ReopenRequest,
     ResidentRequest,
     TownshipReport,
+    UnitMonthTally,
 )
 from portal.admin import WorkflowFieldsReadOnlyMixin, user_column
 
@@ -103,3 +106,41 @@ class TownshipReportAdmin(WorkflowFieldsReadOnlyMixin, SimpleHistoryAdmin):
     search_fields = ["township__name"]
     autocomplete_fields = ["township", "filed_by"]
     list_select_related = ["township", "filed_by"]
+
+
+class TallyAdmin(admin.ModelAdmin):
+    """Monthly tallies are kept by the database (ledger/tallies.py): shown, never edited here;
+    `manage.py ledger_tallies --check/--rebuild` repairs them."""
+
+    list_filter = ["month"]
+    date_hierarchy = "month"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrgMonthTally)
+class OrgMonthTallyAdmin(TallyAdmin):
+    list_display = ["org", "pairing_id", "month", "activities"]
+    search_fields = ["org__name"]
+    list_select_related = ["org"]
+
+
+@admin.register(PersonMonthTally)
+class PersonMonthTallyAdmin(TallyAdmin):
+    list_display = ["person", "org", "month", "participations"]
+    search_fields = ["person__name", "org__name"]
+    list_select_related = ["person", "org"]
+
+
+@admin.register(UnitMonthTally)
+class UnitMonthTallyAdmin(TallyAdmin):
+    list_display = ["unit", "org", "pairing_id", "month", "activities"]
+    search_fields = ["unit__name", "org__name"]
+    list_select_related = ["unit", "org"]
