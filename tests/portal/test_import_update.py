@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from portal.importers import ORG_COLUMNS, PERSON_COLUMNS, import_orgs, import_people
 from portal.models import AuditEvent, Organization, Person
@@ -461,3 +461,12 @@ def test_matching_takes_a_query_per_batch_not_per_row(tree, county_admin):
 
     queries_for(1)  # the importer's roles are looked up once and kept on the user
     assert queries_for(3) == queries_for(60) == 2  # the orgs; the people of the batch
+
+
+def test_templates_and_index_explain_updates(tree, county_admin, login):
+    client = login(county_admin)
+    response = client.get(reverse("portal:transfer_template", args=["people"]))
+    guide = load_workbook(io.BytesIO(response.content))["填写说明"]
+    text = "".join(str(cell.value or "") for row in guide.iter_rows() for cell in row)
+    assert "更新该记录" in text and "保持原值" in text and "标题行" in text
+    assert "编码或名称" in client.get(reverse("portal:transfer_index")).content.decode()
