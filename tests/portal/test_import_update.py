@@ -11,9 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from portal.exporting import start_export
 from portal.importers import ORG_COLUMNS, PERSON_COLUMNS, import_orgs, import_people
+from portal.jobs import execute_job
 from portal.models import AuditEvent, Organization, Person
 from portal.models.audit import AuditAction
+from portal.models.jobs import JobStatus
 from tests.factories import PersonFactory, UserFactory, grant, unique_id_number
 
 ORG_HEADERS = [c.header for c in ORG_COLUMNS]
@@ -470,3 +473,31 @@ def test_templates_and_index_explain_updates(tree, county_admin, login):
     text = "".join(str(cell.value or "") for row in guide.iter_rows() for cell in row)
     assert "更新该记录" in text and "保持原值" in text and "标题行" in text
     assert "编码或名称" in client.get(reverse("portal:transfer_index")).content.decode()
+
+
+def _export(what, org, user):
+    job = execute_job(start_export(f"export_{what}", org, actor=user).pk)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    with job.output.file.open("rb") as handle:
+        return io.BytesIO(handle.read())
+
+
+def test_an_export_imports_back_unchanged_and_edited_it_updates(tree, people, county_admin,
+                                                                 settings, tmp_path):
+    """The journey the update is for: export, edit some cells in Excel, import."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    orgs = import_orgs(_export("orgs", tree.county, county_admin), actor=county_admin)
+    assert orgs.ok and (orgs.new, orgs.changed, orgs.unchanged) == (0, 0, 8), orgs.errors
+
+    workbook = load_workbook(_export("people", tree.county, county_admin))
+    sheet = workbook.worksheets[0]
+    header = next(row for row in sheet.iter_rows() if row[0].value == "姓名")
+    column = {cell.value: cell.column for cell in header}
+    for row in sheet.iter_rows(min_row=header[0].row + 1):
+        if row[column["身份证号"] - 1].value == people.b1.id_number:
+            row[column["职务"] - 1].value = "妇联主席"
+    edited = io.BytesIO()
+    workbook.save(edited)
+    report = import_people(edited, actor=county_admin, commit=True)
+    assert report.committed and (report.new, report.changed, report.unchanged) == (0, 1, 3)
+    assert Person.objects.get(pk=people.b1.pk).position == "妇联主席"
