@@ -54,7 +54,8 @@ YES, NO = "是", "否"
 FLAG_CHOICES = (YES, NO)
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 
-_ORG_REFERENCE_NOTE = "组织编码或组织名称；名称在您的管理范围内重名时请填编码，或填“名称（编码）”。"
+_ORG_REFERENCE_NOTE = ("组织编码或组织名称；名称在您的管理范围内重名时请填编码，"
+                       "或填“名称（编码）”（以编码为准）。")
 
 ORG_COLUMNS = (
     Column("组织编码", 14, required=True, text=True,
@@ -480,12 +481,13 @@ class _OrgIndex:
             parts.append(f"{org.code}（{parent.name}）" if parent else org.code)
         return "、".join(parts)
 
-    def lookup(self, value):
-        """(org by code or None, the name to try otherwise) for a cell's text."""
+    def by_code_in(self, value):
+        """The org a cell's text names by code ("V0001", or "青山村（V0001）" where the code
+        decides), or None (the text may still be a name)."""
         match = _NAME_AND_CODE.match(value)
         if match and (org := self.by_code.get(match.group(2).upper())):
-            return org, value
-        return self.by_code.get(value.upper()), value
+            return org
+        return self.by_code.get(value.upper())
 
 
 def _ambiguous(value, listed):
@@ -498,12 +500,12 @@ def _find_org(row, header, index, scope, *, required=False):
     value = row.text(header, required=required, max_length=120)
     if not value:
         return None
-    org, name = index.lookup(value)
+    org = index.by_code_in(value)
     if org is None:
-        candidates = index.by_name.get(name, [])
+        candidates = index.by_name.get(value, [])
         inside = [o for o in candidates if in_scope(o.path, scope)]
         if len(inside) > 1:
-            row.error(header, _ambiguous(name, index.candidates(inside)))
+            row.error(header, _ambiguous(value, index.candidates(inside)))
             return None
         if not candidates:
             row.error(header, f"组织“{value}”不存在（请填写系统中已有组织的编码或名称）。")
@@ -639,20 +641,20 @@ class _OrgFile:
                 row.parent_code = candidate
                 row.parent_label = f"{file_row.given.get('name', '')}（{candidate}）"
                 return True
-        org, name = self.index.lookup(value)
-        in_file = [] if org else [r for r in self.new_by_name.get(name, []) if r is not row]
+        org = self.index.by_code_in(value)
+        in_file = [] if org else [r for r in self.new_by_name.get(value, []) if r is not row]
         if org is None:
-            candidates = self.index.by_name.get(name, [])
+            candidates = self.index.by_name.get(value, [])
             inside = [o for o in candidates if in_scope(o.path, self.scope)]
             found = len(inside) + len(in_file)
             if found > 1:
                 listed = "、".join([*(f"{r.code}（本文件第{r.number}行）" for r in in_file),
                                     *([self.index.candidates(inside)] if inside else [])])
-                self.report.add_error(row.number, header, _ambiguous(name, listed))
+                self.report.add_error(row.number, header, _ambiguous(value, listed))
                 return False
             if in_file:
                 row.parent_code = in_file[0].code
-                row.parent_label = f"{name}（{row.parent_code}）"
+                row.parent_label = f"{value}（{row.parent_code}）"
                 return True
             if not candidates:
                 self.report.add_error(row.number, header, f"上级组织“{value}”不存在。")
@@ -684,7 +686,7 @@ class _OrgFile:
         if kind and parent_kind and (problem := placement_problem(kind, parent_kind)):
             self.report.add_error(row.number, "组织类别", problem)
 
-    def check_update(self, row, children_kinds):
+    def check_update(self, row, children):
         """An existing org: the parent stays (a different one is an error) and a new kind must
         fit under it and over its children."""
         org = row.existing
@@ -703,7 +705,7 @@ class _OrgFile:
         if problem := placement_problem(kind, parent_kind):
             self.report.add_error(row.number, "组织类别", problem)
             return
-        for child_code in children_kinds.get(org.path, ()):
+        for child_code in children.get(org.path, ()):
             child_kind = self.kind_of(child_code)
             if problem := placement_problem(child_kind, kind):
                 self.report.add_error(row.number, "组织类别",
