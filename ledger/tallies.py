@@ -81,6 +81,21 @@ def _insert(table, select, vendor):
             f"{count} = {table}.{count} + excluded.{count}")
 
 
+def _decrement(table, select):
+    """SQLite: take one off the rows `select` names (its rows end in the literal -1) without
+    ever inserting one. A row missing here means its table was emptied first — Django's test
+    flush deletes table by table, tallies before activities — and an upsert would write a
+    -1 row pointing at organizations deleted next, which fails the flush's foreign keys."""
+    keys, count = TABLES[table]
+    return f"UPDATE {table} SET {count} = {count} - 1 WHERE ({', '.join(keys)}, -1) IN ({select})"
+
+
+def _add(table, select, vendor, delta):
+    if vendor == "sqlite" and delta == -1:
+        return _decrement(table, select)
+    return _insert(table, select, vendor)
+
+
 # --- Activities (row triggers on both databases) -----------------------------------------------
 
 def _activity_statements(vendor, row, delta):
@@ -89,15 +104,16 @@ def _activity_statements(vendor, row, delta):
     pairing = f"COALESCE({row}.pairing_id, 0)"
     counted = f"{row}.status IN {_COUNTED_SQL}"
     return [
-        _insert(ORG_TALLY, f"SELECT {row}.org_id, {pairing}, {month}, {delta} WHERE {counted}",
-                vendor),
-        _insert(PERSON_TALLY,
-                f"SELECT pa.person_id, {row}.org_id, {month}, {delta} FROM {PARTICIPATION} pa "
-                f"WHERE pa.activity_id = {row}.id AND {counted}", vendor),
-        _insert(UNIT_TALLY,
-                f"SELECT DISTINCT pe.home_org_id, {row}.org_id, {pairing}, {month}, {delta} "
-                f"FROM {PARTICIPATION} pa, {PERSON} pe "
-                f"WHERE pe.id = pa.person_id AND pa.activity_id = {row}.id AND {counted}", vendor),
+        _add(ORG_TALLY, f"SELECT {row}.org_id, {pairing}, {month}, {delta} WHERE {counted}",
+             vendor, delta),
+        _add(PERSON_TALLY,
+             f"SELECT pa.person_id, {row}.org_id, {month}, {delta} FROM {PARTICIPATION} pa "
+             f"WHERE pa.activity_id = {row}.id AND {counted}", vendor, delta),
+        _add(UNIT_TALLY,
+             f"SELECT DISTINCT pe.home_org_id, {row}.org_id, {pairing}, {month}, {delta} "
+             f"FROM {PARTICIPATION} pa, {PERSON} pe "
+             f"WHERE pe.id = pa.person_id AND pa.activity_id = {row}.id AND {counted}", vendor,
+             delta),
     ]
 
 
@@ -118,16 +134,16 @@ def _participation_row_statements(row, delta):
     month = _month("sqlite", "a.date")
     counted = f"a.status IN {_COUNTED_SQL}"
     return [
-        _insert(PERSON_TALLY,
-                f"SELECT {row}.person_id, a.org_id, {month}, {delta} FROM {ACTIVITY} a "
-                f"WHERE a.id = {row}.activity_id AND {counted}", "sqlite"),
-        _insert(UNIT_TALLY,
-                f"SELECT pe.home_org_id, a.org_id, COALESCE(a.pairing_id, 0), {month}, {delta} "
-                f"FROM {ACTIVITY} a, {PERSON} pe "
-                f"WHERE a.id = {row}.activity_id AND pe.id = {row}.person_id AND {counted} "
-                f"AND NOT EXISTS (SELECT 1 FROM {PARTICIPATION} o, {PERSON} op "
-                f"WHERE op.id = o.person_id AND o.activity_id = {row}.activity_id "
-                f"AND o.id <> {row}.id AND op.home_org_id = pe.home_org_id)", "sqlite"),
+        _add(PERSON_TALLY,
+             f"SELECT {row}.person_id, a.org_id, {month}, {delta} FROM {ACTIVITY} a "
+             f"WHERE a.id = {row}.activity_id AND {counted}", "sqlite", delta),
+        _add(UNIT_TALLY,
+             f"SELECT pe.home_org_id, a.org_id, COALESCE(a.pairing_id, 0), {month}, {delta} "
+             f"FROM {ACTIVITY} a, {PERSON} pe "
+             f"WHERE a.id = {row}.activity_id AND pe.id = {row}.person_id AND {counted} "
+             f"AND NOT EXISTS (SELECT 1 FROM {PARTICIPATION} o, {PERSON} op "
+             f"WHERE op.id = o.person_id AND o.activity_id = {row}.activity_id "
+             f"AND o.id <> {row}.id AND op.home_org_id = pe.home_org_id)", "sqlite", delta),
     ]
 
 

@@ -313,3 +313,19 @@ def _submit_at_once(batch, users):
     for thread in threads:
         thread.join()
     return errors
+
+
+def test_emptying_the_database_table_by_table_leaves_no_tally_behind(transactional_db, tree,
+                                                                     people, theme):
+    """Django's flush (between browser tests) deletes table by table, the tallies before the
+    activities: deleting a counted activity then must not write a tally row back, whose
+    organization is deleted next (SQLite refused the flush's commit, PostgreSQL truncates)."""
+    month = datetime.date(2026, 3, 1)
+    activity = Activity.objects.create(org=tree.village_a1, date=month, theme=theme,
+                                       title="入户走访", content="-",
+                                       status=ActivityStatus.CONFIRMED)
+    Participation.objects.create(activity=activity, person=people.a1, hours=2)
+    assert org_tally(tree.village_a1, month) == 1
+    call_command("flush", interactive=False, verbosity=0)
+    assert not OrgMonthTally.objects.exists() and not PersonMonthTally.objects.exists()
+    assert not UnitMonthTally.objects.exists() and not Activity.objects.exists()
