@@ -1,7 +1,6 @@
 """Forms of 双结对双帮扶: households, cadre pairings, visits, the household filter."""
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 
 from pairing.models import AidHousehold
@@ -27,33 +26,20 @@ class CadreChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.home_org.name}{'·' + obj.position if obj.position else ''}）"
 
 
-# At county scale the people in scope run to thousands: the drop-down lists at most this many,
-# narrowed by the page's search box; any person in scope still validates.
-CADRE_CHOICES_SHOWN = 200
-
-
 class AidPairingForm(forms.Form):
     cadre = CadreChoiceField(label="帮扶干部", queryset=Person.objects.none(),
-                             help_text="可选择您管理范围内在册的干部或党员；人员较多时请先用上方搜索。")
+                             help_text="可选择您管理范围内在册的干部或党员：输入姓名、拼音或首字母查找。")
     since = forms.DateField(label="结对日期", widget=_DATE)
     plan = forms.CharField(label="帮扶计划", widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=4000)
 
-    def __init__(self, *args, user, search="", **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["cadre"]
-        field.queryset = (cadre_choices(user).select_related("home_org")
-                          .only("id", "name", "position", "home_org__name")
-                          .order_by("-is_cadre", "name", "id"))
-        shown = field.queryset
-        if search:
-            shown = shown.filter(Q(name__icontains=search) | Q(phone=search))
-        shown = list(shown[:CADRE_CHOICES_SHOWN])
-        chosen = self.data.get("cadre") if self.is_bound else None
-        if chosen and str(chosen).isdigit() and all(str(p.pk) != chosen for p in shown):
-            shown += list(field.queryset.filter(pk=chosen))
-        field.widget.choices = [("", field.empty_label)] + [
-            (p.pk, field.label_from_instance(p)) for p in shown]
+        # Thousands of people at county scale: the generic views turn this field into the
+        # person picker (portal.widgets.use_pickers); the queryset still validates the choice.
+        self.fields["cadre"].queryset = (cadre_choices(user).select_related("home_org")
+                                         .only("id", "name", "position", "home_org__name")
+                                         .order_by("-is_cadre", "name", "id"))
         self.fields["since"].initial = timezone.localdate()
         _not_after_today(self.fields["since"])
 

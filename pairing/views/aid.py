@@ -155,7 +155,8 @@ class HouseholdEditView(HouseholdAidMixin, ServiceFormView):
 
 
 class AidPairingCreateView(HouseholdAidMixin, ServiceFormView):
-    """Pair a cadre with the household; the cadre is found by a search (GET `q`)."""
+    """Pair a cadre with the household; with many people in scope the cadre field is the
+    shared person picker (portal.widgets), searched by name, pinyin or initials."""
 
     queryset = HOUSEHOLDS
     form_class = aid_forms.AidPairingForm
@@ -163,16 +164,6 @@ class AidPairingCreateView(HouseholdAidMixin, ServiceFormView):
     title = "结对帮扶干部 · {obj.head_name}"
     service = aid_services.do_create_aid_pairing
     success_message = "已为“{obj.head_name}”家结对帮扶干部。"
-
-    def search(self):
-        return self.request.GET.get("q", "").strip()[:50]
-
-    def extra_form_kwargs(self, household):
-        return {"search": self.search()}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(cadre_search=self.search(), show_cadre_search=True,
-                                        **kwargs)
 
 
 class AidPlanEditView(HouseholdAidMixin, ServiceFormView):

@@ -196,21 +196,24 @@ def test_household_list_query_count_does_not_grow(login, tree, township_admin, u
     assert small == large
 
 
-def test_cadre_choices_are_searchable_and_bounded(login, tree, households, county_admin,
-                                                  monkeypatch):
-    from pairing.forms import aid as aid_forms
+def test_many_cadres_are_picked_by_search_and_any_in_scope_validates(login, tree, households,
+                                                                       county_admin,
+                                                                       monkeypatch):
+    """Past the picker threshold the cadre field is the shared person picker (no drop-down of
+    thousands); its suggestions find a cadre by pinyin initials; a person in scope validates."""
+    from portal import widgets
 
-    monkeypatch.setattr(aid_forms, "CADRE_CHOICES_SHOWN", 3)
+    monkeypatch.setattr(widgets, "PICKER_THRESHOLD", 3)
     for index in range(5):
         PersonFactory(name=f"干部{index}", home_org=tree.village_b1, is_cadre=True)
     wanted = PersonFactory(name="郑特定", home_org=tree.unit, is_cadre=True)
     client = login(county_admin)
     url = reverse("pairing:aid_pairing_create", args=[households["a1"].pk])
-    shown = client.get(url).context["form"].fields["cadre"].widget.choices
-    assert len(shown) == 4  # the empty choice and three people
-    shown = client.get(url, {"q": "郑特"}).context["form"].fields["cadre"].widget.choices
-    assert [label for _, label in shown][1:] == ["郑特定（县农业农村局）"]
-    # A person in scope but outside the shown list still validates.
+    widget = client.get(url).context["form"].fields["cadre"].widget
+    assert isinstance(widget, widgets.Picker)
+    search = widget.get_context("cadre", None, {})["widget"]["url"]
+    found = client.get(search, {"q": "ztd"}).json()["results"]
+    assert [row["id"] for row in found] == [wanted.pk]
     response = client.post(url, {"cadre": wanted.pk, "since": "2026-02-01", "plan": "计划"})
     assert response.status_code == 302
     assert AidPairing.objects.get().cadre == wanted
