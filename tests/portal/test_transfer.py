@@ -467,3 +467,16 @@ def test_export_of_org_outside_scope_is_refused(tree, township_admin, login):
     response = login(township_admin).post(reverse("portal:transfer_export", args=["people"]),
                                           {"org": tree.town_b.pk})
     assert response.status_code == 302 and not Job.objects.exists()
+
+
+def test_the_export_scope_is_a_picker_when_there_are_many_orgs(client, tree, county_admin,
+                                                               monkeypatch):
+    """The transfer page is a function view: its export form gets the shared organization
+    picker through `{% pickers %}` instead of a drop-down of every organization."""
+    from portal import widgets
+
+    monkeypatch.setattr(widgets, "PICKER_THRESHOLD", 2)
+    client.force_login(county_admin)
+    page = client.get(reverse("portal:transfer_index")).content.decode()
+    assert reverse("portal:pick_org") in page
+    assert '<select name="org"' not in page
