@@ -16,8 +16,8 @@ class LedgerConfig(AppConfig):
             navigation,
             org_sections,
             scope,
+            trend_panels,
         )
-        from . import trend_panels  # noqa: F401  (home-page trend charts)
 
         # Scheduling an alliance service-menu item plans a draft activity here.
         alliance_planning.register()

@@ -9,5 +9,11 @@ class PairingConfig(AppConfig):
     def ready(self):
         # Capabilities and the paired-village scope; job handlers (aid_ledger); nav and panels.
         # pairing.demo is loaded by portal.demo only when seed_demo runs.
-        from . import exporters, list_exporters, navigation, org_sections, scope  # noqa: F401
-        from . import trend_panels  # noqa: F401  (home-page trend chart)
+        from . import (  # noqa: F401  (trend_panels: the home-page needs trend chart)
+            exporters,
+            list_exporters,
+            navigation,
+            org_sections,
+            scope,
+            trend_panels,
+        )
