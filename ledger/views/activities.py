@@ -198,26 +198,20 @@ def _lock_context(user, activity):
 def _lock_links(user, org, day):
     """开放补录 for those who may reopen the locked month, 申请补录 for those who keep the
     organization's ledger."""
-    return {"reopen_link": _reopen_link(user, org, day),
-            "reopen_request_link": _reopen_request_link(user, org, day)}
+    return {"reopen_link": _locked_month_link(user, org, day, "ledger.reopen",
+                                              "ledger:month_reopen"),
+            "reopen_request_link": _locked_month_link(user, org, day, "ledger.log",
+                                                      "ledger:reopen_request_create")}
 
 
-def _reopen_request_link(user, org, day):
-    if not has_capability(user, "ledger.log", org):
+def _locked_month_link(user, org, day, capability, url_name):
+    """The page `url_name` for org's locked month of `day`, prefilled, if the user holds
+    `capability` there; "" when the month is open or the user may not."""
+    if not has_capability(user, capability, org):
         return ""
     if not month_is_locked(org, day.year, day.month):
         return ""
-    return (f"{reverse('ledger:reopen_request_create')}?org={org.pk}&year={day.year}"
-            f"&month={day.month}")
-
-
-def _reopen_link(user, org, day):
-    if not has_capability(user, "ledger.reopen", org):
-        return ""
-    if not month_is_locked(org, day.year, day.month):
-        return ""
-    return (f"{reverse('ledger:month_reopen')}?org={org.pk}&year={day.year}"
-            f"&month={day.month}")
+    return f"{reverse(url_name)}?org={org.pk}&year={day.year}&month={day.month}"
 
 
 def _locked_month_context(user, activity):
@@ -230,7 +224,8 @@ def _locked_month_context(user, activity):
     if closed is None:
         return {}
     context = {"locked_notice": lock_notice(day.year, day.month, closed),
-               "reopen_link": _reopen_link(user, org, day)}
+               "reopen_link": _locked_month_link(user, org, day, "ledger.reopen",
+                                                 "ledger:month_reopen")}
     if has_capability(user, "ledger.log", org):
         latest = (ReopenRequest.objects.filter(org=org, year=day.year, month=day.month)
                   .select_related("handled_by").order_by("-requested_at", "-id").first())
