@@ -31,6 +31,9 @@ from portal.views.common import paginate, query_without_page
 from portal.views.generic import StartExportView
 
 TALENTS_PER_PAGE = 50
+# The county-wide org matrix (400 villages × 12 months at county scale, 4,000 at city scale)
+# shows this many townships' villages per page; column totals still cover the whole county.
+TOWNSHIPS_PER_PAGE = 5
 ACTIVITIES_PER_PAGE = 30
 
 
@@ -44,12 +47,12 @@ def _month_or_404(year, month):
         raise Http404("没有这个月份。")
 
 
-def _cell_urls(matrix, url_name, area):
-    """Give each non-empty cell the URL of its activities; the path is composed from one
-    reverse() rather than one per cell (a county matrix has thousands of cells)."""
+def _cell_urls(matrix, url_name, area, rows=None):
+    """Give each non-empty cell of `rows` (default: the matrix's) the URL of its activities;
+    the path is composed from one reverse() rather than one per cell."""
     sample = reverse(url_name, args=[1, 2000, 1])
     prefix = sample.removesuffix("1/2000/1/")
-    for row in matrix.rows:
+    for row in matrix.rows if rows is None else rows:
         for cell in row.cells:
             if cell.count:
                 cell.url = f"{prefix}{row.pk}/{cell.year}/{cell.month}/?area={area.pk}"
@@ -73,14 +76,20 @@ def _render_matrix(request, template, form, matrix, **context):
 def org_matrix(request):
     _require_compliance(request.user)
     form = OrgMatrixForm(request.GET or None, user=request.user)
-    matrix = None
+    matrix, page, query = None, None, ""
     if form.selected_area is not None:
         matrix = compliance.org_matrix(request.user, form.selected_area, form.selected_period,
                                        form.kind_value)
-        _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area)
+        if matrix.grouped:  # county-wide: a page of townships, the totals of all of them
+            page = paginate(request, matrix.groups, TOWNSHIPS_PER_PAGE)
+            matrix.groups = list(page.object_list)
+            query = _filter_query(form, "kind")
+        _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area,
+                   rows=[row for group in matrix.groups for row in group.rows])
     return _render_matrix(request, "ledger/compliance/orgs.html", form, matrix,
                           tab="orgs", help_text=compliance.ORG_HELP,
-                          kind_label=OrgKind(form.kind_value).label)
+                          kind_label=OrgKind(form.kind_value).label, page=page,
+                          query_string=query)
 
 
 @login_required

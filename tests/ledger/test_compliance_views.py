@@ -223,3 +223,27 @@ def test_matrix_queries_do_not_grow(persona, request, client, tree, people):
     large, large_rows = measure()
     assert large == small
     assert large_rows[0] > small_rows[0] and large_rows[2] > small_rows[2]
+
+
+def test_county_org_matrix_shows_a_page_of_townships_with_the_whole_countys_totals(
+        login, county_admin, tree, this_month):
+    """County-wide, the org matrix pages by township (5 a page): the page holds only its
+    townships' villages, the totals and silent counts under it cover every village."""
+    from ledger.views.compliance import TOWNSHIPS_PER_PAGE
+
+    townships = [add_org(tree.county, f"新{i}镇", "township") for i in range(5)]
+    villages = [add_org(town, f"新{i}村", "village") for i, town in enumerate(townships)]
+    add_activities([(village, this_month, ActivityStatus.CONFIRMED) for village in villages]
+                   + [(tree.village_a1, this_month, ActivityStatus.CONFIRMED)])
+    client = login(county_admin)
+    first = page(client, "compliance_orgs").context
+    second = page(client, "compliance_orgs", {"page": "2"}).context
+    shown = [[g.label for g in context["matrix"].groups] for context in (first, second)]
+    assert len(shown[0]) == TOWNSHIPS_PER_PAGE and shown[1]
+    assert not set(shown[0]) & set(shown[1])
+    assert first["page"].paginator.count == 7  # 青山镇, 白水乡 and the five new ones
+    for context in (first, second):
+        matrix = context["matrix"]
+        assert matrix.row_count == 9 and matrix.column_totals[-1] == 6
+    html = client.get(reverse("ledger:compliance_orgs"), {"page": "2"}).content.decode()
+    assert "第 2 / 2 页" in html and f"area={tree.county.pk}" in html
