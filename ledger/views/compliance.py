@@ -34,6 +34,7 @@ TALENTS_PER_PAGE = 50
 # The county-wide org matrix (400 villages × 12 months at county scale, 4,000 at city scale)
 # shows this many townships' villages per page; column totals still cover the whole county.
 TOWNSHIPS_PER_PAGE = 5
+UNITS_PER_PAGE = 50
 ACTIVITIES_PER_PAGE = 30
 
 
@@ -112,12 +113,17 @@ def talent_matrix(request):
 def unit_matrix(request):
     _require_compliance(request.user)
     form = UnitMatrixForm(request.GET or None, user=request.user)
-    matrix = None
+    matrix, page, query = None, None, ""
     if form.selected_area is not None:
         matrix = compliance.unit_matrix(request.user, form.selected_area, form.selected_period)
-        _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area)
+        page = paginate(request, matrix.rows, UNITS_PER_PAGE)  # the totals cover every unit
+        shown = list(page.object_list)
+        matrix.groups = [compliance.MatrixGroup("", shown)] if shown else []
+        query = _filter_query(form)
+        _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area, rows=shown)
     return _render_matrix(request, "ledger/compliance/units.html", form, matrix,
-                          tab="units", help_text=compliance.UNIT_HELP)
+                          tab="units", help_text=compliance.UNIT_HELP, page=page,
+                          query_string=query)
 
 
 # --- The activities behind one cell ----------------------------------------------------------

@@ -247,3 +247,21 @@ def test_county_org_matrix_shows_a_page_of_townships_with_the_whole_countys_tota
         assert matrix.row_count == 9 and matrix.column_totals[-1] == 6
     html = client.get(reverse("ledger:compliance_orgs"), {"page": "2"}).content.decode()
     assert "第 2 / 2 页" in html and f"area={tree.county.pk}" in html
+
+
+def test_unit_matrix_pages_its_units_with_totals_of_all(login, county_admin, tree, monkeypatch,
+                                                        this_month):
+    from ledger.views import compliance as views
+
+    monkeypatch.setattr(views, "UNITS_PER_PAGE", 2)
+    units = [add_org(tree.county, f"县直单位{i}", "unit") for i in range(3)]
+    for unit in units:
+        Pairing.objects.create(city_org=unit, village_org=tree.village_a1,
+                               since=this_month.replace(year=2020))
+    client = login(county_admin)
+    first = page(client, "compliance_units").context
+    last = page(client, "compliance_units", {"page": "2"}).context
+    assert [len(c["matrix"].groups[0].rows) for c in (first, last)] == [2, 1]
+    assert first["matrix"].row_count == last["matrix"].row_count == 3
+    assert first["page"].paginator.num_pages == 2
+    assert "empty-state" not in client.get(reverse("ledger:compliance_units")).content.decode()
