@@ -11,11 +11,20 @@ from django.template.loader import render_to_string
 
 def render_pdf(template_name: str, context: dict) -> bytes:
     """The PDF bytes of `template_name` rendered with `context`."""
+    return html_to_pdf(render_print_html(template_name, context))
+
+
+def render_print_html(template_name: str, context: dict) -> str:
+    """The HTML a print template gives (cheap; WeasyPrint's layout is the slow part)."""
+    return render_to_string(template_name, {"pdf_font_family": settings.PDF_FONT_FAMILY,
+                                            **context})
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF bytes of a print template's HTML."""
     from weasyprint import HTML  # imported lazily: loading Pango takes a moment
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-    html = render_to_string(template_name, {"pdf_font_family": settings.PDF_FONT_FAMILY,
-                                            **context})
     # Print templates are self-contained: images come inline as data: URIs; any other URL
     # (file://, http) stops the rendering instead of reading the disk or the network.
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)

@@ -10,10 +10,9 @@ views.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 
 from ledger.filters import HalfYearFilterSet
 from ledger.forms.reports import DispatchForm, ReportTextForm, ReturnReportForm
@@ -27,7 +26,7 @@ from ledger.summaries import (
 )
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.pdf import render_pdf
+from portal.pdf_cache import cached_pdf
 from portal.scope import has_capability
 from portal.views.common import query_without_page, visible_or_404
 from portal.views.generic import (
@@ -218,12 +217,13 @@ class ReportBatchFileView(BatchActionView):
 
 @login_required
 def report_pdf(request, pk):
+    """The report's PDF, rendered once per version of what it shows (portal.pdf_cache); the
+    printed date in its footer makes a version last at most a day."""
     report = _report_or_404(request, pk)
     title = services.report_title(report.township, report.year, report.half)
-    pdf = render_pdf("pdf/township_report.html", {
+    pdf = cached_pdf(f"ledger/township_report/{report.pk}", "pdf/township_report.html", {
         "report": report, "title": title, "figures": report.figures,
         "overview": report_overview(report.figures), "computed_at": computed_at(report.figures),
     })
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, f"{title}.pdf")
-    return response
+    return FileResponse(pdf, as_attachment=True, filename=f"{title}.pdf",
+                        content_type="application/pdf")

@@ -8,10 +8,9 @@ through `visible_to` (out of scope → 404), the capability or workflow transiti
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 
 from pairing.filters import AgreementFilterSet, UnsignedFilterSet
 from pairing.forms.agreements import (
@@ -32,7 +31,7 @@ from pairing.models import (
 from pairing.progress import attach_progress
 from pairing.services import agreements as services
 from pairing.services.agreements import READ_ONLY_MESSAGE
-from portal.pdf import render_pdf
+from portal.pdf_cache import cached_pdf
 from portal.scope import has_capability
 from portal.views.common import stored_file_response, visible_or_404
 from portal.views.generic import (
@@ -303,17 +302,16 @@ def _filename_stem(agreement):
 
 @login_required
 def agreement_pdf(request, pk):
+    """The agreement's PDF, rendered once per version of what it shows (portal.pdf_cache)."""
     agreement = _get_agreement(request, pk)
-    pdf = render_pdf("pdf/agreement.html", {
+    pdf = cached_pdf(f"pairing/agreement/{agreement.pk}", "pdf/agreement.html", {
         "agreement": agreement, "pairing": agreement.pairing,
         "resources": list(agreement.resources.all()),
         "needs": list(agreement.needs.all()),
         "projects": attach_progress(agreement.projects.prefetch_related("needs", "resources")),
     })
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{_filename_stem(agreement)}.pdf")
-    return response
+    return FileResponse(pdf, as_attachment=True, filename=f"{_filename_stem(agreement)}.pdf",
+                        content_type="application/pdf")
 
 
 class AgreementScanUploadView(ServiceFormView):

@@ -4,13 +4,21 @@ and the download is scope-checked."""
 import datetime
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from ledger.models import Activity, ActivityStatus, ActivityTheme
 from ledger.services import reports as services
+from portal import pdf_cache
 from tests.conftest import need_service
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Cached PDFs go to a temporary media folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
@@ -46,7 +54,7 @@ def test_report_pdf_embeds_the_font_and_text_extracts(login, tmp_path, poppler, 
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     assert "filename*=utf-8''" in response["Content-Disposition"]
-    pdf = response.content
+    pdf = b"".join(response.streaming_content)
     assert pdf.startswith(b"%PDF-")
 
     fonts = _tool(tmp_path, pdf, "pdffonts").splitlines()[2:]
@@ -75,3 +83,70 @@ def test_report_pdf_is_scope_checked(login, filed_report, tree, other_village_se
                                                             half=1)
     assert login(township_admin).get(
         reverse("ledger:report_pdf", args=[other_township.pk])).status_code == 404
+
+
+# ---------------------------------------------------------------- the cached PDF
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The HTML of each PDF WeasyPrint laid out through the cache."""
+    done = []
+    real = pdf_cache.html_to_pdf
+
+    def counting(html):
+        done.append(html)
+        return real(html)
+
+    monkeypatch.setattr(pdf_cache, "html_to_pdf", counting)
+    return done
+
+
+def _download(client, report):
+    response = client.get(reverse("ledger:report_pdf", args=[report.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return b"".join(response.streaming_content)
+
+
+def _cached_files(settings, report):
+    folder = Path(settings.MEDIA_ROOT) / "pdf-cache" / "ledger" / "township_report" / str(
+        report.pk)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _text(tmp_path, pdf):
+    return "".join(_tool(tmp_path, pdf, "pdftotext", "-enc", "UTF-8").split())
+
+
+def test_report_pdf_is_rebuilt_when_its_figures_or_status_change(
+        login, tmp_path, poppler, tree, township_admin, county_admin, today, renders, settings):
+    year = today.year - 1
+    theme = ActivityTheme.objects.get(code="tech_to_country")
+    Activity.objects.create(org=tree.village_a1, date=datetime.date(year, 3, 8), theme=theme,
+                            title="茶叶种植培训", content="-", status=ActivityStatus.CONFIRMED,
+                            funds="2345.6")
+    report = services.do_submit_report(tree.town_a, year, 1, actor=township_admin,
+                                       summary="组织科技下乡活动。", problems="无。",
+                                       next_steps="加强每月调度。")
+    client = login(county_admin)
+    first = _download(client, report)
+    assert _download(client, report) == first
+    assert len(renders) == 1, "the second download rendered again"
+    assert "¥2,345.60" in _text(tmp_path, first)
+
+    # New figures (a second activity, the report returned and submitted again): rebuilt once.
+    Activity.objects.create(org=tree.village_a1, date=datetime.date(year, 4, 2), theme=theme,
+                            title="电商培训", content="-", status=ActivityStatus.CONFIRMED,
+                            funds="1000")
+    services.do_return_report(report, actor=county_admin, reason="补充数据")
+    report = services.do_submit_report(tree.town_a, year, 1, actor=township_admin)
+    refigured = _download(client, report)
+    _download(client, report)
+    assert len(renders) == 2
+    assert "¥3,345.60" in _text(tmp_path, refigured)
+    assert len(_cached_files(settings, report)) == 1, "the superseded version was kept"
+
+    # Filing changes the status line: rebuilt again, still one file.
+    report = services.do_file_report(report, actor=county_admin)
+    assert "已备案" in _text(tmp_path, _download(client, report))
+    assert len(renders) == 3 and len(_cached_files(settings, report)) == 1

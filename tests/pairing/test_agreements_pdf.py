@@ -1,16 +1,27 @@
 """The agreement PDF: Chinese title and lists extract back, the CJK font is embedded."""
 
+import datetime
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from pairing.models import AnnualAgreement, NeedItem, ProjectItem, ResourceItem
+from pairing.models import AgreementStatus, AnnualAgreement, NeedItem, ProjectItem, ResourceItem
+from pairing.services import agreements as services
+from portal import pdf_cache
 from portal.pdf import render_pdf
 from tests.conftest import need_service
 
 TITLE = "《县农业农村局与青山村 2026年度结对共建协议》"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Cached PDFs go to a temporary media folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
@@ -49,7 +60,7 @@ def test_agreement_pdf_embeds_the_font_and_text_extracts(client, tmp_path, poppl
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     assert "filename*=utf-8''" in response["Content-Disposition"]
-    pdf = response.content
+    pdf = b"".join(response.streaming_content)
     assert pdf.startswith(b"%PDF-")
 
     fonts = _tool(tmp_path, pdf, "pdffonts").splitlines()[2:]
@@ -73,3 +84,82 @@ def test_render_pdf_helper_uses_the_print_base(tmp_path, poppler, agreement):
         "projects": []})
     text = _tool(tmp_path, pdf, "pdftotext", "-enc", "UTF-8")
     assert "（无）" in text and "第 1 页" in text.replace("第1页", "第 1 页")
+
+
+# ---------------------------------------------------------------- the cached PDF
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The HTML of each PDF WeasyPrint laid out through the cache."""
+    done = []
+    real = pdf_cache.html_to_pdf
+
+    def counting(html):
+        done.append(html)
+        return real(html)
+
+    monkeypatch.setattr(pdf_cache, "html_to_pdf", counting)
+    return done
+
+
+def _cached_files(settings, agreement):
+    folder = Path(settings.MEDIA_ROOT) / "pdf-cache" / "pairing" / "agreement" / str(agreement.pk)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def _download(client, agreement):
+    response = client.get(reverse("pairing:agreement_pdf", args=[agreement.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    return b"".join(response.streaming_content)
+
+
+def test_agreement_pdf_is_rendered_once_per_version(client, tmp_path, poppler, agreement,
+                                                    village_secretary, renders, settings):
+    client.force_login(village_secretary)
+    first = _download(client, agreement)
+    again = _download(client, agreement)
+    assert len(renders) == 1, "the second download rendered again"
+    assert again == first and first.startswith(b"%PDF-")
+    assert len(_cached_files(settings, agreement)) == 1
+
+    # Editing the terms is a new version of what the PDF shows: rendered again, once.
+    services.do_update_terms(agreement, actor=village_secretary, terms="双方每季度走访一次。")
+    edited = _download(client, agreement)
+    _download(client, agreement)
+    assert len(renders) == 2
+    text = "".join(_tool(tmp_path, edited, "pdftotext", "-enc", "UTF-8").split())
+    assert "双方每季度走访一次。" in text and "每半年召开联席会议" not in text
+    assert len(_cached_files(settings, agreement)) == 1, "the superseded version was kept"
+
+    # A new item in a list, too.
+    ResourceItem.objects.create(agreement=agreement, category="technology",
+                                description="电商直播培训", estimated_amount=800)
+    assert "电商直播培训" in _tool(tmp_path, _download(client, agreement), "pdftotext",
+                                  "-enc", "UTF-8")
+    assert len(renders) == 3 and len(_cached_files(settings, agreement)) == 1
+
+
+def test_filing_renders_the_agreement_pdf_again(client, tmp_path, poppler, agreement,
+                                               village_secretary, renders, settings):
+    client.force_login(village_secretary)
+    draft = _download(client, agreement)
+    assert "草稿" in _tool(tmp_path, draft, "pdftotext", "-enc", "UTF-8")
+    filed_at = timezone.make_aware(datetime.datetime(2026, 3, 9, 10))
+    AnnualAgreement.objects.filter(pk=agreement.pk).update(status=AgreementStatus.FILED,
+                                                           filed_at=filed_at)
+    filed = _download(client, agreement)
+    assert len(renders) == 2
+    text = "".join(_tool(tmp_path, filed, "pdftotext", "-enc", "UTF-8").split())
+    assert "2026年3月9日备案" in text
+    assert len(_cached_files(settings, agreement)) == 1
+
+
+def test_cached_agreement_pdf_stays_scope_checked(client, agreement, village_secretary,
+                                                  other_village_secretary, renders):
+    client.force_login(village_secretary)
+    _download(client, agreement)
+    client.force_login(other_village_secretary)
+    assert client.get(reverse("pairing:agreement_pdf", args=[agreement.pk])).status_code == 404
+    assert len(renders) == 1
