@@ -9,11 +9,15 @@ bounded memory; the Excel sheet is written row by row into a write-only workbook
 
 import base64
 import datetime
+import io
 import logging
 import mimetypes
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
+from pathlib import Path
 
 from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
@@ -26,7 +30,7 @@ from ledger.models import Activity, EvidenceKind, Participation
 from ledger.periods import month_range
 from portal.exporting import Exporter, ExportFile, register_exporter
 from portal.models.orgs import OrgKind
-from portal.pdf import render_pdf
+from portal.pdf import html_to_pdf, render_print_html
 from portal.spreadsheets import PAPER_A4, XLSX_MIMETYPE, new_workbook, safe_cell, workbook_bytes
 
 log = logging.getLogger(__name__)
@@ -41,8 +45,8 @@ PDF_MIMETYPE = "application/pdf"
 CHUNK_SIZE = 100
 # Thumbnails printed per activity in the PDF; the rest are counted, not printed.
 PDF_PHOTOS_PER_ACTIVITY = 4
-# WeasyPrint lays out the whole document in memory (about 1.5 MB a page, one page per activity
-# with photos: 300 activities took 30 s and 570 MB), so a PDF is refused above this size.
+# WeasyPrint takes about 0.1 s a page (one page per activity with photos: 300 activities took
+# 30 s), so a PDF is refused above this size; memory is bounded by rendering a month at a time.
 PDF_MAX_ACTIVITIES = 400
 
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
@@ -338,19 +342,66 @@ def _printed(entry: LedgerEntry):
     return entry, images, max(entry.photos - len(images), 0)
 
 
-def ledger_pdf(data: LedgerData, progress=None, report=None) -> bytes:
+def ledger_pdf(data: LedgerData, report=None) -> bytes:
     """The ledger as a PDF: a bordered table per activity with its photos, the totals and the
-    signature lines; `report(percent, message)` is told when the layout starts."""
+    signature lines.
+
+    WeasyPrint holds a whole document's layout in memory, so each month is rendered on its own
+    into a temporary file (only that month's activities and photos are in memory), the months
+    are merged with pypdf, and the page numbers (第 n 页 / 共 N 页) are stamped on afterwards
+    from a PDF of blank numbered pages. `report(percent, message)` is told after each month."""
     if data.summary.activities > PDF_MAX_ACTIVITIES:
         raise ValueError(pdf_too_large(data.summary.activities))
-    entries = [_printed(entry) for entry in data.entries(progress)]
-    if report is not None:
-        report(50, f"正在排版 PDF（{len(entries)} 项活动）")
-    return render_pdf("pdf/ledger.html", {
-        "data": data, "entries": entries, "summary": data.summary,
-        "total_hours": _hours(data.summary.hours),
-        "is_village": data.org.kind == OrgKind.VILLAGE, "exported_at": timezone.localtime(),
-    })
+    context = {"data": data, "summary": data.summary, "total_hours": _hours(data.summary.hours),
+               "is_village": data.org.kind == OrgKind.VILLAGE,
+               "exported_at": timezone.localtime(), "unnumbered": True}
+    months = 1 if data.period.month else 12
+    with tempfile.TemporaryDirectory(prefix="ledger-pdf-") as folder:
+        parts = []
+        # Each month's entries are read as the previous month is rendered, so whether a month
+        # is the last one (it carries the totals and signatures) is known without a count.
+        groups = ((month, list(entries)) for month, entries
+                  in groupby(data.entries(), key=lambda entry: entry.date.month))
+        current = next(groups, None)
+        while True:
+            following = next(groups, None) if current else None
+            entries = [_printed(entry) for entry in current[1]] if current else []
+            html = render_print_html("pdf/ledger.html", {
+                **context, "entries": entries, "continued": bool(parts),
+                "to_be_continued": following is not None})
+            part = Path(folder) / f"part-{len(parts):02d}.pdf"
+            part.write_bytes(html_to_pdf(html))
+            parts.append(part)
+            del entries, html
+            if report is not None and current:
+                month, rows = current
+                done = month if not data.period.month else 1
+                report(5 + 85 * done // months,
+                       f"已排版 {data.period.year}年{month}月（{len(rows)} 项活动）")
+            if following is None:
+                break
+            current = following
+        if report is not None:
+            report(92, "正在合并 PDF")
+        return _merge_numbered(parts, data.title)
+
+
+def _merge_numbered(parts, title) -> bytes:
+    """The parts' pages in order in one PDF, each stamped with 第 n 页 / 共 N 页."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(str(part))
+    total = len(writer.pages)
+    numbers = PdfReader(io.BytesIO(html_to_pdf(render_print_html(
+        "pdf/ledger_page_numbers.html", {"pages": range(total)}))))
+    for page, stamp in zip(writer.pages, numbers.pages, strict=True):
+        page.merge_page(stamp)
+    writer.add_metadata({"/Title": title})
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 # ---------------------------------------------------------------- the job
@@ -407,14 +458,14 @@ class LedgerExporter(Exporter):
         data = ledger_data(job.owner, job.scope_org, period, bool(params.get("include_drafts")))
         total = data.summary.activities
         report(5, f"共 {total} 项活动，正在读取")
-        # Reading the activities takes 5–85 %; writing the file (WeasyPrint's layout) the rest.
-        read_share = 80 if fmt == EXCEL else 45
+        # Excel: reading the activities takes 5–85 %, saving the workbook the rest.
+        read_share = 80
 
         def progress(done):
             report(5 + read_share * done / max(total, 1), f"已处理 {done}/{total} 项活动")
 
-        if fmt == PDF:
-            content, mimetype = ledger_pdf(data, progress, report), PDF_MIMETYPE
+        if fmt == PDF:  # reported month by month
+            content, mimetype = ledger_pdf(data, report), PDF_MIMETYPE
         else:
             content, mimetype = ledger_workbook(data, progress), XLSX_MIMETYPE
         return ExportFile(ledger_filename(job.scope_org, period, fmt), mimetype, content)

@@ -282,3 +282,76 @@ def test_pdf_of_an_empty_year(tree, village_secretary, tmp_path, poppler):
     text = "".join(_tool(tmp_path, pdf, "pdftotext").split())
     assert "《青山村2025年城乡党建统筹共建活动台账》" in text
     assert "本期没有活动记录。" in text
+
+
+def _page_count(pdf):
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_year_pdf_renders_each_month_alone_and_merges(tree, october, village_secretary, theme,
+                                                      tmp_path, poppler, monkeypatch):
+    """A year is laid out a month at a time (each WeasyPrint render sees only that month's
+    activities), merged into one PDF with the title once, the entries numbered through, the
+    totals once at the end, global page numbers and the font still embedded."""
+    _activity(tree.village_a1, datetime.date(2026, 1, 12), theme, "一月走访", funds=10)
+    _activity(tree.village_a1, datetime.date(2026, 3, 5), theme, "三月义诊", funds=20)
+    rendered = []
+    real = exporters.html_to_pdf
+
+    def counting(html):
+        rendered.append(html)
+        return real(html)
+
+    monkeypatch.setattr(exporters, "html_to_pdf", counting)
+    reports = []
+    pdf = ledger_pdf(ledger_data(village_secretary, tree.village_a1, LedgerPeriod(2026)),
+                     report=lambda percent, message="": reports.append((percent, message)))
+
+    parts, numbers = rendered[:-1], rendered[-1]
+    assert len(parts) == 4  # January, March, September, October
+    months = ("一月走访", "三月义诊", "九月活动", "送医下乡")
+    for part, title in zip(parts, months, strict=True):
+        assert title in part
+        assert all(other not in part for other in months if other != title)
+    assert "《青山村2026年城乡党建统筹共建活动台账》" in parts[0]
+    assert all("城乡党建统筹共建活动台账》</h1>" not in part for part in parts[1:])
+    assert all("合计" not in part for part in parts[:-1]) and "合计" in parts[-1]
+    assert "第 " in numbers  # the page-number stamp
+
+    assert [message.split("（")[0] for _, message in reports] == [
+        "已排版 2026年1月", "已排版 2026年3月", "已排版 2026年9月", "已排版 2026年10月",
+        "正在合并 PDF"]
+    percents = [percent for percent, _ in reports]
+    assert percents == sorted(percents) and percents[-1] < 100
+
+    fonts = _tool(tmp_path, pdf, "pdffonts").splitlines()[2:]
+    assert fonts
+    for line in fonts:
+        columns = line.split()
+        assert "WenQuanYi" in columns[0], line
+        assert columns[-5] == "yes", f"font not embedded: {line}"
+    text = "".join(_tool(tmp_path, pdf, "pdftotext", "-layout").split())
+    pages = _page_count(pdf)
+    assert pages >= 4
+    assert text.count("《青山村2026年城乡党建统筹共建活动台账》") == 1
+    for number, title in zip((1, 2, 3, 5), months, strict=True):
+        assert f"第{number}项活动{title}" in text, title
+    assert "共5项活动" in text and text.count("村党组织书记（签字）") == 1
+    for page in range(1, pages + 1):
+        assert f"第{page}页/共{pages}页" in text, page
+    assert text.index("一月走访") < text.index("三月义诊") < text.index("送医下乡")
+
+
+def test_year_export_job_gives_the_merged_pdf(tree, october, village_secretary, tmp_path,
+                                              poppler):
+    job = _export(village_secretary, tree.village_a1, LedgerPeriod(2026), fmt="pdf")
+    assert job.progress == 100
+    assert job.output.filename == "青山村2026年活动台账.pdf"
+    with job.output.file.open("rb") as handle:
+        pdf = handle.read()
+    text = "".join(_tool(tmp_path, pdf, "pdftotext").split())
+    assert "九月活动" in text and "送医下乡" in text and "共3项活动" in text
+    if shutil.which("pdfimages"):
+        assert len(_tool(tmp_path, pdf, "pdfimages", "-list").splitlines()[2:]) == 2
