@@ -44,9 +44,9 @@ def cached_pdf(slot: str, template_name: str, context: dict):
             pass
     pdf = html_to_pdf(html)
     try:
-        saved = storage.save(name, ContentFile(pdf))
-        if saved != name:  # another request stored the same version first: keep one copy
-            storage.delete(saved)
+        storage.save(name, ContentFile(pdf))
+        # Also removes our copy if another request stored this version first (the store
+        # then gave ours another name).
         prune(slot, keep=name)
     except OSError:  # a full or unreachable store costs a render, never the download
         log.warning("PDF %s rendered but not cached", name, exc_info=True)
