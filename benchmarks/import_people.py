@@ -1,9 +1,15 @@
 """Benchmark: validate and import a county's worth of people (15,000 rows) from Excel.
 
     .venv/bin/python benchmarks/import_people.py [--rows 15000] [--no-update]
+    .venv/bin/python benchmarks/import_people.py --rows 50000 --jobs-only
 
 After the insert it imports the same file again (every row unchanged) and a file in which every
 row changes (every person updated, matched by ID number), preview and commit.
+
+Then the web flow, as the portal runs it: the upload POST and the 确认导入 POST through Django's
+test client, with the jobs they queue not sent to a worker (`portal.jobs.send_job` is a no-op
+here), so each request's time is the request's alone; then the preview job and the commit job
+run with `execute_job`, as a worker would, each timed (`--jobs-only` runs just this part).
 
 Without DATABASE_URL it migrates a throwaway SQLite database in a temporary directory. With
 DATABASE_URL it uses that database, builds its tree under a separate benchmark county and
@@ -39,12 +45,14 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from portal.idnumber import check_digit  # noqa: E402
 from portal.importers import PERSON_COLUMNS, import_people  # noqa: E402
+from portal.jobs import execute_job  # noqa: E402
 from portal.models import Organization, Person, RoleAssignment  # noqa: E402
 
 TOWNSHIPS, VILLAGES_PER_TOWNSHIP, UNITS = 25, 16, 150
@@ -84,12 +92,12 @@ def id_number(n):
     return first17 + check_digit(first17)
 
 
-def people_workbook(rows, codes, *, position=None):
+def people_workbook(rows, codes, *, position=None, first_serial=0):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("人员")
     sheet.append([c.header for c in PERSON_COLUMNS])
     seen = set()
-    n = 0
+    n = first_serial
     while len(seen) < rows:
         number = id_number(n)
         n += 1
@@ -136,12 +144,75 @@ def mib(n):
     return n / (1024 * 1024)
 
 
-def run(rows, *, update=True):
+def run(rows, *, update=True, jobs_only=False):
     county, codes = build_county()
     actor = get_user_model().objects.create(username="bench_importer")
     RoleAssignment.objects.create(user=actor, org=county, role="county_admin")
     print(f"database: {connection.vendor} ({'throwaway' if THROWAWAY else 'rolled back'}), "
           f"tree: {Organization.objects.count()} orgs")
+    if not jobs_only:
+        run_direct(rows, codes, actor, update=update)
+    run_web_and_jobs(rows, codes, actor)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process peak RSS: {rss:.0f} MiB")
+
+
+def run_web_and_jobs(rows, codes, actor):
+    """The upload and confirm requests with their jobs queued but not run, then the jobs."""
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    import portal.jobs
+    from portal.models import Job
+    from portal.models.jobs import JobStatus
+    from portal.views.transfer import SESSION_KEY
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    portal.jobs.send_job = lambda job_id: None  # queued; the "worker" below runs them
+    content = people_workbook(rows, codes, first_serial=5_000_000)  # people not yet stored
+    client = Client()
+    client.force_login(actor)
+    client.get(reverse("portal:transfer_index"), secure=True)  # warm up: URLs, templates
+    before = Person.objects.count()
+
+    def upload():
+        return client.post(reverse("portal:transfer_upload", args=["people"]), {
+            "people-file": SimpleUploadedFile("bench.xlsx", content)}, secure=True)
+
+    response, upload_s = timed(upload)
+    assert response.status_code == 302, response.status_code
+    preview = Job.objects.filter(owner=actor, kind="import_people_preview").latest("pk")
+    assert preview.status == JobStatus.PENDING
+    print(f"web: upload POST of {rows:,} rows ({len(content) / 1024:.0f} KiB), preview job "
+          f"queued: {upload_s:.3f} s {cpu()}")
+    page, page_s = timed(lambda: client.get(response["Location"], secure=True))
+    print(f"web: its page while the job waits: {page_s:.3f} s")
+
+    preview, preview_s = timed(lambda: execute_job(preview.pk))
+    assert preview.status == JobStatus.SUCCEEDED and preview.result["new"] == rows, preview.error
+    print(f"job: preview ({rows:,} rows validated, report stored): {preview_s:.2f} s {cpu()}")
+    page, page_s = timed(lambda: client.get(response["Location"], secure=True))
+    assert "确认导入" in page.content.decode()
+    token = next(token for token, info in client.session[SESSION_KEY].items()
+                 if info.get("job") == str(preview.uuid))
+    print(f"web: the preview page from the stored report: {page_s:.3f} s")
+
+    commit_url = reverse("portal:transfer_commit", args=["people", token])
+    response, commit_post_s = timed(lambda: client.post(commit_url, secure=True))
+    assert response.status_code == 302, response.status_code
+    commit = Job.objects.filter(owner=actor, kind="import_people_commit").latest("pk")
+    print(f"web: 确认导入 POST, commit job queued: {commit_post_s:.3f} s {cpu()}")
+    assert Person.objects.count() == before
+
+    commit, commit_s = timed(lambda: execute_job(commit.pk))
+    assert commit.status == JobStatus.SUCCEEDED, commit.error
+    assert Person.objects.count() - before == rows
+    print(f"job: commit (re-validate + write {rows:,} people with history, audited): "
+          f"{commit_s:.2f} s {cpu()}")
+
+
+def run_direct(rows, codes, actor, *, update):
 
     content, seconds = timed(lambda: people_workbook(rows, codes))
     print(f"generated {rows:,} rows: {len(content) / 1024:.0f} KiB in {seconds:.2f} s")
@@ -189,8 +260,6 @@ def run(rows, *, update=True):
     print(f"preview + commit total: {validate_s + commit_s:.2f} s")
     if update:
         run_updates(content, rows, codes, actor)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"process peak RSS: {rss:.0f} MiB")
 
 
 def run_updates(content, rows, codes, actor):
@@ -221,14 +290,16 @@ def main():
     parser.add_argument("--rows", type=int, default=15000)
     parser.add_argument("--no-update", action="store_true",
                         help="skip the update runs (for importers that only create)")
+    parser.add_argument("--jobs-only", action="store_true",
+                        help="only the web requests and the import jobs")
     args = parser.parse_args()
     if THROWAWAY:
         call_command("migrate", verbosity=0)
-        run(args.rows, update=not args.no_update)
+        run(args.rows, update=not args.no_update, jobs_only=args.jobs_only)
         return
     try:
         with transaction.atomic():
-            run(args.rows, update=not args.no_update)
+            run(args.rows, update=not args.no_update, jobs_only=args.jobs_only)
             raise Rollback
     except Rollback:
         print("(all benchmark data rolled back)")

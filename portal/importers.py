@@ -50,6 +50,7 @@ PREVIEW_ROWS = 50
 MAX_LISTED_ERRORS = 500
 MAX_LISTED_CHANGES = 200
 HEADER_SEARCH_ROWS = 5
+PROGRESS_EVERY = 500
 YES, NO = "是", "否"
 FLAG_CHOICES = (YES, NO)
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -153,6 +154,8 @@ class ImportReport:
     unchanged: int = 0
     new_rows: list = field(default_factory=list)  # (row number, display values), capped
     changes: list = field(default_factory=list)  # RowChange, capped
+    # progress(rows read, rows in the sheet or None), called every PROGRESS_EVERY data rows
+    progress: object = field(default=None, repr=False)
     _plan: object = field(default_factory=hashlib.sha256, repr=False)
 
     @property
@@ -388,6 +391,7 @@ def read_rows(fileobj, columns, report, *, aliases=None):
     are reported against the header row."""
     workbook, rows = open_rows(fileobj)
     try:
+        sheet_rows = workbook.worksheets[0].max_row  # from the file's dimension; may be None
         header_number, positions = None, {}
         required = [c.header for c in columns if c.required]
         try:
@@ -409,6 +413,8 @@ def read_rows(fileobj, columns, report, *, aliases=None):
                 if report.total >= max_rows():
                     report.add_error(number, "", f"文件超过{max_rows()}行上限，请分批导入。")
                     return
+                if report.progress and report.total % PROGRESS_EVERY == 0:
+                    report.progress(report.total, sheet_rows)
                 yield number, values, positions
         except UnreadableWorkbook:
             raise
@@ -803,13 +809,13 @@ def _org_display(row):
             _shown(f["latitude"]), _shown(f["longitude"]), _shown(f["is_active"])]
 
 
-def import_orgs(fileobj, *, actor, commit=False, filename="", expected_plan=None
-                ) -> ImportReport:
+def import_orgs(fileobj, *, actor, commit=False, filename="", expected_plan=None,
+                progress=None) -> ImportReport:
     """Validate an organization file; with commit=True also update the changed organizations
     and create the new ones (through treebeard, parents first) in one transaction, only if no
     row has an error (and the plan is still `expected_plan`, when given)."""
     require(actor, "data.import")
-    report = ImportReport("orgs", ORG_COLUMNS)
+    report = ImportReport("orgs", ORG_COLUMNS, progress=progress)
 
     def write(validated):
         order, changed, changed_fields, index = validated
@@ -980,13 +986,13 @@ def _process_people(fileobj, actor, report, *, commit):
     batch.flush()
 
 
-def import_people(fileobj, *, actor, commit=False, filename="", expected_plan=None
-                  ) -> ImportReport:
+def import_people(fileobj, *, actor, commit=False, filename="", expected_plan=None,
+                  progress=None) -> ImportReport:
     """Validate a people file; with commit=True also create the new people and update the
     changed ones in batches inside one transaction, rolled back if any row has an error (or
     the plan is no longer `expected_plan`, when given)."""
     require(actor, "data.import")
-    report = ImportReport("people", PERSON_COLUMNS)
+    report = ImportReport("people", PERSON_COLUMNS, progress=progress)
     return all_or_nothing(
         report, validate=lambda: _process_people(fileobj, actor, report, commit=commit),
         commit=commit, actor=actor, filename=filename,

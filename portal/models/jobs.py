@@ -71,6 +71,8 @@ class Job(models.Model):
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    # What a job that produces no file found (an import's preview or commit report).
+    result = models.JSONField("结果", default=dict, blank=True)
 
     objects = JobQuerySet.as_manager()
 

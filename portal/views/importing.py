@@ -1,7 +1,9 @@
 """One Excel import flow for the apps' own imports (pairings, enrolments, ...): a page with the
 template and the upload form, the template download, upload → preview (every row validated,
-nothing written) and commit (validated again, all or nothing) — the same steps and session
-handling as the core's org and people imports (portal.views.transfer).
+nothing written) and commit (validated again, all or nothing) — the same steps, session
+handling and preview page as the core's org and people imports (portal.views.transfer), but
+inside the requests: these files are a few hundred rows, while the org and people imports run
+as background jobs (portal.import_jobs).
 
 An app declares an `ExcelImport` and puts `its.urlpatterns()` in its URLs:
 

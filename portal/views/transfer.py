@@ -1,18 +1,22 @@
 """Excel import and export pages: templates, upload → preview → commit, and export jobs.
 
-An uploaded file that passes validation is kept under MEDIA_ROOT/imports/<user id>/ with a
-random token remembered in the uploader's session, together with the preview's plan (which rows
-are new, changed or unchanged); the confirm button posts that token, and the commit validates
-the file again and writes only if the plan is still the one the user confirmed.
+The org and people imports run as background jobs (portal.import_jobs): the upload request
+keeps the file under MEDIA_ROOT/imports/<user id>/ with a random token remembered in the
+uploader's session and queues the preview job, then sends the user to the job's page, which
+shows its progress and then the preview stored on the job. The confirm button posts the token;
+the commit request queues the commit job (which validates the file again and writes only if the
+plan is still the one the user confirmed) and its page shows the outcome. The apps' own imports
+(portal.views.importing) still preview and commit inside the request.
 """
 
 import secrets
+import zipfile
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,9 +26,17 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from portal.exporters import EXPORTS, ScopeExportForm
+from portal.import_jobs import (
+    COMMIT,
+    PREVIEW,
+    StoredReport,
+    import_job_of,
+    preview_ready,
+    start_import_job,
+)
 from portal.importers import IMPORTERS, ORG_COLUMNS, PERSON_COLUMNS, UPDATE_RULES
 from portal.scope import has_capability, require
-from portal.spreadsheets import XLSX_MIMETYPE, UnreadableWorkbook, template_workbook
+from portal.spreadsheets import XLSX_MIMETYPE, template_workbook
 from portal.views.generic import StartExportView
 
 SESSION_KEY = "transfer_imports"
@@ -142,63 +154,110 @@ def render_import_preview(request, *, title, report, filename, form, token, uplo
     })
 
 
-def _preview(request, what, report, filename, token=None):
-    return render_import_preview(
-        request, title=IMPORT_TITLES[what], report=report, filename=filename,
-        form=ImportUploadForm(prefix=what), token=token,
-        upload_url=reverse("portal:transfer_upload", args=[what]),
-        commit_url=reverse("portal:transfer_commit", args=[what, token]) if token else "",
-        back_url=reverse("portal:transfer_index"))
+def _import_urls(what):
+    return {"upload_url": reverse("portal:transfer_upload", args=[what]),
+            "back_url": reverse("portal:transfer_index")}
 
 
 @login_required
 @require_POST
 def import_upload(request, what):
+    """Keep the file and queue its preview job; the rows are read by the job, not here."""
     _known(what, IMPORTERS)
     require(request.user, "data.import")
     form = ImportUploadForm(request.POST, request.FILES, prefix=what)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            report = IMPORTERS[what](upload, actor=request.user, filename=upload.name)
-        except UnreadableWorkbook as exc:
-            form.add_error("file", str(exc))
+        upload.seek(0)
+        if not zipfile.is_zipfile(upload):
+            form.add_error("file", "文件不是 .xlsx 格式的 Excel 文件，请使用下载的模板填写后上传。")
         else:
-            token = (store_upload(request, what, upload, plan=report.plan_digest)
-                     if report.ok and report.has_work else None)
-            return _preview(request, what, report, upload.name, token)
+            token = store_upload(request, what, upload)
+            info = request.session[SESSION_KEY][token]
+            try:
+                job = start_import_job(owner=request.user, what=what, step=PREVIEW,
+                                       name=info["name"], filename=upload.name)
+            except ValidationError as exc:  # the worker cannot be reached
+                forget_pending(request, keep=lambda t, _info: t != token)
+                form.add_error("file", exc.messages[0])
+            else:
+                info["job"] = str(job.uuid)
+                request.session.modified = True
+                return redirect("portal:transfer_job", what, job.uuid)
     return render(request, "portal/transfer/index.html", _index_context(request, (what, form)))
+
+
+def _token_of(request, what, job):
+    """The session's pending token whose preview is `job` (its file still kept), or None."""
+    for token, info in request.session.get(SESSION_KEY, {}).items():
+        if info["what"] == what and info.get("job") == str(job.uuid):
+            return token
+    return None
+
+
+@login_required
+def import_job(request, what, job_uuid):
+    """A preview or commit job of one's own: its progress while it runs (polled by htmx),
+    then the preview (with the confirm button) or the commit's outcome."""
+    _known(what, IMPORTERS)
+    require(request.user, "data.import")
+    job = import_job_of(request.user, job_uuid, what)
+    if job is None:
+        raise Http404
+    if request.htmx and job.is_finished:
+        # The finished page has forms and messages of its own: load it whole.
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    step = job.params.get("step")
+    report = StoredReport(job.result) if job.result else None
+    token = (_token_of(request, what, job)
+             if step == PREVIEW and preview_ready(job) else None)
+    if step == COMMIT and job.succeeded and report is not None:
+        url_name, link_text = LIST_PAGES[what]
+        unit = "个组织" if what == "orgs" else "名人员"
+        messages.success(request, format_html(
+            '已成功导入：新增 {} {}，更新 {} {}。<a href="{}" class="alert-link">{}</a>',
+            report.created, unit, report.updated, unit, reverse(url_name), link_text))
+        return redirect("portal:transfer_index")
+    context = {
+        "job": job, "step": step, "title": IMPORT_TITLES[what], "report": report,
+        "filename": job.params.get("filename", ""), "token": token,
+        "form": ImportUploadForm(prefix=what),
+        "commit_url": reverse("portal:transfer_commit", args=[what, token]) if token else "",
+        "poll_url": reverse("portal:transfer_job", args=[what, job.uuid]),
+        **_import_urls(what),
+    }
+    if request.htmx:
+        return render(request, "portal/transfer/_job.html", context)
+    if job.is_finished and report is not None:
+        return render(request, "portal/transfer/preview.html", context)
+    return render(request, "portal/transfer/job.html", context)
 
 
 @login_required
 @require_POST
 def import_commit(request, what, token):
+    """确认导入: queue the commit job of the previewed file (validated again in the job,
+    written all or nothing only if its plan is still the previewed one)."""
     _known(what, IMPORTERS)
     require(request.user, "data.import")
     info = request.session.get(SESSION_KEY, {}).get(token)
-    if (info is None or info["what"] != what
-            or not info["name"].startswith(f"imports/{request.user.pk}/")):
+    preview = (import_job_of(request.user, info["job"], what)
+               if info and info["what"] == what and info.get("job")
+               and info["name"].startswith(f"imports/{request.user.pk}/") else None)
+    if preview is None or not preview_ready(preview):
         messages.warning(request, "该导入已完成或已过期，请重新上传文件。")
         return redirect("portal:transfer_index")
+    # The file now belongs to the commit job, which deletes it when done.
+    pending = request.session[SESSION_KEY]
+    del pending[token]
+    request.session.modified = True
     try:
-        with default_storage.open(info["name"], "rb") as stored:
-            report = IMPORTERS[what](stored, actor=request.user, commit=True,
-                                     filename=info["filename"],
-                                     expected_plan=info.get("plan") or None)
-    except (UnreadableWorkbook, FileNotFoundError):
-        messages.error(request, "暂存的文件已失效，请重新上传。")
+        job = start_import_job(owner=request.user, what=what, step=COMMIT, name=info["name"],
+                               filename=info["filename"], plan=preview.result.get("plan", ""))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
         return redirect("portal:transfer_index")
-    finally:
-        forget_pending(request, keep=lambda t, _info: t != token)
-    if not report.committed:
-        messages.error(request, "重新校验时发现错误（数据可能已被修改），未导入任何数据。")
-        return _preview(request, what, report, info["filename"])
-    url_name, link_text = LIST_PAGES[what]
-    unit = "个组织" if what == "orgs" else "名人员"
-    messages.success(request, format_html(
-        '已成功导入：新增 {} {}，更新 {} {}。<a href="{}" class="alert-link">{}</a>',
-        report.created, unit, report.updated, unit, reverse(url_name), link_text))
-    return redirect("portal:transfer_index")
+    return redirect("portal:transfer_job", what, job.uuid)
 
 
 class ExportStartView(StartExportView):

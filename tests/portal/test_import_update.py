@@ -18,9 +18,18 @@ from portal.models import AuditEvent, Organization, Person
 from portal.models.audit import AuditAction
 from portal.models.jobs import JobStatus
 from tests.factories import PersonFactory, UserFactory, grant, unique_id_number
+from tests.portal.import_flow import post_through_jobs
 
 ORG_HEADERS = [c.header for c in ORG_COLUMNS]
 PERSON_HEADERS = [c.header for c in PERSON_COLUMNS]
+
+
+@pytest.fixture
+def post(django_capture_on_commit_callbacks):
+    """POST through the import jobs (run eagerly) and follow to the page they lead to."""
+    def run(client, url, data=None):
+        return post_through_jobs(client, django_capture_on_commit_callbacks, url, data)
+    return run
 
 
 def workbook_file(rows, name="upload.xlsx"):
@@ -180,10 +189,11 @@ def test_unchanged_rows_are_not_written_and_get_no_history(tree, people, county_
     assert not Person.history.filter(history_type="~").exists()
 
 
-def test_a_file_of_unchanged_rows_offers_nothing_to_confirm(tree, people, county_admin, login):
+def test_a_file_of_unchanged_rows_offers_nothing_to_confirm(tree, people, county_admin, login,
+                                                            post):
     upload = file_of([row_of(people.a1), row_of(people.a2)])
-    response = login(county_admin).post(
-        reverse("portal:transfer_upload", args=["people"]),
+    response = post(
+        login(county_admin), reverse("portal:transfer_upload", args=["people"]),
         {"people-file": SimpleUploadedFile("p.xlsx", upload.getvalue())})
     page = response.content.decode()
     assert response.status_code == 200 and response.context["token"] is None
@@ -336,7 +346,8 @@ def test_updating_a_record_outside_the_scope_is_refused(tree, people):
 # --- the preview's counts, all or nothing -----------------------------------------------------
 
 
-def test_preview_counts_new_changed_unchanged_and_errors(tree, people, county_admin, login):
+def test_preview_counts_new_changed_unchanged_and_errors(tree, people, county_admin, login,
+                                                        post):
     rows = [person_row("新一", org="V0001"), person_row("新二", org="青山村"),
             row_of(people.a1, 职务="支部书记"), row_of(people.a2),
             person_row("坏一", phone="123"), person_row("坏二", org="没有这个村", gender="男性")]
@@ -345,17 +356,15 @@ def test_preview_counts_new_changed_unchanged_and_errors(tree, people, county_ad
     assert report.error_row_count == 2 and report.error_count == 3
 
     client = login(county_admin)
-    response = client.post(reverse("portal:transfer_upload", args=["people"]),
-                           {"people-file": SimpleUploadedFile("p.xlsx",
-                                                              file_of(rows).getvalue())})
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": SimpleUploadedFile("p.xlsx", file_of(rows).getvalue())})
     summary = _text(response, "import-summary")
     assert summary == ["2", "新增", "1", "更新", "1", "无变化", "2", "错误（行）"]
     assert response.context["token"] is None
 
     rows = rows[:4]
-    response = client.post(reverse("portal:transfer_upload", args=["people"]),
-                           {"people-file": SimpleUploadedFile("p.xlsx",
-                                                              file_of(rows).getvalue())})
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": SimpleUploadedFile("p.xlsx", file_of(rows).getvalue())})
     page = response.content.decode()
     assert _text(response, "import-summary")[::2] == ["2", "1", "1", "0"]
     assert "确认导入（新增 2，更新 1）" in page
@@ -365,8 +374,8 @@ def test_preview_counts_new_changed_unchanged_and_errors(tree, people, county_ad
     new_rows = _text(response, "import-new")
     assert "青山村（V0001）" in new_rows
 
-    response = client.post(reverse("portal:transfer_commit",
-                                   args=["people", response.context["token"]]), follow=True)
+    response = post(client, reverse("portal:transfer_commit",
+                                    args=["people", response.context["token"]]))
     assert "已成功导入：新增 2 名人员，更新 1 名人员" in response.content.decode()
     assert Person.objects.get(pk=people.a1.pk).position == "支部书记"
 
@@ -403,12 +412,12 @@ def _text(response, element_id):
     return parser.pieces
 
 
-def test_changes_listed_are_capped_with_a_count(tree, county_admin, login, monkeypatch):
+def test_changes_listed_are_capped_with_a_count(tree, county_admin, login, monkeypatch, post):
     monkeypatch.setattr("portal.importers.MAX_LISTED_CHANGES", 3)
     people = [PersonFactory(home_org=tree.village_a1) for _ in range(5)]
     rows = [row_of(person, 职务="组长") for person in people]
-    response = login(county_admin).post(
-        reverse("portal:transfer_upload", args=["people"]),
+    response = post(
+        login(county_admin), reverse("portal:transfer_upload", args=["people"]),
         {"people-file": SimpleUploadedFile("p.xlsx", file_of(rows).getvalue())})
     report = response.context["report"]
     assert report.changed == 5 and len(report.changes) == 3 and report.unlisted_changes == 2
@@ -440,14 +449,15 @@ def test_org_error_in_the_last_row_writes_nothing(tree, county_admin):
 
 
 def test_commit_refuses_when_an_update_became_unneeded_since_the_preview(tree, people,
-                                                                        county_admin, login):
+                                                                        county_admin, login,
+                                                                        post):
     client = login(county_admin)
     upload = file_of([row_of(people.a1, 联系电话="13900000001")])
-    response = client.post(reverse("portal:transfer_upload", args=["people"]),
-                           {"people-file": SimpleUploadedFile("p.xlsx", upload.getvalue())})
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": SimpleUploadedFile("p.xlsx", upload.getvalue())})
     token = response.context["token"]
     Person.objects.filter(pk=people.a1.pk).update(phone="13900000001")  # someone else did it
-    response = client.post(reverse("portal:transfer_commit", args=["people", token]))
+    response = post(client, reverse("portal:transfer_commit", args=["people", token]))
     assert response.status_code == 200 and not response.context["report"].committed
     assert "预览之后" in response.content.decode()
 

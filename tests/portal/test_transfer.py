@@ -7,9 +7,12 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from portal import import_jobs, importers
 from portal.exporting import start_export
 from portal.importers import ORG_COLUMNS, PERSON_COLUMNS, import_orgs, import_people
 from portal.jobs import execute_job
@@ -28,6 +31,7 @@ from portal.spreadsheets import (
 )
 from portal.views.transfer import SESSION_KEY
 from tests.factories import PersonFactory, UserFactory, grant, unique_id_number
+from tests.portal.import_flow import post_through_jobs
 from tests.spreadsheets import xlsx_file
 
 ORG_HEADERS = [c.header for c in ORG_COLUMNS]
@@ -59,6 +63,14 @@ def org_row(code, name, parent, kind, party_type="党支部", tags="", address="
 
 def error_cells(report):
     return {(e.row, e.column) for e in report.errors}
+
+
+@pytest.fixture
+def post(django_capture_on_commit_callbacks):
+    """POST through the import jobs (run eagerly) and follow to the page they lead to."""
+    def run(client, url, data=None):
+        return post_through_jobs(client, django_capture_on_commit_callbacks, url, data)
+    return run
 
 
 @pytest.fixture
@@ -366,43 +378,160 @@ def test_template_download(county_admin, login):
     assert [c.value for c in sheet[1]] == PERSON_HEADERS
 
 
-def test_upload_preview_commit_flow(tree, county_admin, login, media_root):
+def test_upload_preview_commit_flow(tree, county_admin, login, media_root, post):
     client = login(county_admin)
     rows = [person_row(f"人{i}", org="V0003") for i in range(60)]
-    response = client.post(reverse("portal:transfer_upload", args=["people"]),
-                           {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
     assert response.status_code == 200
+    preview = Job.objects.get(kind="import_people_preview")
+    assert response.context["job"] == preview and preview.status == JobStatus.SUCCEEDED
     assert response.context["report"].ok and response.context["report"].total == 60
     assert len(response.context["report"].new_rows) == 50
     token = response.context["token"]
     stored = client.session[SESSION_KEY][token]["name"]
     assert stored.startswith(f"imports/{county_admin.pk}/") and default_storage.exists(stored)
     assert Person.objects.count() == 0  # preview writes nothing
+    assert "确认导入（新增 60，更新 0）" in response.content.decode()
 
     commit_url = reverse("portal:transfer_commit", args=["people", token])
-    response = client.post(commit_url, follow=True)
+    response = post(client, commit_url)
     assert response.redirect_chain[-1][0] == reverse("portal:transfer_index")
     assert "已成功导入：新增 60 名人员，更新 0 名人员" in response.content.decode()
     assert Person.objects.filter(home_org=tree.village_b1).count() == 60
-    # The importer takes no request: the audit row's client comes from the middleware.
+    commit = Job.objects.get(kind="import_people_commit")
+    assert commit.status == JobStatus.SUCCEEDED and commit.result["created"] == 60
+    assert commit.owner == county_admin and commit.scope_org == tree.county
+    # The job takes no request: the audit row's client is the one that confirmed.
     event = AuditEvent.objects.get(action=AuditAction.IMPORT)
     assert (event.actor, event.ip_address) == (county_admin, "127.0.0.1")
     assert not default_storage.exists(stored)
     assert SESSION_KEY not in client.session or token not in client.session[SESSION_KEY]
     # A second post of the same token does nothing.
-    client.post(commit_url)
+    post(client, commit_url)
     assert Person.objects.count() == 60
+    assert Job.objects.filter(kind="import_people_commit").count() == 1
 
 
-def test_commit_revalidates(tree, county_admin, login):
+def test_upload_request_reads_no_rows_the_job_does(tree, county_admin, login, monkeypatch):
+    """The upload request only keeps the file and queues the preview job: no row is read or
+    validated in it, whatever the file's length."""
+    calls = []
+    real = importers._read_person
+    monkeypatch.setattr(importers, "_read_person", lambda *a: calls.append(a[1]) or real(*a))
+    client = login(county_admin)
+    rows = [person_row(f"人{i}", org="V0003") for i in range(30)]
+    response = client.post(reverse("portal:transfer_upload", args=["people"]),
+                           {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
+    job = Job.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:transfer_job", args=["people", job.uuid])
+    assert calls == [] and job.status == JobStatus.PENDING and job.kind == "import_people_preview"
+    # Its page shows the progress, polled by htmx, until the job has run.
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "hx-get" in page.content.decode()
+    assert "正在校验" in page.content.decode()
+
+    job = execute_job(job.pk)
+    assert job.status == JobStatus.SUCCEEDED and len(calls) == 30
+    assert (job.result["total"], job.result["new"], job.result["ok"]) == (30, 30, True)
+    assert job.result["plan"] and Person.objects.count() == 0
+    page = client.get(response["Location"])
+    assert "确认导入（新增 30，更新 0）" in page.content.decode()
+    # Once finished, the polled fragment asks for the whole page (with its forms) instead.
+    assert client.get(response["Location"], headers={"HX-Request": "true"})["HX-Refresh"]
+
+
+def test_preview_job_stores_a_capped_report(tree, people, county_admin, login, monkeypatch):
+    monkeypatch.setattr("portal.importers.MAX_LISTED_ERRORS", 2)
+    rows = [person_row("甲", org="ZZZ"), person_row("乙", org="ZZZ"), person_row("丙", org="ZZZ"),
+            person_row("丁", org="V0001")]
+    client = login(county_admin)
+    client.post(reverse("portal:transfer_upload", args=["people"]),
+                {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
+    job = execute_job(Job.objects.get().pk)
+    result = job.result
+    assert (result["ok"], result["error_count"], len(result["errors"])) == (False, 3, 2)
+    assert result["errors"][0][:2] == [2, "所在组织"] and "ZZZ" in result["errors"][0][2]
+    assert (result["new"], result["plan"]) == (1, "")
+    # Nothing to confirm: the file is not kept.
+    assert not default_storage.exists(job.params["name"])
+    page = client.get(reverse("portal:transfer_job", args=["people", job.uuid])).content.decode()
+    assert "另有 1 处错误未列出" in page and "确认导入" not in page
+
+
+def test_import_jobs_report_progress(tree, county_admin, login, monkeypatch):
+    monkeypatch.setattr("portal.importers.PROGRESS_EVERY", 10)
+    client = login(county_admin)
+    rows = [person_row(f"人{i}", org="V0003") for i in range(45)]
+    client.post(reverse("portal:transfer_upload", args=["people"]),
+                {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
+    job = Job.objects.get()
+    seen = []
+    import_jobs.run_import_preview(job, lambda percent, message="": seen.append(
+        (percent, message)))
+    percents = [percent for percent, _ in seen]
+    assert percents == sorted(percents) and percents[-1] == 100 and len(set(percents)) >= 5
+    assert ("已校验 40 行" in [message for _, message in seen])
+
+
+def test_commit_job_is_all_or_nothing(tree, county_admin, login, post):
+    client = login(county_admin)
+    rows = [person_row(f"人{i}", org="V0001") for i in range(1500)]
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
+    token = response.context["token"]
+    # Someone else adds the last row's person meanwhile: the confirmed "new" row would now be
+    # an update, found in the second batch after the first 1,000 rows were written.
+    PersonFactory(id_number=rows[-1][2], name="乙", home_org=tree.village_a2)
+    response = post(client, reverse("portal:transfer_commit", args=["people", token]))
+    assert response.status_code == 200
+    job = Job.objects.get(kind="import_people_commit")
+    assert job.status == JobStatus.FAILED and "未导入任何数据" in job.failure_reason
+    assert "未导入任何数据" in response.content.decode()
+    assert "预览之后" in response.context["report"].errors[0].message
+    assert Person.objects.get().name == "乙"
+    assert not AuditEvent.objects.filter(action=AuditAction.IMPORT).exists()
+
+
+def test_commit_job_refuses_when_the_import_right_was_lost(tree, county_admin, login, post):
+    client = login(county_admin)
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(xlsx(PERSON_HEADERS,
+                                                     [person_row(org="V0001")]).getvalue())})
+    client.post(reverse("portal:transfer_commit", args=["people", response.context["token"]]))
+    job = Job.objects.get(kind="import_people_commit")
+    assert job.status == JobStatus.PENDING
+    RoleAssignment.objects.filter(user=county_admin).delete()  # the role goes before it runs
+    job = execute_job(job.pk)
+    assert job.status == JobStatus.FAILED and "无权" in job.failure_reason
+    assert Person.objects.count() == 0
+    assert not AuditEvent.objects.filter(action=AuditAction.IMPORT).exists()
+
+
+def test_an_import_job_is_its_owners_alone(tree, county_admin, login, post):
+    other = UserFactory(username="other_admin")
+    grant(other, tree.county, "county_admin")
+    response = post(login(county_admin), reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(xlsx(PERSON_HEADERS,
+                                                     [person_row(org="V0001")]).getvalue())})
+    job = response.context["job"]
+    url = reverse("portal:transfer_job", args=["people", job.uuid])
+    assert login(other).get(url).status_code == 404
+    # Nor under the other kind's URL.
+    assert login(county_admin).get(
+        reverse("portal:transfer_job", args=["orgs", job.uuid])).status_code == 404
+
+
+def test_commit_revalidates(tree, county_admin, login, post):
     client = login(county_admin)
     row = person_row("甲", org="V0001")
-    response = client.post(reverse("portal:transfer_upload", args=["people"]),
-                           {"people-file": upload_file(xlsx(PERSON_HEADERS, [row]).getvalue())})
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(xlsx(PERSON_HEADERS, [row]).getvalue())})
     token = response.context["token"]
     # Someone else adds the person meanwhile: the confirmed "new" row would now be an update.
     PersonFactory(id_number=row[2], name="乙", home_org=tree.village_a2)
-    response = client.post(reverse("portal:transfer_commit", args=["people", token]))
+    response = post(client, reverse("portal:transfer_commit", args=["people", token]))
     assert response.status_code == 200
     report = response.context["report"]
     assert not report.committed and error_cells(report) == {(0, "")}
@@ -410,11 +539,10 @@ def test_commit_revalidates(tree, county_admin, login):
     assert Person.objects.get().name == "乙"
 
 
-def test_upload_with_errors_shows_error_table_and_no_confirm(tree, county_admin, login):
+def test_upload_with_errors_shows_error_table_and_no_confirm(tree, county_admin, login, post):
     rows = [person_row("甲", org="V0001"), person_row("乙", org="ZZZ")]
-    response = login(county_admin).post(
-        reverse("portal:transfer_upload", args=["people"]),
-        {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
+    response = post(login(county_admin), reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
     page = response.content.decode()
     assert response.status_code == 200 and response.context["token"] is None
     assert "import-errors" in page and "ZZZ" in page and "确认导入" not in page
@@ -433,9 +561,11 @@ def _zip_without_workbook():
     ("people.csv", b"a,b\n", "只支持 .xlsx"),
 ])
 def test_bad_upload_gives_page_with_chinese_error(tree, county_admin, login, name, content,
-                                                 message):
-    response = login(county_admin).post(reverse("portal:transfer_upload", args=["people"]),
-                                        {"people-file": upload_file(content, name)})
+                                                 message, post):
+    # Not a zip file or not .xlsx: refused by the upload form; a zip that is no workbook: its
+    # preview job fails saying so, and the page offers the upload form again.
+    response = post(login(county_admin), reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(content, name)})
     assert response.status_code == 200
     assert message in response.content.decode()
 
@@ -480,3 +610,43 @@ def test_the_export_scope_is_a_picker_when_there_are_many_orgs(client, tree, cou
     page = client.get(reverse("portal:transfer_index")).content.decode()
     assert reverse("portal:pick_org") in page
     assert '<select name="org"' not in page
+
+
+def test_my_jobs_page_links_an_import_job_to_its_result(tree, county_admin, login, post):
+    client = login(county_admin)
+    response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                    {"people-file": upload_file(xlsx(PERSON_HEADERS,
+                                                     [person_row(org="V0001")]).getvalue())})
+    job = response.context["job"]
+    page = client.get(reverse("portal:job_detail", args=[job.uuid])).content.decode()
+    assert reverse("portal:transfer_job", args=["people", job.uuid]) in page
+    assert "请重新导出" not in page
+
+
+def test_import_job_page_queries_do_not_grow_with_the_file(tree, county_admin, login, post):
+    client = login(county_admin)
+
+    def queries_for(count):
+        rows = [person_row(f"人{i}", org="V0003") for i in range(count)]
+        response = post(client, reverse("portal:transfer_upload", args=["people"]),
+                        {"people-file": upload_file(xlsx(PERSON_HEADERS, rows).getvalue())})
+        url = reverse("portal:transfer_job", args=["people", response.context["job"].uuid])
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    assert queries_for(2) == queries_for(120)
+
+
+def test_org_import_runs_through_the_jobs_too(tree, county_admin, login, post):
+    client = login(county_admin)
+    rows = [org_row("V0101", "新村", "T0001", "村"), org_row("V0001", "青山新村", "T0001", "村")]
+    response = post(client, reverse("portal:transfer_upload", args=["orgs"]),
+                    {"orgs-file": upload_file(xlsx(ORG_HEADERS, rows).getvalue())})
+    assert response.context["job"].kind == "import_orgs_preview"
+    assert "确认导入（新增 1，更新 1）" in response.content.decode()
+    response = post(client, reverse("portal:transfer_commit",
+                                    args=["orgs", response.context["token"]]))
+    assert "已成功导入：新增 1 个组织，更新 1 个组织" in response.content.decode()
+    assert Organization.objects.get_parent(Organization.objects.get(code="V0101")) == tree.town_a
+    assert Organization.objects.get(code="V0001").name == "青山新村"
