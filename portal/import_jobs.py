@@ -9,14 +9,13 @@ exports), validates the file again and writes only if the plan is still the prev
 commit that finds errors fails with a Chinese reason and keeps its error list in the result.
 """
 
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from portal import audit
-from portal.importers import IMPORTERS, ImportReport
+from portal.importers import IMPORTERS, FieldChange, ImportReport, RowChange, RowError
 from portal.jobs import enqueue_job, job_handler
 from portal.models import Job, Organization
 from portal.models.jobs import JobStatus
@@ -81,27 +80,6 @@ def report_json(report: ImportReport) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class _Error:
-    row: int
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
-class _Field:
-    header: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
-class _Change:
-    row: int
-    label: str
-    fields: tuple
-
-
 class StoredReport:
     """A job's stored report with the attributes the preview template reads."""
 
@@ -111,8 +89,8 @@ class StoredReport:
                     "has_work", "classified", "new", "changed", "unchanged", "error_count",
                     "error_row_count", "preview", "plan"):
             setattr(self, key, data.get(key))
-        self.errors = [_Error(*e) for e in data.get("errors", [])]
-        self.changes = [_Change(row, label, tuple(_Field(*f) for f in fields))
+        self.errors = [RowError(*e) for e in data.get("errors", [])]
+        self.changes = [RowChange(row, label, tuple(FieldChange(*f) for f in fields))
                         for row, label, fields in data.get("changes", [])]
         self.new_rows = [tuple(pair) for pair in data.get("new_rows", [])]
 
