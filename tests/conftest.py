@@ -245,3 +245,20 @@ def postgresql_only(db):
                       and os.environ.get("DATABASE_URL", "").startswith("postgres")),
                  f"DATABASE_URL is PostgreSQL but the test database is {connection.vendor}")
     pytest.skip("PostgreSQL not configured (DATABASE_URL)")
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The HTML of each PDF WeasyPrint laid out through portal.pdf_cache (a list that grows
+    with every render), so a test can tell a cached download from a new render."""
+    from portal import pdf_cache
+
+    done = []
+    real = pdf_cache.html_to_pdf
+
+    def counting(html):
+        done.append(html)
+        return real(html)
+
+    monkeypatch.setattr(pdf_cache, "html_to_pdf", counting)
+    return done

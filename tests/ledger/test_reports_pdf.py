@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from ledger.models import Activity, ActivityStatus, ActivityTheme
 from ledger.services import reports as services
-from portal import pdf_cache
 from tests.conftest import need_service
 
 
@@ -86,20 +85,6 @@ def test_report_pdf_is_scope_checked(login, filed_report, tree, other_village_se
 
 
 # ---------------------------------------------------------------- the cached PDF
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    """The HTML of each PDF WeasyPrint laid out through the cache."""
-    done = []
-    real = pdf_cache.html_to_pdf
-
-    def counting(html):
-        done.append(html)
-        return real(html)
-
-    monkeypatch.setattr(pdf_cache, "html_to_pdf", counting)
-    return done
 
 
 def _download(client, report):

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from pairing.models import AgreementStatus, AnnualAgreement, NeedItem, ProjectItem, ResourceItem
 from pairing.services import agreements as services
-from portal import pdf_cache
 from portal.pdf import render_pdf
 from tests.conftest import need_service
 
@@ -87,20 +86,6 @@ def test_render_pdf_helper_uses_the_print_base(tmp_path, poppler, agreement):
 
 
 # ---------------------------------------------------------------- the cached PDF
-
-
-@pytest.fixture
-def renders(monkeypatch):
-    """The HTML of each PDF WeasyPrint laid out through the cache."""
-    done = []
-    real = pdf_cache.html_to_pdf
-
-    def counting(html):
-        done.append(html)
-        return real(html)
-
-    monkeypatch.setattr(pdf_cache, "html_to_pdf", counting)
-    return done
 
 
 def _cached_files(settings, agreement):

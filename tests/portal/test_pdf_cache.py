@@ -17,19 +17,6 @@ def media(settings, tmp_path):
     return Path(settings.MEDIA_ROOT)
 
 
-@pytest.fixture
-def renders(monkeypatch):
-    done = []
-    real = pdf_cache.html_to_pdf
-
-    def counting(html):
-        done.append(html)
-        return real(html)
-
-    monkeypatch.setattr(pdf_cache, "html_to_pdf", counting)
-    return done
-
-
 def _files(media, slot):
     folder = media / "pdf-cache" / slot
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
