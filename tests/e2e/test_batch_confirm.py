@@ -24,7 +24,9 @@ def test_township_confirms_many_and_returns_one(live_server, transactional_db, s
     today = timezone.localdate()
     rows = [Activity.objects.create(
         org=tree.village_a1 if n % 2 else tree.village_a2, date=today, theme=theme,
-        title=f"入户走访{n:02d}", content="走访困难群众", status=ActivityStatus.SUBMITTED,
+        title=f"入户走访{n:02d}", status=ActivityStatus.SUBMITTED,
+        # a long one-line summary, truncated on the card: it must not widen the page
+        content="走访困难群众，" * 20,
         submitted_at=timezone.now()) for n in range(COUNT)]
     photo = Evidence(activity=rows[0], kind="photo", original_name="现场.png", size=10)
     photo.file.save("e.png", ContentFile(_png()), save=False)
