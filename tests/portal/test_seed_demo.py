@@ -188,14 +188,16 @@ def test_apps_can_add_demo_data_and_remove_it_on_reset(output, monkeypatch):
     assert calls == [seeded, ("reset",), seeded]
 
 
-def test_the_seed_leaves_planner_statistics_behind(output):
+def test_the_seed_runs_analyze_after_its_load(monkeypatch, db):
     """seed_demo runs ANALYZE after its bulk load, so the first pages are planned on real row
-    counts (SQLite keeps them in sqlite_stat1, PostgreSQL in pg_class.reltuples)."""
+    counts (the seed itself is stubbed out here: only the command's order is under test)."""
     from django.db import connection
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'ledger_activity'")
-            assert cursor.fetchone()[0] > 0
-        else:
-            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'ledger_activity'")
-            assert cursor.fetchone()[0] > 0
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.management.commands import seed_demo
+
+    monkeypatch.setattr(seed_demo.demo, "seed", lambda *args, **kwargs: {})
+    monkeypatch.setattr(seed_demo.Command, "_report", lambda self, summary: None)
+    with CaptureQueriesContext(connection) as queries:
+        call_command("seed_demo", "--scale", "small")
+    assert [q["sql"] for q in queries.captured_queries][-1:] == ["ANALYZE"]
