@@ -527,15 +527,6 @@ class _Builder:
             Appeal.objects.filter(pk=appeal.pk).update(**changes)
             self.counts["appeals"] += 1
 
-    @staticmethod
-    def analyze():
-        """PostgreSQL: statistics for the rows bulk-loaded so far, before the scoring queries.
-        On a fresh database they have none, and the metrics' plans took 123 s instead of 11
-        at county scale. Not inside a caller's transaction (tests): see portal.demo.seed."""
-        if connection.vendor == "postgresql" and not connection.savepoint_ids:
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-
     def run(self) -> list[str]:
         self.build_assessors()
         self.build_actions()
@@ -543,7 +534,7 @@ class _Builder:
         self.build_schemes()
         self.build_evaluations()
         self.build_entries()
-        self.analyze()
+        portal_demo.refresh_statistics()
         self.score_year(FIRST_YEAR)
         self.grade_first_year()
         self.build_results()

@@ -1060,6 +1060,7 @@ class _Builder:
             for y, m, first, last in self.months:
                 entries = self.month_entries(y, m, first, last)
                 self.write_month(y, m, entries)
+            portal_demo.refresh_statistics()  # what follows counts the rows just loaded
             self.build_reopenings()
             self.build_requests()
         self.build_reports()
