@@ -169,6 +169,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
+# portal.cleanup deletes an unused import upload, or the cached PDF of a deleted document,
+# only once it is this old.
+IMPORT_UPLOAD_KEEP_HOURS = env.int("IMPORT_UPLOAD_KEEP_HOURS", default=24)
+PDF_CACHE_ORPHAN_KEEP_HOURS = env.int("PDF_CACHE_ORPHAN_KEEP_HOURS", default=24)
 # Everything one submission uploads (one request body), refused before it is read.
 UPLOAD_MAX_REQUEST_BYTES = env.int("UPLOAD_MAX_REQUEST_MB", default=100) * 1024 * 1024
 # Images declaring more pixels than this in their header are refused before decoding.
@@ -215,6 +219,8 @@ CELERY_BEAT_SCHEDULE = {
     # Each quarter is scored (as a draft) the day after its ledger closes.
     "score-closed-quarters": {"task": "assessment.tasks.score_closed_quarters",
                               "schedule": crontab(hour=2, minute=30)},
+    # Import uploads and cached PDFs nothing refers to any more (portal.cleanup).
+    "clean-media": {"task": "portal.tasks.clean_media", "schedule": crontab(hour=3, minute=15)},
 }
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=120)
