@@ -10,11 +10,16 @@ Each document has a slot, a folder `pdf-cache/<slot>/` holding one file `<versio
 the first request for a new version renders it once in the request and stores it, then deletes
 the files of superseded versions in that slot, so the cache holds one file per document.
 The caller checks permission before asking; the files are never linked directly.
+
+A slot is named `<kind>/<key>` ("pairing/agreement/12"): the app that serves the PDF declares
+the kind once with `slot_kind(kind, model)`, the key being the document's primary key, so
+portal.cleanup can ask which slots still have their document without importing the apps.
 """
 
 import hashlib
 import logging
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -23,6 +28,45 @@ from portal.pdf import html_to_pdf, render_print_html
 log = logging.getLogger(__name__)
 
 CACHE_DIR = "pdf-cache"
+
+
+class SlotKind:
+    """A kind of cached document: its slots are `<name>/<primary key of model>`."""
+
+    def __init__(self, name: str, model):
+        self.name, self.model = name, model
+
+    def slot(self, pk) -> str:
+        return f"{self.name}/{pk}"
+
+    def live_keys(self, keys) -> set[str]:
+        """Those of `keys` (strings) whose document still exists; the base manager, so a row
+        a default manager hides still keeps its PDF."""
+        pk_field = self.model._meta.pk
+        parsed = {}
+        for key in keys:
+            try:
+                parsed[pk_field.to_python(key)] = key
+            except ValidationError:  # no document can have this key
+                continue
+        pks, live = list(parsed), set()
+        for start in range(0, len(pks), 500):  # within SQLite's limit of query parameters
+            found = self.model._base_manager.filter(pk__in=pks[start:start + 500])
+            live.update(parsed[pk] for pk in found.values_list("pk", flat=True))
+        return live
+
+
+_slot_kinds: dict[str, SlotKind] = {}
+
+
+def slot_kind(name: str, model) -> SlotKind:
+    """Declare the kind of slot `name` whose key is a primary key of `model`."""
+    kind = _slot_kinds[name] = SlotKind(name, model)
+    return kind
+
+
+def slot_kinds() -> dict[str, SlotKind]:
+    return dict(_slot_kinds)
 
 
 def slot_dir(slot: str) -> str:

@@ -26,7 +26,7 @@ from ledger.summaries import (
 )
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.pdf_cache import cached_pdf
+from portal.pdf_cache import cached_pdf, slot_kind
 from portal.scope import has_capability
 from portal.views.common import query_without_page, visible_or_404
 from portal.views.generic import (
@@ -38,6 +38,7 @@ from portal.views.generic import (
 from portal.workflow import can
 
 DISPATCH_CAPABILITY = "ledger.compliance"
+REPORT_PDF = slot_kind("ledger/township_report", TownshipReport)  # portal.cleanup asks it
 
 
 def _townships(user, capability):
@@ -221,7 +222,7 @@ def report_pdf(request, pk):
     printed date in its footer makes a version last at most a day."""
     report = _report_or_404(request, pk)
     title = services.report_title(report.township, report.year, report.half)
-    pdf = cached_pdf(f"ledger/township_report/{report.pk}", "pdf/township_report.html", {
+    pdf = cached_pdf(REPORT_PDF.slot(report.pk), "pdf/township_report.html", {
         "report": report, "title": title, "figures": report.figures,
         "overview": report_overview(report.figures), "computed_at": computed_at(report.figures),
     })

@@ -31,7 +31,7 @@ from pairing.models import (
 from pairing.progress import attach_progress
 from pairing.services import agreements as services
 from pairing.services.agreements import READ_ONLY_MESSAGE
-from portal.pdf_cache import cached_pdf
+from portal.pdf_cache import cached_pdf, slot_kind
 from portal.scope import has_capability
 from portal.views.common import stored_file_response, visible_or_404
 from portal.views.generic import (
@@ -46,6 +46,7 @@ __all__ = ["READ_ONLY_MESSAGE"]
 
 ITEM_MODELS = {"resource": ResourceItem, "need": NeedItem, "project": ProjectItem}
 ITEM_LABELS = {"resource": "资源清单", "need": "需求清单", "project": "项目清单"}
+AGREEMENT_PDF = slot_kind("pairing/agreement", AnnualAgreement)  # portal.cleanup asks it
 
 
 def _agreements():
@@ -304,7 +305,7 @@ def _filename_stem(agreement):
 def agreement_pdf(request, pk):
     """The agreement's PDF, rendered once per version of what it shows (portal.pdf_cache)."""
     agreement = _get_agreement(request, pk)
-    pdf = cached_pdf(f"pairing/agreement/{agreement.pk}", "pdf/agreement.html", {
+    pdf = cached_pdf(AGREEMENT_PDF.slot(agreement.pk), "pdf/agreement.html", {
         "agreement": agreement, "pairing": agreement.pairing,
         "resources": list(agreement.resources.all()),
         "needs": list(agreement.needs.all()),
