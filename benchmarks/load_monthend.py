@@ -15,7 +15,9 @@ DATABASE_URL a throwaway SQLite file is used and the figures mean little).
 2. Saturation runs of PAGE seconds each, every client on one page: /healthz, the county home,
    the three compliance matrices. Each page's req/s is printed against /healthz's.
 3. Checks: every activity the server acknowledged exists exactly once; the raced need has no
-   more live claims than places; no request failed. The exit status is 1 when a check fails.
+   more live claims than places; no request failed; the monthly tallies (kept by triggers
+   while the clients wrote) agree with a recount of the raw rows (ledger.tallies.check_tallies).
+   The exit status is 1 when a check fails.
 """
 
 import argparse
@@ -43,6 +45,7 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from ledger.models import Activity, ActivityTheme  # noqa: E402
+from ledger.tallies import check_tallies  # noqa: E402
 from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
 from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
 from pairing.services.needs import claimable_needs  # noqa: E402
@@ -247,9 +250,25 @@ def check(plan, outcome, failures):
           f"({len(lost)} lost, {len(doubled)} duplicated, {len(unacknowledged)} stored without "
           f"an answer); raced need: {live} live claims for {need.places} places; "
           f"{failures} failed requests")
-    ok = not lost and not doubled and live <= need.places and failures == 0
+    tallies_ok = tallies_agree()
+    ok = not lost and not doubled and live <= need.places and failures == 0 and tallies_ok
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
+
+
+def tallies_agree(shown=5):
+    """Whether every monthly tally equals a recount of the raw rows; prints the differences."""
+    started = time.perf_counter()
+    mismatches = check_tallies()
+    seconds = time.perf_counter() - started
+    wrong = sum(len(rows) for rows in mismatches.values())
+    print(f"monthly tallies: {wrong} differ from a recount of the raw rows "
+          f"({', '.join(f'{name} {len(rows)}' for name, rows in mismatches.items())}; "
+          f"checked in {seconds:.1f} s)")
+    for name, rows in mismatches.items():
+        for key, stored, expected in rows[:shown]:
+            print(f"  {name} {', '.join(key)}: {stored} stored, {expected} recounted")
+    return wrong == 0
 
 
 if __name__ == "__main__":
