@@ -197,6 +197,27 @@ def test_county_panel(login, tree, ledger, county_admin, leader):
         assert (data["villages"], data["silent"]) == (4, 2)
 
 
+
+def test_county_panel_participations_follow_every_save(login, tree, ledger, county_admin,
+                                                       people, theme):
+    """The figure comes from the monthly tallies: a submitted draft, a new participant, a
+    removed one and last month's activity move it as the rows would."""
+    def participations():
+        return _panels(login(county_admin).get(reverse("portal:home")))["ledger_county"][
+            "participations"]
+
+    draft = Activity.objects.get(org=tree.village_a2, status="draft")
+    draft.status = "submitted"
+    draft.save(update_fields=["status"])
+    assert participations() == 5
+    Participation.objects.create(activity=draft, person=people.a1)
+    assert participations() == 6
+    Participation.objects.filter(activity=draft, person=people.unit).delete()
+    assert participations() == 5
+    last_month = _activity(tree.village_a2, PREVIOUS, theme, "confirmed")
+    Participation.objects.create(activity=last_month, person=people.a1)
+    assert participations() == 5
+
 def _grow(tree, theme, people):
     """More of everything: villages, activities, participants, returned entries, reopenings."""
     for n in range(6):
