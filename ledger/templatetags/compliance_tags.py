@@ -5,8 +5,9 @@ A county org matrix page holds ~2,000 cells; as {% for %}/{% if %}/{{ }} nodes e
 page's CPU. The markup is the same as the template's, built once per row here.
 """
 
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
+
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -20,17 +21,19 @@ def _cell(cell):
         return _EMPTY
     if cell.red:
         return _ZERO
-    return f'<td><a href="{escape(cell.url)}" class="d-block">{cell.count}</a></td>'
+    return f'<td><a href="{escape(str(cell.url))}" class="d-block">{cell.count}</a></td>'
 
 
 @register.simple_tag
 def matrix_row(row, show_extra):
     """One data row: label, the optional extra column, the month cells, total, silent months."""
     silent = row.silent_months
-    extra = f'<td class="d-none d-md-table-cell">{escape(row.extra)}</td>' if show_extra else ""
+    extra = ""
+    if show_extra:
+        extra = f'<td class="d-none d-md-table-cell">{escape(str(row.extra))}</td>'
     return mark_safe(  # noqa: S308 — every value is escaped or a number
         '<tr>\n      <th scope="row" class="text-start text-nowrap fw-normal position-sticky '
-        f'start-0 bg-body">{escape(row.label)}</th>\n      {extra}\n      '
+        f'start-0 bg-body">{escape(str(row.label))}</th>\n      {extra}\n      '
         f'{"".join(map(_cell, row.cells))}\n      '
         f'<td class="fw-semibold">{row.total}</td>\n      '
         f'<td class="d-none d-sm-table-cell{" text-danger" if silent else ""}">{silent}</td>\n'
