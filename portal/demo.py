@@ -21,6 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
 from django.utils.module_loading import autodiscover_modules
 
+from portal.bulk_load import set_based_foreign_key_checks
 from portal.demo_data import (
     ASSOCIATION_NAMES,
     COMMITTEE_UNITS,
@@ -72,7 +73,17 @@ SCALES = {
                    communities=4, enterprises=6, parks=1, associations=2),
     "county": Scale(townships=25, villages=400, units=150, talents=3_000, party_members=15_000,
                     communities=12, enterprises=30, parks=2, associations=5),
+    # DESIGN.md's city row as one county tree ten times as wide (not ten trees): every county
+    # page then covers 4,000 villages, the hardest case for a county admin's pages.
+    "city": Scale(townships=250, villages=4_000, units=1_500, talents=30_000,
+                  party_members=150_000, communities=18, enterprises=32, parks=3,
+                  associations=7),
 }
+# Past the county's size the name vocabularies run out: names get a place prefix (东青山镇),
+# drawn only then, so the small and county demos stay exactly as they were.
+PLACE_PREFIXES = "东西南北上下新前后大小中"
+WIDE_VILLAGES = 1_500
+ORDINALS = ("", "第二", "第三", "第四", "第五", "第六")
 
 # --- Reference vocabularies (the names and texts are in portal.demo_data) ---------------------
 
@@ -213,14 +224,28 @@ class _PeopleMaker:
                           org=org, **fields)
 
 
+def _township_roots(rng: random.Random, count: int) -> list[str]:
+    """The county seat 城关 first, then sampled roots; prefixed roots once the vocabulary
+    runs out (the city scale's 250 townships)."""
+    others = count - 1
+    if others <= len(TOWNSHIP_ROOTS):
+        return ["城关", *rng.sample(TOWNSHIP_ROOTS, others)]
+    prefixed = [p + root for p in PLACE_PREFIXES for root in TOWNSHIP_ROOTS]
+    return ["城关", *rng.sample(TOWNSHIP_ROOTS, len(TOWNSHIP_ROOTS)),
+            *rng.sample(prefixed, others - len(TOWNSHIP_ROOTS))]
+
+
 def _unique_village_names(rng: random.Random, count: int) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
+    wide = count > WIDE_VILLAGES  # the two patterns give about 2,300 names
     while len(names) < count:
         if rng.random() < 0.6:
             name = rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_LAND) + "村"
         else:
             name = rng.choice(SURNAMES[:40]) + "家" + rng.choice(VILLAGE_LAND) + "村"
+        if wide and rng.random() < 0.6:
+            name = rng.choice(PLACE_PREFIXES) + name
         if name not in seen:
             seen.add(name)
             names.append(name)
@@ -249,7 +274,7 @@ def build_plan(scale: str, seed: int = 1) -> DemoPlan:
                           longitude=_coordinate(COUNTY_CENTER[1]))
 
     # Townships: the county seat 城关镇 first, then sampled names, about 60% 镇 and 40% 乡.
-    roots = ["城关", *rng.sample(TOWNSHIP_ROOTS, size.townships - 1)]
+    roots = _township_roots(rng, size.townships)
     townships, township_favourites, township_centres = [], [], []
     for i, root in enumerate(roots):
         suffix = "镇" if i == 0 or rng.random() < 0.6 else "乡"
@@ -320,7 +345,8 @@ def build_plan(scale: str, seed: int = 1) -> DemoPlan:
                 latitude=_coordinate(lat + rng.uniform(-0.05, 0.05)),
                 longitude=_coordinate(lon + rng.uniform(-0.05, 0.05))))
     for k in range(township_units_left):
-        t, suffix = k % len(townships), TOWNSHIP_UNIT_SUFFIXES[k // len(townships) % 3]
+        t, cycle = k % len(townships), k // len(townships)
+        suffix = ORDINALS[cycle // 3] + TOWNSHIP_UNIT_SUFFIXES[cycle % 3]
         town = plan.orgs[townships[t]]
         units.append(plan.add_org(
             townships[t], name=town.name + suffix, kind=OrgKind.UNIT,
@@ -427,9 +453,13 @@ def _append_people(plan, org, people, *, secretary):
 
 def _add_accounts(plan, county, townships, villages, units):
     """The documented demo accounts, one admin per township and an assessor."""
+    people_of = {}
+    for i, p in enumerate(plan.people):
+        people_of.setdefault(p.org, []).append(i)
+
     def first_person(org, *, talent=None, skip=0):
-        matches = [i for i, p in enumerate(plan.people) if p.org == org
-                   and (talent is None or p.is_city_talent == talent)]
+        matches = [i for i in people_of[org]
+                   if talent is None or plan.people[i].is_city_talent == talent]
         return matches[skip]
 
     def first_village_of(township):
@@ -709,7 +739,7 @@ def seed(scale: str = "small", seed: int = 1, *, reset: bool = False) -> dict:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     started = time.perf_counter()
     plan = build_plan(scale, seed)
-    with transaction.atomic():
+    with transaction.atomic(), set_based_foreign_key_checks():
         if reset:
             reset_demo_data()
         elif demo_data_exists():
