@@ -4,6 +4,8 @@ matrix, the org kind or the talents' home unit and a name search.
 Bad input never fails the page: each field falls back to its default (`choice`)."""
 
 from django import forms
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from ledger.compliance import (
     LAST_12,
@@ -18,6 +20,35 @@ from portal.models.orgs import OrgKind
 _SELECT = {"class": "form-select form-select-sm"}
 
 
+def _attrs_html(attrs):
+    """django/forms/widgets/attrs.html in Python."""
+    return "".join(
+        f" {conditional_escape(name)}" if value is True else
+        f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items() if value is not False)
+
+
+class FastSelect(forms.Select):
+    """Django's Select with the same context and the same HTML as its templates (select.html,
+    select_option.html, attrs.html), written in Python: the talents' unit filter has ~200
+    options, and ~15 template nodes each cost 19 ms of the page's CPU."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [f'<select name="{conditional_escape(widget["name"])}"'
+                f'{_attrs_html(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            html.extend(f'\n  <option value="{conditional_escape(option["value"])}"'
+                        f'{_attrs_html(option["attrs"])}>{conditional_escape(option["label"])}'
+                        '</option>\n' for option in options)
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 — every value above is escaped
+
+
 class AreaChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name if obj.kind == OrgKind.COUNTY else f"　{obj.name}"
@@ -27,8 +58,8 @@ class ComplianceFilterForm(forms.Form):
     """Area and period; `area` and `period` are always usable, whatever was submitted."""
 
     area = AreaChoiceField(label="范围", queryset=None, required=False, empty_label=None,
-                           widget=forms.Select(attrs=_SELECT))
-    period = forms.ChoiceField(label="期间", required=False, widget=forms.Select(attrs=_SELECT))
+                           widget=FastSelect(attrs=_SELECT))
+    period = forms.ChoiceField(label="期间", required=False, widget=FastSelect(attrs=_SELECT))
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
@@ -67,7 +98,7 @@ class ComplianceFilterForm(forms.Form):
 class OrgMatrixForm(ComplianceFilterForm):
     kind = forms.ChoiceField(label="组织类别", required=False,
                              choices=[(k.value, k.label) for k in MATRIX_KINDS],
-                             widget=forms.Select(attrs=_SELECT))
+                             widget=FastSelect(attrs=_SELECT))
 
     @property
     def kind_value(self):
@@ -79,7 +110,7 @@ class OrgMatrixForm(ComplianceFilterForm):
 
 class TalentMatrixForm(ComplianceFilterForm):
     unit = forms.ModelChoiceField(label="所在单位", queryset=None, required=False,
-                                  empty_label="全部单位", widget=forms.Select(attrs=_SELECT))
+                                  empty_label="全部单位", widget=FastSelect(attrs=_SELECT))
     q = forms.CharField(label="姓名或电话", required=False, max_length=50,
                         widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
                                                       "placeholder": "姓名或电话"}))
