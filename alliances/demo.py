@@ -135,6 +135,7 @@ from alliances.scope import MEMBER_ROLES
 from pairing.demo import REFERENCE_DATE
 from pairing.models import Need, Pairing, PairingStatus
 from portal import demo as portal_demo
+from portal.bulk_load import copy_rows, insert_instances
 from portal.images import THUMB_SIDE
 from portal.models import Person
 from portal.models.orgs import OrgKind
@@ -213,24 +214,6 @@ def _stars_for(score: float) -> int:
     return next(stars for lowest, stars in STAR_THRESHOLDS if score >= lowest)
 
 
-def _bulk(model, rows):
-    model.objects.bulk_create(rows, batch_size=BATCH)
-    if rows and rows[0].pk is None:  # every supported backend returns ids from bulk inserts
-        raise RuntimeError(f"{model.__name__}: the database did not return ids from bulk insert")
-
-
-def _insert_pairs(model, fields, rows):
-    """Insert plain tuples without building model instances (the meeting attendees are most
-    of the rows)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})")
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start:start + BATCH])
-
-
 def _alliance_types() -> dict:
     """The types by code, restoring any of the migration's three that is missing."""
     types = {t.code: t for t in AllianceType.objects.all()}
@@ -238,7 +221,7 @@ def _alliance_types() -> dict:
     missing = [AllianceType(code=row["code"], name=row["name"], colour=row["colour"],
                             description=row["description"], order=order)
                for order, row in enumerate(rows, start=1) if row["code"] not in types]
-    _bulk(AllianceType, missing)
+    insert_instances(AllianceType, missing)
     types.update((t.code, t) for t in missing)
     return types
 
@@ -1091,9 +1074,9 @@ class _Builder:
         with _explicit_created_at(Alliance, InspectionRound, Booking, Project,
                                   more=[(ProjectUpdate, "recorded_at"), (StarRating, "rated_at"),
                                         (JudgeScore, "scored_at")]):
-            _bulk(Alliance, [a for a in self.alliances if a.kind != AllianceKind.AREA])
-            _bulk(Alliance, [a for a in self.alliances if a.kind == AllianceKind.AREA])
-            _bulk(Membership, self.memberships)
+            insert_instances(Alliance, [a for a in self.alliances if a.kind != AllianceKind.AREA])
+            insert_instances(Alliance, [a for a in self.alliances if a.kind == AllianceKind.AREA])
+            insert_instances(Membership, self.memberships)
             members_of = defaultdict(list)
             for row in self.memberships:
                 if row.left_on is None:
@@ -1101,11 +1084,11 @@ class _Builder:
             for n, township, core, areas in structures:
                 self.build_venues(n, township, core, areas, members_of)
                 self.build_round(n, township, [core, *areas])
-            _bulk(Venue, self.venues)
-            _bulk(Booking, self.bookings)
-            _bulk(InspectionRound, self.rounds)
-            _bulk(Inspection, self.inspections)
-            _bulk(Rectification, self.rectifications)
+            insert_instances(Venue, self.venues)
+            insert_instances(Booking, self.bookings)
+            insert_instances(InspectionRound, self.rounds)
+            insert_instances(Inspection, self.inspections)
+            insert_instances(Rectification, self.rectifications)
 
             current, everyone = defaultdict(list), defaultdict(list)
             for row in self.memberships:
@@ -1120,14 +1103,14 @@ class _Builder:
                 for n, township, core, areas in structures:
                     self.competition(n, township, [a for a in (core, *areas) if a.is_open],
                                      everyone, user_orgs, half=half)
-            _bulk(Project, self.projects)
-            _bulk(ProjectUpdate, self.updates)
-            _bulk(StarRating, self.ratings)
-            _bulk(Competition, self.competitions)
-            _bulk(Criterion, self.criteria)
-            _bulk(Entrant, self.entrants)
-            _bulk(Judge, self.judges)
-            _bulk(JudgeScore, self.scores)
+            insert_instances(Project, self.projects)
+            insert_instances(ProjectUpdate, self.updates)
+            insert_instances(StarRating, self.ratings)
+            insert_instances(Competition, self.competitions)
+            insert_instances(Criterion, self.criteria)
+            insert_instances(Entrant, self.entrants)
+            insert_instances(Judge, self.judges)
+            insert_instances(JudgeScore, self.scores)
         self.run_meetings_menu_people(structures)
         return [self.summary()]
 
@@ -1160,19 +1143,19 @@ class _Builder:
                                         (MemberReport, "submitted_at"), (PeerScore, "scored_at"),
                                         (ServiceVote, "voted_at"), (Expert, "added_at"),
                                         (DevelopmentQuota, "set_at")]):
-            _bulk(Meeting, self.meetings)
-            _insert_pairs(Meeting.attendees.through, ("meeting", "person"),
+            insert_instances(Meeting, self.meetings)
+            copy_rows(Meeting.attendees.through, ("meeting", "person"),
                           [(m.pk, p.pk) for m, p in self.attendees])
-            _bulk(MeetingPhoto, self.photos)
-            _bulk(AnnualReview, self.reviews)
-            _bulk(MemberReport, self.reports)
-            _bulk(PeerScore, self.peer_scores)
-            _bulk(ServiceMenuItem, self.menu_items)
-            _bulk(ServiceVote, self.votes)
-            _bulk(MentorPair, self.mentor_pairs)
-            _bulk(Expert, self.experts)
-            _bulk(DevelopmentQuota, self.quotas)
-            _bulk(DevelopmentCandidate, self.candidates)
+            insert_instances(MeetingPhoto, self.photos)
+            insert_instances(AnnualReview, self.reviews)
+            insert_instances(MemberReport, self.reports)
+            insert_instances(PeerScore, self.peer_scores)
+            insert_instances(ServiceMenuItem, self.menu_items)
+            insert_instances(ServiceVote, self.votes)
+            insert_instances(MentorPair, self.mentor_pairs)
+            insert_instances(Expert, self.experts)
+            insert_instances(DevelopmentQuota, self.quotas)
+            insert_instances(DevelopmentCandidate, self.candidates)
             # 吸收入党 makes a party member (as alliances.services.development does).
             Person.objects.filter(pk__in=[c.person_id for c in self.candidates
                                           if c.stage == CandidateStage.ADMITTED]

@@ -80,6 +80,7 @@ from ledger.summaries import township_report_figures
 from pairing.demo import REFERENCE_DATE
 from pairing.models import Claim, ClaimStatus, Need, NeedKind, Pairing, PairingStatus
 from portal import demo as portal_demo
+from portal.bulk_load import copy_rows, insert_instances
 from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.models.roles import Role
@@ -91,7 +92,6 @@ PARTICIPATION_TARGETS = {"small": 30_000, "county": 400_000}
 FIRST_DAY = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 1) + datetime.timedelta(days=1)
 CLOSE_DAY = 5  # the settings' default LEDGER_CLOSE_DAY: seeded data does not follow settings
 ACTIVITY_BATCH = 2_000
-PARTICIPATION_BATCH = 5_000
 EVIDENCE_DIR = "evidence/demo"
 SEASON = {1: 0.9, 2: 0.6, 3: 1.05, 4: 1.05, 5: 1.0, 6: 1.1, 7: 1.15, 8: 0.9, 9: 1.0,
           10: 0.95, 11: 1.0, 12: 1.0}
@@ -185,29 +185,6 @@ def _explicit_times(*fields):
     finally:
         for f, now, now_add in saved:
             f.auto_now, f.auto_now_add = now, now_add
-
-
-def _bulk(model, rows, batch_size):
-    model.objects.bulk_create(rows, batch_size=batch_size)
-    if rows and rows[0].pk is None:
-        raise RuntimeError(f"{model.__name__}: the database did not return ids from bulk insert")
-
-
-def _insert_rows(model, fields, rows):
-    """Insert plain tuples without building model instances (the participations are most of
-    the rows): COPY on PostgreSQL, batched executemany elsewhere."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
-        for start in range(0, len(rows), PARTICIPATION_BATCH):
-            cursor.executemany(sql, rows[start:start + PARTICIPATION_BATCH])
 
 
 def _money(value: int) -> Decimal:
@@ -804,12 +781,12 @@ class _Builder:
     def write_month(self, y, m, entries):
         entries.sort(key=lambda e: (e.day, e.org))
         activities = [self.activity(e) for e in entries]
-        _bulk(Activity, activities, ACTIVITY_BATCH)
+        insert_instances(Activity, activities)
         people = self.people
         participations = [(activity.pk, people[person].pk, hours, role)
                           for entry, activity in zip(entries, activities, strict=True)
                           for person, (hours, role) in entry.people.items()]
-        _insert_rows(Participation, ("activity", "person", "hours", "role"), participations)
+        copy_rows(Participation, ("activity", "person", "hours", "role"), participations)
         self.entries_total += len(activities)
         self.participations_total += len(participations)
         self.tally(y, m, entries)

@@ -64,6 +64,7 @@ from pairing.models import (
 )
 from pairing.services.agreements import DEFAULT_TERMS
 from portal import demo as portal_demo
+from portal.bulk_load import insert_instances
 from portal.models import Organization, RoleAssignment
 from portal.models.orgs import OrgKind
 from portal.models.roles import Role
@@ -130,12 +131,6 @@ def _explicit_created_at(*models):
     finally:
         for f, value in zip(fields, saved, strict=True):
             f.auto_now_add = value
-
-
-def _bulk(model, rows):
-    model.objects.bulk_create(rows, batch_size=BATCH)
-    if rows and rows[0].pk is None:  # every supported backend returns ids from bulk inserts
-        raise RuntimeError(f"{model.__name__}: the database did not return ids from bulk insert")
 
 
 # --- Building ----------------------------------------------------------------------------------
@@ -820,17 +815,17 @@ class _Builder:
 
     def write(self):
         user_model = get_user_model()
-        _bulk(user_model, self.new_users)
-        _bulk(RoleAssignment, self.new_roles)
+        insert_instances(user_model, self.new_users)
+        insert_instances(RoleAssignment, self.new_roles)
         type(self.people[0]).objects.bulk_update(self.linked_people, ["user"], batch_size=BATCH)
         with _explicit_created_at(Pairing, AnnualAgreement, Need, Claim, ClaimEvent,
                                   JointMeeting):
-            _bulk(Pairing, self.pairings)
-            _bulk(AnnualAgreement, self.agreements_v1)
-            _bulk(AnnualAgreement, self.agreements_v2)
-            _bulk(ResourceItem, self.resources)
-            _bulk(NeedItem, self.need_items)
-            _bulk(ProjectItem, self.projects)
+            insert_instances(Pairing, self.pairings)
+            insert_instances(AnnualAgreement, self.agreements_v1)
+            insert_instances(AnnualAgreement, self.agreements_v2)
+            insert_instances(ResourceItem, self.resources)
+            insert_instances(NeedItem, self.need_items)
+            insert_instances(ProjectItem, self.projects)
             need_links = ProjectItem.needs.through
             resource_links = ProjectItem.resources.through
             need_links.objects.bulk_create(
@@ -840,13 +835,13 @@ class _Builder:
                 [resource_links(projectitem_id=p.pk, resourceitem_id=r.pk)
                  for p, _, resources in self.project_links for r in resources],
                 batch_size=BATCH)
-            _bulk(Need, self.needs)
-            _bulk(Claim, self.claims)
-            _bulk(ClaimEvent, self.events)
-            _bulk(JointMeeting, self.meetings)
-        _bulk(AidHousehold, self.households)
-        _bulk(AidPairing, self.aid_pairings)
-        _bulk(AidVisit, self.visits)
+            insert_instances(Need, self.needs)
+            insert_instances(Claim, self.claims)
+            insert_instances(ClaimEvent, self.events)
+            insert_instances(JointMeeting, self.meetings)
+        insert_instances(AidHousehold, self.households)
+        insert_instances(AidPairing, self.aid_pairings)
+        insert_instances(AidVisit, self.visits)
 
 
 def seed_pairing_demo(context) -> list[str]:

@@ -75,3 +75,66 @@ def set_based_foreign_key_checks():
     broken = dangling_references()
     if broken:
         raise IntegrityError("批量写入后发现无效的外键引用：" + "；".join(broken))
+
+
+# --- Inserting many rows ----------------------------------------------------------------------
+
+# Field types whose Python values psycopg writes to their columns as they are.
+PLAIN_TYPES = {"AutoField", "BigAutoField", "SmallAutoField", "ForeignKey", "OneToOneField",
+               "CharField", "TextField", "SlugField", "EmailField", "IntegerField",
+               "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+               "PositiveSmallIntegerField", "PositiveBigIntegerField", "BooleanField",
+               "DateField", "DateTimeField", "DecimalField", "FloatField"}
+
+
+def copy_rows(model, fields, rows, *, batch_size=5_000) -> None:
+    """Insert plain tuples (values of `fields`, by field name) without model instances: COPY
+    on PostgreSQL, batched executemany elsewhere."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, rows[start:start + batch_size])
+
+
+def _column_value(field, row):
+    value = field.pre_save(row, True)  # as bulk_create: auto_now(_add) stamps, if switched on
+    if value is None and field.many_to_one:
+        # A related object assigned before it had an id (a user written just before).
+        related = field.get_cached_value(row, None)
+        value = related.pk if related is not None else None
+    if value is not None and field.get_internal_type() == "DateTimeField" \
+            and value.tzinfo is None:
+        raise ValueError(f"{field.model.__name__}.{field.name}: naive datetime {value}")
+    return value
+
+
+def insert_instances(model, rows, *, batch_size=2_000) -> None:
+    """Insert unsaved model instances and set their ids, like bulk_create. On PostgreSQL, for
+    a model of plain column types, the ids are drawn from the table's sequence first and the
+    rows go in by COPY: bulk_create's per-value SQL preparation was a third of the demo seed's
+    time at city scale. No signals, no save(): as bulk_create."""
+    fields = model._meta.concrete_fields
+    plain = all(f.get_internal_type() in PLAIN_TYPES for f in fields)
+    if connection.vendor != "postgresql" or not plain or not rows:
+        model.objects.bulk_create(rows, batch_size=batch_size)
+        if rows and rows[0].pk is None:
+            raise RuntimeError(f"{model.__name__}: the database returned no ids from bulk insert")
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                       "FROM generate_series(1, %s)",
+                       [model._meta.db_table, model._meta.pk.column, len(rows)])
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+    for row in rows:
+        row._state.adding, row._state.db = False, connection.alias
+    copy_rows(model, [f.name for f in fields],
+              [tuple(_column_value(f, row) for f in fields) for row in rows])
