@@ -6,6 +6,8 @@ replacement ends one enrolment on a date and starts the successor's from it (004
 """
 
 import datetime
+import operator
+from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,17 +31,32 @@ def is_cadre(person) -> bool:
                                                             or person.is_city_talent)
 
 
-def cadres_of(org):
-    """Party cadres (在册党员干部, city talents included) of a county unit and the units
-    under it."""
-    return Person.objects.filter(CADRE, home_org__path__startswith=org.path,
-                                 home_org__kind__in=CITY_KINDS, is_active=True,
+def _cadres():
+    return Person.objects.filter(CADRE, home_org__kind__in=CITY_KINDS, is_active=True,
                                  is_party_member=True)
 
 
-def not_enrolled(org, year, *, universal_only=False):
-    """The unit's cadres missing an enrolment for `year`: not in the universal action, or (with
-    universal_only False) in none of the others — the "未报名" list."""
+def cadres_of(org):
+    """Party cadres (在册党员干部, city talents included) of a county unit and the units
+    under it."""
+    return cadres_under([org.path])
+
+
+def cadres_under(paths):
+    """The same cadres, of the units at any of `paths` and the units under them."""
+    return _cadres().filter(reduce(operator.or_, (Q(home_org__path__startswith=path)
+                                                   for path in paths)))
+
+
+def cadres_at(orgs):
+    """The same cadres, of exactly the organizations `orgs` (ids or a queryset), none under
+    them."""
+    return _cadres().filter(home_org__in=orgs)
+
+
+def missing_enrolment(year, *, universal_only=False):
+    """Condition on a cadre: no enrolment for `year` in the universal action, or (with
+    universal_only False) in none of the others — "未报名"."""
     universal = Enrolment.objects.filter(person=OuterRef("pk"), year=year,
                                          action__is_universal=True)
     other = Enrolment.objects.filter(person=OuterRef("pk"), year=year,
@@ -47,7 +64,13 @@ def not_enrolled(org, year, *, universal_only=False):
     missing = ~Exists(universal)
     if not universal_only:
         missing |= ~Exists(other)
-    return cadres_of(org).filter(missing)
+    return missing
+
+
+def not_enrolled(org, year, *, universal_only=False):
+    """The unit's cadres missing an enrolment for `year` (`missing_enrolment`): the "未报名"
+    list."""
+    return cadres_of(org).filter(missing_enrolment(year, universal_only=universal_only))
 
 
 def enrol_unit(org, action, year, *, actor, start_date) -> int:

@@ -6,12 +6,13 @@ A unit outside the user's scope is not found (404); a role without assessment.en
 """
 
 import datetime
-from types import SimpleNamespace
+import operator
+from functools import reduce
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,13 +31,6 @@ DENIED = "只有县委组织部可以维护行动报名。"
 MISSING_SHOWN = 50
 
 
-class SubqueryCount(Subquery):
-    """COUNT(*) of a correlated subquery, as a column."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
-
-
 def _require_enrol(user, org=None):
     if not has_capability(user, ENROL, org):
         raise PermissionDenied(DENIED)
@@ -47,28 +41,59 @@ def _year(request):
     return form, form.value("year", timezone.localdate().year)
 
 
+def _with_cadres(units):
+    """The units with a cadre at them or at a city unit under them (`cadres_of`). The unit's
+    own cadres are found through the home organization's index; only a unit without any looks
+    under its path (no index serves a LIKE on another row's path)."""
+    own = services.cadres_under([OuterRef("path")]).filter(home_org=OuterRef("pk"))
+    under = services.cadres_at(Organization.objects.filter(
+        path__startswith=OuterRef(OuterRef("path"))))
+    return units.filter(Exists(own) | Exists(under))
+
+
+def _add_up(units, rows):
+    """Sum per unit the figures of `rows` ((organization path, key, n)), each counted for every
+    unit of the page at or above its organization: a unit's figures include its sub-units."""
+    steplen = Organization.steplen
+    by_path = {unit.path: {} for unit in units}
+    for path, key, n in rows:
+        for end in range(steplen, len(path) + 1, steplen):
+            totals = by_path.get(path[:end])
+            if totals is not None:
+                totals[key] = totals.get(key, 0) + n
+    return by_path
+
+
 def _units_page(request, user, year, name):
-    """The page of units (city organizations with cadres under them) with their figures,
-    one query for the page whatever the number of units: correlated counts per row."""
-    # The same rules as the service, correlated to each unit row: cadres under its path.
-    unit = SimpleNamespace(path=OuterRef("path"))
-    cadres = services.cadres_of(unit)
+    """The page of units (city organizations with cadres under them) with their figures: the
+    units counted and paged first, then the page's figures in two grouped queries (per
+    organization under the page's units, added up here), whatever the number of units."""
     actions = list(Action.objects.filter(is_active=True))
-    units = (Organization.objects.visible_to(user, ENROL)
-             .filter(kind__in=CITY_KINDS, is_active=True).filter(Exists(cadres))
-             .annotate(cadres=SubqueryCount(cadres.values("pk")),
-                       missing=SubqueryCount(services.not_enrolled(unit, year).values("pk")),
-                       **{f"action_{a.pk}": SubqueryCount(
-                           Enrolment.objects.filter(org__path__startswith=OuterRef("path"),
-                                                    year=year, action=a,
-                                                    status=EnrolmentStatus.ACTIVE)
-                           .values("pk")) for a in actions})
-             .order_by("path"))
+    units = _with_cadres(Organization.objects.visible_to(user, ENROL)
+                         .filter(kind__in=CITY_KINDS, is_active=True)).order_by("path")
     if name:
         units = units.filter(name__contains=name)
     page = paginate(request, units)
-    for row in page:
-        row.by_action = [getattr(row, f"action_{a.pk}") for a in actions]
+    page.object_list = list(page.object_list)
+    if not page.object_list:
+        return actions, page
+    paths = [unit.path for unit in page.object_list]
+    rows = [row for path, n, missing in (
+        services.cadres_under(paths).values("home_org__path").order_by()
+        .annotate(n=Count("pk"), missing=Count("pk", filter=services.missing_enrolment(year)))
+        .values_list("home_org__path", "n", "missing"))
+        for row in ((path, "cadres", n), (path, "missing", missing))]
+    rows += (Enrolment.objects.filter(
+        reduce(operator.or_, (Q(org__path__startswith=path) for path in paths)),
+        year=year, action__in=actions, status=EnrolmentStatus.ACTIVE)
+        .values("org__path", "action_id").order_by().annotate(n=Count("pk"))
+        .values_list("org__path", "action_id", "n"))
+    figures = _add_up(page.object_list, rows)
+    for unit in page.object_list:
+        totals = figures[unit.path]
+        unit.cadres = totals.get("cadres", 0)
+        unit.missing = totals.get("missing", 0)
+        unit.by_action = [totals.get(a.pk, 0) for a in actions]
     return actions, page
 
 

@@ -56,6 +56,48 @@ def test_units_page_queries_are_flat(login, actions, tree, county_admin):
     assert len(larger) == len(small) <= 8
 
 
+def unit_row(body, name):
+    start = body.index(f">{name}</a>")
+    return body[start:body.index("</tr>", start)]
+
+
+def test_a_unit_counts_the_cadres_and_enrolments_of_its_sub_units(login, actions, tree,
+                                                                   county_admin):
+    # A parent with no cadre of its own is listed through its sub-unit; enrolments count where
+    # their organization is (the sub-unit), a non-member or a cadre elsewhere does not count.
+    universal, second = actions
+    parent = add_org(tree.county, "县直机关工委", "unit", code="U0900")
+    child = add_org(parent, "工委下属单位", "unit", code="U0901")
+    people = bulk_people(
+        a={"name": "甲干部", "home_org": child, "is_cadre": True},
+        b={"name": "乙干部", "home_org": child, "is_city_talent": True},
+        c={"name": "丙群众", "home_org": child, "is_cadre": True, "is_party_member": False})
+    start = datetime.date(YEAR, 1, 1)
+    Enrolment.objects.bulk_create([
+        Enrolment(action=universal, year=YEAR, person=people["a"], org=child, start_date=start),
+        Enrolment(action=second, year=YEAR, person=people["a"], org=child, start_date=start),
+        Enrolment(action=universal, year=YEAR, person=people["b"], org=child, start_date=start)])
+    body = login(county_admin).get(units_url(q="工委")).content.decode()
+    # 党员干部 2, 全员 2, 城市社区行动 1, 未报名 1 (乙 is in no other action), for both rows.
+    for name in ("县直机关工委", "工委下属单位"):
+        cells = unit_row(body, name).split('class="text-end')[1:]
+        assert [cell[cell.index(">") + 1:cell.index("<")] for cell in cells] == [
+            "2", "2", "1", "1"], name
+
+
+def test_units_figures_are_grouped_not_counted_per_unit(login, actions, tree, county_admin):
+    # The figures of a page's units come from grouped queries over the organizations under
+    # them, not a correlated COUNT per unit row (units x people at city scale).
+    client = login(county_admin)
+    client.get(units_url())
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(units_url()).content.decode()
+    assert "县农业农村局" in body
+    sql = [q["sql"].upper() for q in queries.captured_queries]
+    assert not [q for q in sql if "SELECT COUNT(*) FROM (" in q]
+    assert any("GROUP BY" in q and "PORTAL_PERSON" in q for q in sql)
+
+
 def test_bad_year_and_search(login, actions, county_admin):
     client = login(county_admin)
     assert client.get(reverse("assessment:enrolment_units") + "?year=abc&page=zz").status_code \
