@@ -25,6 +25,8 @@ from pairing.forms.needs import (
 from pairing.models import PLACE_HOLDING, Claim, ClaimEvent, ClaimStatus, Need
 from pairing.services import needs as services
 from portal.dashboard import sections_for
+from portal.models import Organization
+from portal.models.orgs import OrgKind
 from portal.scope import has_capability
 from portal.views.common import paginate, query_without_page, stored_file_response, visible_or_404
 from portal.views.generic import ObjectActionView, ServiceFormView
@@ -43,7 +45,9 @@ def _board_mode(user):
     raise PermissionDenied("您没有查看需求认领的权限。")
 
 
-def _filtered_needs(request, mode, capability, today):
+def _board_needs(request, mode, capability, today):
+    """(form, needs): the board's needs filtered and ordered; counted per need (`with_progress`)
+    only when a filter needs the counts (overdue), so the page's COUNT reads needs alone."""
     user = request.user
     form = NeedFilterForm(request.GET or None, user=user, mode=mode, capability=capability)
     if mode == "claim":
@@ -51,13 +55,10 @@ def _filtered_needs(request, mode, capability, today):
     # Explicit order: Meta.ordering is dropped once the counts add a GROUP BY.
     needs = (Need.objects.visible_to(user, capability).select_related("village_org")
              .order_by("-created_at", "-id"))
-    if mode == "overview":
-        needs = needs.with_township_name()
     if mode == "claim":
         # The talent's home tile counts the same queryset (可认领的需求).
         needs = (services.claimable_needs(user, today).select_related("village_org")
                  .order_by("deadline", "-id"))
-    needs = services.with_progress(needs)
     form.is_valid()  # filters that validate apply; a bad one is ignored and shown as an error
     data = getattr(form, "cleaned_data", {})
     if data.get("q"):
@@ -71,18 +72,53 @@ def _filtered_needs(request, mode, capability, today):
     if data.get("status"):
         needs = needs.filter(status=data["status"])
     if data.get("overdue") == "yes":
-        needs = needs.filter(services.overdue_q(today))
+        needs = services.with_progress(needs).filter(services.overdue_q(today))
     elif data.get("overdue") == "no":
-        needs = needs.exclude(services.overdue_q(today))
+        needs = services.with_progress(needs).exclude(services.overdue_q(today))
     return form, needs
+
+
+def _filtered_needs(request, mode, capability, today):
+    """(form, needs) as the board filters them, every need counted (`with_progress`): the
+    exporter's rows."""
+    form, needs = _board_needs(request, mode, capability, today)
+    if "confirmed_count" not in needs.query.annotations:
+        needs = services.with_progress(needs)
+    return form, needs
+
+
+def _attach_progress(needs):
+    """`confirmed_count` and `pending_count` for the page's needs, one grouped query."""
+    counts = {pk: (confirmed, pending) for pk, confirmed, pending in services.with_progress(
+        Need.objects.filter(pk__in=[need.pk for need in needs]).order_by())
+        .values_list("pk", "confirmed_count", "pending_count")}
+    for need in needs:
+        need.confirmed_count, need.pending_count = counts.get(need.pk, (0, 0))
+
+
+def _attach_township_names(needs):
+    """`township_name` for the page's needs, one query (as `with_township_name`: the
+    township whose path begins the village's path, None when there is none)."""
+    length = Organization.steplen * 2
+    names = dict(Organization.objects.filter(
+        path__in={need.village_org.path[:length] for need in needs}, kind=OrgKind.TOWNSHIP)
+        .values_list("path", "name"))
+    for need in needs:
+        need.township_name = names.get(need.village_org.path[:length])
 
 
 @login_required
 def need_board(request):
     mode, capability = _board_mode(request.user)
     today = timezone.localdate()
-    form, needs = _filtered_needs(request, mode, capability, today)
+    # Paged first, then the page's needs counted and named: the whole set is only counted.
+    form, needs = _board_needs(request, mode, capability, today)
     page = paginate(request, needs)
+    page.object_list = list(page.object_list)
+    if "confirmed_count" not in needs.query.annotations:
+        _attach_progress(page.object_list)
+    if mode == "overview":
+        _attach_township_names(page.object_list)
     for need in page:
         need.overdue = services.is_overdue(need, today)
     return render(request, "pairing/needs/board.html", {

@@ -1,9 +1,12 @@
 """The board pages run as many queries with 25 needs (each with claims) as with 2."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from pairing.models import Claim, ClaimEvent, ClaimStatus, Need
 from tests.factories import UserFactory, grant
@@ -93,3 +96,46 @@ def test_detail_queries_do_not_grow_with_claims(client, tree, pairing, village_s
     large, response = count_queries(client, url)
     assert large == small
     assert "人才24" in response.content.decode()
+
+
+def test_overview_names_townships_and_counts_needs_alone(client, tree, pairing, talent, talent2,
+                                                         soon, county_admin):
+    # The page is cut first; township names and progress are looked up for its rows only, and
+    # the paginator's COUNT reads the needs alone (no per-need township subquery, no claims).
+    add_needs(tree, 3, talent, talent2, soon, start=0)
+    Need.objects.create(village_org=tree.village_b1, title="白水村事项", description="-",
+                        deadline=soon, places=1)
+    client.force_login(county_admin)
+    client.get(reverse("pairing:need_board"))
+    n, response = count_queries(client, reverse("pairing:need_board"))
+    rows = {need.title: need for need in response.context["page"]}
+    assert {title: need.township_name for title, need in rows.items()} == {
+        "事项0": "青山镇", "事项1": "青山镇", "事项2": "青山镇", "白水村事项": "白水乡"}
+    assert [(rows["事项1"].confirmed_count, rows["事项1"].pending_count)] == [(0, 1)]
+    assert (rows["白水村事项"].confirmed_count, rows["白水村事项"].pending_count) == (0, 0)
+    body = response.content.decode()
+    assert "白水乡" in body and "1 待确认" in body
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("pairing:need_board"))
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"].upper()]
+    assert len(counts) == 1
+    assert "pairing_claim" not in counts[0] and "township" not in counts[0]
+
+
+def test_overdue_filter_still_counts_confirmed_claims(client, tree, pairing, talent,
+                                                      county_admin):
+    # Filtering on 逾期 needs the per-need counts in the query: a need whose only place is
+    # confirmed is not overdue, the other one is.
+    past = timezone.localdate() - datetime.timedelta(days=3)
+    done = Need.objects.create(village_org=tree.village_a1, title="已确认事项", description="-",
+                               deadline=past, places=1, taken_places=1)
+    Claim.objects.create(need=done, claimant=talent, status=ClaimStatus.CONFIRMED, result="好")
+    Need.objects.create(village_org=tree.village_a1, title="逾期事项", description="-",
+                        deadline=past, places=1)
+    client.force_login(county_admin)
+    titles = {need.title for need in client.get(
+        reverse("pairing:need_board"), {"overdue": "yes"}).context["page"]}
+    assert titles == {"逾期事项"}
+    page = client.get(reverse("pairing:need_board"), {"overdue": "no"}).context["page"]
+    assert {need.title for need in page} == {"已确认事项"}
+    assert [need.confirmed_count for need in page] == [1]
