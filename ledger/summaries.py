@@ -10,10 +10,17 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, ExtractMonth, Substr
+from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils import timezone
 
-from ledger.models import Activity, Participation, RequestStatus, ResidentRequest
+from ledger.models import (
+    Activity,
+    OrgMonthTally,
+    Participation,
+    PersonMonthTally,
+    RequestStatus,
+    ResidentRequest,
+)
 from ledger.periods import month_range
 from pairing.models import Claim, ClaimStatus, JointMeeting, Need, NeedStatus, Pairing
 from portal.models import Organization
@@ -86,36 +93,40 @@ def overdue_needs(needs, today):
     ).filter(status=NeedStatus.PUBLISHED, deadline__lt=today, confirmed_n__lt=F("places"))
 
 
-def _village_figures(paths, year, month, today):
-    """{village id: {figure: value}} for the villages under `paths`, four grouped queries."""
-    start, end = month_range(year, month)
+def _village_figures(village_ids, year, month, today):
+    """{village id: {figure: value}} for the villages `village_ids`, five grouped queries, and
+    {village id: ids of the city talents who took part in its counted activities}.
+
+    Activities and participations come from the monthly tallies (ledger/tallies.py): a
+    person's row for a village-month holds a count > 0 exactly when they took part in a
+    counted activity of it, so its rows also name the talents."""
+    start = month_range(year, month)[0]
     figures = {}
 
     def put(rows, key):
         for row in rows:
             figures.setdefault(row.pop(key), {}).update(row)
 
-    # Aliased: an annotation may not share its name with the `participations` relation.
-    put(({"org_id": row["org_id"], "activities": row["n_activities"],
-          "participations": row["n_participations"], "talents": row["n_talents"]}
-         for row in Activity.objects.counted()
-         .filter(_under(paths, "org__path"), date__gte=start, date__lt=end)
-         .values("org_id").annotate(
-             n_activities=Count("id", distinct=True),
-             n_participations=Count("participations"),
-             n_talents=Count("participations__person", distinct=True,
-                             filter=Q(participations__person__is_city_talent=True)))
-         .order_by()), "org_id")
-    open_needs = Need.objects.filter(_under(paths, "village_org__path"),
+    put(OrgMonthTally.objects.filter(org_id__in=village_ids, month=start)
+        .values("org_id").annotate(activities=Sum("activities")).order_by(), "org_id")
+    tallies = PersonMonthTally.objects.filter(org_id__in=village_ids, month=start,
+                                              participations__gt=0)
+    put(tallies.values("org_id").annotate(participations=Sum("participations")).order_by(),
+        "org_id")
+    talents = {}
+    for org_id, person_id in (tallies.filter(person__is_city_talent=True)
+                              .values_list("org_id", "person_id")):
+        talents.setdefault(org_id, set()).add(person_id)
+    open_needs = Need.objects.filter(village_org_id__in=village_ids,
                                      status=NeedStatus.PUBLISHED)
     put(open_needs.values("village_org_id").annotate(needs_open=Count("id")).order_by(),
         "village_org_id")
     put(overdue_needs(open_needs, today).values("village_org_id")
         .annotate(needs_overdue=Count("id")).order_by(), "village_org_id")
-    put(Claim.objects.filter(_under(paths, "need__village_org__path"), status=ClaimStatus.DONE)
+    put(Claim.objects.filter(need__village_org_id__in=village_ids, status=ClaimStatus.DONE)
         .values("need__village_org_id").annotate(claims_waiting=Count("id")).order_by(),
         "need__village_org_id")
-    return figures
+    return figures, talents
 
 
 def dispatch_summary(townships, year, month, *, single=None, today=None) -> Dispatch:
@@ -127,15 +138,24 @@ def dispatch_summary(townships, year, month, *, single=None, today=None) -> Disp
     chosen = [single] if single is not None else list(townships)
     paths = [t.path for t in chosen]
     by_prefix = {t.path: DispatchRow(t.name, t.pk) for t in chosen}
-    figures = _village_figures(paths, year, month, today)
+    # Inactive villages too: they have no row, but a talent who served one still counts.
+    villages = list(Organization.objects.filter(_under(paths), kind=OrgKind.VILLAGE)
+                    .order_by("path").values_list("pk", "name", "path", "is_active"))
+    figures, talents = _village_figures([pk for pk, *_ in villages], year, month, today)
     dispatch = Dispatch(year=year, month=month, township=single)
     total = dispatch.total
-    villages = (Organization.objects.filter(_under(paths), kind=OrgKind.VILLAGE, is_active=True)
-                .order_by("path").values_list("pk", "name", "path"))
-    for pk, name, path in villages:
+    # A talent who served villages of two townships counts once per township, once in total.
+    talents_by_prefix, all_talents = {}, set()
+    for pk, name, path, is_active in villages:
         parent = by_prefix.get(path[:TOWNSHIP_PREFIX])
+        served = talents.get(pk, set())
+        if parent is not None:
+            talents_by_prefix.setdefault(path[:TOWNSHIP_PREFIX], set()).update(served)
+        all_talents.update(served)
+        if not is_active:
+            continue
         row = DispatchRow(name, pk, township=parent.label if parent else "", villages=1,
-                          **figures.get(pk, {}))
+                          talents=len(served), **figures.get(pk, {}))
         if not row.activities:
             row.silent_names = [name]
         for target in (parent, total):
@@ -146,18 +166,9 @@ def dispatch_summary(townships, year, month, *, single=None, today=None) -> Disp
                     setattr(target, attr, getattr(target, attr) + getattr(row, attr))
         if single is not None:
             dispatch.rows.append(row)
-    # A talent who served villages of two townships counts once per township, once in total.
-    start, end = month_range(year, month)
-    talents = Participation.objects.filter(
-        _under(paths, "activity__org__path"), activity__org__kind=OrgKind.VILLAGE,
-        activity__status__in=COUNTED, activity__date__gte=start, activity__date__lt=end,
-        person__is_city_talent=True)
-    per_township = dict(talents.annotate(_t=Substr("activity__org__path", 1, TOWNSHIP_PREFIX))
-                        .values("_t").annotate(n=Count("person", distinct=True))
-                        .order_by().values_list("_t", "n"))
     for prefix, row in by_prefix.items():
-        row.talents = per_township.get(prefix, 0)
-    total.talents = talents.aggregate(n=Count("person", distinct=True))["n"]
+        row.talents = len(talents_by_prefix.get(prefix, ()))
+    total.talents = len(all_talents)
     if single is None:
         dispatch.rows = list(by_prefix.values())
     return dispatch
