@@ -16,6 +16,7 @@ from ledger.compliance import (
     talent_units,
 )
 from portal.models.orgs import OrgKind
+from portal.widgets import picker_for
 
 _SELECT = {"class": "form-select form-select-sm"}
 
@@ -121,6 +122,11 @@ class TalentMatrixForm(ComplianceFilterForm):
             self.fields["unit"].queryset = talent_units(self.selected_area)
         else:
             self.fields["unit"].queryset = self.fields["area"].queryset.none()
+        # A county-wide choice of units grows with the county (~1,800 units, 89 KB of options
+        # at city scale): past a few dozen units the field is a search box.
+        picker = picker_for(self.fields["unit"], self["unit"].value())
+        if picker is not None:
+            self.fields["unit"].widget = picker
 
     @property
     def unit_value(self):
