@@ -15,7 +15,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=sorted(demo.SCALES), default="small",
-                            help="数据规模：small（演示）、county（全县）或 city（全市规模：一个县十倍宽）")
+                            help="数据规模：small（演示）、county（全县）或 city"
+                                 "（全市规模：一个县十倍宽）")
         parser.add_argument("--seed", type=int, default=1, help="随机种子，默认 1")
         existing = parser.add_mutually_exclusive_group()
         existing.add_argument("--reset", action="store_true",
