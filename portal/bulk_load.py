@@ -104,14 +104,13 @@ def copy_rows(model, fields, rows, *, batch_size=5_000) -> None:
             cursor.executemany(sql, rows[start:start + batch_size])
 
 
-def _column_value(field, row):
+def _column_value(field, is_datetime, row):
     value = field.pre_save(row, True)  # as bulk_create: auto_now(_add) stamps, if switched on
     if value is None and field.many_to_one:
         # A related object assigned before it had an id (a user written just before).
         related = field.get_cached_value(row, None)
         value = related.pk if related is not None else None
-    if value is not None and field.get_internal_type() == "DateTimeField" \
-            and value.tzinfo is None:
+    if is_datetime and value is not None and value.tzinfo is None:
         raise ValueError(f"{field.model.__name__}.{field.name}: naive datetime {value}")
     return value
 
@@ -136,5 +135,7 @@ def insert_instances(model, rows, *, batch_size=2_000) -> None:
             row.pk = pk
     for row in rows:
         row._state.adding, row._state.db = False, connection.alias
+    columns = [(f, f.get_internal_type() == "DateTimeField") for f in fields]
     copy_rows(model, [f.name for f in fields],
-              [tuple(_column_value(f, row) for f in fields) for row in rows])
+              [tuple(_column_value(f, is_datetime, row) for f, is_datetime in columns)
+               for row in rows])

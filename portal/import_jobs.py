@@ -15,7 +15,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from portal import audit
-from portal.importers import IMPORTERS, FieldChange, ImportReport, RowChange, RowError
+from portal.importers import (
+    IMPORTERS,
+    FieldChange,
+    ImportReport,
+    RowChange,
+    RowError,
+    UnlistedCounts,
+)
 from portal.jobs import enqueue_job, job_handler
 from portal.models import Job, Organization
 from portal.models.jobs import JobStatus
@@ -80,7 +87,7 @@ def report_json(report: ImportReport) -> dict:
     }
 
 
-class StoredReport:
+class StoredReport(UnlistedCounts):
     """A job's stored report with the attributes the preview template reads."""
 
     def __init__(self, data):
@@ -93,14 +100,6 @@ class StoredReport:
         self.changes = [RowChange(row, label, tuple(FieldChange(*f) for f in fields))
                         for row, label, fields in data.get("changes", [])]
         self.new_rows = [tuple(pair) for pair in data.get("new_rows", [])]
-
-    @property
-    def unlisted_errors(self):
-        return self.error_count - len(self.errors)
-
-    @property
-    def unlisted_changes(self):
-        return self.changed - len(self.changes)
 
 
 # --- the job handlers ------------------------------------------------------------------------

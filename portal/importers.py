@@ -133,8 +133,21 @@ class RowChange:
     fields: tuple
 
 
+class UnlistedCounts:
+    """The errors and changes counted but not listed (the lists are capped): for the import
+    report and for its copy stored on a job (portal.import_jobs.StoredReport)."""
+
+    @property
+    def unlisted_errors(self):
+        return self.error_count - len(self.errors)
+
+    @property
+    def unlisted_changes(self):
+        return self.changed - len(self.changes)
+
+
 @dataclass
-class ImportReport:
+class ImportReport(UnlistedCounts):
     """What an import found (and, after a commit, wrote)."""
 
     kind: str  # "orgs" or "people"
@@ -165,14 +178,6 @@ class ImportReport:
     @property
     def headers(self):
         return [column.header for column in self.columns]
-
-    @property
-    def unlisted_errors(self):
-        return self.error_count - len(self.errors)
-
-    @property
-    def unlisted_changes(self):
-        return self.changed - len(self.changes)
 
     @property
     def error_row_count(self):
