@@ -308,3 +308,23 @@ def test_home_page_queries_do_not_grow_with_the_data(login, tree, theme, year, c
     small = _home_queries(client)
     _grow(tree, theme)
     assert _home_queries(client) == small
+
+
+def test_a_village_active_under_two_pairings_counts_once(tree, theme, county_admin):
+    """The tallies hold one row per org, pairing and month: a village whose month has
+    activities linked to its pairing and unlinked ones is one active village, with both
+    activities; and the per-township count hashes instead of COUNT(DISTINCT), which sorted a
+    year of county tallies to disk at city scale."""
+    from pairing.models import Pairing
+
+    pairing = Pairing.objects.create(city_org=tree.unit, village_org=tree.village_a1,
+                                     since=datetime.date(2024, 1, 1))
+    Activity.objects.create(org=tree.village_a1, date=TODAY, theme=theme, status="confirmed",
+                            title="结对活动", content="内容", pairing=pairing)
+    _activity(tree.village_a1, TODAY, theme)
+    with CaptureQueriesContext(connection) as queries:
+        trends = trend_panels.ledger_trends(county_admin)
+    assert (_month(trends.activities), _month(trends.active)) == (2, 1)
+    qingshan = next(t for t in trends.townships if t.name == "青山镇")
+    assert (qingshan.activities, qingshan.active_months) == (2, 1)
+    assert not any("COUNT(DISTINCT" in q["sql"].upper() for q in queries.captured_queries)
