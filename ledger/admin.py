@@ -14,6 +14,7 @@ from ledger.models import (
     PersonMonthTally,
     ReopenRequest,
     ResidentRequest,
+    TalentMonthTally,
     TownshipReport,
     UnitMonthTally,
 )
@@ -137,6 +138,13 @@ class PersonMonthTallyAdmin(TallyAdmin):
     list_display = ["person", "org", "month", "participations"]
     search_fields = ["person__name", "org__name"]
     list_select_related = ["person", "org"]
+
+
+@admin.register(TalentMonthTally)
+class TalentMonthTallyAdmin(TallyAdmin):
+    list_display = ["person", "month", "participations"]
+    search_fields = ["person__name"]
+    list_select_related = ["person"]
 
 
 @admin.register(UnitMonthTally)

@@ -72,6 +72,7 @@ from ledger.models import (
     RequestCategory,
     RequestStatus,
     ResidentRequest,
+    TalentMonthTally,
     TownshipReport,
     UnitMonthTally,
 )
@@ -1078,7 +1079,7 @@ def reset_ledger_demo() -> None:
         for model in (ReopenRequest, Evidence, Participation, Activity, MonthReopening,
                       ResidentRequest, TownshipReport, Activity.history.model,
                       TownshipReport.history.model, OrgMonthTally, PersonMonthTally,
-                      UnitMonthTally):
+                      UnitMonthTally, TalentMonthTally):
             _delete_all(model)
 
 

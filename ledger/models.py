@@ -504,6 +504,33 @@ class PersonMonthTally(models.Model):
         return f"{self.person_id}@{self.org_id} {self.month:%Y-%m}: {self.participations}"
 
 
+class TalentMonthTally(models.Model):
+    """城市人才月度参加村级活动次数: counted activities of village organizations one city
+    talent took part in, in one month, all villages together.
+
+    The talent matrix's column figures (talents active per month, their participations) read
+    a year of this, one row per talent-month, instead of every (person, org, month) tally of
+    everyone; rows exist only for people who are city talents, and readers still filter the
+    person (active, talent, home organization) as the matrix does."""
+
+    person = models.ForeignKey("portal.Person", verbose_name="城市人才", on_delete=models.CASCADE,
+                               related_name="+")
+    month = models.DateField("月份")
+    participations = models.IntegerField("参加次数", default=0)
+
+    class Meta:
+        verbose_name = "城市人才月度参加村级活动次数"
+        verbose_name_plural = "城市人才月度参加村级活动次数"
+        constraints = [models.UniqueConstraint(fields=["person", "month"],
+                                               name="one_talent_month_tally")]
+        # A year of column figures read from the index alone.
+        indexes = [models.Index(fields=["month", "person", "participations"],
+                                name="talent_tally_month_covering")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.month:%Y-%m}: {self.participations}"
+
+
 class UnitMonthTally(models.Model):
     """单位月度参加活动数: counted activities of one organization (per linked pairing) in one
     month that at least one person of `unit` (their home organization) took part in."""

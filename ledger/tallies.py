@@ -6,7 +6,9 @@ Three tables (ledger.models) hold, per month (its first day), what the matrices 
   (0 for none);
 - PersonMonthTally (person, org, month): counted activities of the org the person took part in;
 - UnitMonthTally (unit, org, pairing, month): counted activities of the org (per pairing) that
-  at least one person whose home organization is `unit` took part in.
+  at least one person whose home organization is `unit` took part in;
+- TalentMonthTally (person, month): counted activities of village organizations a city talent
+  took part in (all villages together; rows only for people who are city talents).
 
 "Counted" is COUNTED_STATUSES (submitted or confirmed), as ActivityQuerySet.counted().
 
@@ -21,7 +23,9 @@ unit from an activity in one statement takes the unit's activity away once. SQLi
 row triggers one row at a time, which gives the same figures.
 
 A person moving to another organization recounts the unit tallies of the two organizations
-(rare, and correct whatever the order of rows in a bulk update).
+(rare, and correct whatever the order of rows in a bulk update); a person becoming or ceasing
+to be a city talent, or an organization changing kind, recounts the talent tallies of the
+people concerned.
 
 `paused()` turns the triggers off for a bulk load (the demo's COPY of millions of
 participations), after which `rebuild_tallies()` recounts with grouped INSERT ... SELECT;
@@ -39,9 +43,11 @@ from ledger.models import (
     OrgMonthTally,
     Participation,
     PersonMonthTally,
+    TalentMonthTally,
     UnitMonthTally,
 )
-from portal.models import Person
+from portal.models import Organization, Person
+from portal.models.orgs import OrgKind
 
 COUNTED = (ActivityStatus.SUBMITTED, ActivityStatus.CONFIRMED)
 PAUSE_SETTING = "ledger.tallies_paused"
@@ -49,19 +55,25 @@ PAUSE_SETTING = "ledger.tallies_paused"
 ACTIVITY = Activity._meta.db_table
 PARTICIPATION = Participation._meta.db_table
 PERSON = Person._meta.db_table
+ORG = Organization._meta.db_table
 ORG_TALLY = OrgMonthTally._meta.db_table
 PERSON_TALLY = PersonMonthTally._meta.db_table
 UNIT_TALLY = UnitMonthTally._meta.db_table
+TALENT_TALLY = TalentMonthTally._meta.db_table
 
 # table: (key columns, count column)
 TABLES = {
     ORG_TALLY: (("org_id", "pairing_id", "month"), "activities"),
     PERSON_TALLY: (("person_id", "org_id", "month"), "participations"),
     UNIT_TALLY: (("unit_id", "org_id", "pairing_id", "month"), "activities"),
+    TALENT_TALLY: (("person_id", "month"), "participations"),
 }
-MODELS = {ORG_TALLY: OrgMonthTally, PERSON_TALLY: PersonMonthTally, UNIT_TALLY: UnitMonthTally}
+MODELS = {ORG_TALLY: OrgMonthTally, PERSON_TALLY: PersonMonthTally, UNIT_TALLY: UnitMonthTally,
+          TALENT_TALLY: TalentMonthTally}
 
 _COUNTED_SQL = "(" + ", ".join(f"'{status}'" for status in COUNTED) + ")"
+# What a talent tally counts, given the person `pe` and the activity's organization `o`.
+_TALENT_SQL = f"pe.is_city_talent AND o.kind = '{OrgKind.VILLAGE.value}'"
 
 
 def _month(vendor, expr):
@@ -114,6 +126,10 @@ def _activity_statements(vendor, row, delta):
              f"FROM {PARTICIPATION} pa, {PERSON} pe "
              f"WHERE pe.id = pa.person_id AND pa.activity_id = {row}.id AND {counted}", vendor,
              delta),
+        _add(TALENT_TALLY,
+             f"SELECT pa.person_id, {month}, {delta} FROM {PARTICIPATION} pa, {PERSON} pe, "
+             f"{ORG} o WHERE pe.id = pa.person_id AND o.id = {row}.org_id "
+             f"AND pa.activity_id = {row}.id AND {counted} AND {_TALENT_SQL}", vendor, delta),
     ]
 
 
@@ -144,6 +160,10 @@ def _participation_row_statements(row, delta):
              f"AND NOT EXISTS (SELECT 1 FROM {PARTICIPATION} o, {PERSON} op "
              f"WHERE op.id = o.person_id AND o.activity_id = {row}.activity_id "
              f"AND o.id <> {row}.id AND op.home_org_id = pe.home_org_id)", "sqlite", delta),
+        _add(TALENT_TALLY,
+             f"SELECT {row}.person_id, {month}, {delta} FROM {ACTIVITY} a, {PERSON} pe, {ORG} o "
+             f"WHERE a.id = {row}.activity_id AND pe.id = {row}.person_id AND o.id = a.org_id "
+             f"AND {counted} AND {_TALENT_SQL}", "sqlite", delta),
     ]
 
 
@@ -175,8 +195,15 @@ def _participation_set_statements(old, new):
         f"SELECT activity_id, person_id FROM o UNION ALL SELECT activity_id, person_id FROM n) x "
         f"JOIN {PERSON} pe ON pe.id = x.person_id) t) t JOIN {ACTIVITY} a ON a.id = t.activity_id "
         f"WHERE {counted} GROUP BY 1, 2, 3, 4 HAVING SUM(t.d) <> 0")
+    talent = (
+        f"SELECT x.person_id, {month}, SUM(x.d) FROM ("
+        f"SELECT person_id, activity_id, 1 AS d FROM n UNION ALL "
+        f"SELECT person_id, activity_id, -1 FROM o) x JOIN {ACTIVITY} a ON a.id = x.activity_id "
+        f"JOIN {PERSON} pe ON pe.id = x.person_id JOIN {ORG} o ON o.id = a.org_id "
+        f"WHERE {counted} AND {_TALENT_SQL} GROUP BY 1, 2 HAVING SUM(x.d) <> 0")
     return [sets + _insert(PERSON_TALLY, person, "postgresql"),
-            sets + _insert(UNIT_TALLY, unit, "postgresql")]
+            sets + _insert(UNIT_TALLY, unit, "postgresql"),
+            sets + _insert(TALENT_TALLY, talent, "postgresql")]
 
 
 # --- People moving to another organization -------------------------------------------------------
@@ -193,6 +220,25 @@ def _recount_units(vendor, units_sql):
         f"WHERE pe.home_org_id IN ({units_sql}) AND a.status IN {_COUNTED_SQL} "
         f"GROUP BY 1, 2, 3, 4",
     ]
+
+
+def _recount_talents(vendor, people_sql):
+    """Recount the talent tallies of the people in `people_sql` from the raw rows."""
+    month = _month(vendor, "a.date")
+    return [
+        f"DELETE FROM {TALENT_TALLY} WHERE person_id IN ({people_sql})",
+        f"INSERT INTO {TALENT_TALLY} (person_id, month, participations) "
+        f"SELECT pa.person_id, {month}, COUNT(*) FROM {PARTICIPATION} pa "
+        f"JOIN {PERSON} pe ON pe.id = pa.person_id JOIN {ACTIVITY} a ON a.id = pa.activity_id "
+        f"JOIN {ORG} o ON o.id = a.org_id WHERE pa.person_id IN ({people_sql}) "
+        f"AND a.status IN {_COUNTED_SQL} AND {_TALENT_SQL} GROUP BY 1, 2",
+    ]
+
+
+def _participants_of(orgs_sql):
+    """SELECT of the people who took part in activities of the organizations `orgs_sql`."""
+    return (f"SELECT pa.person_id FROM {PARTICIPATION} pa JOIN {ACTIVITY} a "
+            f"ON a.id = pa.activity_id WHERE a.org_id IN ({orgs_sql})")
 
 
 # --- Installing the triggers ---------------------------------------------------------------------
@@ -227,6 +273,10 @@ def _sqlite_triggers():
         trigger("ledger_tally_person_move", f"AFTER UPDATE OF home_org_id ON {PERSON}",
                 "OLD.home_org_id <> NEW.home_org_id",
                 _recount_units("sqlite", "OLD.home_org_id, NEW.home_org_id")),
+        trigger("ledger_tally_person_talent", f"AFTER UPDATE OF is_city_talent ON {PERSON}",
+                "OLD.is_city_talent <> NEW.is_city_talent", _recount_talents("sqlite", "NEW.id")),
+        trigger("ledger_tally_org_kind", f"AFTER UPDATE OF kind ON {ORG}",
+                "OLD.kind <> NEW.kind", _recount_talents("sqlite", _participants_of("NEW.id"))),
     ])
 
 
@@ -293,7 +343,25 @@ def _postgresql_objects():
          [f"CREATE TRIGGER ledger_tally_person_move AFTER UPDATE ON {PERSON} "
           "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
           "EXECUTE FUNCTION ledger_tally_person_move()"]),
+        _pg_changed_rows_trigger("ledger_tally_person_talent", PERSON, "is_city_talent",
+                                 lambda changed: _recount_talents("postgresql", changed)),
+        _pg_changed_rows_trigger(
+            "ledger_tally_org_kind", ORG, "kind",
+            lambda changed: _recount_talents("postgresql", _participants_of(changed))),
     ]
+
+
+def _pg_changed_rows_trigger(name, table, column, statements):
+    """(name, CREATE FUNCTION, [CREATE TRIGGER]) of a statement trigger on UPDATE of `table`
+    that runs `statements(ids)` — ids: a SELECT of the rows whose `column` changed — when any
+    did."""
+    changed = (f"SELECT s.id FROM old_rows r JOIN new_rows s ON s.id = r.id "
+               f"WHERE r.{column} <> s.{column}")
+    guard = f"  IF NOT EXISTS ({changed}) THEN RETURN NULL; END IF;\n"
+    return (name, _pg_function(name, statements(changed), guard=guard),
+            [f"CREATE TRIGGER {name} AFTER UPDATE ON {table} "
+             "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+             f"EXECUTE FUNCTION {name}()"])
 
 
 TRIGGER_TABLES = {
@@ -303,7 +371,17 @@ TRIGGER_TABLES = {
     "ledger_tally_participation_update": PARTICIPATION,
     "ledger_tally_participation_delete": PARTICIPATION,
     "ledger_tally_person_move": PERSON,
+    "ledger_tally_person_talent": PERSON,
+    "ledger_tally_org_kind": ORG,
 }
+
+
+def tables_ready(conn=None) -> bool:
+    """Whether every tally table exists: earlier migrations, which run this module's current
+    code, install nothing before the last table is created (its migration installs and
+    rebuilds everything)."""
+    conn = conn or connection
+    return set(TABLES) <= set(conn.introspection.table_names())
 
 
 def install_triggers(conn=None):
@@ -355,45 +433,70 @@ def paused():
 
 # --- Recount -------------------------------------------------------------------------------------
 
-def _filters(orgs, year, column="a.org_id", date="a.date"):
+def _orgs_condition(table, orgs, org_column, person_column):
+    """SQL and params keeping the rows of `table` that activities of `orgs` make: for the talent
+    tally, which sums all villages, every row of the people who took part in them."""
+    ids = [getattr(org, "pk", org) for org in orgs] or [0]
+    placeholders = ", ".join(["%s"] * len(ids))
+    if table == TALENT_TALLY:
+        return f"{person_column} IN ({_participants_of(placeholders)})", ids
+    return f"{org_column} IN ({placeholders})", ids
+
+
+def _year_condition(year, column):
+    return f"{column} >= %s AND {column} < %s", [datetime.date(year, 1, 1),
+                                                 datetime.date(year + 1, 1, 1)]
+
+
+def _filters(table, orgs, year):
+    """WHERE of the raw recount of `table` (activities `a`, participations `pa`)."""
     where, params = [f"a.status IN {_COUNTED_SQL}"], []
+    conditions = []
     if orgs is not None:
-        ids = [getattr(org, "pk", org) for org in orgs] or [0]
-        where.append(f"{column} IN ({', '.join(['%s'] * len(ids))})")
-        params += ids
+        conditions.append(_orgs_condition(table, orgs, "a.org_id", "pa.person_id"))
     if year is not None:
-        where.append(f"{date} >= %s AND {date} < %s")
-        params += [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)]
+        conditions.append(_year_condition(year, "a.date"))
+    for sql, values in conditions:
+        where.append(sql)
+        params += values
     return " AND ".join(where), params
 
 
 def _recount_selects(vendor, orgs=None, year=None):
     """{table: (SELECT of the raw recount, params)}, rows (*keys, count)."""
     month = _month(vendor, "a.date")
-    where, params = _filters(orgs, year)
+    org_where, org_params = _filters(ORG_TALLY, orgs, year)
+    person_where, person_params = _filters(PERSON_TALLY, orgs, year)
+    unit_where, unit_params = _filters(UNIT_TALLY, orgs, year)
+    talent_where, talent_params = _filters(TALENT_TALLY, orgs, year)
+    people = f"FROM {PARTICIPATION} pa JOIN {PERSON} pe ON pe.id = pa.person_id " \
+             f"JOIN {ACTIVITY} a ON a.id = pa.activity_id"
     return {
         ORG_TALLY: (f"SELECT a.org_id, COALESCE(a.pairing_id, 0), {month}, COUNT(*) "
-                    f"FROM {ACTIVITY} a WHERE {where} GROUP BY 1, 2, 3", params),
+                    f"FROM {ACTIVITY} a WHERE {org_where} GROUP BY 1, 2, 3", org_params),
         PERSON_TALLY: (f"SELECT pa.person_id, a.org_id, {month}, COUNT(*) "
                        f"FROM {PARTICIPATION} pa JOIN {ACTIVITY} a ON a.id = pa.activity_id "
-                       f"WHERE {where} GROUP BY 1, 2, 3", params),
+                       f"WHERE {person_where} GROUP BY 1, 2, 3", person_params),
         UNIT_TALLY: (f"SELECT pe.home_org_id, a.org_id, COALESCE(a.pairing_id, 0), {month}, "
-                     f"COUNT(DISTINCT a.id) FROM {PARTICIPATION} pa "
-                     f"JOIN {PERSON} pe ON pe.id = pa.person_id "
-                     f"JOIN {ACTIVITY} a ON a.id = pa.activity_id "
-                     f"WHERE {where} GROUP BY 1, 2, 3, 4", params),
+                     f"COUNT(DISTINCT a.id) {people} WHERE {unit_where} GROUP BY 1, 2, 3, 4",
+                     unit_params),
+        TALENT_TALLY: (f"SELECT pa.person_id, {month}, COUNT(*) {people} "
+                       f"JOIN {ORG} o ON o.id = a.org_id "
+                       f"WHERE {talent_where} AND {_TALENT_SQL} GROUP BY 1, 2", talent_params),
     }
 
 
-def _tally_filter(orgs, year):
+def _tally_filter(table, orgs, year):
+    """WHERE of the stored rows of `table` a recount with `orgs` and `year` covers."""
     where, params = ["1 = 1"], []
+    conditions = []
     if orgs is not None:
-        ids = [getattr(org, "pk", org) for org in orgs] or [0]
-        where.append(f"org_id IN ({', '.join(['%s'] * len(ids))})")
-        params += ids
+        conditions.append(_orgs_condition(table, orgs, "org_id", "person_id"))
     if year is not None:
-        where.append("month >= %s AND month < %s")
-        params += [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)]
+        conditions.append(_year_condition(year, "month"))
+    for sql, values in conditions:
+        where.append(sql)
+        params += values
     return " AND ".join(where), params
 
 
@@ -403,10 +506,10 @@ def rebuild_tallies(orgs=None, year=None) -> dict:
     from the raw rows: one DELETE and one grouped INSERT ... SELECT per table. Returns
     {model name: rows written}."""
     written = {}
-    where, where_params = _tally_filter(orgs, year)
     with connection.cursor() as cursor:
         for table, (select, params) in _recount_selects(connection.vendor, orgs, year).items():
             keys, count = TABLES[table]
+            where, where_params = _tally_filter(table, orgs, year)
             cursor.execute(f"DELETE FROM {table} WHERE {where}", where_params)
             cursor.execute(f"INSERT INTO {table} ({', '.join((*keys, count))}) {select}", params)
             written[MODELS[table].__name__] = cursor.rowcount
@@ -421,11 +524,11 @@ def _as_key(row):
 def check_tallies(orgs=None, year=None) -> dict:
     """{model name: [(key, stored, recounted), ...]} for every tally that differs from a
     recount of the raw rows (rows stored at 0 count as absent)."""
-    where, where_params = _tally_filter(orgs, year)
     mismatches = {}
     with connection.cursor() as cursor:
         for table, (select, params) in _recount_selects(connection.vendor, orgs, year).items():
             keys, count = TABLES[table]
+            where, where_params = _tally_filter(table, orgs, year)
             cursor.execute(select, params)
             expected = dict(_as_key(row) for row in cursor.fetchall())
             cursor.execute(f"SELECT {', '.join((*keys, count))} FROM {table} "

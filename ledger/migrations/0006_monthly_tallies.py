@@ -8,8 +8,9 @@ def install(apps, schema_editor):
     """The triggers that keep the tallies, then the tallies of the rows already there."""
     from ledger import tallies
 
-    tallies.install_triggers(schema_editor.connection)
-    tallies.rebuild_tallies()
+    if tallies.tables_ready(schema_editor.connection):  # else 0009 does it
+        tallies.install_triggers(schema_editor.connection)
+        tallies.rebuild_tallies()
 
 
 def uninstall(apps, schema_editor):

@@ -7,7 +7,8 @@ from django.db import migrations
 def reinstall(apps, schema_editor):
     from ledger import tallies
 
-    tallies.install_triggers(schema_editor.connection)
+    if tallies.tables_ready(schema_editor.connection):  # else 0009 does it
+        tallies.install_triggers(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

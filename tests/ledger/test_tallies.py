@@ -30,7 +30,8 @@ from tests.ledger.test_compliance_matrices import data  # noqa: F401  (bulk-inse
 
 
 def no_mismatch():
-    return {name: [] for name in ("OrgMonthTally", "PersonMonthTally", "UnitMonthTally")}
+    return {name: [] for name in ("OrgMonthTally", "PersonMonthTally", "UnitMonthTally",
+                                  "TalentMonthTally")}
 
 
 def org_tally(org, month):

@@ -2,11 +2,11 @@
 raw rows after the seed."""
 
 from ledger import tallies
-from ledger.models import OrgMonthTally, PersonMonthTally, UnitMonthTally
+from ledger.models import OrgMonthTally, PersonMonthTally, TalentMonthTally, UnitMonthTally
 
 
 def test_seeded_demo_is_tallied(small_county, db):
     assert tallies.check_tallies() == {"OrgMonthTally": [], "PersonMonthTally": [],
-                                       "UnitMonthTally": []}
-    assert OrgMonthTally.objects.exists() and PersonMonthTally.objects.exists()
-    assert UnitMonthTally.objects.exists()
+                                       "UnitMonthTally": [], "TalentMonthTally": []}
+    for model in (OrgMonthTally, PersonMonthTally, UnitMonthTally, TalentMonthTally):
+        assert model.objects.exists(), model.__name__
