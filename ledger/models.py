@@ -510,8 +510,8 @@ class TalentMonthTally(models.Model):
 
     The talent matrix's column figures (talents active per month, their participations) read
     a year of this, one row per talent-month, instead of every (person, org, month) tally of
-    everyone; rows exist only for people who are city talents, and readers still filter the
-    person (active, talent, home organization) as the matrix does."""
+    everyone. Rows exist only for active people who are city talents (the triggers recount a
+    person whose flags change), so a county-wide reader needs no join to the people."""
 
     person = models.ForeignKey("portal.Person", verbose_name="城市人才", on_delete=models.CASCADE,
                                related_name="+")

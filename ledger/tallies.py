@@ -8,7 +8,7 @@ Three tables (ledger.models) hold, per month (its first day), what the matrices 
 - UnitMonthTally (unit, org, pairing, month): counted activities of the org (per pairing) that
   at least one person whose home organization is `unit` took part in;
 - TalentMonthTally (person, month): counted activities of village organizations a city talent
-  took part in (all villages together; rows only for people who are city talents).
+  took part in (all villages together; rows only for active people who are city talents).
 
 "Counted" is COUNTED_STATUSES (submitted or confirmed), as ActivityQuerySet.counted().
 
@@ -24,8 +24,8 @@ row triggers one row at a time, which gives the same figures.
 
 A person moving to another organization recounts the unit tallies of the two organizations
 (rare, and correct whatever the order of rows in a bulk update); a person becoming or ceasing
-to be a city talent, or an organization changing kind, recounts the talent tallies of the
-people concerned.
+to be a city talent, leaving or returning (is_active), or an organization changing kind,
+recounts the talent tallies of the people concerned.
 
 `paused()` turns the triggers off for a bulk load (the demo's COPY of millions of
 participations), after which `rebuild_tallies()` recounts with grouped INSERT ... SELECT;
@@ -73,7 +73,7 @@ MODELS = {ORG_TALLY: OrgMonthTally, PERSON_TALLY: PersonMonthTally, UNIT_TALLY: 
 
 _COUNTED_SQL = "(" + ", ".join(f"'{status}'" for status in COUNTED) + ")"
 # What a talent tally counts, given the person `pe` and the activity's organization `o`.
-_TALENT_SQL = f"pe.is_city_talent AND o.kind = '{OrgKind.VILLAGE.value}'"
+_TALENT_SQL = f"pe.is_city_talent AND pe.is_active AND o.kind = '{OrgKind.VILLAGE.value}'"
 
 
 def _month(vendor, expr):
@@ -273,8 +273,10 @@ def _sqlite_triggers():
         trigger("ledger_tally_person_move", f"AFTER UPDATE OF home_org_id ON {PERSON}",
                 "OLD.home_org_id <> NEW.home_org_id",
                 _recount_units("sqlite", "OLD.home_org_id, NEW.home_org_id")),
-        trigger("ledger_tally_person_talent", f"AFTER UPDATE OF is_city_talent ON {PERSON}",
-                "OLD.is_city_talent <> NEW.is_city_talent", _recount_talents("sqlite", "NEW.id")),
+        trigger("ledger_tally_person_talent",
+                f"AFTER UPDATE OF is_city_talent, is_active ON {PERSON}",
+                "OLD.is_city_talent <> NEW.is_city_talent OR OLD.is_active <> NEW.is_active",
+                _recount_talents("sqlite", "NEW.id")),
         trigger("ledger_tally_org_kind", f"AFTER UPDATE OF kind ON {ORG}",
                 "OLD.kind <> NEW.kind", _recount_talents("sqlite", _participants_of("NEW.id"))),
     ])
@@ -343,20 +345,21 @@ def _postgresql_objects():
          [f"CREATE TRIGGER ledger_tally_person_move AFTER UPDATE ON {PERSON} "
           "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
           "EXECUTE FUNCTION ledger_tally_person_move()"]),
-        _pg_changed_rows_trigger("ledger_tally_person_talent", PERSON, "is_city_talent",
+        _pg_changed_rows_trigger("ledger_tally_person_talent", PERSON,
+                                 ("is_city_talent", "is_active"),
                                  lambda changed: _recount_talents("postgresql", changed)),
         _pg_changed_rows_trigger(
-            "ledger_tally_org_kind", ORG, "kind",
+            "ledger_tally_org_kind", ORG, ("kind",),
             lambda changed: _recount_talents("postgresql", _participants_of(changed))),
     ]
 
 
-def _pg_changed_rows_trigger(name, table, column, statements):
+def _pg_changed_rows_trigger(name, table, columns, statements):
     """(name, CREATE FUNCTION, [CREATE TRIGGER]) of a statement trigger on UPDATE of `table`
-    that runs `statements(ids)` — ids: a SELECT of the rows whose `column` changed — when any
-    did."""
-    changed = (f"SELECT s.id FROM old_rows r JOIN new_rows s ON s.id = r.id "
-               f"WHERE r.{column} <> s.{column}")
+    that runs `statements(ids)` — ids: a SELECT of the rows where one of `columns` changed —
+    when any did."""
+    differs = " OR ".join(f"r.{column} <> s.{column}" for column in columns)
+    changed = f"SELECT s.id FROM old_rows r JOIN new_rows s ON s.id = r.id WHERE {differs}"
     guard = f"  IF NOT EXISTS ({changed}) THEN RETURN NULL; END IF;\n"
     return (name, _pg_function(name, statements(changed), guard=guard),
             [f"CREATE TRIGGER {name} AFTER UPDATE ON {table} "

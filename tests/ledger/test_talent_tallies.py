@@ -84,3 +84,18 @@ def test_check_finds_and_rebuild_mends_a_wrong_talent_tally(tree, theme):
     assert tallies.check_tallies(orgs=[tree.village_b1])["TalentMonthTally"] == []
     tallies.rebuild_tallies(orgs=[tree.village_a1], year=2025)
     assert tallies.check_tallies() == no_mismatch()
+
+
+def test_a_talent_leaving_and_returning_recounts(tree, theme):
+    """Rows exist only for active talents, so the county-wide column figures need no join."""
+    talent = PersonFactory(name="陈农业", home_org=tree.unit, is_city_talent=True)
+    counted(tree.village_a1, MARCH, theme, [talent])
+    Person.objects.filter(pk=talent.pk).update(is_active=False)
+    assert talent_tally(talent) == 0
+    counted(tree.village_b1, MARCH, theme, [talent])  # logged for someone who has left
+    assert talent_tally(talent) == 0
+    talent.refresh_from_db()
+    talent.is_active = True
+    talent.save()
+    assert talent_tally(talent) == 2
+    assert tallies.check_tallies() == no_mismatch()
