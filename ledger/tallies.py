@@ -504,13 +504,15 @@ def _tally_filter(table, orgs, year):
 
 
 @transaction.atomic
-def rebuild_tallies(orgs=None, year=None) -> dict:
-    """Recount the tallies of activities of `orgs` (all when None) in `year` (all when None)
-    from the raw rows: one DELETE and one grouped INSERT ... SELECT per table. Returns
-    {model name: rows written}."""
+def rebuild_tallies(orgs=None, year=None, models=None) -> dict:
+    """Recount the tallies (of `models`, all when None) of activities of `orgs` (all when
+    None) in `year` (all when None) from the raw rows: one DELETE and one grouped INSERT ...
+    SELECT per table. Returns {model name: rows written}."""
     written = {}
     with connection.cursor() as cursor:
         for table, (select, params) in _recount_selects(connection.vendor, orgs, year).items():
+            if models is not None and MODELS[table] not in models:
+                continue
             keys, count = TABLES[table]
             where, where_params = _tally_filter(table, orgs, year)
             cursor.execute(f"DELETE FROM {table} WHERE {where}", where_params)

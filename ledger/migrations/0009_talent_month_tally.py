@@ -5,11 +5,15 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    """The triggers, now keeping the talent tallies too, then those of the rows already there."""
+    """The triggers, now keeping the talent tallies too, then the tallies of the rows already
+    there."""
     from ledger import tallies
 
     tallies.install_triggers(schema_editor.connection)
-    tallies.rebuild_tallies()
+    if not apps.get_model("ledger", "OrgMonthTally").objects.exists():
+        tallies.rebuild_tallies()  # a database migrated from before 0006: every tally
+    else:  # the others are there already (kept by 0006's triggers)
+        tallies.rebuild_tallies(models=[tallies.TalentMonthTally])
 
 
 def uninstall(apps, schema_editor):

@@ -99,3 +99,16 @@ def test_a_talent_leaving_and_returning_recounts(tree, theme):
     talent.save()
     assert talent_tally(talent) == 2
     assert tallies.check_tallies() == no_mismatch()
+
+
+def test_rebuild_of_one_table_leaves_the_others(tree, theme):
+    """What migration 0009 runs on a database whose other tallies are kept already."""
+    from ledger.models import OrgMonthTally
+
+    talent = PersonFactory(name="陈农业", home_org=tree.unit, is_city_talent=True)
+    counted(tree.village_a1, MARCH, theme, [talent])
+    TalentMonthTally.objects.all().delete()
+    OrgMonthTally.objects.all().delete()
+    assert tallies.rebuild_tallies(models=[TalentMonthTally]) == {"TalentMonthTally": 1}
+    assert talent_tally(talent) == 1
+    assert not OrgMonthTally.objects.exists()
