@@ -5,6 +5,11 @@ Every figure is one grouped query keyed by the township's path prefix (a village
 with its township's: steplen 4, townships at depth 2), so the page runs the same number of
 queries for a county of 5 villages or 500. Pairings, coverage and households helped are as of
 today; agreements, projects and needs belong to the chosen year.
+
+"Has at least one" figures (agreements filed, households helped) count the parent rows with an
+EXISTS rather than COUNT(DISTINCT) over the children, and "not superseded" is a NOT EXISTS
+rather than a LEFT JOIN … IS NULL: PostgreSQL estimated that join at one row and chose nested
+loops over every project of the year (22 -> 8 ms at city scale, 7,500 projects).
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +21,7 @@ from django.utils import timezone
 
 from pairing.models import (
     AgreementStatus,
+    AidHousehold,
     AidPairing,
     AnnualAgreement,
     ClaimStatus,
@@ -94,12 +100,14 @@ class Statistics:
         for row in [*self.rows, self.total]:
             yield [row.label, *row.values()]
 
-    def chart(self):
-        """Data for the ECharts bar chart (passed through json_script)."""
+    def chart(self, rows=None):
+        """Data for the ECharts bar chart (passed through json_script) of `rows` (the page's
+        townships; all of them by default)."""
+        rows = self.rows if rows is None else rows
         return {
-            "townships": [row.label for row in self.rows],
-            "covered": [row.covered for row in self.rows],
-            "uncovered": [row.uncovered for row in self.rows],
+            "townships": [row.label for row in rows],
+            "covered": [row.covered for row in rows],
+            "uncovered": [row.uncovered for row in rows],
         }
 
 
@@ -146,13 +154,14 @@ def pairing_statistics(user, year) -> Statistics:
             active, "village_org__path", pairings=Count("id"),
             covered=Count("village_org", distinct=True), units=Count("city_org", distinct=True)),
         "agreements": _grouped(
-            AnnualAgreement.objects.filter(scoped("pairing__village_org__path"), year=year,
-                                           status=AgreementStatus.FILED),
-            "pairing__village_org__path", agreements_filed=Count("pairing", distinct=True)),
+            Pairing.objects.filter(scoped("village_org__path"), Exists(
+                AnnualAgreement.objects.filter(pairing=OuterRef("pk"), year=year,
+                                               status=AgreementStatus.FILED))),
+            "village_org__path", agreements_filed=Count("id")),
         "projects": _grouped(
             ProjectItem.objects.filter(scoped("agreement__pairing__village_org__path"),
-                                       agreement__year=year,
-                                       agreement__superseded_by__isnull=True)
+                                       agreement__year=year)
+            .exclude(Exists(AnnualAgreement.objects.filter(supersedes=OuterRef("agreement_id"))))
             .exclude(status=ProjectStatus.CANCELLED),
             "agreement__pairing__village_org__path", projects=Count("id"),
             budget=Sum("budget")),
@@ -166,8 +175,9 @@ def pairing_statistics(user, year) -> Statistics:
             needs_confirmed=Count("id", distinct=True,
                                   filter=Q(claims__status=ClaimStatus.CONFIRMED))),
         "households": _grouped(
-            AidPairing.objects.filter(scoped("household__village_org__path"), is_active=True),
-            "household__village_org__path", households=Count("household", distinct=True)),
+            AidHousehold.objects.filter(scoped("village_org__path"), Exists(
+                AidPairing.objects.filter(household=OuterRef("pk"), is_active=True))),
+            "village_org__path", households=Count("id")),
     }
     stats = Statistics(year=year)
     by_prefix = {}

@@ -8,8 +8,8 @@ relation `Alliance.activities` (its related model), as the alliance page does.
 
 import datetime
 
-from django.db.models import Q
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import F
+from django.db.models.functions import TruncMonth
 
 from alliances.hooks import COUNTED_ACTIVITY_STATUSES
 from alliances.models import Alliance
@@ -31,22 +31,28 @@ def next_first(year, month):
 
 
 def held_months(alliance_ids, year):
-    """{alliance id: {month, ...}} of months with a counted 一月一公益 activity — one grouped
-    query over the year's date range, whatever the number of alliances."""
+    """{alliance id: {month, ...}} of months with a counted 一月一公益 activity — one query over
+    the year's date range, whatever the number of alliances.
+
+    An activity counts for its own alliance, or, without one, for its menu item's alliance. The
+    two links are two index lookups joined by UNION: one OR across the menu-item join made
+    PostgreSQL read every counted activity of the year (73-98 ms at city scale, even for one
+    township's four alliances)."""
     ids = [getattr(a, "pk", a) for a in alliance_ids]
     held = {pk: set() for pk in ids}
     if not ids:
         return held
-    rows = (_activity_model().objects
-            .filter(Q(alliance_id__in=ids) | Q(menu_item__alliance_id__in=ids),
-                    theme__code=THEME_CODE, status__in=COUNTED_ACTIVITY_STATUSES,
-                    date__gte=month_first(year, 1), date__lt=month_first(year + 1, 1))
-            .annotate(linked=Coalesce("alliance_id", "menu_item__alliance_id"),
-                      month=TruncMonth("date"))
-            .order_by().values_list("linked", "month").distinct())
-    for linked, month in rows:
-        if linked in held:
-            held[linked].add(month.month)
+    of_year = _activity_model().objects.filter(
+        theme__code=THEME_CODE, status__in=COUNTED_ACTIVITY_STATUSES,
+        date__gte=month_first(year, 1), date__lt=month_first(year + 1, 1)).order_by()
+    direct = (of_year.filter(alliance_id__in=ids)
+              .annotate(linked=F("alliance_id"), month=TruncMonth("date"))
+              .values_list("linked", "month"))
+    through_menu = (of_year.filter(alliance_id__isnull=True, menu_item__alliance_id__in=ids)
+                    .annotate(linked=F("menu_item__alliance_id"), month=TruncMonth("date"))
+                    .values_list("linked", "month"))
+    for linked, month in direct.union(through_menu):
+        held[linked].add(month.month)
     return held
 
 

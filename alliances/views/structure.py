@@ -37,6 +37,7 @@ from alliances.services import structure as services
 from pairing.models import Need
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, scope_q
+from portal.views.common import paginate, query_without_page
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 
 VIEW, MANAGE = "alliance.view", "alliance.manage"
@@ -106,13 +107,13 @@ def structure(request):
     })
 
 
-@login_required
-def overview(request):
-    """联盟总览: townships × open alliances by type and by kind, with their member counts."""
-    user = request.user
-    _require_view(user)
-    visible = Alliance.objects.visible_to(user).open()
-    types = list(AllianceType.objects.all())
+# A city-scale county has 250 townships: the overview lists them a page at a time (the whole
+# table was 109 KB of the page); the total row still covers every township.
+OVERVIEW_TOWNSHIPS_PER_PAGE = 25
+
+
+def _overview_counts(visible):
+    """{owner id: {"types": {type id: n}, "kinds": {kind: n}, "total": n}} of open alliances."""
     counts = {}
     for owner_id, type_id, kind, n in (visible.values_list("owner", "type", "kind")
                                        .annotate(n=Count("id")).order_by()):
@@ -120,22 +121,44 @@ def overview(request):
         row["types"][type_id] = row["types"].get(type_id, 0) + n
         row["kinds"][kind] = row["kinds"].get(kind, 0) + n
         row["total"] += n
+    return counts
+
+
+def _overview_row(counts, members, types, kinds, owner_id):
+    """One township's figures: by type, by kind, total and distinct member organizations."""
+    row = counts.get(owner_id, {"types": {}, "kinds": {}, "total": 0})
+    return {"types": [row["types"].get(t.pk, 0) for t in types],
+            "kinds": [row["kinds"].get(k, 0) for k in kinds],
+            "total": row["total"], "members": members.get(owner_id, 0)}
+
+
+@login_required
+def overview(request):
+    """联盟总览: townships × open alliances by type and by kind, with their member counts; the
+    townships a page at a time, the total row over all of them (a constant number of queries)."""
+    user = request.user
+    _require_view(user)
+    visible = Alliance.objects.visible_to(user).open()
+    types = list(AllianceType.objects.all())
+    kinds = AllianceKind.values  # an enum's values are rebuilt on every access: read them once
+    counts = _overview_counts(visible)
     members = dict(Membership.objects.current().filter(alliance__in=visible)
                    .values_list("alliance__owner").annotate(n=Count("org", distinct=True))
                    .order_by())
-    rows, totals = [], {"types": [0] * len(types), "kinds": [0] * 3, "total": 0, "members": 0}
-    for owner in visible_owners(user):
-        row = counts.get(owner.pk, {"types": {}, "kinds": {}, "total": 0})
-        by_type = [row["types"].get(t.pk, 0) for t in types]
-        by_kind = [row["kinds"].get(k, 0) for k in AllianceKind.values]
-        rows.append({"owner": owner, "types": by_type, "kinds": by_kind, "total": row["total"],
-                     "members": members.get(owner.pk, 0)})
-        totals["types"] = [a + b for a, b in zip(totals["types"], by_type, strict=True)]
-        totals["kinds"] = [a + b for a, b in zip(totals["kinds"], by_kind, strict=True)]
+    # Every owner of an open alliance is a visible owner, so the total sums the counts directly.
+    totals = {"types": [0] * len(types), "kinds": [0] * len(kinds), "total": 0,
+              "members": sum(members.values())}
+    for owner_id in counts:
+        row = _overview_row(counts, members, types, kinds, owner_id)
+        totals["types"] = [a + b for a, b in zip(totals["types"], row["types"], strict=True)]
+        totals["kinds"] = [a + b for a, b in zip(totals["kinds"], row["kinds"], strict=True)]
         totals["total"] += row["total"]
-        totals["members"] += members.get(owner.pk, 0)
+    page = paginate(request, list(visible_owners(user)), per_page=OVERVIEW_TOWNSHIPS_PER_PAGE)
+    rows = [{"owner": owner, **_overview_row(counts, members, types, kinds, owner.pk)}
+            for owner in page.object_list]
     return render(request, "alliances/structure/overview.html", {
         "types": types, "kinds": AllianceKind.choices, "rows": rows, "totals": totals,
+        "page": page, "query_string": query_without_page(request),
         "can_manage": has_capability(user, MANAGE),
     })
 

@@ -9,6 +9,7 @@ from pairing.forms.pairings import StatisticsForm
 from pairing.statistics import FIGURES, STATISTICS_CAPABILITY, pairing_statistics
 from portal.models import Organization
 from portal.scope import active_roles, has_capability, role_grants
+from portal.views.common import paginate, query_without_page
 from portal.views.generic import StartExportView
 
 
@@ -26,14 +27,22 @@ def _scope_org(user):
     return Organization.objects.filter(depth=1).order_by("path").first()  # superuser, no roles
 
 
+# A city-scale county has 250 townships: the table and chart show them a page at a time (the
+# whole table was 137 KB); the total row and the figure cards still cover every township, and
+# the Excel lists them all.
+TOWNSHIPS_PER_PAGE = 25
+
+
 @login_required
 def statistics(request):
     _require_statistics(request.user)
     form = StatisticsForm(request.GET or None)
     stats = pairing_statistics(request.user, form.chosen_year())
+    page = paginate(request, stats.rows, per_page=TOWNSHIPS_PER_PAGE)
     return render(request, "pairing/statistics/index.html", {
         "form": form, "stats": stats, "headers": [column.header for _, column in FIGURES],
-        "chart": stats.chart(),
+        "page": page, "query_string": query_without_page(request),
+        "chart": stats.chart(page.object_list),
     })
 
 
