@@ -18,7 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db import connections
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
@@ -276,29 +278,41 @@ def org_activities(area, kind, period):
                     org__is_active=True))
 
 
-def org_matrix(user, area, period, kind=OrgKind.VILLAGE, today=None) -> Matrix:
-    """Organizations of `kind` in `area` × months; grouped by township for the county."""
+def _area_orgs_q(area, kind, prefix=""):
+    """Q for the active organizations of `kind` in `area` (the org matrix's rows), on
+    Organization fields under `prefix`."""
+    return Q(**{f"{prefix}path__startswith": area.path, f"{prefix}kind": kind,
+                f"{prefix}is_active": True})
+
+
+def org_matrix(user, area, period, kind=OrgKind.VILLAGE, today=None, *,
+               paginate=None) -> Matrix:
+    """Organizations of `kind` in `area` × months; grouped by township for the county.
+
+    County-wide, `paginate(groups)` returns the page of township groups to show: only those
+    groups' rows are built (`_paged_org_matrix`); without it every row is (the Excel, the
+    township matrices). Column figures always cover every row of the area."""
     _check_area(user, area)
     today = today or timezone.localdate()
     label = OrgKind(kind).label
     matrix = Matrix(area=area, period=period, title=f"{area.name}{label}活动开展情况",
                     row_header=label, started=_started(period, today),
                     grouped=_is_county_wide(area), group_totals=True)
-    orgs = list(Organization.objects.filter(path__startswith=area.path, kind=kind,
-                                            is_active=True)
-                .order_by("path").values_list("pk", "path", "name"))
-    counts = _tally_counts(
-        OrgMonthTally.objects.filter(_tally_months(period), org__path__startswith=area.path,
-                                     org__kind=kind, org__is_active=True),
-        "org_id", "activities")
     townships = {}
     if matrix.grouped:
         townships = dict(Organization.objects.filter(path__startswith=area.path,
                                                      kind=OrgKind.TOWNSHIP)
                          .values_list("path", "name"))
+        if paginate is not None:
+            return _paged_org_matrix(matrix, kind, townships, paginate)
+    orgs = list(Organization.objects.filter(_area_orgs_q(area, kind))
+                .order_by("path").values_list("pk", "path", "name"))
+    counts = _tally_counts(
+        OrgMonthTally.objects.filter(_tally_months(period), _area_orgs_q(area, kind, "org__")),
+        "org_id", "activities")
     rows = []
     for pk, path, name in orgs:
-        group = townships.get(path[:TOWNSHIP_PREFIX], COUNTY_DIRECT) if matrix.grouped else ""
+        group = _township_label(townships, path) if matrix.grouped else ""
         rows.append(MatrixRow(pk=pk, label=name, group=group))
     _fill(matrix, rows, counts)
     _complete_columns(matrix)
@@ -306,6 +320,86 @@ def org_matrix(user, area, period, kind=OrgKind.VILLAGE, today=None) -> Matrix:
     if matrix.grouped:
         matrix.rows = [row for group in matrix.groups for row in group.rows]
     return matrix
+
+
+def _township_label(townships, path):
+    """The group of an org in the county-wide matrix: its township, or 县直属."""
+    return townships.get(path[:TOWNSHIP_PREFIX], COUNTY_DIRECT)
+
+
+def _paged_org_matrix(matrix, kind, townships, paginate):
+    """The county-wide org matrix of one page of townships: the groups come from one grouped
+    count of the orgs by township, rows and tallies are read for the shown groups only, and
+    the column figures for the whole county come from one grouped query by month — so the
+    page's cost follows the townships shown, not the county's 4,000 villages."""
+    area = matrix.area
+    orgs = (Organization.objects.filter(_area_orgs_q(area, kind))
+            .annotate(_township=Substr("path", 1, TOWNSHIP_PREFIX)))
+    by_township = (orgs
+                   .values("_township").annotate(_n=Count("pk")).order_by("_township")
+                   .values_list("_township", "_n"))
+    prefixes = defaultdict(list)  # group label → township paths (path prefixes) in it
+    for prefix, n in by_township:
+        prefixes[_township_label(townships, prefix)].append(prefix)
+        matrix.row_count += n
+    order = [townships[p] for p in sorted(townships)]
+    labels = [label for label in dict.fromkeys([*order, *prefixes]) if label in prefixes]
+    matrix.page = paginate([MatrixGroup(label) for label in labels])
+    matrix.groups = list(matrix.page.object_list)
+    shown = _org_groups_q(matrix.groups, prefixes, townships)
+    shown_orgs = orgs.filter(shown).order_by("path")
+    counts = _tally_counts(
+        OrgMonthTally.objects.filter(_tally_months(matrix.period),
+                                     org__in=shown_orgs.values("pk")),
+        "org_id", "activities")
+    groups = {group.label: group for group in matrix.groups}
+    rows = []
+    for pk, path, name in shown_orgs.values_list("pk", "path", "name"):
+        row = MatrixRow(pk=pk, label=name, group=_township_label(townships, path))
+        groups[row.group].rows.append(row)
+        rows.append(row)
+    _fill(matrix, rows, counts)
+    matrix.rows = [row for group in matrix.groups for row in group.rows]
+    if _shows_every_row(matrix):
+        _complete_columns(matrix)
+        return matrix
+    per_month = (OrgMonthTally.objects
+                 .filter(_tally_months(matrix.period), _area_orgs_q(area, kind, "org__"))
+                 .values("month")
+                 .annotate(_n=Sum("activities"),
+                           _active=Count("org_id", distinct=True, filter=Q(activities__gt=0)))
+                 .order_by().values_list("month", "_n", "_active"))
+    _set_columns(matrix, per_month)
+    return matrix
+
+
+def _shows_every_row(matrix):
+    """Whether the page holds the whole matrix (a township's units, a small county's
+    townships), whose column figures then come from its rows, not one more grouped query."""
+    return matrix.page.paginator.num_pages == 1
+
+
+def _org_groups_q(groups, prefixes, townships):
+    """Q (on an `_township` path-prefix annotation) for the orgs of the shown groups; 县直属
+    is every org under no township, which may be many prefixes (each county unit its own)."""
+    query = Q(_township__in=[p for group in groups for p in prefixes[group.label]
+                             if p in townships])
+    if any(group.label == COUNTY_DIRECT for group in groups):
+        query |= ~Q(_township__in=list(townships))
+    return query
+
+
+def _set_columns(matrix, per_month):
+    """Column totals and silent counts from (month, total, rows active that month) of a
+    grouped query over every row of the matrix: a started month's silent rows are the
+    rows less the active ones (the counts are never negative)."""
+    totals, active = {}, {}
+    for month, total, n_active in per_month:
+        totals[_month_key(month)] = total
+        active[_month_key(month)] = n_active
+    matrix.column_totals = [totals.get(m, 0) for m in matrix.months]
+    matrix.column_silent = [matrix.row_count - active.get(m, 0) if started else 0
+                            for m, started in zip(matrix.months, matrix.started, strict=True)]
 
 
 def _groups(rows, order):
@@ -433,44 +527,92 @@ def paired_units(area):
             .order_by("path"))
 
 
-def _unit_parts(area, period):
-    """The three disjoint ways an activity counts for a unit (see UNIT_HELP), as grouped tally
-    queries {(unit pk, (year, month)): activities}; disjoint, so they add up without overlap."""
+def _paired_unit_ids(area):
+    """Ids of `paired_units(area)` as a subquery, without its per-unit village count."""
+    return Pairing.objects.filter(status=PairingStatus.ACTIVE, city_org__kind__in=CITY_KINDS,
+                                  village_org__path__startswith=area.path).values("city_org_id")
+
+
+def _unit_parts(area, period, units):
+    """The three disjoint ways an activity counts for a unit (see UNIT_HELP), as
+    (tally queryset, unit key) pairs restricted to `units` (ids or a subquery); disjoint, so
+    their counts add up without overlap."""
     months = _tally_months(period)
     own_pairing = Pairing.objects.filter(pk=OuterRef("pairing_id"),
                                          village_org__path__startswith=area.path)
     by_pairing = OrgMonthTally.objects.filter(
         months, pairing__city_org__kind__in=CITY_KINDS,
-        pairing__village_org__path__startswith=area.path)
+        pairing__village_org__path__startswith=area.path, pairing__city_org__in=units)
     own = (OrgMonthTally.objects.filter(months, org__kind__in=CITY_KINDS,
-                                        org__path__startswith=area.path)
+                                        org__path__startswith=area.path, org__in=units)
            .exclude(Exists(own_pairing.filter(city_org=OuterRef("org_id")))))
     talents = (UnitMonthTally.objects.filter(months, org__kind=OrgKind.VILLAGE,
-                                             org__path__startswith=area.path, activities__gt=0)
+                                             org__path__startswith=area.path, activities__gt=0,
+                                             unit__in=units)
                .filter(Exists(Pairing.objects.filter(status=PairingStatus.ACTIVE,
                                                      city_org=OuterRef("unit_id"),
                                                      village_org=OuterRef("org_id"))))
                .exclude(Exists(own_pairing.filter(city_org=OuterRef("unit_id")))))
-    return (_tally_counts(by_pairing, "pairing__city_org_id", "activities"),
-            _tally_counts(own, "org_id", "activities"),
-            _tally_counts(talents, "unit_id", "activities"))
+    return ((by_pairing, "pairing__city_org_id"), (own, "org_id"), (talents, "unit_id"))
 
 
-def unit_matrix(user, area, period, today=None) -> Matrix:
-    """Paired city organizations × months: activities that link them with their villages."""
+def _unit_counts(area, period, units):
+    """{(unit pk, (year, month)): activities} of `units`: the three parts added up."""
+    counts = defaultdict(int)
+    for tallies, key in _unit_parts(area, period, units):
+        for cell, n in _tally_counts(tallies, key, "activities").items():
+            counts[cell] += n
+    return counts
+
+
+def _unit_columns(area, period):
+    """(month, activities, units active that month) over every paired unit of the area: the
+    three parts summed per unit and month, then per month, in one query. A UNION ALL
+    aggregated again is beyond the ORM, so the parts' compiled SQL is wrapped in one outer
+    GROUP BY; a unit is active in a month when its parts add up to more than 0."""
+    parts = [tallies.annotate(unit_pk=F(key), tally_month=F("month"))
+             .values("unit_pk", "tally_month").annotate(n=Sum("activities")).order_by()
+             .values_list("unit_pk", "tally_month", "n")
+             for tallies, key in _unit_parts(area, period, _paired_unit_ids(area))]
+    combined = parts[0].union(*parts[1:], all=True)
+    sql, params = combined.query.get_compiler(combined.db).as_sql()
+    with connections[combined.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT parts.tally_month, SUM(parts.n),"
+            " COUNT(DISTINCT CASE WHEN parts.n > 0 THEN parts.unit_pk END)"
+            f" FROM ({sql}) parts GROUP BY parts.tally_month", params)
+        return [(_as_date(month), total, active) for month, total, active in cursor.fetchall()]
+
+
+def _as_date(value):
+    """A date column read through a raw cursor (SQLite gives its ISO text)."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def unit_matrix(user, area, period, today=None, *, paginate=None) -> Matrix:
+    """Paired city organizations × months: activities that link them with their villages.
+    `paginate(queryset)` returns the page of units to show, whose parts alone are counted;
+    column figures then cover every paired unit through `_unit_columns`. Without it every
+    unit is a row (the Excel)."""
     _check_area(user, area)
     today = today or timezone.localdate()
     matrix = Matrix(area=area, period=period, title=f"{area.name}结对单位联系村情况",
                     row_header="结对单位", extra_header="结对村数",
                     started=_started(period, today))
-    units = list(paired_units(area))
-    counts = defaultdict(int)
-    for part in _unit_parts(area, period):
-        for key, n in part.items():
-            counts[key] += n
+    if paginate is None:
+        units = list(paired_units(area))
+        counts = _unit_counts(area, period, _paired_unit_ids(area))
+    else:
+        matrix.page = paginate(paired_units(area))
+        units = list(matrix.page.object_list)
+        matrix.row_count = matrix.page.paginator.count
+        counts = _unit_counts(area, period, [u.pk for u in units])
     rows = [MatrixRow(pk=u.pk, label=u.name, extra=f"{u.villages}") for u in units]
     _fill(matrix, rows, counts)
-    _complete_columns(matrix)
+    if paginate is None or _shows_every_row(matrix):
+        _complete_columns(matrix)
+    else:
+        _set_columns(matrix, _unit_columns(area, period))
     matrix.groups = _groups(rows, [])
     return matrix
 

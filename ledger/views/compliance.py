@@ -48,12 +48,12 @@ def _month_or_404(year, month):
         raise Http404("没有这个月份。")
 
 
-def _cell_urls(matrix, url_name, area, rows=None):
-    """Give each non-empty cell of `rows` (default: the matrix's) the URL of its activities;
+def _cell_urls(matrix, url_name, area):
+    """Give each non-empty cell of the matrix's rows (those shown) the URL of its activities;
     the path is composed from one reverse() rather than one per cell."""
     sample = reverse(url_name, args=[1, 2000, 1])
     prefix = sample.removesuffix("1/2000/1/")
-    for row in matrix.rows if rows is None else rows:
+    for row in matrix.rows:
         for cell in row.cells:
             if cell.count:
                 cell.url = f"{prefix}{row.pk}/{cell.year}/{cell.month}/?area={area.pk}"
@@ -77,20 +77,19 @@ def _render_matrix(request, template, form, matrix, **context):
 def org_matrix(request):
     _require_compliance(request.user)
     form = OrgMatrixForm(request.GET or None, user=request.user)
-    matrix, page, query = None, None, ""
+    matrix, query = None, ""
     if form.selected_area is not None:
-        matrix = compliance.org_matrix(request.user, form.selected_area, form.selected_period,
-                                       form.kind_value)
-        if matrix.grouped:  # county-wide: a page of townships, the totals of all of them
-            page = paginate(request, matrix.groups, TOWNSHIPS_PER_PAGE)
-            matrix.groups = list(page.object_list)
+        # County-wide: a page of townships is built, the column figures cover all of them.
+        matrix = compliance.org_matrix(
+            request.user, form.selected_area, form.selected_period, form.kind_value,
+            paginate=lambda groups: paginate(request, groups, TOWNSHIPS_PER_PAGE))
+        if matrix.page is not None:
             query = _filter_query(form, "kind")
-        _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area,
-                   rows=[row for group in matrix.groups for row in group.rows])
+        _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area)
     return _render_matrix(request, "ledger/compliance/orgs.html", form, matrix,
                           tab="orgs", help_text=compliance.ORG_HELP,
-                          kind_label=OrgKind(form.kind_value).label, page=page,
-                          query_string=query)
+                          kind_label=OrgKind(form.kind_value).label,
+                          page=matrix.page if matrix else None, query_string=query)
 
 
 @login_required
@@ -113,17 +112,17 @@ def talent_matrix(request):
 def unit_matrix(request):
     _require_compliance(request.user)
     form = UnitMatrixForm(request.GET or None, user=request.user)
-    matrix, page, query = None, None, ""
+    matrix, query = None, ""
     if form.selected_area is not None:
-        matrix = compliance.unit_matrix(request.user, form.selected_area, form.selected_period)
-        page = paginate(request, matrix.rows, UNITS_PER_PAGE)  # the totals cover every unit
-        shown = list(page.object_list)
-        matrix.groups = [compliance.MatrixGroup("", shown)] if shown else []
+        # Only the page's units are counted; the column figures cover every unit.
+        matrix = compliance.unit_matrix(
+            request.user, form.selected_area, form.selected_period,
+            paginate=lambda units: paginate(request, units, UNITS_PER_PAGE))
         query = _filter_query(form)
-        _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area, rows=shown)
+        _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area)
     return _render_matrix(request, "ledger/compliance/units.html", form, matrix,
-                          tab="units", help_text=compliance.UNIT_HELP, page=page,
-                          query_string=query)
+                          tab="units", help_text=compliance.UNIT_HELP,
+                          page=matrix.page if matrix else None, query_string=query)
 
 
 # --- The activities behind one cell ----------------------------------------------------------
