@@ -112,3 +112,43 @@ def test_rebuild_of_one_table_leaves_the_others(tree, theme):
     assert tallies.rebuild_tallies(models=[TalentMonthTally]) == {"TalentMonthTally": 1}
     assert talent_tally(talent) == 1
     assert not OrgMonthTally.objects.exists()
+
+
+def test_county_wide_column_figures_read_the_talent_tallies_and_agree(tree, theme,
+                                                                      county_admin):
+    """The talent matrix's column figures for the whole tree come from the talent tallies and
+    equal those of the person tallies (what a township or a filter reads)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ledger import compliance
+    from ledger.models import PersonMonthTally
+
+    talent = PersonFactory(name="陈农业", home_org=tree.unit, is_city_talent=True)
+    other = PersonFactory(name="周农业", home_org=tree.unit, is_city_talent=True)
+    gone = PersonFactory(name="吴离职", home_org=tree.unit, is_city_talent=True, is_active=False)
+    villager = PersonFactory(name="李村民", home_org=tree.village_a1)
+    counted(tree.village_a1, MARCH, theme, [talent, other, gone, villager])
+    counted(tree.village_b1, MARCH.replace(day=9), theme, [talent])
+    counted(tree.unit, MARCH, theme, [other])
+    counted(tree.village_b2, MARCH.replace(month=5), theme, [other])
+    period = compliance.period_for("2025")
+    every_talent = PersonMonthTally.objects.filter(
+        month__gte=period.start, month__lt=period.end, org__kind=OrgKind.VILLAGE,
+        org__path__startswith=tree.county.path, participations__gt=0).filter(
+        compliance._talent_q(tree.county, prefix="person__"))
+    assert sorted(compliance._talent_tally_figures(period)) == sorted(
+        compliance._person_tally_figures(every_talent)) == [
+        (MARCH, 2, 3), (MARCH.replace(month=5), 1, 1)]
+    with CaptureQueriesContext(connection) as queries:
+        matrix = compliance.talent_matrix(county_admin, tree.county, period)
+    assert matrix.column_totals[2] == 3 and matrix.column_silent[2] == matrix.row_count - 2
+    figures = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"].upper()
+               and "personmonthtally" not in q["sql"].lower()]
+    assert any("ledger_talentmonthtally" in sql for sql in figures)
+    from pairing.models import Pairing
+
+    Pairing.objects.create(city_org=tree.unit, village_org=tree.village_a1,
+                           since=datetime.date(2024, 1, 1))
+    township = compliance.talent_matrix(county_admin, tree.town_a, period)
+    assert township.column_totals[2] == 2  # 青山村's one activity, two active talents
