@@ -15,6 +15,8 @@ from portal.scope import (
     TOWNSHIP_ADMIN,
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
+    scope_paths,
+    scope_q,
 )
 from portal.search import SearchHit, SearchSource, first_hits, name_q, register_search_source
 
@@ -29,12 +31,11 @@ register_nav(NavItem("审计日志", "portal:audit_log", "bi-journal-text", "aud
 
 def _scope_overview(request):
     """Counts of orgs by kind and people in everything the user may see."""
-    orgs = Organization.objects.visible_to(request.user)
-    by_kind = dict(orgs.values_list("kind").annotate(n=Count("id")).order_by())
-    people = Person.objects.visible_to(request.user).filter(is_active=True)
-    figures = people.aggregate(total=Count("id"),
-                               talents=Count("id", filter=Q(is_city_talent=True)),
-                               members=Count("id", filter=Q(is_party_member=True)))
+    by_kind, everyone = _orgs_by_kind(request.user)
+    people = Person.objects.all() if everyone else Person.objects.visible_to(request.user)
+    figures = people.filter(is_active=True).aggregate(
+        total=Count("id"), talents=Count("id", filter=Q(is_city_talent=True)),
+        members=Count("id", filter=Q(is_party_member=True)))
     return {
         "figures": [
             ("乡镇", by_kind.get(OrgKind.TOWNSHIP, 0)),
@@ -45,6 +46,28 @@ def _scope_overview(request):
             ("人员总数", figures["total"]),
         ]
     }
+
+
+def _orgs_by_kind(user):
+    """({kind: visible orgs}, whether every org lies in the user's people scope), in one query.
+
+    When every org does, every person does too, and the people figures need no join to the
+    org tree: a county-wide user's join read all 5,811 orgs and 154,500 people at city scale.
+    Only roles scoped to whole trees (root paths) can see every org, so only theirs count all
+    orgs; a township's or a village's stays on its own subtree.
+    """
+    person_paths = scope_paths(user, "person.view")
+    if person_paths is not None and not (
+            person_paths and all(len(path) == Organization.steplen for path in person_paths)):
+        visible = Organization.objects.visible_to(user)
+        return dict(visible.values_list("kind").annotate(n=Count("id")).order_by()), False
+    org_scope = scope_q(user, "org.view", "path")
+    counts = {"n": Count("id", filter=org_scope) if org_scope else Count("id")}
+    if person_paths is not None:
+        counts["outside"] = Count("id", filter=~scope_q(user, "person.view", "path"))
+    rows = list(Organization.objects.values("kind").annotate(**counts).order_by())
+    by_kind = {row["kind"]: row["n"] for row in rows if row["n"]}
+    return by_kind, not any(row.get("outside") for row in rows)
 
 
 def _my_orgs(request):

@@ -92,6 +92,13 @@ class Person(models.Model):
         verbose_name = "人员"
         verbose_name_plural = "人员"
         ordering = ["home_org__path", "name", "id"]
+        indexes = [
+            # The global search's "or exact phone" (portal.search); see migration 0006.
+            models.Index(fields=["phone"], name="person_phone"),
+            # Active people per org without reading the table (the org tree's counts).
+            models.Index(fields=["home_org"], condition=models.Q(is_active=True),
+                         name="person_active_home_org"),
+        ]
 
     def __str__(self):
         return self.name

@@ -8,7 +8,7 @@ from django.http import JsonResponse
 
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
-from portal.search import clean_query, first_hits, name_q
+from portal.search import clean_query, counted_hits, name_q
 from portal.widgets import PERSON_FLAGS, read_spec
 
 LIMIT = 10
@@ -33,11 +33,11 @@ def pick_org(request):
     if spec.get("a"):
         rows = rows.filter(is_active=True)
     if not text:
-        return _answer(first_hits(rows.none(), LIMIT, None))
+        return _answer(counted_hits(rows.none(), LIMIT, None))
     rows = (rows.filter(name_q(text) | Q(code__iexact=text))
             .with_township_name().order_by("path")
             .only("id", "name", "kind", "path"))
-    return _answer(first_hits(rows, LIMIT, lambda org: {
+    return _answer(counted_hits(rows, LIMIT, lambda org: {
         "id": org.pk, "label": org.name,
         "detail": "　".join(filter(None, [
             _KIND_LABELS.get(org.kind, ""),
@@ -55,10 +55,10 @@ def pick_person(request):
     if spec.get("p"):
         rows = rows.filter(home_org__path__startswith=spec["p"])
     if not text:
-        return _answer(first_hits(rows.none(), LIMIT, None))
+        return _answer(counted_hits(rows.none(), LIMIT, None))
     rows = (rows.filter(name_q(text)).select_related("home_org")
             .order_by("name", "home_org__path", "id")
             .only("id", "name", "position", "home_org__name"))
-    return _answer(first_hits(rows, LIMIT, lambda person: {
+    return _answer(counted_hits(rows, LIMIT, lambda person: {
         "id": person.pk, "label": person.name,
         "detail": "　".join(filter(None, [person.home_org.name, person.position]))}))

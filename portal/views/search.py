@@ -22,6 +22,7 @@ def search(request):
     return render(request, "portal/search/results.html", {
         "query": query, "groups": groups, "limit": limit, "kind": kind,
         "total": sum(results.total for _, results in groups),
+        "more": any(results.more for _, results in groups),
     })
 
 
