@@ -375,8 +375,8 @@ def _paged_org_matrix(matrix, kind, townships, paginate):
 
 
 def _shows_every_row(matrix):
-    """Whether the page holds the whole matrix (a township's units, a small county's
-    townships), whose column figures then come from its rows, not one more grouped query."""
+    """Whether the page holds the whole matrix (a small county's townships), whose column
+    figures then come from its rows rather than from one more grouped query."""
     return matrix.page.paginator.num_pages == 1
 
 
@@ -589,23 +589,36 @@ def _unit_counts(area, period, units):
     return counts
 
 
-def _unit_columns(area, period):
-    """(month, activities, units active that month) over every paired unit of the area: the
-    three parts summed per unit and month, then per month, in one query. A UNION ALL
-    aggregated again is beyond the ORM, so the parts' compiled SQL is wrapped in one outer
-    GROUP BY; a unit is active in a month when its parts add up to more than 0."""
+def _unit_page_figures(area, period, shown):
+    """One query for a page of the unit matrix: the cells {(unit pk, (year, month)):
+    activities} of the `shown` unit ids, and (month, activities, units active that month)
+    over every paired unit of the area. The three parts, summed per unit and month, are a
+    common table read twice: grouped by month for the columns, filtered to the shown units
+    for the cells. A UNION ALL read again is beyond the ORM, so the parts' compiled SQL is
+    wrapped by hand; a unit is active in a month when its parts add up to more than 0."""
     parts = [tallies.annotate(unit_pk=F(key), tally_month=F("month"))
              .values("unit_pk", "tally_month").annotate(n=Sum("activities")).order_by()
              .values_list("unit_pk", "tally_month", "n")
              for tallies, key in _unit_parts(area, period, _paired_unit_ids(area))]
     combined = parts[0].union(*parts[1:], all=True)
     sql, params = combined.query.get_compiler(combined.db).as_sql()
+    query = (f"WITH parts AS ({sql}) SELECT tally_month, NULL, SUM(n),"
+             " COUNT(DISTINCT CASE WHEN n > 0 THEN unit_pk END) FROM parts GROUP BY tally_month")
+    shown = list(shown)
+    if shown:
+        query += (" UNION ALL SELECT tally_month, unit_pk, n, NULL FROM parts WHERE unit_pk IN"
+                  f" ({', '.join(['%s'] * len(shown))})")
     with connections[combined.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT parts.tally_month, SUM(parts.n),"
-            " COUNT(DISTINCT CASE WHEN parts.n > 0 THEN parts.unit_pk END)"
-            f" FROM ({sql}) parts GROUP BY parts.tally_month", params)
-        return [(_as_date(month), total, active) for month, total, active in cursor.fetchall()]
+        cursor.execute(query, (*params, *shown))
+        results = cursor.fetchall()
+    cells, columns = defaultdict(int), []
+    for month, unit, n, active in results:
+        month = _as_date(month)
+        if unit is None:
+            columns.append((month, int(n), active))
+        else:
+            cells[(unit, _month_key(month))] += int(n)
+    return cells, columns
 
 
 def _as_date(value):
@@ -615,9 +628,9 @@ def _as_date(value):
 
 def unit_matrix(user, area, period, today=None, *, paginate=None) -> Matrix:
     """Paired city organizations × months: activities that link them with their villages.
-    `paginate(queryset)` returns the page of units to show, whose parts alone are counted;
-    column figures then cover every paired unit through `_unit_columns`. Without it every
-    unit is a row (the Excel)."""
+    `paginate(queryset)` returns the page of units to show: its cells and the column figures
+    over every paired unit then come from one query (`_unit_page_figures`), without building
+    the other units' rows. Without it every unit is a row (the Excel)."""
     _check_area(user, area)
     today = today or timezone.localdate()
     matrix = Matrix(area=area, period=period, title=f"{area.name}结对单位联系村情况",
@@ -630,13 +643,13 @@ def unit_matrix(user, area, period, today=None, *, paginate=None) -> Matrix:
         matrix.page = paginate(paired_units(area))
         units = list(matrix.page.object_list)
         matrix.row_count = matrix.page.paginator.count
-        counts = _unit_counts(area, period, [u.pk for u in units])
+        counts, columns = _unit_page_figures(area, period, [u.pk for u in units])
     rows = [MatrixRow(pk=u.pk, label=u.name, extra=f"{u.villages}") for u in units]
     _fill(matrix, rows, counts)
-    if paginate is None or _shows_every_row(matrix):
+    if paginate is None:
         _complete_columns(matrix)
     else:
-        _set_columns(matrix, _unit_columns(area, period))
+        _set_columns(matrix, columns)
     matrix.groups = _groups(rows, [])
     return matrix
 

@@ -250,19 +250,21 @@ def test_unit_page_figures_are_what_the_rules_say(county_admin, tree, units):
     assert paged.column_silent[:7] == [4, 4, 4, 5, 4, 5, 0]
 
 
-def test_a_unit_page_counts_only_its_units(county_admin, tree, units, monkeypatch):
+def test_a_unit_page_reads_cells_of_its_units_only(county_admin, tree, units, monkeypatch):
     period = compliance.period_for(str(YEAR), TODAY)
     seen = []
-    original = compliance._unit_counts
+    original = compliance._unit_page_figures
 
     def recording(area, period, shown):
-        seen.append(list(shown))
-        return original(area, period, shown)
+        cells, columns = original(area, period, shown)
+        seen.append((list(shown), {unit for unit, _month in cells}))
+        return cells, columns
 
-    monkeypatch.setattr(compliance, "_unit_counts", recording)
+    monkeypatch.setattr(compliance, "_unit_page_figures", recording)
     paged = compliance.unit_matrix(county_admin, tree.county, period, today=TODAY,
                                    paginate=pages_of(2, 2))
-    assert seen == [[r.pk for r in paged.rows]] and len(paged.rows) == 2
+    shown = [r.pk for r in paged.rows]
+    assert len(shown) == 2 and seen == [(shown, set(shown))]
 
 
 def test_paged_unit_matrix_queries_do_not_grow_with_units(county_admin, tree, units, period):
