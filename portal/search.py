@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Count, Q, Window
 from django.db.models.lookups import IContains
 
+from portal.models import Organization
 from portal.pinyin import has_han, query_key
 
 MIN_QUERY_LENGTH = 1
@@ -77,40 +78,44 @@ def clean_query(text):
     return (text or "").strip()[:MAX_QUERY_LENGTH]
 
 
-@models.CharField.register_lookup
 class HanIContains(IContains):
     """`name__han_icontains="王"`: `icontains`, plus, on PostgreSQL, "the name's characters
     include every Chinese character typed", which the GIN indexes on
     `string_to_array(name, NULL)` (portal migration 0006) answer without reading the table;
     a LIKE '%王%' alone reads every name (154,500 people at city scale), and a trigram index
     cannot serve a one- or two-character query. Chinese characters have no case, so the extra
-    condition never drops a row `icontains` keeps."""
-
-    lookup_name = "han_icontains"
-
-    def get_rhs_op(self, connection, rhs):
-        return connection.operators["icontains"] % rhs
+    condition never drops a row `icontains` keeps. Its `lookup_name` stays "icontains", so
+    the database writes the LIKE exactly as for `icontains`."""
 
     def as_postgresql(self, compiler, connection):
         sql, params = self.as_sql(compiler, connection)
         chars = sorted({c for c in str(self.rhs) if has_han(c)})
         if not chars:
             return sql, params
-        lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        return (f"(string_to_array({lhs_sql}, NULL) @> %s::text[] AND {sql})",
-                (*lhs_params, chars, *params))
+        column_sql, column_params = compiler.compile(self.lhs)
+        return (f"(string_to_array({column_sql}, NULL) @> %s::text[] AND {sql})",
+                (*column_params, chars, *params))
+
+
+models.CharField.register_lookup(HanIContains, lookup_name="han_icontains")
 
 
 def name_q(text, prefix=""):
-    """Q for rows whose name (at `prefix`, e.g. "village_org__") matches what was typed:
-    Chinese characters as typed, anything else through the pinyin key ("qsc", "qingshan")."""
+    """Q for rows whose name (or, with `prefix` such as "village_org__", whose organization's
+    name) matches what was typed: Chinese characters as typed, anything else through the
+    pinyin key ("qsc", "qingshan")."""
+    if prefix:
+        # The matching organizations as a subquery that uses their name index: as a join
+        # condition (an OR over a pairing's unit and village) it read every pairing and both
+        # orgs of each, 4,822 pairings at city scale.
+        return Q(**{f"{prefix}in": Organization.objects.filter(name_q(text)).values("pk")})
     text = clean_query(text)
     if has_han(text) and not any("a" <= c.lower() <= "z" for c in text):
-        return Q(**{f"{prefix}name__han_icontains": text})
+        return Q(name__han_icontains=text)
     key = query_key(text)
     if not key:
         return Q(pk__in=[])
-    return Q(**{f"{prefix}search_key__contains": key})
+    return Q(search_key__contains=key)
 
 
 def first_hits(queryset, limit, hit):

@@ -3,24 +3,28 @@ global search reads one hit more than it shows instead of counting every match, 
 match through an index of their characters on PostgreSQL, and a tree node counts only the
 subtrees of the children on its page."""
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from pairing.models import Pairing
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.navigation import _scope_overview
-from portal.search import SearchResults, first_hits, run_search
+from portal.pinyin import has_han, query_key
+from portal.search import SearchResults, first_hits, name_q, run_search
 from portal.views.common import PAGE_SIZE
 from tests.factories import add_org, bulk_people
 
 SEARCH = reverse("portal:search")
 
-NAMES = ["王小明", "小王", "汪明", "王明", "青山1村", "Ａ王庄", "张三", "李四王五"]
-QUERIES = ["王", "王明", "小王", "1村", "ａ王", "王五", "明", "赵"]
+NAMES = ["王小明", "小王", "汪明", "王明", "青山1村", "Ａ王庄", "ａ王庄", "张三", "李四王五"]
+QUERIES = ["王", "王明", "小王", "1村", "ａ王", "Ａ王", "王五", "明", "赵"]
 
 
 def _people_results(user, text, limit):
@@ -201,3 +205,26 @@ def test_a_second_county_keeps_the_people_figures_scoped(county_admin, tree, peo
     assert figures == _expected_overview(county_admin)
     assert figures["人员总数"] < Person.objects.filter(is_active=True).count()
     assert len(ctx.captured_queries) == 2  # orgs by kind, people
+
+
+# --- names of related organizations -----------------------------------------------------
+
+@pytest.mark.parametrize("text", ["青山", "qsc", "nongye", "白水", "无此名"])
+def test_a_related_orgs_name_matches_as_the_join_did(db, tree, text):
+    for village in (tree.village_a1, tree.village_a2, tree.village_b1):
+        Pairing.objects.create(city_org=tree.unit, village_org=village,
+                               since=datetime.date(2026, 1, 1))
+    pairings = Pairing.objects.order_by()
+    by_subquery = pairings.filter(name_q(text, "city_org__") | name_q(text, "village_org__"))
+    by_join = pairings.filter(Q(**_old_name_lookup(text, "city_org__"))
+                              | Q(**_old_name_lookup(text, "village_org__")))
+    assert sorted(by_subquery.values_list("pk", flat=True)) == \
+        sorted(by_join.values_list("pk", flat=True))
+    assert "JOIN" not in str(by_subquery.query)  # the orgs are a subquery, not two joins
+
+
+def _old_name_lookup(text, prefix):
+    """The filter name_q wrote before: the related org's columns through a join."""
+    if has_han(text):
+        return {f"{prefix}name__icontains": text}
+    return {f"{prefix}search_key__contains": query_key(text)}
