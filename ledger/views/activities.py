@@ -53,7 +53,7 @@ from ledger.services.locks import (
 from pairing.models import Pairing, PairingStatus
 from portal.models import Person
 from portal.scope import has_capability, scope_q
-from portal.views.common import paginate, query_without_page, visible_or_404
+from portal.views.common import COUNT_CAP, paginate, query_without_page, visible_or_404
 from portal.views.generic import (
     BatchActionView,
     FilteredListView,
@@ -88,6 +88,7 @@ class ActivityListView(FilteredListView):
     filterset_class = ActivityFilterSet
     template_name = "ledger/activities/list.html"
     table_template = "ledger/activities/_table.html"
+    count_cap = COUNT_CAP  # a city holds 500,000 activities
 
     def decorate(self, page):
         _set_counts(page)

@@ -330,6 +330,7 @@ class FilteredListView(LoginRequiredMixin, ContextMixin, TemplateResponseMixin, 
     filterset_class = None
     table_template = ""
     paginate_by = 50
+    count_cap = None  # portal.views.common.COUNT_CAP for lists of a city's activities or people
 
     def get_queryset(self):
         return self.queryset.all().visible_to(self.request.user, self.visible_action)
@@ -347,7 +348,7 @@ class FilteredListView(LoginRequiredMixin, ContextMixin, TemplateResponseMixin, 
             # clean) and shows the error on the form.
             filterset = self.filterset_class(request.GET or None, queryset=rows, request=request)
             rows = filterset.qs
-        page = paginate(request, rows, self.paginate_by)
+        page = paginate(request, rows, self.paginate_by, count_cap=self.count_cap)
         self.decorate(page)
         context = self.get_context_data(filter=filterset, form=filterset and filterset.form,
                                         page=page, query_string=query_without_page(request),

@@ -10,7 +10,7 @@ from portal.filters import PersonFilter
 from portal.forms import PersonForm
 from portal.models import Person
 from portal.scope import has_capability
-from portal.views.common import visible_or_404
+from portal.views.common import COUNT_CAP, visible_or_404
 from portal.views.generic import FilteredListView, ServiceFormView
 
 
@@ -19,6 +19,7 @@ class PersonListView(FilteredListView):
     filterset_class = PersonFilter
     template_name = "portal/people/list.html"
     table_template = "portal/people/_table.html"
+    count_cap = COUNT_CAP  # a city holds 150,000 people
 
     def get_context_data(self, **kwargs):
         user = self.request.user
