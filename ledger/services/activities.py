@@ -13,7 +13,7 @@ from ledger.services.locks import require_open_month
 from pairing.models import Pairing, PairingStatus
 from portal import audit
 from portal.batch import apply_to_each
-from portal.models import Person
+from portal.models import Organization, Person
 from portal.scope import require
 
 
@@ -22,10 +22,15 @@ def eligible_participants(org):
     organizations it is actively paired with (a village's paired units' talents, and back)."""
     paired = Pairing.objects.filter(status=PairingStatus.ACTIVE).filter(
         Q(village_org=org) | Q(city_org=org))
-    return Person.objects.filter(is_active=True).filter(
-        Q(home_org__path__startswith=org.path)
-        | Q(home_org__in=paired.values("city_org"))
-        | Q(home_org__in=paired.values("village_org")))
+    # The organizations first (a few dozen), then their people by the home organization
+    # index: the same condition across the person-organization join (or as a subquery, whose
+    # OR PostgreSQL cannot estimate) read all 154,000 people of a city for every activity
+    # form (31 ms).
+    orgs = Organization.objects.filter(
+        Q(path__startswith=org.path) | Q(pk__in=paired.values("city_org"))
+        | Q(pk__in=paired.values("village_org")))
+    return Person.objects.filter(is_active=True,
+                                 home_org_id__in=list(orgs.values_list("pk", flat=True)))
 
 
 def _locked_activity(activity):
