@@ -293,7 +293,8 @@ def test_panel_queries_do_not_grow_with_the_data(request, tree, theme, year, per
     small = _panel_queries(user, PANELS)
     _grow(tree, theme)
     assert _panel_queries(user, PANELS) == small
-    assert small <= 5  # roles; townships, villages, activities (both ledger panels); needs
+    # roles; the tree's roots, townships, villages, activities (both ledger panels); needs
+    assert small <= 6
 
 
 def _home_queries(client):
@@ -328,3 +329,21 @@ def test_a_village_active_under_two_pairings_counts_once(tree, theme, county_adm
     qingshan = next(t for t in trends.townships if t.name == "青山镇")
     assert (qingshan.activities, qingshan.active_months) == (2, 1)
     assert not any("COUNT(DISTINCT" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_a_whole_tree_scope_reads_the_tallies_without_the_scope_join(tree, theme,
+                                                                     county_admin):
+    """When the user's scope holds every root of the tree, the year's tallies are read in
+    index order with no semi-join against the scope; another county's activities stay out
+    of the first county's figures once there is one."""
+    _activity(tree.village_a1, TODAY, theme)
+    with CaptureQueriesContext(connection) as queries:
+        before = trend_panels.ledger_trends(county_admin)
+    figures = queries.captured_queries[-1]["sql"]
+    assert "portal_organization" not in figures.split("FROM (")[1].split(") t")[0]
+    other = add_org(None, "邻县", "county")
+    town = add_org(other, "邻镇", "township")
+    _activity(add_org(town, "邻村", "village"), TODAY, theme)
+    after = trend_panels.ledger_trends(county_admin)
+    assert _month(after.activities) == _month(before.activities) == 1
+    assert [t.name for t in after.townships] == [t.name for t in before.townships]
