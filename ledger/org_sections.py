@@ -162,7 +162,10 @@ def dispatch_section(request, org):
     else:
         townships = Organization.objects.filter(path__startswith=org.path,
                                                 kind=OrgKind.TOWNSHIP, is_active=True)
-        summary = dispatch_summary(townships, today.year, today.month, today=today)
+        # Totals only: the section names no township, no silent village, and shows neither
+        # participations nor talents.
+        summary = dispatch_summary(townships, today.year, today.month, today=today, shown=(),
+                                   people=False)
     total = summary.total
     month = f"{today.year}-{today.month:02d}"
     dispatch = reverse("ledger:dispatch") + f"?month={month}"

@@ -59,14 +59,12 @@ class DispatchRow:
     needs_open: int = 0
     needs_overdue: int = 0
     claims_waiting: int = 0
-    silent_names: list = field(default_factory=list)
-
-    @property
-    def silent(self):
-        return len(self.silent_names)
+    silent: int = 0  # active villages without a counted activity in the month
+    silent_names: list = field(default_factory=list)  # their names, for the rows listed
 
 
-SUMMED = ("activities", "participations", "needs_open", "needs_overdue", "claims_waiting")
+SUMMED = ("activities", "participations", "needs_open", "needs_overdue", "claims_waiting",
+          "silent")
 
 
 @dataclass
@@ -74,12 +72,12 @@ class Dispatch:
     year: int
     month: int
     township: object = None  # the chosen township, or None for the all-townships table
-    rows: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # all-townships table: the `shown` townships
     total: DispatchRow = field(default_factory=lambda: DispatchRow("合计", 0))
 
     @property
     def silent_villages(self):
-        """(township name, village name) of every silent village, in tree order."""
+        """(township name, village name) of every silent village of the rows, in tree order."""
         if self.township is not None:
             return [(row.township, row.label) for row in self.rows if row.silent]
         return [(row.label, name) for row in self.rows for name in row.silent_names]
@@ -139,15 +137,23 @@ def _add_to(target, row):
         setattr(target, attr, getattr(target, attr) + getattr(row, attr))
 
 
-def dispatch_summary(townships, year, month, *, single=None, today=None) -> Dispatch:
+def dispatch_summary(townships, year, month, *, single=None, today=None,
+                     shown=None, people=True) -> Dispatch:
     """The 每月调度 figures for one month of `townships` (Organization rows).
 
     With `single` (one township) the rows are its villages; otherwise one row per township
-    naming its silent villages. Open needs and waiting claims are as of today."""
+    naming its silent villages. `shown` (some of `townships`, e.g. a page of them; all when
+    None) narrows the township rows, their talents and silent village names to those
+    townships, while the total still covers every township. `people=False` leaves out the
+    participations and talents of the township table (None): they read the month's person
+    tallies, the costliest figures, which the county's org page does not show. Open needs and
+    waiting claims are as of today."""
     today = today or timezone.localdate()
     if single is not None:
         return _dispatch_by_village(single, year, month, today)
-    return _dispatch_by_township(list(townships), year, month, today)
+    townships = list(townships)
+    return _dispatch_by_township(townships, townships if shown is None else list(shown),
+                                 year, month, today, people)
 
 
 def _dispatch_by_village(township, year, month, today) -> Dispatch:
@@ -167,7 +173,7 @@ def _dispatch_by_village(township, year, month, today) -> Dispatch:
         row = DispatchRow(name, pk, township=township.name, villages=1, talents=len(served),
                           **figures.get(pk, {}))
         if not row.activities:
-            row.silent_names = [name]
+            row.silent, row.silent_names = 1, [name]
         dispatch.rows.append(row)
         _add_to(dispatch.total, row)
     dispatch.total.talents = len(all_talents)
@@ -184,30 +190,45 @@ def _in_townships(queryset, paths, field="path"):
             .filter(_township__in=paths))
 
 
-def _township_figures(paths, year, month, today):
+def _active_that_month(start):
+    """The village (OuterRef pk) had a counted activity in the month starting `start`."""
+    return Exists(OrgMonthTally.objects.filter(org=OuterRef("pk"), month=start,
+                                               activities__gt=0))
+
+
+def _township_figures(paths, shown_paths, year, month, today, people):
     """{township path: {figure: value}} for the townships `paths`, each figure one query
-    grouped by the township's path, and the number of distinct talents across them all."""
+    grouped by the township's path, and the number of distinct talents across them all.
+
+    Talents per township are counted for `shown_paths` only: a distinct count per township
+    over every township cost as much as the total's (the month's person tallies joined with
+    the people, ~25 ms each at city scale), and only the shown rows need it."""
     start = month_range(year, month)[0]
     village = {"kind": OrgKind.VILLAGE}
     active = {"kind": OrgKind.VILLAGE, "is_active": True}
     figures = {path: {} for path in paths}
 
-    def put(queryset, field, **aggregates):
-        for row in (_in_townships(queryset, paths, field).values("_township")
+    def put(queryset, field, under=paths, **aggregates):
+        for row in (_in_townships(queryset, under, field).values("_township")
                     .annotate(**aggregates).order_by()):
             figures[row.pop("_township")].update(row)
 
-    put(Organization.objects.filter(**active), "path", villages=Count("id"))
+    put(Organization.objects.filter(**active), "path", villages=Count("id"),
+        silent=Count("id", filter=~_active_that_month(start)))
     put(OrgMonthTally.objects.filter(month=start, **_prefixed("org", active)), "org__path",
         activities=Sum("activities"))
-    tallies = PersonMonthTally.objects.filter(month=start, participations__gt=0)
-    put(tallies.filter(**_prefixed("org", active)), "org__path",
-        participations=Sum("participations"))
-    # Inactive villages too: a talent who served a village closed since still counts.
-    talents = tallies.filter(person__is_city_talent=True, **_prefixed("org", village))
-    put(talents, "org__path", talents=Count("person", distinct=True))
-    all_talents = (_in_townships(talents, paths, "org__path")
-                   .aggregate(n=Count("person", distinct=True))["n"])
+    all_talents = None
+    if people:
+        tallies = PersonMonthTally.objects.filter(month=start, participations__gt=0)
+        put(tallies.filter(**_prefixed("org", active)), "org__path",
+            participations=Sum("participations"))
+        # Inactive villages too: a talent who served a village closed since still counts.
+        talents = tallies.filter(person__is_city_talent=True, **_prefixed("org", village))
+        if shown_paths:
+            put(talents, "org__path", under=shown_paths,
+                talents=Count("person", distinct=True))
+        all_talents = (_in_townships(talents, paths, "org__path")
+                       .aggregate(n=Count("person", distinct=True))["n"])
     open_needs = Need.objects.filter(status=NeedStatus.PUBLISHED,
                                      **_prefixed("village_org", active))
     put(open_needs, "village_org__path", needs_open=Count("id"))
@@ -226,32 +247,37 @@ def _silent_villages(paths, year, month):
     """(township path, name) of the active villages under `paths` with no counted activity in
     the month, in tree order: only the silent villages are read, not every village."""
     start = month_range(year, month)[0]
-    active_that_month = OrgMonthTally.objects.filter(org=OuterRef("pk"), month=start,
-                                                     activities__gt=0)
     villages = Organization.objects.filter(kind=OrgKind.VILLAGE, is_active=True)
-    return (_in_townships(villages, paths).filter(~Exists(active_that_month))
+    return (_in_townships(villages, paths).filter(~_active_that_month(start))
             .order_by("path").values_list("_township", "name"))
 
 
-def _dispatch_by_township(townships, year, month, today) -> Dispatch:
-    """One row per township, every figure grouped by the township's path in SQL, so a county
-    of 250 townships and 4,000 villages runs the same queries as one of two townships."""
+def _dispatch_by_township(townships, shown, year, month, today, people) -> Dispatch:
+    """One row per township of `shown`, every figure grouped by the township's path in SQL, so
+    a county of 250 townships and 4,000 villages runs the same queries as one of two
+    townships. The total adds up every township of `townships`; only the shown townships'
+    silent villages are named (early in a month they can be most of a city's 4,000)."""
     dispatch = Dispatch(year=year, month=month)
     by_prefix = {t.path: DispatchRow(t.name, t.pk) for t in townships}
     if not by_prefix:
         return dispatch
     paths = list(by_prefix)
-    figures, all_talents = _township_figures(paths, year, month, today)
+    shown_paths = [t.path for t in shown if t.path in by_prefix]
+    figures, all_talents = _township_figures(paths, shown_paths, year, month, today, people)
     for path, row in by_prefix.items():
         for attr, value in figures[path].items():
             setattr(row, attr, value or 0)
-    for path, name in _silent_villages(paths, year, month):
-        by_prefix[path].silent_names.append(name)
+    if shown_paths:
+        for path, name in _silent_villages(shown_paths, year, month):
+            by_prefix[path].silent_names.append(name)
     for row in by_prefix.values():
         _add_to(dispatch.total, row)
     # A talent who served villages of two townships counts once per township, once in total.
     dispatch.total.talents = all_talents
-    dispatch.rows = list(by_prefix.values())
+    dispatch.rows = [by_prefix[path] for path in shown_paths]
+    if not people:
+        for row in (*dispatch.rows, dispatch.total):
+            row.participations = row.talents = None
     return dispatch
 
 

@@ -28,7 +28,7 @@ from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.pdf_cache import cached_pdf, slot_kind
 from portal.scope import has_capability
-from portal.views.common import query_without_page, visible_or_404
+from portal.views.common import paginate, query_without_page, visible_or_404
 from portal.views.generic import (
     BatchActionView,
     FilteredListView,
@@ -38,6 +38,12 @@ from portal.views.generic import (
 from portal.workflow import can
 
 DISPATCH_CAPABILITY = "ledger.compliance"
+# A city-scale county has 250 townships: the all-townships dispatch shows them a page at a
+# time (the whole table, each township naming its silent villages, was 147 KB); the figure
+# cards and the total row still cover every township, and the print layout lists them all.
+TOWNSHIPS_PER_PAGE = 25
+# A township row names this many silent villages, then links to the township's own dispatch.
+SILENT_NAMES_PER_ROW = 10
 REPORT_PDF = slot_kind("ledger/township_report", TownshipReport)  # portal.cleanup asks it
 
 
@@ -63,14 +69,20 @@ def dispatch(request):
     year, month = data.get("month") or (today.year, today.month)
     listed = list(townships)
     single = data.get("township") or (listed[0] if len(listed) == 1 else None)
-    summary = dispatch_summary(listed, year, month, single=single, today=today)
+    printing = bool(request.GET.get("print"))
+    # The print layout is the complete table; the page shows a page of townships.
+    page = None if printing or single else paginate(request, listed, TOWNSHIPS_PER_PAGE)
+    summary = dispatch_summary(listed, year, month, single=single, today=today,
+                               shown=page.object_list if page else None)
     context = {
         "form": form, "summary": summary, "single": single, "today": today,
         "many_townships": len(listed) > 1,
         "month_value": f"{year}-{month:02d}",
         "print_query": query_without_page(request),
+        "page": page, "query_string": query_without_page(request),
+        "silent_names_slice": f":{SILENT_NAMES_PER_ROW}" if page else ":",
     }
-    template = ("ledger/reports/dispatch_print.html" if request.GET.get("print")
+    template = ("ledger/reports/dispatch_print.html" if printing
                 else "ledger/reports/dispatch.html")
     return render(request, template, context)
 
