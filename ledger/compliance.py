@@ -503,13 +503,7 @@ def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None
         per_month = _talent_tally_figures(period)
     else:
         per_month = _person_tally_figures(every_talent)
-    people_by_month, totals_by_month = {}, {}
-    for month, people_active, participations in per_month:
-        people_by_month[_month_key(month)] = people_active
-        totals_by_month[_month_key(month)] = participations
-    matrix.column_totals = [totals_by_month.get(m, 0) for m in matrix.months]
-    matrix.column_silent = [matrix.row_count - people_by_month.get(m, 0) if started else 0
-                            for m, started in zip(matrix.months, matrix.started, strict=True)]
+    _set_columns(matrix, per_month)
     return matrix
 
 
@@ -520,10 +514,10 @@ def _holds_every_org(area):
 
 
 def _person_tally_figures(talent_tallies):
-    """[(month, talents active, participations)] of the (person, org, month) tallies given."""
+    """[(month, participations, talents active)] of the (person, org, month) tallies given."""
     return (talent_tallies.values("month")
             .annotate(_people=Count("person_id", distinct=True), _n=Sum("participations"))
-            .order_by().values_list("month", "_people", "_n"))
+            .order_by().values_list("month", "_n", "_people"))
 
 
 def _talent_tally_figures(period):
@@ -532,7 +526,7 @@ def _talent_tally_figures(period):
     person tallies with the people at city scale (200 -> 20-40 ms)."""
     return (TalentMonthTally.objects.filter(_tally_months(period), participations__gt=0)
             .values("month").annotate(_people=Count("person_id"), _n=Sum("participations"))
-            .order_by().values_list("month", "_people", "_n"))
+            .order_by().values_list("month", "_n", "_people"))
 
 
 def talent_month_activities(person, area, year, month):
