@@ -15,6 +15,7 @@ from ledger.models import (
     Activity,
     ActivityStatus,
     MonthReopening,
+    OrgMonthTally,
     Participation,
     PersonMonthTally,
     ReopenRequest,
@@ -33,6 +34,7 @@ from portal.scope import (
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
     active_roles,
+    scope_holds_every_org,
     scope_q,
 )
 
@@ -224,16 +226,20 @@ def _county_panel(request):
     """县委组织部 and 领导: this month's activities, participations and silent villages."""
     user = request.user
     today = timezone.localdate()
-    this_month = _month_q("", today.year, today.month)
-    activities = Activity.objects.visible_to(user).filter(this_month).aggregate(
-        counted=Count("id", filter=Q(status__in=COUNTED)),
-        waiting=Count("id", filter=Q(status=ActivityStatus.SUBMITTED)))
-    # Participations in counted activities, from the monthly tallies (ledger/tallies.py): a
-    # count over the participation rows cost 77 ms of the county home at county scale.
-    participations = (PersonMonthTally.objects
-                      .filter(scope_q(user, "ledger.view", "org__path"),
-                              month=month_range(today.year, today.month)[0])
-                      .aggregate(n=Sum("participations"))["n"] or 0)
+    first = month_range(today.year, today.month)[0]
+    waiting = (Activity.objects.visible_to(user)
+               .filter(_month_q("", today.year, today.month), status=ActivityStatus.SUBMITTED)
+               .count())
+    # Counted activities and participations from the monthly tallies (ledger/tallies.py),
+    # read from their covering indexes alone when the scope is the whole tree: over the
+    # month's activities and people they cost 30 ms of the county home at city scale.
+    org_tallies = OrgMonthTally.objects.filter(month=first)
+    person_tallies = PersonMonthTally.objects.filter(month=first)
+    if not scope_holds_every_org(user, "ledger.view"):
+        org_tallies = org_tallies.filter(scope_q(user, "ledger.view", "org__path"))
+        person_tallies = person_tallies.filter(scope_q(user, "ledger.view", "org__path"))
+    counted = org_tallies.aggregate(n=Sum("activities"))["n"] or 0
+    participations = person_tallies.aggregate(n=Sum("participations"))["n"] or 0
     villages = _silent_villages(
         Organization.objects.visible_to(user, "ledger.view").filter(kind=OrgKind.VILLAGE,
                                                                     is_active=True),
@@ -241,7 +247,7 @@ def _county_panel(request):
                                            silent=Count("id", filter=Q(logged=False)))
     return {
         "year": today.year, "month": today.month,
-        "activities": activities["counted"], "waiting": activities["waiting"],
+        "activities": counted, "waiting": waiting,
         "participations": participations,
         "villages": villages["total"], "silent": villages["silent"],
     }

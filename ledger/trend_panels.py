@@ -33,7 +33,7 @@ from portal.charts import (
 from portal.dashboard import Panel, register_panel
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_paths, scope_q
+from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_holds_every_org, scope_q
 from portal.spreadsheets import Column
 
 CHARTS = ("activities", "villages", "townships")
@@ -97,7 +97,7 @@ def ledger_trends(user, today=None):
         if row["_township"] in townships:
             townships[row["_township"]].villages = row["n"]
     tallies = OrgMonthTally.objects.filter(month__gte=period.start, month__lt=period.end)
-    if not _sees_every_org(user):
+    if not scope_holds_every_org(user, CAPABILITY):  # else every row is in scope
         tallies = tallies.filter(
             org__in=Organization.objects.filter(scope_q(user, CAPABILITY, "path")))
     tallies = _township_months(tallies)
@@ -111,16 +111,6 @@ def ledger_trends(user, today=None):
             figures.active_months += active
     trends.townships = _ranked(list(townships.values()), trends.started)
     return trends
-
-
-def _sees_every_org(user):
-    """Whether the user's compliance scope holds every root of the org tree (so every org):
-    the year's tallies then need no semi-join with the scope, and are read in index order."""
-    paths = scope_paths(user, CAPABILITY)
-    if paths is None:
-        return True
-    roots = Organization.objects.filter(depth=1).values_list("path", flat=True)
-    return set(roots) <= set(paths)
 
 
 def _township_months(tallies):

@@ -128,6 +128,20 @@ def scope_paths(user, capability):
     return _minimal(paths)
 
 
+def scope_holds_every_org(user, capability):
+    """Whether the user's scope for `capability` covers the whole org tree (every root), so a
+    figure over all rows needs no scope filter: at city scale the filter is a join of every
+    row with the tree. One query per user object (cached on it, like the roles)."""
+    key = f"_portal_everything_{capability}"
+    if key not in user.__dict__:
+        paths = scope_paths(user, capability)
+        organization = apps.get_model("portal", "Organization")
+        roots = [path for path in paths or () if len(path) == organization.steplen]
+        user.__dict__[key] = paths is None or (bool(roots) and not organization.objects.filter(
+            depth=1).exclude(path__in=roots).exists())
+    return user.__dict__[key]
+
+
 def scope_q(user, capability, path_fields):
     """Q matching rows whose org path (any of `path_fields`) lies in the user's scope."""
     paths = scope_paths(user, capability)
