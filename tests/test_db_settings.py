@@ -1,0 +1,10 @@
+"""PostgreSQL connections run with JIT off unless DB_JIT says otherwise: page queries of 20-40
+ms at city scale spent 15 ms compiling (the home's needs trend 20 -> 35 ms)."""
+
+from django.db import connection
+
+
+def test_postgresql_connections_run_without_jit(postgresql_only):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
