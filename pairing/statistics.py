@@ -137,15 +137,20 @@ def _grouped(queryset, path_field, **aggregates):
     return {row.pop("_township"): row for row in rows}
 
 
-def pairing_statistics(user, year) -> Statistics:
-    """The statistics of every township in the user's scope for `year`, and their total."""
+def pairing_statistics(user, year, within=None) -> Statistics:
+    """The statistics of every township in the user's scope for `year`, and their total; with
+    `within` (an organization) only of the townships under it — a township's org page reads
+    its own rows, not the county's 250 townships' (at city scale)."""
 
     def scoped(path_field):
-        return scope_q(user, STATISTICS_CAPABILITY, path_field)
+        query = scope_q(user, STATISTICS_CAPABILITY, path_field)
+        if within is not None:
+            query &= Q(**{f"{path_field}__startswith": within.path})
+        return query
 
     townships = list(Organization.objects.filter(scoped("path"), kind=OrgKind.TOWNSHIP)
                      .order_by("path").values_list("pk", "path", "name"))
-    active = counted_pairings(user)
+    active = counted_pairings(user).filter(scoped("village_org__path"))
     groups = {
         "villages": _grouped(
             Organization.objects.filter(scoped("path"), kind=OrgKind.VILLAGE, is_active=True),
