@@ -87,12 +87,23 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         {"timeout": 30, "transaction_mode": "IMMEDIATE",
          "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    # PostgreSQL's JIT compiles any query whose estimate passes jit_above_cost, which at city
-    # scale includes a page's 20-40 ms aggregates: 15 ms of compiling on each (the home's
-    # needs trend 20 -> 35 ms). Pages are short queries; DB_JIT=on gives it back.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", f"-c jit={'on' if env.bool('DB_JIT', default=False) else 'off'}")
+
+
+def without_jit(options: dict) -> dict:
+    """PostgreSQL connection OPTIONS with `-c jit=off` added to any `options` already there.
+
+    JIT compiles any query whose estimate passes jit_above_cost, which at city scale includes
+    a page's 20-40 ms aggregates: 15 ms of compiling on each (the home's needs trend 20 -> 35
+    ms). DB_JIT=on leaves it to the server, e.g. behind a pooler that refuses startup options
+    (pgbouncer): there use `ALTER ROLE ... SET jit = off`."""
+    existing = options.get("options", "")
+    if "jit=" in existing:
+        return options
+    return {**options, "options": f"{existing} -c jit=off".strip()}
+
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and not env.bool("DB_JIT", default=False):
+    DATABASES["default"]["OPTIONS"] = without_jit(DATABASES["default"].get("OPTIONS", {}))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections, checked before reuse: a connection the server dropped (restart,
 # failover, idle timeout) is replaced at the start of the next request instead of failing it.
