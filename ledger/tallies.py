@@ -111,7 +111,7 @@ def _add(table, select, vendor, delta):
 # --- Activities (row triggers on both databases) -----------------------------------------------
 
 def _activity_statements(vendor, row, delta):
-    """Add `delta` for the activity `row` (NEW or OLD) to the three tallies, if it counts."""
+    """Add `delta` for the activity `row` (NEW or OLD) to the tallies, if it counts."""
     month = _month(vendor, f"{row}.date")
     pairing = f"COALESCE({row}.pairing_id, 0)"
     counted = f"{row}.status IN {_COUNTED_SQL}"
@@ -243,16 +243,17 @@ def _participants_of(orgs_sql):
 
 # --- Installing the triggers ---------------------------------------------------------------------
 
-def _sqlite_triggers():
-    """{name: CREATE TRIGGER statement} for SQLite."""
+def _sqlite_triggers(talents=True):
+    """{name: CREATE TRIGGER statement} for SQLite (see install_triggers for `talents`)."""
     def trigger(name, event, when, statements):
+        statements = _kept(statements, talents)
         condition = f" WHEN {when}" if when else ""
         body = "".join(f"{statement}; " for statement in statements)
         return name, f"CREATE TRIGGER {name} {event}{condition} BEGIN {body}END"
 
     counted_new, counted_old = (f"{r}.status IN {_COUNTED_SQL}" for r in ("NEW", "OLD"))
     part_changed = "OLD.activity_id <> NEW.activity_id OR OLD.person_id <> NEW.person_id"
-    return dict([
+    triggers = [
         trigger("ledger_tally_activity_insert", f"AFTER INSERT ON {ACTIVITY}", counted_new,
                 _activity_statements("sqlite", "NEW", 1)),
         trigger("ledger_tally_activity_update",
@@ -279,7 +280,13 @@ def _sqlite_triggers():
                 _recount_talents("sqlite", "NEW.id")),
         trigger("ledger_tally_org_kind", f"AFTER UPDATE OF kind ON {ORG}",
                 "OLD.kind <> NEW.kind", _recount_talents("sqlite", _participants_of("NEW.id"))),
-    ])
+    ]
+    return {name: sql for name, sql in triggers if talents or name not in TALENT_ONLY_TRIGGERS}
+
+
+def _kept(statements, talents):
+    """The statements, without those writing the talent tally unless `talents`."""
+    return [s for s in statements if talents or TALENT_TALLY not in s]
 
 
 def _pg_function(name, statements, *, guard=""):
@@ -289,8 +296,9 @@ def _pg_function(name, statements, *, guard=""):
             f"END IF;\n{guard}{body}  RETURN NULL;\nEND $$")
 
 
-def _postgresql_objects():
-    """[(function name, CREATE FUNCTION, [CREATE TRIGGER, ...])] for PostgreSQL."""
+def _postgresql_objects(talents=True):
+    """[(function name, CREATE FUNCTION, [CREATE TRIGGER, ...])] for PostgreSQL (see
+    install_triggers for `talents`)."""
     none = f"SELECT * FROM {PARTICIPATION} WHERE false"
     changed = "r.activity_id <> s.activity_id OR r.person_id <> s.person_id"
     moved = ("SELECT r.home_org_id FROM old_rows r JOIN new_rows s ON s.id = r.id "
@@ -302,11 +310,16 @@ def _postgresql_objects():
         "AS $$\nBEGIN\n"
         f"  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n"
         "  IF TG_OP <> 'INSERT' THEN\n"
-        + "".join(f"    {s};\n" for s in _activity_statements("postgresql", "OLD", -1))
+        + "".join(f"    {s};\n" for s in _kept(_activity_statements("postgresql", "OLD", -1),
+                                                  talents))
         + "  END IF;\n  IF TG_OP <> 'DELETE' THEN\n"
-        + "".join(f"    {s};\n" for s in _activity_statements("postgresql", "NEW", 1))
+        + "".join(f"    {s};\n" for s in _kept(_activity_statements("postgresql", "NEW", 1),
+                                                  talents))
         + "  END IF;\n  RETURN NULL;\nEND $$")
-    return [
+    def sets(old, new):
+        return _kept(_participation_set_statements(old, new), talents)
+
+    objects = [
         ("ledger_tally_activity", activity, [
             f"CREATE TRIGGER ledger_tally_activity_insert AFTER INSERT ON {ACTIVITY} "
             f"FOR EACH ROW WHEN (NEW.status IN {_COUNTED_SQL}) "
@@ -320,18 +333,18 @@ def _postgresql_objects():
         ]),
         ("ledger_tally_participation_insert",
          _pg_function("ledger_tally_participation_insert",
-                      _participation_set_statements(none, "SELECT * FROM new_rows")),
+                      sets(none, "SELECT * FROM new_rows")),
          [f"CREATE TRIGGER ledger_tally_participation_insert AFTER INSERT ON {PARTICIPATION} "
           "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
           "EXECUTE FUNCTION ledger_tally_participation_insert()"]),
         ("ledger_tally_participation_delete",
          _pg_function("ledger_tally_participation_delete",
-                      _participation_set_statements("SELECT * FROM old_rows", none)),
+                      sets("SELECT * FROM old_rows", none)),
          [f"CREATE TRIGGER ledger_tally_participation_delete AFTER DELETE ON {PARTICIPATION} "
           "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
           "EXECUTE FUNCTION ledger_tally_participation_delete()"]),
         ("ledger_tally_participation_update",
-         _pg_function("ledger_tally_participation_update", _participation_set_statements(
+         _pg_function("ledger_tally_participation_update", sets(
              f"SELECT r.* FROM old_rows r JOIN new_rows s ON s.id = r.id WHERE {changed}",
              f"SELECT s.* FROM old_rows r JOIN new_rows s ON s.id = r.id WHERE {changed}")),
          [f"CREATE TRIGGER ledger_tally_participation_update AFTER UPDATE ON {PARTICIPATION} "
@@ -352,6 +365,7 @@ def _postgresql_objects():
             "ledger_tally_org_kind", ORG, ("kind",),
             lambda changed: _recount_talents("postgresql", _participants_of(changed))),
     ]
+    return [item for item in objects if talents or item[0] not in TALENT_ONLY_TRIGGERS]
 
 
 def _pg_changed_rows_trigger(name, table, columns, statements):
@@ -377,6 +391,10 @@ TRIGGER_TABLES = {
     "ledger_tally_person_talent": PERSON,
     "ledger_tally_org_kind": ORG,
 }
+# Triggers that only keep the talent tally (migration 0009 added them).
+TALENT_ONLY_TRIGGERS = ("ledger_tally_person_talent", "ledger_tally_org_kind")
+TRIGGERS_BEFORE_TALENTS = tuple(name for name in TRIGGER_TABLES
+                                if name not in TALENT_ONLY_TRIGGERS)
 
 
 def tables_ready(conn=None) -> bool:
@@ -387,19 +405,33 @@ def tables_ready(conn=None) -> bool:
     return set(TABLES) <= set(conn.introspection.table_names())
 
 
-def install_triggers(conn=None):
-    """Create (or re-create) the triggers on `conn`'s database."""
+def install_triggers(conn=None, *, talents=True):
+    """Create (or re-create) the triggers on `conn`'s database. Without `talents`, those that
+    ran before the talent tally (migration 0009 going back: the schema then has no table for
+    it, and the other tallies must go on being kept)."""
     conn = conn or connection
     drop_triggers(conn)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            for _name, function, triggers in _postgresql_objects():
+            for _name, function, triggers in _postgresql_objects(talents):
                 cursor.execute(function)
                 for statement in triggers:
                     cursor.execute(statement)
         else:
-            for statement in _sqlite_triggers().values():
+            for statement in _sqlite_triggers(talents).values():
                 cursor.execute(statement)
+
+
+def triggers_present(conn=None, names=None) -> bool:
+    """Whether the triggers `names` (default: all) exist on `conn`'s database."""
+    conn = conn or connection
+    names = set(names or TRIGGER_TABLES)
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return names <= {row[0] for row in cursor.fetchall()}
 
 
 def drop_triggers(conn=None):

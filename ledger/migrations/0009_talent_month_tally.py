@@ -6,22 +6,26 @@ from django.db import migrations, models
 
 def install(apps, schema_editor):
     """The triggers, now keeping the talent tallies too, then the tallies of the rows already
-    there."""
+    there: only the talent tallies when the other tallies were being kept (their triggers were
+    present), every tally otherwise (a database migrated from before 0006, or one whose
+    triggers were dropped)."""
     from ledger import tallies
 
-    tallies.install_triggers(schema_editor.connection)
-    if not apps.get_model("ledger", "OrgMonthTally").objects.exists():
-        tallies.rebuild_tallies()  # a database migrated from before 0006: every tally
-    else:  # the others are there already (kept by 0006's triggers)
+    conn = schema_editor.connection
+    kept = tallies.triggers_present(conn, tallies.TRIGGERS_BEFORE_TALENTS)
+    tallies.install_triggers(conn)
+    if kept:
         tallies.rebuild_tallies(models=[tallies.TalentMonthTally])
+    else:
+        tallies.rebuild_tallies()
 
 
 def uninstall(apps, schema_editor):
-    """Back to 0008: the triggers go with the table they write (0006's install re-creates the
-    older ones when migrated forward again)."""
+    """Back to 0008: the triggers as they were then, which keep the other tallies (the talent
+    tally's table goes next)."""
     from ledger import tallies
 
-    tallies.drop_triggers(schema_editor.connection)
+    tallies.install_triggers(schema_editor.connection, talents=False)
 
 
 class Migration(migrations.Migration):
