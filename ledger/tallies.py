@@ -126,6 +126,8 @@ def _activity_statements(vendor, row, delta):
              f"FROM {PARTICIPATION} pa, {PERSON} pe "
              f"WHERE pe.id = pa.person_id AND pa.activity_id = {row}.id AND {counted}", vendor,
              delta),
+        *([_lock_people(f"SELECT person_id FROM {PARTICIPATION} WHERE activity_id = {row}.id")]
+          if vendor == "postgresql" else []),
         _add(TALENT_TALLY,
              f"SELECT pa.person_id, {month}, {delta} FROM {PARTICIPATION} pa, {PERSON} pe, "
              f"{ORG} o WHERE pe.id = pa.person_id AND o.id = {row}.org_id "
@@ -203,7 +205,16 @@ def _participation_set_statements(old, new):
         f"WHERE {counted} AND {_TALENT_SQL} GROUP BY 1, 2 HAVING SUM(x.d) <> 0")
     return [sets + _insert(PERSON_TALLY, person, "postgresql"),
             sets + _insert(UNIT_TALLY, unit, "postgresql"),
+            _lock_people(f"SELECT person_id FROM ({old}) o UNION SELECT person_id FROM ({new}) n"),
             sets + _insert(TALENT_TALLY, talent, "postgresql")]
+
+
+def _lock_people(people_sql):
+    """PostgreSQL: share-lock the people `people_sql` names before the talent tally reads their
+    flags. A person's talent flag changing (its trigger recounts the person) then waits for
+    this transaction, or this statement for that one, so neither misses the other's rows."""
+    return (f"PERFORM 1 FROM {PERSON} WHERE id IN ({people_sql}) ORDER BY id FOR SHARE "
+            f"/* for {TALENT_TALLY} */")  # the name: left out with the talent statements
 
 
 # --- People moving to another organization -------------------------------------------------------

@@ -1,0 +1,21 @@
+"""Re-create the tally triggers: on PostgreSQL the talent tally's statements share-lock the
+people first, so a talent flag changing during a save waits for it (ledger.tallies._lock_people)."""
+
+from django.db import migrations
+
+
+def reinstall(apps, schema_editor):
+    from ledger import tallies
+
+    tallies.install_triggers(schema_editor.connection)
+
+
+def reinstall_unlocked(apps, schema_editor):
+    """Back to 0011: the same triggers; the lock does no harm to that schema."""
+    reinstall(apps, schema_editor)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("ledger", "0011_org_tally_covering_index")]
+
+    operations = [migrations.RunPython(reinstall, reinstall_unlocked)]
