@@ -34,7 +34,7 @@ from ledger.models import (
     TalentMonthTally,
     UnitMonthTally,
 )
-from ledger.periods import month_range, months_back
+from ledger.periods import date_from_cursor, month_range, months_back
 from pairing.models import Pairing, PairingStatus
 from portal.models import Organization, Person
 from portal.models.orgs import CITY_KINDS, OrgKind
@@ -607,17 +607,12 @@ def _unit_page_figures(area, period, shown):
         results = cursor.fetchall()
     cells, columns = defaultdict(int), []
     for month, unit, n, active in results:
-        month = _as_date(month)
+        month = date_from_cursor(month)
         if unit is None:
             columns.append((month, int(n), active))
         else:
             cells[(unit, _month_key(month))] += int(n)
     return cells, columns
-
-
-def _as_date(value):
-    """A date column read through a raw cursor (SQLite gives its ISO text)."""
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
 def unit_matrix(user, area, period, today=None, *, paginate=None) -> Matrix:

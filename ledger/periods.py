@@ -35,3 +35,8 @@ def months_back(today: datetime.date, count: int) -> list[tuple[int, int]]:
         result.append((y, m))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     return result[::-1]
+
+
+def date_from_cursor(value) -> datetime.date:
+    """A date column read through a raw cursor: PostgreSQL gives a date, SQLite its ISO text."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)

@@ -10,7 +10,6 @@ number of activities: townships, villages per township, and the monthly tallies
 (ledger/tallies.py, which the compliance matrices read too) summed per (township, month).
 """
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from ledger.compliance import CAPABILITY, TOWNSHIP_PREFIX, period_for
 from ledger.models import OrgMonthTally
+from ledger.periods import date_from_cursor
 from portal.charts import (
     MONTH_COLUMN,
     MONTH_LABELS,
@@ -134,13 +134,8 @@ def _township_months(tallies):
             f"FROM ({inner}) t JOIN {Organization._meta.db_table} o ON o.id = t.org_id "
             "GROUP BY 1, 2",
             [TOWNSHIP_PREFIX, OrgKind.VILLAGE.value, OrgKind.VILLAGE.value, *params])
-        return [(path, _as_date(month), int(n or 0), int(in_villages or 0), int(active or 0))
-                for path, month, n, in_villages, active in cursor.fetchall()]
-
-
-def _as_date(value):
-    """A month as the database returned it from raw SQL (SQLite gives the ISO text)."""
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+        return [(path, date_from_cursor(month), int(n or 0), int(in_villages or 0),
+                 int(active or 0)) for path, month, n, in_villages, active in cursor.fetchall()]
 
 
 def _ranked(townships, started):
