@@ -25,7 +25,14 @@ row triggers one row at a time, which gives the same figures.
 A person moving to another organization recounts the unit tallies of the two organizations
 (rare, and correct whatever the order of rows in a bulk update); a person becoming or ceasing
 to be a city talent, leaving or returning (is_active), or an organization changing kind,
-recounts the talent tallies of the people concerned.
+recounts the talent tallies of the people concerned. A recount sees only committed rows (READ
+COMMITTED), and a save counts by the home organizations, flags and kinds it sees, so on
+PostgreSQL the activity and participation triggers first share-lock every participant of the
+activities they count and the activities' organizations (`_locks`): the move, flag or kind
+change waits for a save in progress, or the save for it, and neither misses the other's rows.
+A transaction that already wrote tallies in an earlier statement may instead deadlock with
+such a recount; PostgreSQL then cancels one of the two, and nothing is counted wrong. SQLite
+serialises writers and needs no locks.
 
 `paused()` turns the triggers off for a bulk load (the demo's COPY of millions of
 participations), after which `rebuild_tallies()` recounts with grouped INSERT ... SELECT;
@@ -126,8 +133,6 @@ def _activity_statements(vendor, row, delta):
              f"FROM {PARTICIPATION} pa, {PERSON} pe "
              f"WHERE pe.id = pa.person_id AND pa.activity_id = {row}.id AND {counted}", vendor,
              delta),
-        *([_lock_people(f"SELECT person_id FROM {PARTICIPATION} WHERE activity_id = {row}.id")]
-          if vendor == "postgresql" else []),
         _add(TALENT_TALLY,
              f"SELECT pa.person_id, {month}, {delta} FROM {PARTICIPATION} pa, {PERSON} pe, "
              f"{ORG} o WHERE pe.id = pa.person_id AND o.id = {row}.org_id "
@@ -203,18 +208,27 @@ def _participation_set_statements(old, new):
         f"SELECT person_id, activity_id, -1 FROM o) x JOIN {ACTIVITY} a ON a.id = x.activity_id "
         f"JOIN {PERSON} pe ON pe.id = x.person_id JOIN {ORG} o ON o.id = a.org_id "
         f"WHERE {counted} AND {_TALENT_SQL} GROUP BY 1, 2 HAVING SUM(x.d) <> 0")
-    return [sets + _insert(PERSON_TALLY, person, "postgresql"),
+    touched = (f"FROM {ACTIVITY} a WHERE {counted} AND a.id IN (SELECT activity_id FROM "
+               f"({old}) o UNION SELECT activity_id FROM ({new}) n)")
+    return [*_locks(f"SELECT person_id FROM {PARTICIPATION} WHERE activity_id IN "
+                    f"(SELECT a.id {touched}) UNION SELECT person_id FROM ({old}) o "
+                    f"WHERE activity_id IN (SELECT a.id {touched})", f"SELECT a.org_id {touched}"),
+            sets + _insert(PERSON_TALLY, person, "postgresql"),
             sets + _insert(UNIT_TALLY, unit, "postgresql"),
-            _lock_people(f"SELECT person_id FROM ({old}) o UNION SELECT person_id FROM ({new}) n"),
             sets + _insert(TALENT_TALLY, talent, "postgresql")]
 
 
-def _lock_people(people_sql):
-    """PostgreSQL: share-lock the people `people_sql` names before the talent tally reads their
-    flags. A person's talent flag changing (its trigger recounts the person) then waits for
-    this transaction, or this statement for that one, so neither misses the other's rows."""
-    return (f"PERFORM 1 FROM {PERSON} WHERE id IN ({people_sql}) ORDER BY id FOR SHARE "
-            f"/* for {TALENT_TALLY} */")  # the name: left out with the talent statements
+def _locks(people_sql, orgs_sql):
+    """PostgreSQL, before a trigger writes any tally: share-lock the people `people_sql` names
+    (every participant of the activities, whose home organizations and talent flags the unit
+    and talent statements read) and the organizations `orgs_sql` names (whose kind the talent
+    statement reads). A person moving, a talent flag or an organization's kind changing (each
+    trigger recounts from the rows it sees) then waits for this transaction, or this statement
+    for that one, so neither misses the other's uncommitted rows. Each kind of row is locked in
+    id order; only share locks are taken on both, so no two of these triggers deadlock."""
+    return [f"PERFORM 1 FROM {PERSON} WHERE id IN ({people_sql}) ORDER BY id FOR SHARE",
+            f"PERFORM 1 FROM {ORG} WHERE id IN ({orgs_sql}) ORDER BY id FOR SHARE "
+            f"/* for {TALENT_TALLY} */"]  # the name: left out with the talent statements
 
 
 # --- People moving to another organization -------------------------------------------------------
@@ -320,7 +334,10 @@ def _postgresql_objects(talents=True):
         "CREATE OR REPLACE FUNCTION ledger_tally_activity() RETURNS trigger LANGUAGE plpgsql "
         "AS $$\nBEGIN\n"
         f"  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n"
-        "  IF TG_OP <> 'INSERT' THEN\n"
+        + "".join(f"  {s};\n" for s in _kept(_locks(
+            f"SELECT person_id FROM {PARTICIPATION} WHERE activity_id IN (OLD.id, NEW.id)",
+            "OLD.org_id, NEW.org_id"), talents))  # OLD or NEW is NULL on insert or delete
+        + "  IF TG_OP <> 'INSERT' THEN\n"
         + "".join(f"    {s};\n" for s in _kept(_activity_statements("postgresql", "OLD", -1),
                                                   talents))
         + "  END IF;\n  IF TG_OP <> 'DELETE' THEN\n"
