@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import exporters, import_jobs, list_exports, navigation, signals  # noqa: F401
+        from . import exporters, fragments, import_jobs, list_exports, navigation, signals  # noqa: F401
 
 
 class AxesConfig(axes.apps.AppConfig):

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 from django.db import IntegrityError, connection
 
+from portal import fragments
+
 FOREIGN_KEYS_SQL = """
     SELECT c.conname, c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text,
            af.attname
@@ -98,6 +100,7 @@ def copy_rows(model, fields, rows, *, batch_size=5_000) -> None:
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+            fragments.note_write(connection)  # COPY passes by the execute wrappers
             return
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
         for start in range(0, len(rows), batch_size):

@@ -53,6 +53,26 @@ def static_without_collectstatic():
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_fragment_cache(settings):
+    """Pages are built afresh in tests, so query counts and contexts measure the work itself;
+    tests/portal/test_fragments*.py turn the cache (portal.fragments) on with
+    `fragment_cache`."""
+    settings.FRAGMENT_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def fragment_cache(settings):
+    """The fragment cache on and empty: on SQLite a rolled-back test leaves the data version
+    where it was, so an entry of an earlier test could otherwise match."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.FRAGMENT_CACHE_SECONDS = 600
+    yield cache
+    cache.clear()
+
+
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Reference rows the migrations load (module, loader function).

@@ -239,6 +239,22 @@ CELERY_BEAT_SCHEDULE = {
     # Import uploads and cached PDFs nothing refers to any more (portal.cleanup).
     "clean-media": {"task": "portal.tasks.clean_media", "schedule": crontab(hour=3, minute=15)},
 }
+# The default cache holds the rendered fragments of portal.fragments (home panels, compliance
+# matrices): in Redis when CACHE_REDIS_URL (or else REDIS_URL) is set, shared by every worker
+# and host; otherwise in each process's memory. Entries are keyed by the data version, so they
+# never outlive a change made through the portal; FRAGMENT_CACHE_SECONDS bounds one made outside
+# it (0: no caching).
+CACHE_REDIS_URL = env("CACHE_REDIS_URL", default="") or env("REDIS_URL", default="")
+if CACHE_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_REDIS_URL,
+                          "KEY_PREFIX": "portal", "TIMEOUT": 600,
+                          # a cache that does not answer is skipped, not waited for
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                          "OPTIONS": {"MAX_ENTRIES": 1000}}}
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=15)
 JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=120)
 CELERY_TIMEZONE = TIME_ZONE
