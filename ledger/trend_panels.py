@@ -26,7 +26,6 @@ from portal.charts import (
     MONTH_LABELS,
     PERCENT_FORMAT,
     ChartTable,
-    chart_scripts_once,
     month_label,
     percent,
 )
@@ -217,20 +216,19 @@ def _trends_panel(request):
     trends = _trends_of(request)
     if trends is None:
         return None
-    return {"year": trends.year, "charts": [activities_table(trends), villages_table(trends)],
-            "scripts": chart_scripts_once(request)}
+    return {"year": trends.year, "charts": [activities_table(trends), villages_table(trends)]}
 
 
 def _ranking_panel(request):
     trends = _trends_of(request)
     if trends is None or not trends.townships:
         return None
-    return {"year": trends.year, "chart": townships_table(trends),
-            "scripts": chart_scripts_once(request)}
+    return {"year": trends.year, "chart": townships_table(trends)}
 
 
 register_panel(Panel("trends_activities", "活动趋势", "ledger/panels/trends.html",
                      frozenset({COUNTY_ADMIN, LEADER}), _trends_panel, order=16,
-                     width="col-12"))
+                     width="col-12", charts=True))
 register_panel(Panel("trends_townships", "乡镇排名", "ledger/panels/trends_ranking.html",
-                     frozenset({COUNTY_ADMIN, LEADER}), _ranking_panel, order=17))
+                     frozenset({COUNTY_ADMIN, LEADER}), _ranking_panel, order=17,
+                     charts=True))

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need
 from pairing.statistics import STATISTICS_CAPABILITY
-from portal.charts import MONTH_COLUMN, MONTH_LABELS, ChartTable, chart_scripts_once, month_label
+from portal.charts import MONTH_COLUMN, MONTH_LABELS, ChartTable, month_label
 from portal.dashboard import Panel, register_panel
 from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_q
 from portal.spreadsheets import Column
@@ -94,9 +94,9 @@ def _needs_trend_panel(request):
     trend = need_trend(request.user)
     if trend is None:
         return None
-    return {"year": trend.year, "chart": needs_table(trend),
-            "scripts": chart_scripts_once(request)}
+    return {"year": trend.year, "chart": needs_table(trend)}
 
 
 register_panel(Panel("trends_needs", "需求认领趋势", "pairing/panels/needs_trend.html",
-                     frozenset({COUNTY_ADMIN, LEADER}), _needs_trend_panel, order=18))
+                     frozenset({COUNTY_ADMIN, LEADER}), _needs_trend_panel, order=18,
+                     charts=True))

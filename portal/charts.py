@@ -60,17 +60,6 @@ def month_label(year, month):
     return f"{year}年{month}月"
 
 
-def chart_scripts_once(request):
-    """Whether this chart panel carries the chart script (templates/portal/panels/
-    _chart_scripts.html): only the first of a page does, so a page with several chart panels
-    loads it once. The script fetches ECharts (about 265 KiB compressed) only when a chart
-    comes near the viewport."""
-    if getattr(request, "_portal_chart_scripts", False):
-        return False
-    request._portal_chart_scripts = True
-    return True
-
-
 def percent(part, whole):
     """`part` of `whole` in percent with one decimal, or None when `whole` is 0."""
     return round(100 * part / whole, 1) if whole else None

@@ -15,6 +15,7 @@ from ledger.compliance import (
     period_for,
     talent_units,
 )
+from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.widgets import picker_for
 
@@ -50,23 +51,23 @@ class FastSelect(forms.Select):
         return mark_safe("".join(html))  # noqa: S308 — every value above is escaped
 
 
-class AreaChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name if obj.kind == OrgKind.COUNTY else f"　{obj.name}"
+def _area_label(org):
+    return org.name if org.kind == OrgKind.COUNTY else f"　{org.name}"
 
 
 class ComplianceFilterForm(forms.Form):
     """Area and period; `area` and `period` are always usable, whatever was submitted."""
 
-    area = AreaChoiceField(label="范围", queryset=None, required=False, empty_label=None,
-                           widget=FastSelect(attrs=_SELECT))
+    # The user's areas are read once (`areas`); the choices are made from them rather than
+    # from a queryset the widget would read again.
+    area = forms.ChoiceField(label="范围", required=False, widget=FastSelect(attrs=_SELECT))
     period = forms.ChoiceField(label="期间", required=False, widget=FastSelect(attrs=_SELECT))
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
         self.user = user
         self.areas = list(compliance_areas(user))
-        self.fields["area"].queryset = compliance_areas(user)
+        self.fields["area"].choices = [(area.pk, _area_label(area)) for area in self.areas]
         self.fields["period"].choices = period_choices()
         self.fields["period"].initial = LAST_12
         self.selected_area = self._chosen_area()
@@ -121,7 +122,7 @@ class TalentMatrixForm(ComplianceFilterForm):
         if self.selected_area is not None:
             self.fields["unit"].queryset = talent_units(self.selected_area)
         else:
-            self.fields["unit"].queryset = self.fields["area"].queryset.none()
+            self.fields["unit"].queryset = Organization.objects.none()
         # A county-wide choice of units grows with the county (~1,800 units, 89 KB of options
         # at city scale): past a few dozen units the field is a search box.
         picker = picker_for(self.fields["unit"], self["unit"].value())

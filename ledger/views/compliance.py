@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ledger import compliance
@@ -24,6 +25,7 @@ from ledger.forms.compliance import (
     TalentMatrixForm,
     UnitMatrixForm,
 )
+from portal.fragments import cached_fragment
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability
@@ -69,60 +71,66 @@ def _filter_query(form, *names):
     return urlencode(values)
 
 
-def _render_matrix(request, template, form, matrix, **context):
-    return render(request, template, {"form": form, "matrix": matrix, **context})
+def _render_matrix(request, tab, form, build, **context):
+    """The matrix page of `tab`: the filter form, then the summary, matrix and pager that
+    `build()` -> (matrix, pager query string) makes, rendered from
+    ledger/compliance/_<tab>_body.html and cached until the data changes (portal.fragments):
+    county staff reload these all day, and they change only when someone writes."""
+    def body():
+        matrix, query = build()
+        return render_to_string(f"ledger/compliance/_{tab}_body.html", {
+            "matrix": matrix, "page": matrix.page, "query_string": query, **context})
+
+    shown = form.selected_area is not None
+    return render(request, f"ledger/compliance/{tab}.html", {
+        "form": form, "tab": tab, "shown": shown,
+        "body": cached_fragment(request, f"compliance:{tab}", body) if shown else "",
+        **context})
 
 
 @login_required
 def org_matrix(request):
     _require_compliance(request.user)
     form = OrgMatrixForm(request.GET or None, user=request.user)
-    matrix, query = None, ""
-    if form.selected_area is not None:
+
+    def build():
         # County-wide: a page of townships is built, the column figures cover all of them.
         matrix = compliance.org_matrix(
             request.user, form.selected_area, form.selected_period, form.kind_value,
             paginate=lambda groups: paginate(request, groups, TOWNSHIPS_PER_PAGE))
-        if matrix.page is not None:
-            query = _filter_query(form, "kind")
         _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area)
-    return _render_matrix(request, "ledger/compliance/orgs.html", form, matrix,
-                          tab="orgs", help_text=compliance.ORG_HELP,
-                          kind_label=OrgKind(form.kind_value).label,
-                          page=matrix.page if matrix else None, query_string=query)
+        return matrix, _filter_query(form, "kind") if matrix.page is not None else ""
+    return _render_matrix(request, "orgs", form, build, help_text=compliance.ORG_HELP,
+                          kind_label=OrgKind(form.kind_value).label)
 
 
 @login_required
 def talent_matrix(request):
     _require_compliance(request.user)
     form = TalentMatrixForm(request.GET or None, user=request.user)
-    matrix, query = None, ""
-    if form.selected_area is not None:
+
+    def build():
         matrix = compliance.talent_matrix(
             request.user, form.selected_area, form.selected_period, home_org=form.unit_value,
             search=form.search, paginate=lambda qs: paginate(request, qs, TALENTS_PER_PAGE))
         _cell_urls(matrix, "ledger:compliance_talent_month", form.selected_area)
-        query = _filter_query(form, "unit", "q")
-    return _render_matrix(request, "ledger/compliance/talents.html", form, matrix,
-                          tab="talents", help_text=compliance.TALENT_HELP,
-                          page=matrix.page if matrix else None, query_string=query)
+        return matrix, _filter_query(form, "unit", "q")
+    return _render_matrix(request, "talents", form, build, help_text=compliance.TALENT_HELP)
 
 
 @login_required
 def unit_matrix(request):
     _require_compliance(request.user)
     form = UnitMatrixForm(request.GET or None, user=request.user)
-    matrix, query = None, ""
-    if form.selected_area is not None:
+
+    def build():
         # Only the page's units are counted; the column figures cover every unit.
         matrix = compliance.unit_matrix(
             request.user, form.selected_area, form.selected_period,
             paginate=lambda units: paginate(request, units, UNITS_PER_PAGE))
-        query = _filter_query(form)
         _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area)
-    return _render_matrix(request, "ledger/compliance/units.html", form, matrix,
-                          tab="units", help_text=compliance.UNIT_HELP,
-                          page=matrix.page if matrix else None, query_string=query)
+        return matrix, _filter_query(form)
+    return _render_matrix(request, "units", form, build, help_text=compliance.UNIT_HELP)
 
 
 # --- The activities behind one cell ----------------------------------------------------------

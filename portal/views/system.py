@@ -23,8 +23,10 @@ from portal.views.generic import ObjectActionView
 
 @login_required
 def home(request):
+    panels = panels_for(request)
     return render(request, "portal/home.html", {
-        "role": primary_role(request.user), "panels": panels_for(request),
+        "role": primary_role(request.user), "panels": panels,
+        "charts": any(shown.panel.charts for shown in panels),
     })
 
 

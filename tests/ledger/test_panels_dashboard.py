@@ -77,7 +77,7 @@ def ledger(tree, people, theme, talent):
 
 
 def _panels(response):
-    return {panel.key: data for panel, data in response.context["panels"]}
+    return {shown.panel.key: shown.data for shown in response.context["panels"]}
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])

@@ -78,7 +78,7 @@ def year(tree, theme):
 
 
 def _panels(response):
-    return {panel.key: data for panel, data in response.context["panels"]}
+    return {shown.panel.key: shown.data for shown in response.context["panels"]}
 
 
 def _month(values, month=TODAY.month):

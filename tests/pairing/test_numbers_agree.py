@@ -33,7 +33,7 @@ PAST = TODAY - datetime.timedelta(days=2)
 
 
 def _panels(response):
-    return {panel.key: data for panel, data in response.context["panels"]}
+    return {shown.panel.key: shown.data for shown in response.context["panels"]}
 
 
 def _need(village, title, *, places=1, deadline=SOON, status=NeedStatus.PUBLISHED, claims=()):

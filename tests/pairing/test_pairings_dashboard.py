@@ -33,7 +33,7 @@ def fast_passwords(settings):
 
 
 def _panels(response):
-    return {panel.key: data for panel, data in response.context["panels"]}
+    return {shown.panel.key: shown.data for shown in response.context["panels"]}
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])
