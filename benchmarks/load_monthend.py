@@ -67,6 +67,9 @@ def arguments():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--fragment-cache", default="memory", choices=["memory", "redis", "off"],
+                        help="where the server caches rendered fragments (portal.fragments): "
+                             "each worker's memory (default), Redis db 13, or nowhere")
     return parser.parse_args()
 
 
@@ -146,6 +149,11 @@ def start_server(args):
                GUNICORN_BIND=f"127.0.0.1:{args.port}")
     env.pop("REDIS_URL", None)
     env.pop("CELERY_BROKER_URL", None)  # no export jobs in the mix: keep the broker out of it
+    env.pop("CACHE_REDIS_URL", None)
+    if args.fragment_cache == "redis":
+        env["CACHE_REDIS_URL"] = "redis://127.0.0.1:6379/13"
+    elif args.fragment_cache == "off":
+        env["FRAGMENT_CACHE_SECONDS"] = "0"
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi:application",
          "--config", "gunicorn.conf.py"], cwd=ROOT, env=env, start_new_session=True)
@@ -208,7 +216,8 @@ def main():
     connection.close()
     print(f"database {connection.vendor}, {Organization.objects.count()} orgs, "
           f"{activities_before} activities; gunicorn {args.workers} workers × {args.threads} "
-          f"threads; {args.users} clients; race need {plan['race_need']} "
+          f"threads; fragment cache: {args.fragment_cache}; {args.users} clients; "
+          f"race need {plan['race_need']} "
           f"({len(rivals)} rival accounts)",
           flush=True)
     server = start_server(args)

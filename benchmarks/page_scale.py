@@ -479,6 +479,9 @@ def report(labels, rows, skipped, runs):
 def main(argv=None):
     args = parse_args(argv)
     os.environ["DATABASE_URL"] = args.databases[0][1]
+    # Every page built afresh: this measures the work a page does. What the fragment cache
+    # (portal.fragments) saves on the pages reloaded all day is load_monthend.py's figure.
+    os.environ["FRAGMENT_CACHE_SECONDS"] = "0"
     setup_django("page_scale")
 
     from django.conf import settings
