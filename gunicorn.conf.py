@@ -6,6 +6,10 @@ GUNICORN_TIMEOUT  seconds before a silent worker is restarted (default 120; repo
                   run as background jobs, so no page should come near it)
 GUNICORN_MAX_REQUESTS  requests after which a worker is replaced (default 2000, with jitter),
                   so memory held by a large request is returned
+GUNICORN_PRELOAD  load the application once in the master before forking the workers (default
+                  1): a worker replaced after GUNICORN_MAX_REQUESTS starts in milliseconds
+                  instead of importing Django again (~1.5 s of a core, which under load is
+                  10% of a 2-core server's time), and the workers share the loaded code
 GUNICORN_CMD_ARGS still overrides anything here, as gunicorn documents.
 """
 
@@ -26,4 +30,5 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() not in ("0", "false", "no")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")

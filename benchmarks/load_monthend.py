@@ -3,7 +3,8 @@ was lost or duplicated.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_load \\
         .venv/bin/python benchmarks/load_monthend.py [--scale county] [--users 16] \\
-        [--mix-seconds 60] [--page-seconds 15] [--workers 2] [--threads 4]
+        [--mix-seconds 60] [--page-seconds 15] [--rounds 1] [--workers 2] [--threads 4] \\
+        [--fragment-cache memory|redis|off]
 
 Needs Locust (`pip install -e .[bench]`). The database is seeded with `seed_demo --scale
 SCALE` when it holds no organizations (PostgreSQL is what the figures are about; without
@@ -27,6 +28,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,6 +69,8 @@ def arguments():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="saturation rounds (each: /healthz, then every page)")
     parser.add_argument("--fragment-cache", default="memory", choices=["memory", "redis", "off"],
                         help="where the server caches rendered fragments (portal.fragments): "
                              "each worker's memory (default), Redis db 13, or nowhere")
@@ -200,6 +204,18 @@ def print_table(title, rows, names):
             print(f"  {name:<18} {rps:7.1f} {count:6d} {failed:5d} {p50:>6} {p95:>6} {p99:>6}")
 
 
+def print_shares(rounds):
+    """Each page's req/s against /healthz's in the same round; with several rounds, each
+    round's share and their median (the machine's noise moves both pages of a round alike)."""
+    print("\n  throughput against /healthz in the same round (target ≥ 25%):")
+    for _, name in SATURATION[1:]:
+        shares = [float(r[name]["Requests/s"]) / (float(r["/healthz"]["Requests/s"]) or 1.0)
+                  for r in rounds]
+        each = "  ".join(f"{share:6.1%}" for share in shares)
+        middle = f"   median {statistics.median(shares):6.1%}" if len(shares) > 1 else ""
+        print(f"  {name:<18} {each}{middle}")
+
+
 def main():
     args = arguments()
     if shutil.which("locust", path=str(ROOT / ".venv" / "bin")) is None:
@@ -228,18 +244,18 @@ def main():
         print_table(f"月底混合负载 {args.mix_seconds} s", mix, [n for n in mix if n != "Aggregated"]
                     + ["Aggregated"])
         failures += int(mix["Aggregated"]["Failure Count"])
-        saturated = {}
-        for cls, name in SATURATION:
-            rows, _ = run_locust(args, work, work / "plan.json", cls, args.page_seconds, [cls])
-            saturated[name] = rows[name]
-            failures += int(rows[name]["Failure Count"])
-        print_table(f"单页饱和 {args.page_seconds} s × {len(SATURATION)}", saturated,
-                    [name for _, name in SATURATION])
-        healthz = float(saturated["/healthz"]["Requests/s"]) or 1.0
-        print("\n  throughput against /healthz (target ≥ 25%):")
-        for _, name in SATURATION[1:]:
-            share = float(saturated[name]["Requests/s"]) / healthz
-            print(f"  {name:<18} {share:6.1%}")
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            saturated = {}
+            for cls, name in SATURATION:
+                rows, _ = run_locust(args, work, work / "plan.json", f"{cls}{number}",
+                                     args.page_seconds, [cls])
+                saturated[name] = rows[name]
+                failures += int(rows[name]["Failure Count"])
+            print_table(f"单页饱和 第 {number} 轮 {args.page_seconds} s × {len(SATURATION)}",
+                        saturated, [name for _, name in SATURATION])
+            rounds.append(saturated)
+        print_shares(rounds)
     finally:
         os.killpg(server.pid, signal.SIGINT)  # quick shutdown: keep-alive sockets are idle
         server.wait(timeout=60)

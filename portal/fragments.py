@@ -18,13 +18,16 @@ On PostgreSQL the version is a sequence: `nextval` takes no lock and does not wa
 so writers never queue behind one another for it. On SQLite it is a one-row table (SQLite
 serialises writers anyway). A write made outside Django (psql, a restore) is not seen: every
 entry also expires after FRAGMENT_CACHE_SECONDS (0 turns the cache off). Entries live in the
-default cache (Redis when REDIS_URL is set, shared by every worker; otherwise each process's
-memory).
+default cache (Redis when CACHE_REDIS_URL is set, shared by every worker; otherwise each
+process's memory).
 
 The user is part of the key, so a fragment is never shown to anyone but the user it was built
-for, whatever their scopes; a role granted or withdrawn is a write like any other.
+for, whatever their scopes; a role granted or withdrawn is a write like any other. So is a
+digest of the code and templates (`code_fingerprint`): a new release never serves what the
+previous one stored in a shared cache.
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -33,6 +36,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.backends.signals import connection_created
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -45,6 +49,9 @@ UNWATCHED_TABLES = frozenset({VERSION_TABLE, "portal_job", "portal_generatedfile
                               "portal_auditevent"})
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 KEY_PREFIX = "fragment:"
+# Stands for the request's CSRF token in a cached fragment (cached_fragment).
+CSRF_HOLE = "portal-fragment-csrf-token"
+CODE_FOLDERS = ("portal", "pairing", "alliances", "ledger", "assessment", "templates")
 logger = logging.getLogger(__name__)
 
 
@@ -148,20 +155,45 @@ def _version_for(request):
     return seen[1]
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the portal's code and templates, so a deploy that changes how a fragment is
+    built does not serve fragments an earlier release stored in a shared cache (Redis outlives
+    the workers). Read once per process (~1,000 files, a few MB)."""
+    digest = hashlib.sha256()
+    for folder in CODE_FOLDERS:
+        for path in sorted((settings.BASE_DIR / folder).rglob("*")):
+            if path.suffix in (".py", ".html") and path.is_file():
+                digest.update(path.relative_to(settings.BASE_DIR).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _key(request, name, version, vary):
     query = sorted((k, tuple(v)) for k, v in request.GET.lists())
     # The database's name too: one cache (Redis) may serve several installs or test databases,
     # each with its own versions.
-    parts = repr((connection.settings_dict["NAME"], name, request.user.pk, query,
-                  timezone.localdate().isoformat(), version, vary))
+    parts = repr((connection.settings_dict["NAME"], code_fingerprint(), name, request.user.pk,
+                  query, timezone.localdate().isoformat(), version, vary))
     return KEY_PREFIX + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _with_csrf_token(request, html):
+    if CSRF_HOLE not in html:
+        return html
+    return mark_safe(html.replace(CSRF_HOLE, get_token(request)))  # noqa: S308 — a token
 
 
 def cached_fragment(request, name: str, render, *, vary=()) -> str:
     """The HTML `render()` returns, cached for this user, query, day and data version.
 
-    `render` must depend on nothing else: not on other request headers, the time of day,
-    or per-request tokens (a form's csrf_token belongs outside the fragment)."""
+    `render` must depend on nothing else: not on other request headers or the time of day.
+    A form's {% csrf_token %} is the one per-request part a fragment may hold: render it with
+    `csrf_token=CSRF_HOLE` in the context, and the request's token is put in when served."""
+    return _with_csrf_token(request, _cached(request, name, render, vary))
+
+
+def _cached(request, name, render, vary):
     seconds = settings.FRAGMENT_CACHE_SECONDS
     version = _version_for(request) if seconds else None
     if version is None:

@@ -118,14 +118,19 @@ def _minimal(paths):
 
 
 def scope_paths(user, capability):
-    """Org paths whose subtrees the user may act on with `capability`; None means everywhere."""
+    """Org paths whose subtrees the user may act on with `capability`; None means everywhere.
+    Cached on the user object per capability, like the roles (a page's menu alone asks for
+    some 40 capabilities); not to be changed by the caller."""
     check_capability(capability)
     if getattr(user, "is_superuser", False) and user.is_active:
         return None
-    paths = [path for role, path, _ in active_roles(user) if role_grants(role, capability)]
-    for extend in _scope_extenders:
-        paths.extend(extend(user, capability))
-    return _minimal(paths)
+    cache = user.__dict__.setdefault("_portal_scope_paths", {})
+    if capability not in cache:
+        paths = [path for role, path, _ in active_roles(user) if role_grants(role, capability)]
+        for extend in _scope_extenders:
+            paths.extend(extend(user, capability))
+        cache[capability] = _minimal(paths)
+    return cache[capability]
 
 
 def scope_holds_every_org(user, capability):

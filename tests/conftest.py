@@ -63,10 +63,13 @@ def no_fragment_cache(settings):
 
 @pytest.fixture
 def fragment_cache(settings):
-    """The fragment cache on and empty: on SQLite a rolled-back test leaves the data version
-    where it was, so an entry of an earlier test could otherwise match."""
+    """The fragment cache on and empty, in this process's memory whatever CACHE_REDIS_URL
+    says: on SQLite a rolled-back test leaves the data version where it was, so an entry of an
+    earlier test could otherwise match."""
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "fragment-tests"}}
     cache.clear()
     settings.FRAGMENT_CACHE_SECONDS = 600
     yield cache

@@ -96,6 +96,9 @@ class ComplianceFilterForm(forms.Form):
     def export_params(self):
         return {"area": self.selected_area.pk, "period": self.selected_period.key}
 
+    def prepare_widgets(self):
+        """Before the filters are rendered (not needed to read the chosen values)."""
+
 
 class OrgMatrixForm(ComplianceFilterForm):
     kind = forms.ChoiceField(label="组织类别", required=False,
@@ -123,8 +126,11 @@ class TalentMatrixForm(ComplianceFilterForm):
             self.fields["unit"].queryset = talent_units(self.selected_area)
         else:
             self.fields["unit"].queryset = Organization.objects.none()
+
+    def prepare_widgets(self):
         # A county-wide choice of units grows with the county (~1,800 units, 89 KB of options
-        # at city scale): past a few dozen units the field is a search box.
+        # at city scale): past a few dozen units the field is a search box. Its query is
+        # made only when the filters are rendered, which a cached page does not do.
         picker = picker_for(self.fields["unit"], self["unit"].value())
         if picker is not None:
             self.fields["unit"].widget = picker

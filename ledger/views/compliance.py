@@ -25,7 +25,7 @@ from ledger.forms.compliance import (
     TalentMatrixForm,
     UnitMatrixForm,
 )
-from portal.fragments import cached_fragment
+from portal.fragments import CSRF_HOLE, cached_fragment
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability
@@ -71,66 +71,69 @@ def _filter_query(form, *names):
     return urlencode(values)
 
 
-def _render_matrix(request, tab, form, build, **context):
-    """The matrix page of `tab`: the filter form, then the summary, matrix and pager that
-    `build()` -> (matrix, pager query string) makes, rendered from
-    ledger/compliance/_<tab>_body.html and cached until the data changes (portal.fragments):
-    county staff reload these all day, and they change only when someone writes."""
-    def body():
-        matrix, query = build()
+def _render_matrix(request, tab, form_class, build, **context):
+    """The matrix page of `tab` (orgs, talents, units): its title, export button, tabs,
+    filters, summary, matrix and pager (ledger/compliance/_<tab>_body.html), the matrix and
+    the pager's query string from `build(form)`. Cached until the data changes
+    (portal.fragments): county staff reload these all day, and they change only when someone
+    writes. A `context` value that is callable is called with the form."""
+    def content():
+        form = form_class(request.GET or None, user=request.user)
+        form.prepare_widgets()
+        shown = form.selected_area is not None
+        matrix, query = build(form) if shown else (None, "")
+        extra = {name: value(form) if callable(value) else value
+                 for name, value in context.items()}
         return render_to_string(f"ledger/compliance/_{tab}_body.html", {
-            "matrix": matrix, "page": matrix.page, "query_string": query, **context})
+            "form": form, "tab": tab, "shown": shown, "matrix": matrix, "query_string": query,
+            "page": matrix.page if matrix else None, "csrf_token": CSRF_HOLE, **extra})
 
-    shown = form.selected_area is not None
-    return render(request, f"ledger/compliance/{tab}.html", {
-        "form": form, "tab": tab, "shown": shown,
-        "body": cached_fragment(request, f"compliance:{tab}", body) if shown else "",
-        **context})
+    return render(request, f"ledger/compliance/{tab}.html",
+                  {"content": cached_fragment(request, f"compliance:{tab}", content)})
 
 
 @login_required
 def org_matrix(request):
     _require_compliance(request.user)
-    form = OrgMatrixForm(request.GET or None, user=request.user)
 
-    def build():
+    def build(form):
         # County-wide: a page of townships is built, the column figures cover all of them.
         matrix = compliance.org_matrix(
             request.user, form.selected_area, form.selected_period, form.kind_value,
             paginate=lambda groups: paginate(request, groups, TOWNSHIPS_PER_PAGE))
         _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area)
         return matrix, _filter_query(form, "kind") if matrix.page is not None else ""
-    return _render_matrix(request, "orgs", form, build, help_text=compliance.ORG_HELP,
-                          kind_label=OrgKind(form.kind_value).label)
+    return _render_matrix(request, "orgs", OrgMatrixForm, build, help_text=compliance.ORG_HELP,
+                          kind_label=lambda form: OrgKind(form.kind_value).label)
 
 
 @login_required
 def talent_matrix(request):
     _require_compliance(request.user)
-    form = TalentMatrixForm(request.GET or None, user=request.user)
 
-    def build():
+    def build(form):
         matrix = compliance.talent_matrix(
             request.user, form.selected_area, form.selected_period, home_org=form.unit_value,
             search=form.search, paginate=lambda qs: paginate(request, qs, TALENTS_PER_PAGE))
         _cell_urls(matrix, "ledger:compliance_talent_month", form.selected_area)
         return matrix, _filter_query(form, "unit", "q")
-    return _render_matrix(request, "talents", form, build, help_text=compliance.TALENT_HELP)
+    return _render_matrix(request, "talents", TalentMatrixForm, build,
+                          help_text=compliance.TALENT_HELP)
 
 
 @login_required
 def unit_matrix(request):
     _require_compliance(request.user)
-    form = UnitMatrixForm(request.GET or None, user=request.user)
 
-    def build():
+    def build(form):
         # Only the page's units are counted; the column figures cover every unit.
         matrix = compliance.unit_matrix(
             request.user, form.selected_area, form.selected_period,
             paginate=lambda units: paginate(request, units, UNITS_PER_PAGE))
         _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area)
         return matrix, _filter_query(form)
-    return _render_matrix(request, "units", form, build, help_text=compliance.UNIT_HELP)
+    return _render_matrix(request, "units", UnitMatrixForm, build,
+                          help_text=compliance.UNIT_HELP)
 
 
 # --- The activities behind one cell ----------------------------------------------------------

@@ -240,11 +240,11 @@ CELERY_BEAT_SCHEDULE = {
     "clean-media": {"task": "portal.tasks.clean_media", "schedule": crontab(hour=3, minute=15)},
 }
 # The default cache holds the rendered fragments of portal.fragments (home panels, compliance
-# matrices): in Redis when CACHE_REDIS_URL (or else REDIS_URL) is set, shared by every worker
-# and host; otherwise in each process's memory. Entries are keyed by the data version, so they
-# never outlive a change made through the portal; FRAGMENT_CACHE_SECONDS bounds one made outside
-# it (0: no caching).
-CACHE_REDIS_URL = env("CACHE_REDIS_URL", default="") or env("REDIS_URL", default="")
+# matrices): in Redis when CACHE_REDIS_URL is set (a database of its own, not the broker's:
+# clearing a cache flushes its database), shared by every worker and host; otherwise in each
+# process's memory. Entries are keyed by the data version, so they never outlive a change made
+# through the portal; FRAGMENT_CACHE_SECONDS bounds one made outside it (0: no caching).
+CACHE_REDIS_URL = env("CACHE_REDIS_URL", default="")
 if CACHE_REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": CACHE_REDIS_URL,

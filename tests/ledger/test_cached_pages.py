@@ -82,3 +82,24 @@ def test_page_from_the_cache_costs_a_few_queries(login, county_admin, tree, this
                     for org in (tree.village_a1, tree.village_a2, tree.village_b1)] * 5)
     assert queries(client, url) == built  # the data changed: built again, same queries
     assert queries(client, url) == served
+
+
+def test_export_form_of_a_cached_matrix_carries_the_requests_csrf_token(county_admin, tree):
+    import re
+
+    from django.test import Client
+
+    from portal.fragments import CSRF_HOLE
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(county_admin)
+    url = reverse("ledger:compliance_orgs")
+    client.get(url)
+    html = client.get(url).content.decode()  # served from the cache
+    assert CSRF_HOLE not in html
+    token = re.search(r'id="matrix-export">\s*<input type="hidden" name="csrfmiddlewaretoken" '
+                      r'value="([^"]+)"', html).group(1)
+    response = client.post(reverse("ledger:compliance_orgs_export"),
+                           {"csrfmiddlewaretoken": token, "area": tree.county.pk,
+                            "period": "last12"})
+    assert response.status_code in (200, 302)  # not 403: the token is this client's

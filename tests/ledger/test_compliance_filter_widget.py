@@ -24,6 +24,7 @@ def test_fast_select_matches_djangos_select(value, attrs):
 
 def test_talent_filter_renders_as_djangos_select(tree, people, county_admin):
     form = TalentMatrixForm({"unit": "nonsense", "period": "2025"}, user=county_admin)
+    form.prepare_widgets()
     for name in ("area", "period", "unit"):
         field = form.fields[name]
         fast = str(form[name])
@@ -41,6 +42,8 @@ def test_talent_unit_filter_is_a_search_field_past_a_few_dozen_units(tree, count
         PersonFactory(home_org=unit, is_city_talent=True)
     chosen = units[0]
     form = TalentMatrixForm({"unit": str(chosen.pk)}, user=county_admin)
+    assert form.unit_value == chosen  # read without rendering: no picker query yet
+    form.prepare_widgets()
     assert isinstance(form.fields["unit"].widget, Picker)
     assert "<option" not in str(form["unit"])
     assert form.unit_value == chosen

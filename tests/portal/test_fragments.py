@@ -105,10 +105,11 @@ def test_cache_off_renders_every_time(settings, request_of, renders, county_admi
 
 def test_failing_cache_is_skipped(fragment_cache, request_of, renders, county_admin,
                                   monkeypatch):
-    def down(*args, **kwargs):
-        raise ConnectionError("cache server down")
-    monkeypatch.setattr(fragment_cache, "get", down)
-    monkeypatch.setattr(fragment_cache, "set", down)
+    class Down:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("cache server down")
+        set = get
+    monkeypatch.setattr(fragments, "cache", Down())
     assert fragments.cached_fragment(request_of(county_admin), "demo", renders) == "<p>1</p>"
 
 
@@ -143,3 +144,10 @@ def test_bulk_load_copy_moves_version(tree):
     before = fragments.data_version()
     insert_instances(Person, [Person(name="批量", home_org=tree.village_a1)])
     assert fragments.data_version() > before
+
+
+def test_new_release_does_not_serve_the_previous_ones_fragments(
+        fragment_cache, request_of, renders, county_admin, monkeypatch):
+    first = fragments.cached_fragment(request_of(county_admin), "demo", renders)
+    monkeypatch.setattr(fragments, "code_fingerprint", lambda: "another release")
+    assert fragments.cached_fragment(request_of(county_admin), "demo", renders) != first
