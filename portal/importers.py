@@ -870,6 +870,15 @@ def _person_value(name, value, index):
     return _shown(value)
 
 
+def _lock_in_id_order(model, rows):
+    """Lock `rows` (FOR UPDATE, by id) before they are updated in bulk: the bulk UPDATE locks
+    them in whatever order PostgreSQL reads them, while an activity being saved share-locks its
+    participants by id (ledger/tallies.py). Taking them by id here too, a save and an import
+    wait for each other instead of deadlocking."""
+    list(model.objects.select_for_update().filter(pk__in=[row.pk for row in rows])
+         .order_by("pk").values_list("pk", flat=True))
+
+
 class _PeopleBatch:
     """Up to BATCH_SIZE valid rows, matched with the database in one query: each becomes a
     new person, an update of the person with its ID number, or nothing (unchanged)."""
@@ -919,6 +928,7 @@ class _PeopleBatch:
                 bulk_create_with_history(new, Person, batch_size=BATCH_SIZE,
                                          default_user=self.actor)
             if changed:
+                _lock_in_id_order(Person, changed)
                 bulk_update_with_history(changed, Person, sorted(changed_fields),
                                          batch_size=BATCH_SIZE, default_user=self.actor)
             report.created += len(new)

@@ -511,3 +511,21 @@ def test_an_export_imports_back_unchanged_and_edited_it_updates(tree, people, co
     report = import_people(edited, actor=county_admin, commit=True)
     assert report.committed and (report.new, report.changed, report.unchanged) == (0, 1, 3)
     assert Person.objects.get(pk=people.b1.pk).position == "妇联主席"
+
+
+def test_updated_people_are_locked_by_id_before_the_bulk_update(tree, people, county_admin):
+    """The bulk UPDATE locks rows in PostgreSQL's read order; an activity being saved share-
+    locks its participants by id (ledger/tallies.py): the import locks them by id first, so the
+    two wait for each other instead of deadlocking."""
+    upload = file_of([row_of(people.a2, 姓名="王石"), row_of(people.a1, 姓名="李青")])
+    with CaptureQueriesContext(connection) as captured:
+        assert import_people(upload, actor=county_admin, commit=True).committed
+    statements = [q["sql"] for q in captured]
+    update = next(n for n, sql in enumerate(statements)
+                  if sql.startswith('UPDATE "portal_person"'))
+    lock = next(n for n, sql in enumerate(statements)
+                if sql.startswith('SELECT "portal_person"."id" AS "pk" FROM "portal_person"')
+                and "ORDER BY 1 ASC" in sql)
+    assert lock < update
+    if connection.vendor == "postgresql":
+        assert statements[lock].endswith("FOR UPDATE")
