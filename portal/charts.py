@@ -8,9 +8,13 @@ app.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 
 from portal import audit
 from portal.models.audit import AuditAction
@@ -54,6 +58,30 @@ class ChartTable:
     @property
     def headers(self):
         return [column.header for column in self.columns]
+
+    @property
+    def body_html(self):
+        """The table's <tbody> rows, built here rather than by nested template loops: a ranking
+        of 250 townships (1,500 cells) took 30 ms of the home page through the template."""
+        if not self.rows:
+            return format_html('<tr><td colspan="{}" class="text-muted">暂无数据</td></tr>',
+                               len(self.columns))
+        return mark_safe("".join(
+            "<tr>" + "".join(self._cell(index, value) for index, value in enumerate(row))
+            + "</tr>\n          " for row in self.rows))
+
+    def _cell(self, index, value):
+        if index == self.row_header:
+            return f'<th scope="row" class="fw-normal">{_text(value)}</th>'
+        return f'<td class="text-end">{"—" if value is None else _text(value)}</td>'
+
+
+def _text(value):
+    """`value` as the template's {{ value }} shows it: localized, escaped (an int without
+    thousand separators is its digits, and localize's settings lookups were most of the cost)."""
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
+    return conditional_escape(localize(value))
 
 
 def month_label(year, month):
