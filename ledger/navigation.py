@@ -227,24 +227,26 @@ def _county_panel(request):
     user = request.user
     today = timezone.localdate()
     first = month_range(today.year, today.month)[0]
-    waiting = (Activity.objects.visible_to(user)
-               .filter(_month_q("", today.year, today.month), status=ActivityStatus.SUBMITTED)
-               .count())
     # Counted activities and participations from the monthly tallies (ledger/tallies.py),
     # read from their covering indexes alone when the scope is the whole tree: over the
     # month's activities and people they cost 30 ms of the county home at city scale.
+    everything = scope_holds_every_org(user, "ledger.view")
+    activities = Activity.objects.all() if everything else Activity.objects.visible_to(user)
     org_tallies = OrgMonthTally.objects.filter(month=first)
     person_tallies = PersonMonthTally.objects.filter(month=first)
-    if not scope_holds_every_org(user, "ledger.view"):
+    if not everything:
         org_tallies = org_tallies.filter(scope_q(user, "ledger.view", "org__path"))
         person_tallies = person_tallies.filter(scope_q(user, "ledger.view", "org__path"))
+    waiting = (activities.filter(_month_q("", today.year, today.month),
+                                 status=ActivityStatus.SUBMITTED).count())
     counted = org_tallies.aggregate(n=Sum("activities"))["n"] or 0
     participations = person_tallies.aggregate(n=Sum("participations"))["n"] or 0
-    villages = _silent_villages(
-        Organization.objects.visible_to(user, "ledger.view").filter(kind=OrgKind.VILLAGE,
-                                                                    is_active=True),
-        today.year, today.month).aggregate(total=Count("id"),
-                                           silent=Count("id", filter=Q(logged=False)))
+    # A village logged this month when its tally of the month is above 0: one probe of the
+    # tally's covering index per village instead of its activities (13 -> 5 ms at city scale).
+    logged = OrgMonthTally.objects.filter(org=OuterRef("pk"), month=first, activities__gt=0)
+    villages = (Organization.objects.visible_to(user, "ledger.view")
+                .filter(kind=OrgKind.VILLAGE, is_active=True).annotate(logged=Exists(logged))
+                .aggregate(total=Count("id"), silent=Count("id", filter=Q(logged=False))))
     return {
         "year": today.year, "month": today.month,
         "activities": counted, "waiting": waiting,

@@ -1,7 +1,10 @@
 """活动台账概况 on the county home: this month's counted activities and participations come from
 the monthly tallies, read without joining the org tree when the user's scope is the whole
-tree (30 ms of the county home at city scale); the same figures as counting the raw rows, and
+tree (30 ms of the county home at city scale), and so do the silent villages (a village
+logged when its month's tally is above 0); the same figures as counting the raw rows, and
 another county's rows stay out once there is one."""
+
+import datetime
 
 from django.db import connection
 from django.test import RequestFactory
@@ -10,6 +13,8 @@ from django.utils import timezone
 
 from ledger.models import Activity, ActivityStatus, Participation
 from ledger.navigation import _county_panel
+from portal.models import Organization
+from portal.models.orgs import OrgKind
 from tests.factories import PersonFactory, add_org
 
 TODAY = timezone.localdate()
@@ -48,8 +53,49 @@ def test_figures_from_the_tallies_equal_the_raw_rows(tree, theme, county_admin, 
             panel = _panel(user)
         assert {key: panel[key] for key in ("activities", "waiting", "participations")} \
             == _raw(tree.county.path) == {"activities": 3, "waiting": 1, "participations": 6}
-        tallies = [q["sql"] for q in queries.captured_queries if "monthtally" in q["sql"]]
-        assert len(tallies) == 2 and not any("portal_organization" in sql for sql in tallies)
+        sums = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
+        assert len(sums) == 2 and not any("portal_organization" in sql for sql in sums)
+        waiting = [q["sql"] for q in queries.captured_queries
+                   if "ledger_activity" in q["sql"]]
+        assert len(waiting) == 1 and "portal_organization" not in waiting[0]
+
+
+def _raw_silent(org_path):
+    villages = Organization.objects.filter(path__startswith=org_path, kind=OrgKind.VILLAGE,
+                                           is_active=True)
+    logged = villages.filter(activities__status__in=[ActivityStatus.SUBMITTED,
+                                                     ActivityStatus.CONFIRMED],
+                             activities__date__year=TODAY.year,
+                             activities__date__month=TODAY.month).distinct()
+    return villages.count(), villages.count() - logged.count()
+
+
+def test_silent_villages_from_the_tallies_equal_the_raw_rows(tree, theme, county_admin,
+                                                              leader):
+    _log(tree.village_a1, theme, ActivityStatus.SUBMITTED)
+    _log(tree.village_a1, theme, ActivityStatus.CONFIRMED)
+    _log(tree.village_b1, theme, ActivityStatus.CONFIRMED)
+    _log(tree.village_a2, theme, ActivityStatus.DRAFT)  # not counted: silent
+    _log(tree.village_a2, theme, ActivityStatus.RETURNED)
+    _log(tree.unit, theme, ActivityStatus.CONFIRMED)  # not a village
+    Activity.objects.create(org=tree.village_b2, date=TODAY - datetime.timedelta(days=40),
+                            theme=theme, status=ActivityStatus.CONFIRMED, title="上月",
+                            content="内容")  # another month: silent this month
+    returned = Activity.objects.create(org=tree.village_b1, date=TODAY, theme=theme,
+                                       status=ActivityStatus.CONFIRMED, title="退回",
+                                       content="内容")
+    returned.status = ActivityStatus.RETURNED  # its tally goes back to 1, not away
+    returned.save()
+    for user in (county_admin, leader):
+        with CaptureQueriesContext(connection) as queries:
+            panel = _panel(user)
+        assert (panel["villages"], panel["silent"]) == _raw_silent(tree.county.path) == (4, 2)
+        silent = [q["sql"] for q in queries.captured_queries if "EXISTS" in q["sql"]]
+        assert len(silent) == 1 and "monthtally" in silent[0] \
+            and "ledger_activity" not in silent[0]
+    # A village whose only activity is taken back (its tally row stays, at 0) is silent again.
+    Activity.objects.filter(org=tree.village_b1).update(status=ActivityStatus.DRAFT)
+    assert _panel(county_admin)["silent"] == _raw_silent(tree.county.path)[1] == 3
 
 
 def test_a_second_county_stays_out(tree, theme, county_admin):
@@ -58,5 +104,7 @@ def test_a_second_county_stays_out(tree, theme, county_admin):
     other = add_org(None, "邻县", "county")
     village = add_org(add_org(other, "邻镇", "township"), "邻村", "village")
     _log(village, theme, ActivityStatus.CONFIRMED, [PersonFactory(home_org=village)])
+    _log(village, theme, ActivityStatus.SUBMITTED)
     panel = _panel(county_admin)
     assert (panel["activities"], panel["participations"]) == (1, 1)
+    assert (panel["waiting"], panel["villages"], panel["silent"]) == (0, 4, 3)
