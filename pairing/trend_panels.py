@@ -20,7 +20,13 @@ from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need
 from pairing.statistics import STATISTICS_CAPABILITY
 from portal.charts import MONTH_COLUMN, MONTH_LABELS, ChartTable, month_label
 from portal.dashboard import Panel, register_panel
-from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_q
+from portal.scope import (
+    COUNTY_ADMIN,
+    LEADER,
+    has_capability,
+    scope_holds_every_org,
+    scope_q,
+)
 from portal.spreadsheets import Column
 
 NEEDS_NOTE = ("按发布月份统计：当月发布的需求中，有人认领（含待确认、已确认）的和认领已确认完成的"
@@ -58,8 +64,10 @@ def need_trend(user, today=None):
     # "Has a claim that ..." as EXISTS per need, not COUNT(DISTINCT) over the need-claim
     # join, whose sort of a year's needs and claims was most of the panel at city scale.
     claims = Claim.objects.filter(need=OuterRef("pk"))
-    rows = (Need.objects.filter(scope_q(user, STATISTICS_CAPABILITY, "village_org__path"),
-                                created_at__gte=start, created_at__lt=end)
+    needs = Need.objects.all()
+    if not scope_holds_every_org(user, STATISTICS_CAPABILITY):  # else no join to the tree
+        needs = needs.filter(scope_q(user, STATISTICS_CAPABILITY, "village_org__path"))
+    rows = (needs.filter(created_at__gte=start, created_at__lt=end)
             .annotate(_month=TruncMonth("created_at"),
                       _claimed=Exists(claims.filter(status__in=PLACE_HOLDING)),
                       _confirmed=Exists(claims.filter(status=ClaimStatus.CONFIRMED)))

@@ -360,3 +360,22 @@ def test_needs_trend_asks_has_a_claim_per_need(tree, year, county_admin):
     # This month: three needs published; two claimed (one confirmed, one done), one not.
     assert (_month(trend.published), _month(trend.claimed), _month(trend.confirmed)) \
         == (3, 2, 1)
+
+
+def test_a_whole_tree_scope_counts_the_needs_without_the_scope_join(tree, year, county_admin):
+    """A scope holding every root of the tree counts the year's needs with no join to the org
+    tree (10 of 30 ms at city scale); another county's needs stay out once there is one."""
+    with CaptureQueriesContext(connection) as queries:
+        before = pairing_trend_panels.need_trend(county_admin)
+    (sql,) = [q["sql"] for q in queries.captured_queries if "pairing_need" in q["sql"]]
+    assert "portal_organization" not in sql
+    other = add_org(None, "邻县", "county")
+    _need(add_org(add_org(other, "邻镇", "township"), "邻村", "village"), TODAY, ["confirmed"])
+    with CaptureQueriesContext(connection) as queries:
+        after = pairing_trend_panels.need_trend(
+            get_user_model().objects.get(pk=county_admin.pk))
+    (sql,) = [q["sql"] for q in queries.captured_queries if "pairing_need" in q["sql"]]
+    assert "portal_organization" in sql
+    assert (after.published, after.claimed, after.confirmed) \
+        == (before.published, before.claimed, before.confirmed)
+    assert (_month(after.published), _month(after.confirmed)) == (3, 1)
