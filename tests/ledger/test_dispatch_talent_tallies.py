@@ -1,0 +1,74 @@
+"""The county-wide dispatch counts its talents from the talent tallies (plus the talents who
+have left since, who have none): the same total as the distinct talents of the raw
+participations, and the same queries as for some townships only (ledger.summaries)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ledger.models import TalentMonthTally
+from ledger.summaries import dispatch_summary
+from portal.models.orgs import OrgKind
+from tests.factories import PersonFactory, add_org
+from tests.ledger.test_dispatch_by_township import (  # noqa: F401 (fixtures)
+    activity,
+    county,
+    month_today,
+    talents_who_took_part,
+)
+
+
+@pytest.fixture
+def gone(tree, today):
+    """A talent who served a village this month and has left since (no talent tally)."""
+    person = PersonFactory(home_org=tree.unit, is_city_talent=True, name="郑已离")
+    activity(tree.village_b2, today.replace(day=1), [person])
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    return person
+
+
+def test_a_talent_who_has_left_still_counts(county, gone, month_today):  # noqa: F811
+    year, month, today = month_today
+    assert not TalentMonthTally.objects.filter(person=gone).exists()
+    summary = dispatch_summary(county, year, month, today=today)
+    # 陈农业, 周巡回 and 吴驻村, and 郑已离 who has left.
+    assert summary.total.talents == talents_who_took_part(county, year, month) == 4
+    assert next(r for r in summary.rows if r.label == "白水乡").talents == 3
+
+
+def test_a_village_under_another_township_stays_out(county, gone, month_today, tree):  # noqa: F811
+    """Talents who served only a village outside the listed townships (here, of a closed
+    township the page does not list) are not counted, though their talent tally is there."""
+    year, month, today = month_today
+    closed_town = add_org(tree.county, "撤并乡", OrgKind.TOWNSHIP)
+    elsewhere = add_org(closed_town, "撤并村", OrgKind.VILLAGE)
+    outside = PersonFactory(home_org=tree.unit, is_city_talent=True, name="冯外乡")
+    activity(elsewhere, today.replace(day=1), [outside])
+    assert TalentMonthTally.objects.filter(person=outside, participations__gt=0).exists()
+    summary = dispatch_summary(county, year, month, today=today)
+    assert summary.total.talents == talents_who_took_part(county, year, month) == 4
+    with_it = dispatch_summary([*county, closed_town], year, month, today=today)
+    assert with_it.total.talents == 5
+
+
+def test_same_queries_for_every_village_or_some(county, gone, month_today):  # noqa: F811
+    year, month, today = month_today
+    counts = []
+    for listed in (county, county[:2]):
+        with CaptureQueriesContext(connection) as ctx:
+            dispatch_summary(listed, year, month, today=today)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_county_wide_total_counts_no_person_tallies(county, gone, month_today):  # noqa: F811
+    """The total's talents come from the talent tallies; open and overdue needs from one pass
+    over the needs."""
+    year, month, today = month_today
+    with CaptureQueriesContext(connection) as ctx:
+        summary = dispatch_summary(county, year, month, today=today, shown=())
+    assert summary.total.talents == 4
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert not [q for q in sql if "COUNT(DISTINCT" in q and "ledger_personmonthtally" in q]
+    assert len([q for q in sql if '"needs_open"' in q and '"needs_overdue"' in q]) == 1
