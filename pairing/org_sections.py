@@ -97,7 +97,8 @@ def pairing_statistics_section(request, org):
             user, statistics.STATISTICS_CAPABILITY, org):
         return None
     year = timezone.localdate().year
-    stats = statistics.pairing_statistics(user, year, within=org)
+    stats = statistics.pairing_statistics(user, year, within=org,
+                                          by_township=org.kind == OrgKind.TOWNSHIP)
     if org.kind == OrgKind.COUNTY:
         row = stats.total
     else:
