@@ -33,6 +33,8 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal import fragments
+
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
@@ -345,6 +347,7 @@ def restore_backup(path, progress=None):
     The caller runs `verify(manifest)` afterwards (the restore command does).
     """
     say = progress or (lambda message: None)
+    version_before = fragments.data_version()
     with _open_archive(path) as tar:
         manifest = _manifest_of(tar, path)
         check_vendor(manifest)
@@ -364,6 +367,9 @@ def restore_backup(path, progress=None):
                 _restore_postgresql(dump_path)
             else:
                 _restore_sqlite(dump_path)
+            # The restored data version may be older than pages the workers have cached.
+            connection.close()
+            fragments.move_version_past(version_before)
         say(f"恢复媒体文件（{len(manifest['media'])} 个）…")
         restored = set()
         for info in tar:

@@ -48,7 +48,7 @@ class Panel:
     """A home-page panel: `context(request)` returns the template context (`data` in the
     template), or None to hide it. The panel's HTML is cached until the data changes
     (portal.fragments), so `context` and the template may depend only on the user, the day and
-    the data; `charts` panels get the home page's chart script."""
+    the data (or `cached` is False); `charts` panels get the home page's chart script."""
 
     key: str
     title: str
@@ -59,6 +59,9 @@ class Panel:
     width: str = "col-lg-6"
     extra: dict = field(default_factory=dict)
     charts: bool = False
+    # False for a panel that changes with the time of day (a booking ending, a reopened month
+    # expiring), which a cached copy would not follow: built on every view.
+    cached: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,8 +147,10 @@ def panels_for(request):
     for panel in _panels:
         if not (roles & panel.roles or (request.user.is_superuser and not roles)):
             continue
-        html = cached_fragment(request, f"panel:{panel.key}",
-                               lambda panel=panel: _panel_html(request, panel, built))
+        def build(panel=panel):
+            return _panel_html(request, panel, built)
+        html = cached_fragment(request, f"panel:{panel.key}", build) if panel.cached \
+            else build()
         if html:
             shown.append(ShownPanel(panel, html, built.get(panel.key)))
     return shown

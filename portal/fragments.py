@@ -2,35 +2,44 @@
 compliance matrices, which county staff and leaders reload all day while their figures change
 only when someone writes.
 
-A fragment is stored under a key made of its name, the user, the request's query, today's date
-and the **data version**, a counter that moves on whenever the portal's data changes:
+A fragment is stored under a key made of its name, the user, the query parameters it reads,
+today's date and the **data version**, a counter that moves on whenever the portal's data
+changes:
 
 - Every INSERT, UPDATE or DELETE Django sends to a table of the portal's apps (the ORM, bulk
-  updates and raw SQL alike; not sessions, jobs, downloads' audit rows or login throttling)
-  marks its connection as having written: an execute wrapper installed on each connection.
-- When the transaction commits, the version moves on (on_commit). A reader who built a
-  fragment from the data before that commit stored it under a version nobody reads afterwards.
-- Reading the version on a connection that wrote in its still-open transaction moves it first:
-  a request that writes and then renders sees its own change (so do the tests, which never
-  commit).
+  updates and raw SQL alike; not sessions, jobs, downloads' audit rows, login throttling or a
+  login's last_login) marks its connection as having written: an execute wrapper installed on
+  each connection.
+- When the transaction commits, the version moves on (the first on_commit callback; at once
+  in autocommit). A reader who built a fragment from the data before that commit stored it
+  under a version nobody reads afterwards.
+- A connection whose open transaction has written neither reads nor stores fragments: it
+  builds them (it must see its own change, and must not leave a fragment of data that a
+  rollback then takes back).
 
 On PostgreSQL the version is a sequence: `nextval` takes no lock and does not wait for commit,
 so writers never queue behind one another for it. On SQLite it is a one-row table (SQLite
-serialises writers anyway). A write made outside Django (psql, a restore) is not seen: every
-entry also expires after FRAGMENT_CACHE_SECONDS (0 turns the cache off). Entries live in the
-default cache (Redis when CACHE_REDIS_URL is set, shared by every worker; otherwise each
-process's memory).
+serialises writers anyway). A write made outside Django (psql) is not seen: every entry also
+expires after FRAGMENT_CACHE_SECONDS (0 turns the cache off); a restore empties the cache
+(portal.backup). Entries live in the default cache (Redis when CACHE_REDIS_URL is set, shared by
+every worker; otherwise each process's memory); a cache that fails is left alone for
+CACHE_RETRY_SECONDS while pages are built without it.
 
 The user is part of the key, so a fragment is never shown to anyone but the user it was built
 for, whatever their scopes; a role granted or withdrawn is a write like any other. So is a
-digest of the code and templates (`code_fingerprint`): a new release never serves what the
-previous one stored in a shared cache.
+digest of the code, templates and installed packages (`code_fingerprint`): a new release
+never serves what the previous one stored in a shared cache.
+
+A fragment must depend only on what its key holds: a panel that changes with the time of day
+(a booking that ends, a reopened month that expires) is not cached (Panel.cached).
 """
 
 import functools
 import hashlib
 import logging
 import re
+import time
+from importlib import metadata
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,7 +56,12 @@ WATCHED_PREFIXES = ("portal_", "pairing_", "alliances_", "ledger_", "assessment_
 # background jobs' progress, generated files, the audit trail, and the version itself.
 UNWATCHED_TABLES = frozenset({VERSION_TABLE, "portal_job", "portal_generatedfile",
                               "portal_auditevent"})
-_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)',
+                    re.IGNORECASE)
+# A login stamps last_login: no fragment shows it, and a morning of logins would otherwise
+# empty everyone's cache.
+_LAST_LOGIN = 'UPDATE "auth_user" SET "last_login" = '
+CACHE_RETRY_SECONDS = 30
 KEY_PREFIX = "fragment:"
 # Stands for the request's CSRF token in a cached fragment (cached_fragment).
 CSRF_HOLE = "portal-fragment-csrf-token"
@@ -77,9 +91,8 @@ def _store_exists(conn) -> bool:
 
 
 def advance(conn=None):
-    """Move the data version on (after a commit; or before reading it after an own write)."""
+    """Move the data version on (after a commit)."""
     conn = conn or connection
-    conn.fragment_unseen_write = False
     if not _store_exists(conn):
         return
     with conn.cursor() as cursor:
@@ -89,16 +102,44 @@ def advance(conn=None):
             cursor.execute(f"UPDATE {VERSION_TABLE} SET n = n + 1")
 
 
+def move_version_past(version, conn=None):
+    """Set the data version beyond `version` (and beyond its current value): after a restore
+    brought back an older one, no worker's cached entry of the versions in between can match.
+    Also empties this process's (or the shared) cache."""
+    conn = conn or connection
+    if version is None or not _store_exists(conn):
+        return
+    target = max(version, data_version(conn) or 0) + 1
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(f"SELECT setval('{VERSION_TABLE}', %s)", [target])
+        else:
+            cursor.execute(f"UPDATE {VERSION_TABLE} SET n = %s", [target])
+    try:
+        cache.clear()
+    except Exception:
+        logger.warning("cache not emptied after a restore", exc_info=True)
+
+
+def _advance_logged(conn):
+    """advance(), after a write that has committed: a failure here must not look like the
+    write's (entries then expire after FRAGMENT_CACHE_SECONDS)."""
+    try:
+        advance(conn)
+    except Exception:
+        logger.exception("data version not moved on after a commit")
+
+
 def data_version(conn=None):
     """The current data version, or None where there is none yet (before the migration)."""
     conn = conn or connection
-    if getattr(conn, "fragment_unseen_write", False):
-        advance(conn)
     if not _store_exists(conn):
         return None
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            cursor.execute(f"SELECT last_value FROM {VERSION_TABLE}")
+            # A new sequence's last_value is already 1 before the first nextval.
+            cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+                           f"FROM {VERSION_TABLE}")
         else:
             cursor.execute(f"SELECT n FROM {VERSION_TABLE}")
         row = cursor.fetchone()
@@ -107,28 +148,40 @@ def data_version(conn=None):
 
 def _advance_after_commit(conn):
     def callback():
-        advance(conn)
+        _advance_logged(conn)
     callback.fragment_advance = True
     return callback
 
 
+def _advance_pending(conn) -> bool:
+    return any(getattr(func, "fragment_advance", False) for _, func, _ in conn.run_on_commit)
+
+
+def written_in_open_transaction(conn=None) -> bool:
+    conn = conn or connection
+    return conn.in_atomic_block and _advance_pending(conn)
+
+
 def note_write(conn):
-    """Record that `conn` changed the portal's data: the version moves on after the commit
-    (at once in autocommit), and before this connection next reads it."""
-    conn.fragment_unseen_write = True
+    """Record that `conn` changed the portal's data: the version moves on after the commit,
+    at once in autocommit."""
     conn.fragment_writes = getattr(conn, "fragment_writes", 0) + 1
     if not conn.in_atomic_block:
-        advance(conn)
+        _advance_logged(conn)
         return
-    # One callback per transaction: savepoints rolled back take theirs away with them.
-    if not any(getattr(func, "fragment_advance", False) for _, func, _ in conn.run_on_commit):
-        conn.on_commit(_advance_after_commit(conn), robust=True)
+    # One callback per transaction (savepoints rolled back take theirs away with them), run
+    # first: Django stops at the first callback that raises, and a job's broker being down
+    # must not leave the version where it was. (The entry is what Connection.on_commit
+    # appends: the savepoints open now, the function, robust.)
+    if not _advance_pending(conn):
+        conn.run_on_commit.insert(0, (set(conn.savepoint_ids), _advance_after_commit(conn),
+                                      True))
 
 
 def _watch_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     match = _WRITE.match(sql)
-    if match and _is_watched(match.group(1).lower()):
+    if match and _is_watched(match.group(1).lower()) and not sql.startswith(_LAST_LOGIN):
         note_write(context["connection"])
     return result
 
@@ -146,7 +199,7 @@ connection_created.connect(watch, dispatch_uid="portal.fragments.watch")
 
 def _version_for(request):
     """The data version, read once per request (a home page has a dozen panels), and again
-    after the request's own connection has written."""
+    after the request's own connection has written (in autocommit)."""
     writes = getattr(connection, "fragment_writes", 0)
     seen = getattr(request, "_fragment_version", None)
     if seen is None or seen[0] != writes:
@@ -157,24 +210,32 @@ def _version_for(request):
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A digest of the portal's code and templates, so a deploy that changes how a fragment is
-    built does not serve fragments an earlier release stored in a shared cache (Redis outlives
-    the workers). Read once per process (~1,000 files, a few MB)."""
+    """A digest of the portal's code and templates and of the installed packages' versions
+    (a Django or crispy-forms upgrade changes widgets' HTML), so a release never serves
+    fragments an earlier one stored in a shared cache (Redis outlives the workers). Taken when
+    the application is loaded (portal/wsgi.py: in the master under gunicorn's preload), so it
+    describes the code running, not files changed on disk since; a deploy restarts the
+    server. ~1,000 files, a few MB: ~40 ms once per process."""
     digest = hashlib.sha256()
     for folder in CODE_FOLDERS:
         for path in sorted((settings.BASE_DIR / folder).rglob("*")):
             if path.suffix in (".py", ".html") and path.is_file():
                 digest.update(path.relative_to(settings.BASE_DIR).as_posix().encode())
                 digest.update(path.read_bytes())
+    packages = sorted(f"{dist.metadata['Name']}=={dist.version}"
+                      for dist in metadata.distributions())
+    digest.update("\n".join(packages).encode())
     return digest.hexdigest()[:16]
 
 
-def _key(request, name, version, vary):
-    query = sorted((k, tuple(v)) for k, v in request.GET.lists())
+def _key(request, name, version, params):
+    # Only the query parameters the fragment reads: any other makes no entry of its own.
+    query = [(param, tuple(request.GET.getlist(param))) for param in params
+             if param in request.GET]
     # The database's name too: one cache (Redis) may serve several installs or test databases,
     # each with its own versions.
     parts = repr((connection.settings_dict["NAME"], code_fingerprint(), name, request.user.pk,
-                  query, timezone.localdate().isoformat(), version, vary))
+                  query, timezone.localdate().isoformat(), version))
     return KEY_PREFIX + hashlib.sha256(parts.encode()).hexdigest()
 
 
@@ -184,30 +245,48 @@ def _with_csrf_token(request, html):
     return mark_safe(html.replace(CSRF_HOLE, get_token(request)))  # noqa: S308 — a token
 
 
-def cached_fragment(request, name: str, render, *, vary=()) -> str:
-    """The HTML `render()` returns, cached for this user, query, day and data version.
+def cached_fragment(request, name: str, render, *, params=()) -> str:
+    """The HTML `render()` returns, cached for this user, the query parameters `params`, the
+    day and the data version.
 
-    `render` must depend on nothing else: not on other request headers or the time of day.
-    A form's {% csrf_token %} is the one per-request part a fragment may hold: render it with
-    `csrf_token=CSRF_HOLE` in the context, and the request's token is put in when served."""
-    return _with_csrf_token(request, _cached(request, name, render, vary))
+    `render` must depend on nothing else: not on other parameters or request headers, nor on
+    the time of day. A form's {% csrf_token %} is the one per-request part a fragment may hold:
+    render it with `csrf_token=CSRF_HOLE` in the context, and the request's token is put in
+    when served."""
+    return _with_csrf_token(request, _cached(request, name, render, params))
 
 
-def _cached(request, name, render, vary):
+_cache_failed_at = None  # time.monotonic() of the cache's last failure in this process
+
+
+def _cache_usable():
+    return _cache_failed_at is None or time.monotonic() - _cache_failed_at > CACHE_RETRY_SECONDS
+
+
+def _cache_failed():
+    global _cache_failed_at
+    _cache_failed_at = time.monotonic()
+    logger.warning("fragment cache unavailable: pages are built without it for %s s",
+                   CACHE_RETRY_SECONDS, exc_info=True)
+
+
+def _cached(request, name, render, params):
     seconds = settings.FRAGMENT_CACHE_SECONDS
-    version = _version_for(request) if seconds else None
+    if not seconds or written_in_open_transaction() or not _cache_usable():
+        return render()
+    version = _version_for(request)
     if version is None:
         return render()
-    key = _key(request, name, version, vary)
+    key = _key(request, name, version, params)
     try:
         html = cache.get(key)
-    except Exception:  # the cache server down: serve the page, uncached
-        logger.warning("fragment cache unavailable", exc_info=True)
+    except Exception:  # the cache server down or hung: serve the page, uncached
+        _cache_failed()
         return render()
     if html is None:
         html = render()
         try:
             cache.set(key, str(html), seconds)
         except Exception:
-            logger.warning("fragment cache unavailable", exc_info=True)
+            _cache_failed()
     return mark_safe(html)

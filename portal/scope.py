@@ -103,9 +103,15 @@ def active_roles(user):
 
 
 def forget_roles(user):
-    """Drop every scope cache on the user object (roles or pairings changed)."""
-    for key in [k for k in user.__dict__ if k.startswith("_portal_")]:
-        del user.__dict__[key]
+    """Drop every scope cache on the user object (roles or pairings changed). On request.user
+    (a lazy object) the caches sit partly on the wrapper, partly on the user it wraps."""
+    holders = [user.__dict__]
+    wrapped = user.__dict__.get("_wrapped")
+    if wrapped is not None and hasattr(wrapped, "__dict__"):
+        holders.append(wrapped.__dict__)
+    for holder in holders:
+        for key in [k for k in holder if k.startswith("_portal_")]:
+            del holder[key]
 
 
 def _minimal(paths):

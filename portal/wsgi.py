@@ -6,3 +6,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 application = get_wsgi_application()
+
+# The digest of the code being served, taken now (in the master under gunicorn's preload):
+# cached fragments are keyed by it (portal.fragments).
+from portal.fragments import code_fingerprint  # noqa: E402
+
+code_fingerprint()

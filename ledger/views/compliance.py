@@ -38,6 +38,8 @@ TALENTS_PER_PAGE = 50
 TOWNSHIPS_PER_PAGE = 5
 UNITS_PER_PAGE = 50
 ACTIVITIES_PER_PAGE = 30
+# The query parameters the matrix pages read (their filters and the pager).
+MATRIX_PARAMS = ("area", "period", "kind", "unit", "q", "page")
 
 
 def _require_compliance(user):
@@ -89,7 +91,8 @@ def _render_matrix(request, tab, form_class, build, **context):
             "page": matrix.page if matrix else None, "csrf_token": CSRF_HOLE, **extra})
 
     return render(request, f"ledger/compliance/{tab}.html",
-                  {"content": cached_fragment(request, f"compliance:{tab}", content)})
+                  {"content": cached_fragment(request, f"compliance:{tab}", content,
+                                              params=MATRIX_PARAMS)})
 
 
 @login_required

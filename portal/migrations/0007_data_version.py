@@ -13,7 +13,7 @@ def create_version(apps, schema_editor):
     else:
         schema_editor.execute(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
                               "(id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
-        schema_editor.execute(f"INSERT INTO {VERSION_TABLE} (id, n) VALUES (1, 1)")
+        schema_editor.execute(f"INSERT OR IGNORE INTO {VERSION_TABLE} (id, n) VALUES (1, 1)")
 
 
 def drop_version(apps, schema_editor):

@@ -1,6 +1,7 @@
 """The county home panels and the compliance matrices with the fragment cache on
 (portal.fragments): an activity logged shows at once, nobody is served another user's
-fragment, and a page served from the cache costs a few queries whatever the data."""
+fragment, and a page served from the cache costs a few queries whatever the data. The tests
+commit (transaction=True), as requests do."""
 
 import pytest
 from django.db import connection
@@ -11,7 +12,7 @@ from django.utils import timezone
 from ledger.models import ActivityStatus
 from tests.ledger.test_compliance_matrices import add_activities
 
-pytestmark = pytest.mark.usefixtures("fragment_cache")
+pytestmark = [pytest.mark.usefixtures("fragment_cache"), pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

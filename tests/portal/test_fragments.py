@@ -1,6 +1,10 @@
-"""portal.fragments: the data version moves with every write to the portal's tables (ORM,
-bulk, raw SQL), not with sessions, jobs or the audit trail; a fragment is served from the cache
-only to the same user, query, day and data version; a cache that fails is skipped."""
+"""portal.fragments: the data version moves on after every committed write to the portal's
+tables (ORM, bulk, raw SQL, COPY), not with sessions, jobs, the audit trail or a login; a
+fragment is served from the cache only to the same user, parameters, day, code and data
+version; a connection that has written in its open transaction builds fragments without the
+cache; a cache that fails is left alone for a while.
+
+The tests commit (transaction=True), as requests do."""
 
 import datetime
 
@@ -12,6 +16,8 @@ from django.test.utils import CaptureQueriesContext
 
 from portal import fragments
 from portal.models import Job, Organization, Person
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -37,7 +43,7 @@ def renders():
     return render
 
 
-def test_version_moves_with_orm_bulk_and_raw_writes(tree):
+def test_version_moves_after_orm_bulk_and_raw_writes(tree):
     before = fragments.data_version()
     assert fragments.data_version() == before  # reading does not move it
     Organization.objects.filter(pk=tree.village_a1.pk).update(name="新青山村")
@@ -52,34 +58,64 @@ def test_version_moves_with_orm_bulk_and_raw_writes(tree):
     assert fragments.data_version() > after_bulk
 
 
-def test_version_ignores_sessions_jobs_and_reads(tree, county_admin):
+def test_version_ignores_sessions_jobs_logins_and_reads(tree, county_admin, client):
     before = fragments.data_version()
     list(Organization.objects.all())
     session = SessionStore()
     session["x"] = 1
     session.create()
     Job.objects.create(kind="demo", title="演示", owner=county_admin, scope_org=tree.county)
+    client.force_login(county_admin)  # stamps last_login
     assert fragments.data_version() == before
 
 
-def test_own_write_in_open_transaction_moves_version_before_reading(tree):
+def test_version_moves_at_commit_not_before(tree):
     before = fragments.data_version()
     with transaction.atomic():
         Organization.objects.filter(pk=tree.unit.pk).update(name="县农业农村局（新）")
-        # Another connection sees the move only after the commit (on_commit), this one at
-        # once: its own reads must not be served what it has just changed.
-        assert fragments.data_version() > before
+        assert fragments.data_version() == before
+        assert fragments.written_in_open_transaction()
+    assert fragments.data_version() > before
+    with transaction.atomic():
+        Organization.objects.filter(pk=tree.unit.pk).update(name="县农业农村局")
+        transaction.set_rollback(True)
+    assert not fragments.written_in_open_transaction()
+
+
+def test_version_moves_even_when_an_earlier_commit_callback_fails(tree):
+    before = fragments.data_version()
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            transaction.on_commit(lambda: (_ for _ in ()).throw(RuntimeError("broker down")))
+            Organization.objects.filter(pk=tree.unit.pk).update(name="县农业农村局（新）")
+    assert fragments.data_version() > before
+
+
+def test_own_uncommitted_write_is_shown_and_never_cached(fragment_cache, request_of, renders,
+                                                        county_admin, tree):
+    request = request_of(county_admin)
+    first = fragments.cached_fragment(request, "demo", renders)
+    with transaction.atomic():
+        Organization.objects.filter(pk=tree.unit.pk).update(name="幻影")
+        inside = fragments.cached_fragment(request_of(county_admin), "demo", renders)
+        assert inside != first  # built: this connection sees its own change
+        transaction.set_rollback(True)
+    # Rolled back: what was built inside the transaction was not stored.
+    assert fragments.cached_fragment(request_of(county_admin), "demo", renders) == first
+    assert len(renders.calls) == 2
 
 
 def test_fragment_is_cached_per_user_query_and_version(fragment_cache, request_of, renders,
                                                         county_admin, leader, tree):
     def html(user, query=None):
-        return str(fragments.cached_fragment(request_of(user, query), "demo", renders))
+        return str(fragments.cached_fragment(request_of(user, query), "demo", renders,
+                                             params=("area",)))
 
     first = html(county_admin)
     assert html(county_admin) == first and len(renders.calls) == 1
     assert html(leader) != first  # another user: never someone else's fragment
-    assert html(county_admin, {"page": "2"}) != first  # another query
+    assert html(county_admin, {"area": "2"}) != first  # a parameter it reads
+    assert html(county_admin, {"page": "2"}) == first  # a parameter the fragment does not read
     calls = len(renders.calls)
     Organization.objects.filter(pk=tree.unit.pk).update(name="县农业农村局（新）")
     assert html(county_admin) != first  # the data changed
@@ -105,12 +141,19 @@ def test_cache_off_renders_every_time(settings, request_of, renders, county_admi
 
 def test_failing_cache_is_skipped(fragment_cache, request_of, renders, county_admin,
                                   monkeypatch):
+    calls = []
+
     class Down:
         def get(self, *args, **kwargs):
+            calls.append(args)
             raise ConnectionError("cache server down")
         set = get
     monkeypatch.setattr(fragments, "cache", Down())
+    monkeypatch.setattr(fragments, "_cache_failed_at", None)
     assert fragments.cached_fragment(request_of(county_admin), "demo", renders) == "<p>1</p>"
+    # A hung cache costs its timeout once, not once per fragment of every page.
+    assert fragments.cached_fragment(request_of(county_admin), "demo", renders) == "<p>2</p>"
+    assert len(calls) == 1
 
 
 def test_written_table_is_read_from_the_statement():
@@ -124,6 +167,24 @@ def test_written_table_is_read_from_the_statement():
     assert fragments._is_watched("ledger_activity")
     assert not fragments._is_watched("django_session")
     assert not fragments._is_watched("portal_job")
+    assert match('INSERT OR IGNORE INTO "ledger_participation" ("a") VALUES (1)').group(1) == \
+        "ledger_participation"
+
+
+def test_move_version_past_a_restored_one(tree):
+    now = fragments.data_version()
+    fragments.move_version_past(now + 5)
+    assert fragments.data_version() == now + 6
+    fragments.move_version_past(0)  # never backwards
+    assert fragments.data_version() == now + 7
+
+
+def test_first_write_on_a_new_sequence_moves_the_version(postgresql_only):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT setval('{fragments.VERSION_TABLE}', 1, false)")  # as created
+    assert fragments.data_version() == 0
+    fragments.advance()
+    assert fragments.data_version() == 1
 
 
 def test_version_is_read_once_per_request_and_again_after_its_writes(
