@@ -10,6 +10,7 @@ number of activities: townships, villages per township, and the monthly tallies
 (ledger/tallies.py, which the compliance matrices read too) summed per (township, month).
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -95,11 +96,12 @@ def ledger_trends(user, today=None):
         trends.villages += row["n"]
         if row["_township"] in townships:
             townships[row["_township"]].villages = row["n"]
-    tallies = OrgMonthTally.objects.filter(month__gte=period.start, month__lt=period.end)
+    tallies = OrgMonthTally.objects.all()
     if not scope_holds_every_org(user, CAPABILITY):  # else every row is in scope
         tallies = tallies.filter(
             org__in=Organization.objects.filter(scope_q(user, CAPABILITY, "path")))
-    tallies = _township_months(tallies)
+    months = [datetime.date(year, month, 1) for year, month in period.months]
+    tallies = _township_months(tallies, months)
     for path, month, activities, village_activities, active in tallies:
         index = month.month - 1
         trends.activities[index] += activities
@@ -112,17 +114,25 @@ def ledger_trends(user, today=None):
     return trends
 
 
-def _township_months(tallies):
+def _township_months(tallies, months):
     """[(township path, month, activities, village activities, active villages)] of the
-    `tallies` (OrgMonthTally rows) per township and month.
+    `tallies` (OrgMonthTally rows) of `months` (first days) per township and month.
 
     Two levels: the rows (one per org, pairing and month) are first summed per org and month
     on the tally table alone, then joined to their organizations and counted per township and
     month, so a village counts once as active without COUNT(DISTINCT) — whose sort of a year
-    of county tallies (110,000 rows at city scale) spilled to disk — and both levels hash.
-    Villages are the active ones, as in the compliance matrices."""
-    # (month, org) is the covering index's order: the sums stream from it without hashing.
-    per_org = tallies.values("month", "org_id").annotate(_n=Sum("activities")).order_by()
+    of county tallies (110,000 rows at city scale) spilled to disk. The first level is one
+    branch per month (UNION ALL): each reads its month's range of the covering index (month,
+    org, activities) in org order and sums as the rows stream; over the whole year at once
+    PostgreSQL hashed 60,000 (org, month) groups instead, having estimated a fifth of them.
+    Only org-months with activities are kept (the others add nothing), which also keeps the
+    estimate of the second level low enough for PostgreSQL to hash it rather than sort it in
+    parallel workers (city scale ~95 -> ~60 ms on a busy machine). Villages are the active
+    ones, as in the compliance matrices."""
+    per_month = [tallies.filter(month=month).values("month", "org_id")
+                 .annotate(_n=Sum("activities")).filter(_n__gt=0).order_by()
+                 for month in months]
+    per_org = per_month[0].union(*per_month[1:], all=True)
     inner, params = per_org.query.sql_with_params()
     village = "o.kind = %s AND o.is_active"
     with connection.cursor() as cursor:

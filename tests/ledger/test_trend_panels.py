@@ -293,8 +293,9 @@ def test_panel_queries_do_not_grow_with_the_data(request, tree, theme, year, per
     small = _panel_queries(user, PANELS)
     _grow(tree, theme)
     assert _panel_queries(user, PANELS) == small
-    # roles; the tree's roots, townships, villages, activities (both ledger panels); needs
-    assert small <= 6
+    # roles; the tree's roots, townships, villages, activities (both ledger panels); the
+    # tree's roots for the needs' scope, needs
+    assert small <= 7
 
 
 def _home_queries(client):
@@ -379,3 +380,26 @@ def test_a_whole_tree_scope_counts_the_needs_without_the_scope_join(tree, year, 
     assert (after.published, after.claimed, after.confirmed) \
         == (before.published, before.claimed, before.confirmed)
     assert (_month(after.published), _month(after.confirmed)) == (3, 1)
+
+
+def test_the_year_s_tallies_are_read_month_by_month(tree, theme, county_admin):
+    """The first level sums each month's tallies on its own (one branch per month of the
+    year, each a range of the covering index read in org order) and keeps org-months with
+    activities only: a village whose month went back to 0 (its activity returned) is neither
+    active nor counted, a tally of last year stays out, the figures equal the raw rows."""
+    _activity(tree.village_a1, TODAY, theme)
+    taken_back = _activity(tree.village_a2, TODAY, theme)
+    taken_back.status = "returned"
+    taken_back.save()  # 石桥村's tally of the month stays, at 0
+    _activity(tree.village_b1, LAST_YEAR, theme)
+    with CaptureQueriesContext(connection) as queries:
+        trends = trend_panels.ledger_trends(county_admin)
+    (sql,) = [q["sql"] for q in queries.captured_queries if "SUBSTR(o.path" in q["sql"]]
+    assert sql.upper().count("UNION ALL") == 11 and "HAVING" in sql.upper()
+    assert "ledger_orgmonthtally\".\"month\" >=" not in sql
+    assert (_month(trends.activities), _month(trends.active)) == (1, 1)
+    assert sum(trends.activities) == Activity.objects.filter(
+        date__year=TODAY.year, status__in=["submitted", "confirmed"]).count() == 1
+    by_name = {t.name: t for t in trends.townships}
+    assert (by_name["青山镇"].activities, by_name["青山镇"].active_months) == (1, 1)
+    assert (by_name["白水乡"].activities, by_name["白水乡"].active_months) == (0, 0)
