@@ -1,0 +1,35 @@
+"""The scope caches on a user object (roles, paths per capability) and forget_roles(), on a
+plain user and on request.user, which is a lazy object wrapping one."""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from portal.models import RoleAssignment
+from portal.scope import forget_roles, has_capability, scope_paths
+
+
+def lazy(user):
+    return SimpleLazyObject(lambda: get_user_model().objects.get(pk=user.pk))
+
+
+def test_paths_are_cached_per_capability_until_forgotten(county_admin, tree,
+                                                         django_assert_num_queries):
+    user = get_user_model().objects.get(pk=county_admin.pk)
+    with django_assert_num_queries(1):  # the roles, once
+        for _ in range(3):
+            assert scope_paths(user, "org.view") == [tree.county.path]
+            assert has_capability(user, "ledger.compliance")
+    RoleAssignment.objects.filter(user=county_admin).update(revoked_at=timezone.now())
+    assert has_capability(user, "ledger.compliance")  # cached
+    forget_roles(user)
+    assert not has_capability(user, "ledger.compliance")
+
+
+def test_forget_roles_on_a_lazy_request_user(county_admin, tree):
+    user = lazy(county_admin)
+    assert has_capability(user, "ledger.compliance")
+    RoleAssignment.objects.filter(user=county_admin).update(revoked_at=timezone.now())
+    forget_roles(user)
+    assert not has_capability(user, "ledger.compliance")
+    assert scope_paths(user, "org.view") == []
