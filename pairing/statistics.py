@@ -163,7 +163,8 @@ def pairing_statistics(user, year, within=None, *, by_township=True) -> Statisti
     its own rows, not the county's 250 townships' (at city scale). `by_township=False` gives
     the total alone (no rows), each figure one aggregate with no grouping: the county's org
     page shows only the total."""
-    everything = _covers_everything(user, within)
+    # Township rows join the tree anyway to group by township: only the total drops the join.
+    everything = not by_township and _covers_everything(user, within)
 
     def scoped(path_field):
         if everything:
