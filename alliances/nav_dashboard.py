@@ -142,11 +142,15 @@ def _township_panel(request):
     previous = rules.previous_quarter(year, quarter)
     alliances = Alliance.objects.open().filter(in_scope).annotate(
         stars_now=_stars_of(year, quarter), stars_before=_stars_of(*previous))
-    summary = alliances.aggregate(
-        total=Count("pk"), demonstration=Count("pk", filter=Q(is_demonstration=True)),
-        unrated=Count("pk", filter=Q(stars_now__isnull=True)),
-        **{f"s{stars}": Count("pk", filter=Q(stars_now=stars))
-           for stars in range(rules.MAX_STARS, 0, -1)})
+    # Grouped by (示范点, stars), summed here: each FILTER of one aggregate repeated the
+    # stars subquery, six lookups per alliance (10 of 14 ms at city scale).
+    summary = {"total": 0, "demonstration": 0, "unrated": 0,
+               **{f"s{stars}": 0 for stars in range(rules.MAX_STARS, 0, -1)}}
+    for demonstration, stars, n in (alliances.values_list("is_demonstration", "stars_now")
+                                    .annotate(n=Count("pk")).order_by()):
+        summary["total"] += n
+        summary["demonstration"] += n if demonstration else 0
+        summary["unrated" if stars is None else f"s{stars}"] += n
     rows = []
     if summary["total"]:
         shown = (alliances.select_related("type", "owner")

@@ -316,3 +316,38 @@ def test_the_township_panel_query_count_does_not_follow_the_alliances(alliances_
     grown, html = render_panel("alliances_stars", county_admin)
     assert "共 34 个联盟" in html
     assert grown == small, f"{small} queries with 4 alliances, {grown} with 34"
+
+
+def test_the_township_summary_counts_each_alliance_s_stars_once(alliances_world, county_admin):
+    """The summary groups the open alliances by (示范点, this quarter's stars) with one stars
+    lookup per alliance (its FILTERs over one aggregate repeated the lookup six times); the
+    same figures as counting the alliances one by one, a later rating replacing an earlier."""
+    world = alliances_world
+    rate_world(world)
+    alliances = Alliance.objects.bulk_create(
+        Alliance(name=f"任务联盟{i:02d}", kind=AllianceKind.TASK, type=world.green,
+                 owner=world.other_core.owner, founded=FOUNDED, is_demonstration=i % 3 == 0)
+        for i in range(12))
+    StarRating.objects.bulk_create(
+        rating for i, alliance in enumerate(alliances) if i % 4
+        for rating in rate(alliance, THIS, 1 + i % 5))
+    Alliance.objects.filter(pk=alliances[1].pk).update(closed_at=TODAY)
+    request = RequestFactory().get("/")
+    request.user = type(county_admin).objects.get(pk=county_admin.pk)
+    with CaptureQueriesContext(connection) as captured:
+        summary = nav_dashboard._township_panel(request)["summary"]
+    year, quarter = THIS
+    stars = {}
+    for alliance in Alliance.objects.open():
+        newest = (StarRating.objects.filter(alliance=alliance, year=year, quarter=quarter)
+                  .order_by("-rated_at", "-id").first())
+        stars[alliance.pk] = (alliance.is_demonstration, newest.stars if newest else None)
+    expected = {"total": len(stars),
+                "demonstration": sum(1 for demo, _ in stars.values() if demo),
+                "unrated": sum(1 for _, s in stars.values() if s is None),
+                **{f"s{n}": sum(1 for _, s in stars.values() if s == n)
+                   for n in range(rules.MAX_STARS, 0, -1)}}
+    assert summary == expected and expected["total"] == 15
+    assert expected["unrated"] > 0 and expected["demonstration"] > 0
+    first = captured.captured_queries[-2]["sql"]  # the summary, then the rows
+    assert first.count("alliances_starrating") == 1
