@@ -21,6 +21,7 @@ from portal.scope import (
     TOWNSHIP_ADMIN,
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
+    scope_holds_every_org,
 )
 from portal.search import SearchHit, SearchSource, first_hits, name_q, register_search_source
 
@@ -104,7 +105,12 @@ def _coverage_panel(request):
                     village_org=OuterRef("pk"))))
                 .aggregate(total=Count("id"), covered=Count("id", filter=Q(paired=True))))
     # The statistics' definition: a pairing counts for its village's township, not the unit's.
-    pairings = statistics.with_this_year(statistics.counted_pairings(user)).aggregate(
+    # A scope holding every root counts every active pairing: no join to the org tree (the
+    # needs trend asks the same of the same user, so the page pays for the answer once).
+    counted = (Pairing.objects.active()
+               if scope_holds_every_org(user, statistics.STATISTICS_CAPABILITY)
+               else statistics.counted_pairings(user))
+    pairings = statistics.with_this_year(counted).aggregate(
         total=Count("id"), filed=Count("id", filter=Q(filed_this_year=True)),
         met=Count("id", filter=Q(met_this_half=True)))
     # A township admin's tile links to the list narrowed to the villages of the township, which

@@ -98,3 +98,36 @@ def test_dashboard_queries_do_not_grow(request, login, tree, board, persona):
                                    deadline=SOON, places=2, taken_places=1)
         Claim.objects.create(need=need, claimant=helper, status="done")
     assert _home_queries(client) == small
+
+
+def _coverage(user):
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    from pairing.navigation import _coverage_panel
+
+    request = RequestFactory().get("/")
+    request.user = get_user_model().objects.get(pk=user.pk)  # a new request's user object
+    with CaptureQueriesContext(connection) as ctx:
+        data = _coverage_panel(request)
+    (sql,) = [q["sql"] for q in ctx.captured_queries if "pairing_annualagreement" in q["sql"]]
+    return data, sql
+
+
+def test_a_whole_tree_scope_counts_the_pairings_without_the_scope_join(tree, pairing,
+                                                                       county_admin):
+    """A scope holding every root counts every active pairing with no join to the org tree;
+    another county's pairing stays out of the first county's figures once there is one."""
+    year, _ = half_year_of(timezone.localdate())
+    AnnualAgreement.objects.create(pairing=pairing, year=year, status="filed")
+    before, sql = _coverage(county_admin)
+    assert "portal_organization" not in sql
+    other = add_org(None, "邻县", "county")
+    village = add_org(add_org(other, "邻镇", "township"), "邻村", "village")
+    Pairing.objects.create(city_org=add_org(other, "邻县单位", "unit"), village_org=village,
+                           since=datetime.date(2026, 1, 1))
+    after, sql = _coverage(county_admin)
+    assert "portal_organization" in sql
+    figures = ("villages", "covered", "pairings", "filed", "not_filed", "no_meeting")
+    assert [after[key] for key in figures] == [before[key] for key in figures] \
+        == [4, 1, 1, 1, 0, 1]
