@@ -106,8 +106,9 @@ def _leader_panel(request):
     return {"rows": rows, "total": total, "due_days": DUE_DAYS}
 
 
+# The next meeting changes when one starts (a time, not a write): never cached.
 LEADER_PANEL = Panel("alliances_led", "我负责的党建联盟", "alliances/dashboard/leader.html",
-                     frozenset(Role.values), _leader_panel, order=19)
+                     frozenset(Role.values), _leader_panel, order=19, cached=False)
 register_panel(LEADER_PANEL)
 
 

@@ -28,4 +28,4 @@ def _bookings_panel(request):
 
 register_panel(Panel("alliance_venue_bookings", "阵地预约", "alliances/venues/panel.html",
                      frozenset({TOWNSHIP_ADMIN, VILLAGE_SECRETARY, UNIT_CONTACT}),
-                     _bookings_panel, order=70))
+                     _bookings_panel, order=70, cached=False))  # bookings end by the clock

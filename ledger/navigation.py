@@ -255,10 +255,12 @@ def _county_panel(request):
     }
 
 
+# These two show reopened months until they expire (a time, not a write): never cached.
 register_panel(Panel("ledger_own", "本月台账", "ledger/panels/own.html",
-                     frozenset({VILLAGE_SECRETARY, UNIT_CONTACT}), _own_ledger_panel, order=11))
+                     frozenset({VILLAGE_SECRETARY, UNIT_CONTACT}), _own_ledger_panel, order=11,
+                     cached=False))
 register_panel(Panel("ledger_township", "台账督办", "ledger/panels/township.html",
-                     frozenset({TOWNSHIP_ADMIN}), _township_panel, order=14))
+                     frozenset({TOWNSHIP_ADMIN}), _township_panel, order=14, cached=False))
 register_panel(Panel("ledger_talent", "我的服务活动", "ledger/panels/talent.html",
                      frozenset({TALENT}), _talent_panel, order=11))
 register_panel(Panel("ledger_county", "活动台账概况", "ledger/panels/county.html",
