@@ -17,7 +17,7 @@ import threading
 import time
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from ledger import tallies
 from ledger.models import (
@@ -30,23 +30,13 @@ from ledger.models import (
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from tests.factories import PersonFactory
+from tests.ledger.test_talent_tally_races import _in_thread
 
 DAY = datetime.date(2025, 6, 2)
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("postgresql_only")]
 
 
-def _in_thread(target, errors):
-    def run():
-        try:
-            target()
-        except Exception as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def _race(first, second):
