@@ -142,15 +142,19 @@ def scope_paths(user, capability):
 def scope_holds_every_org(user, capability):
     """Whether the user's scope for `capability` covers the whole org tree (every root), so a
     figure over all rows needs no scope filter: at city scale the filter is a join of every
-    row with the tree. One query per user object (cached on it, like the roles)."""
-    key = f"_portal_everything_{capability}"
-    if key not in user.__dict__:
-        paths = scope_paths(user, capability)
-        organization = apps.get_model("portal", "Organization")
-        roots = [path for path in paths or () if len(path) == organization.steplen]
-        user.__dict__[key] = paths is None or (bool(roots) and not organization.objects.filter(
-            depth=1).exclude(path__in=roots).exists())
-    return user.__dict__[key]
+    row with the tree. One query per user object and set of roots held (cached on it, like the
+    roles): the county home asks it for three capabilities that a county admin holds alike."""
+    paths = scope_paths(user, capability)
+    if paths is None:
+        return True
+    organization = apps.get_model("portal", "Organization")
+    roots = tuple(sorted(path for path in paths if len(path) == organization.steplen))
+    if not roots:
+        return False
+    cache = user.__dict__.setdefault("_portal_everything", {})
+    if roots not in cache:
+        cache[roots] = not organization.objects.filter(depth=1).exclude(path__in=roots).exists()
+    return cache[roots]
 
 
 def scope_q(user, capability, path_fields):

@@ -33,3 +33,13 @@ def test_forget_roles_on_a_lazy_request_user(county_admin, tree):
     forget_roles(user)
     assert not has_capability(user, "ledger.compliance")
     assert scope_paths(user, "org.view") == []
+
+
+def test_whole_tree_check_is_one_query_for_capabilities_held_alike(county_admin, tree,
+                                                                    django_assert_num_queries):
+    from portal.scope import scope_holds_every_org
+
+    user = get_user_model().objects.get(pk=county_admin.pk)
+    with django_assert_num_queries(2):  # the roles, then the roots once
+        for capability in ("ledger.view", "ledger.compliance", "pairing.statistics"):
+            assert scope_holds_every_org(user, capability)
