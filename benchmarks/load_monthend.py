@@ -14,7 +14,12 @@ DATABASE_URL a throwaway SQLite file is used and the figures mean little).
    photo, talents race for the last place of one need, township admins batch-confirm their
    queue, county staff read the home page and the compliance matrices.
 2. Saturation runs of PAGE seconds each, every client on one page: /healthz, the county home,
-   the three compliance matrices. Each page's req/s is printed against /healthz's.
+   the three compliance matrices; ROUNDS times. Each page's req/s is printed against
+   /healthz's in the same round (and the median share over the rounds). The server caches
+   rendered fragments as in production (portal.fragments: each worker's memory by default,
+   `--fragment-cache redis` for a shared Redis, `off` to measure every page built afresh);
+   in the mix every write moves the data version on, so the county pages are rebuilt as the
+   secretaries log; a saturation run writes nothing, so they are served from the cache.
 3. Checks: every activity the server acknowledged exists exactly once; the raced need has no
    more live claims than places; no request failed; the monthly tallies (kept by triggers
    while the clients wrote) agree with a recount of the raw rows (ledger.tallies.check_tallies).
