@@ -1,7 +1,12 @@
 """gunicorn settings, read from the environment (gunicorn loads ./gunicorn.conf.py by itself).
 
-WEB_CONCURRENCY   worker processes (default 2: one per core of a small county server)
-GUNICORN_THREADS  threads per worker (default 4: requests mostly wait on PostgreSQL)
+WEB_CONCURRENCY   worker processes (default 4: two per core of a small 2-core county server;
+                  a page is mostly Python, which one process runs on one core at a time)
+GUNICORN_THREADS  threads per worker (default 2: a thread waiting on PostgreSQL lets another
+                  run). Measured with 16 clients on keep-alive connections (load_monthend.py,
+                  county scale): 2 workers x 4 threads served the county pages at 150-260
+                  req/s depending on how the connections happened to fall between the two
+                  workers (all on one: one core); 4 x 2 at 207-272 req/s, run after run
 GUNICORN_TIMEOUT  seconds before a silent worker is restarted (default 120; reports and imports
                   run as background jobs, so no page should come near it)
 GUNICORN_MAX_REQUESTS  requests after which a worker is replaced (default 2000, with jitter),
@@ -22,8 +27,8 @@ def _int(name, default):
 
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = _int("WEB_CONCURRENCY", 2)
-threads = _int("GUNICORN_THREADS", 4)
+workers = _int("WEB_CONCURRENCY", 4)
+threads = _int("GUNICORN_THREADS", 2)
 worker_class = "gthread"
 timeout = _int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = 30

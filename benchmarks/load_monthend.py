@@ -3,7 +3,7 @@ was lost or duplicated.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_load \\
         .venv/bin/python benchmarks/load_monthend.py [--scale county] [--users 16] \\
-        [--mix-seconds 60] [--page-seconds 15] [--rounds 1] [--workers 2] [--threads 4] \\
+        [--mix-seconds 60] [--page-seconds 15] [--rounds 1] [--workers 4] [--threads 2] \\
         [--fragment-cache memory|redis|off]
 
 Needs Locust (`pip install -e .[bench]`). The database is seeded with `seed_demo --scale
@@ -71,8 +71,8 @@ def arguments():
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--mix-seconds", type=int, default=60)
     parser.add_argument("--page-seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)  # gunicorn.conf.py's defaults
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--rounds", type=int, default=1,
                         help="saturation rounds (each: /healthz, then every page)")
