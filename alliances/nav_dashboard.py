@@ -24,6 +24,7 @@ from alliances.models import (
     StarRating,
 )
 from portal.dashboard import Panel, register_panel
+from portal.fragments import valid_until
 from portal.models import Role
 from portal.scope import COUNTY_ADMIN, TOWNSHIP_ADMIN, active_roles
 
@@ -63,7 +64,7 @@ def _leader_panel(request):
     the person behind any account — a village secretary, a unit contact, a township cadre, a
     talent — may be named leader, so no role can be left out honestly. The panel hides itself
     (None) when the user's person leads no open alliance. A user with no role at all sees no
-    panels (portal.dashboard.panels_for), so such a leader is not reached; giving the leader a
+    panels (portal.dashboard.home_panels), so such a leader is not reached; giving the leader a
     role is the way. Links open only the alliances and rounds the user's scope shows."""
     user = request.user
     led = Alliance.objects.open().filter(leader__user=user)
@@ -85,6 +86,8 @@ def _leader_panel(request):
     meetings = {meeting.alliance_id: meeting for meeting in _first_per_alliance(
         Meeting.objects.filter(status=MeetingStatus.PLANNED, starts_at__gte=timezone.now()),
         ids, "starts_at", "id")}
+    if meetings:  # a next meeting shown gives way to the one after when it starts
+        valid_until(request, min(meeting.starts_at for meeting in meetings.values()))
     # Open (judges scoring) or still to be held; an open round was held first, so it leads.
     entries = {entry.alliance_id: entry for entry in _first_per_alliance(
         Entrant.objects.filter(Q(competition__status=CompetitionStatus.OPEN)
@@ -106,9 +109,8 @@ def _leader_panel(request):
     return {"rows": rows, "total": total, "due_days": DUE_DAYS}
 
 
-# The next meeting changes when one starts (a time, not a write): never cached.
 LEADER_PANEL = Panel("alliances_led", "我负责的党建联盟", "alliances/dashboard/leader.html",
-                     frozenset(Role.values), _leader_panel, order=19, cached=False)
+                     frozenset(Role.values), _leader_panel, order=19)
 register_panel(LEADER_PANEL)
 
 

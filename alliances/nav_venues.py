@@ -7,6 +7,7 @@ from django.utils import timezone
 from alliances.models import Booking, Venue
 from alliances.services.venues import booking_orgs_q
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
+from portal.fragments import valid_until
 from portal.scope import TOWNSHIP_ADMIN, UNIT_CONTACT, VILLAGE_SECRETARY
 
 GROUP = "党建联盟"
@@ -23,9 +24,11 @@ def _bookings_panel(request):
                     .select_related("venue", "org").order_by("start", "id")[:PANEL_BOOKINGS])
     if not bookings and not Venue.objects.visible_to(user, "venue.book").exists():
         return None
+    if bookings:  # a booking shown leaves the list when it ends
+        valid_until(request, min(booking.end for booking in bookings))
     return {"bookings": bookings}
 
 
 register_panel(Panel("alliance_venue_bookings", "阵地预约", "alliances/venues/panel.html",
                      frozenset({TOWNSHIP_ADMIN, VILLAGE_SECRETARY, UNIT_CONTACT}),
-                     _bookings_panel, order=70, cached=False))  # bookings end by the clock
+                     _bookings_panel, order=70))

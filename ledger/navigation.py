@@ -23,6 +23,7 @@ from ledger.models import (
 )
 from ledger.periods import close_date, month_range
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
+from portal.fragments import valid_until
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.roles import role_org_ids
@@ -112,6 +113,8 @@ def _own_ledger_panel(request):
     locked = _locked_returned(returned_rows.filter(date__lt=open_from))
     reopened = list(MonthReopening.objects.filter(org_id__in=ids, expires_at__gt=timezone.now())
                     .select_related("org").order_by("expires_at", "id")[:PANEL_LIST_LIMIT])
+    if reopened:  # the panel changes when the first reopening expires
+        valid_until(request, reopened[0].expires_at)
     reopened_months = {(r.org_id, r.year, r.month) for r in reopened}
     # A reopened month's entries are fixable again: they join the ordinary list.
     returned += [a for a in locked if (a.org_id, a.date.year, a.date.month) in reopened_months]
@@ -176,14 +179,17 @@ def _township_panel(request):
     waiting = Activity.objects.filter(in_scope, status=ActivityStatus.SUBMITTED).count()
     reopenings = MonthReopening.objects.filter(in_scope, expires_at__gt=timezone.now())
     requests = ReopenRequest.objects.filter(in_scope, status=ReopenRequestStatus.PENDING).count()
+    reopened = list(reopenings.select_related("org").order_by("expires_at", "id")
+                    [:PANEL_LIST_LIMIT])
+    if reopened:  # the panel changes when the first reopening expires
+        valid_until(request, reopened[0].expires_at)
     return {
         "reopen_requests": requests,
         "year": today.year, "month": today.month,
         "villages": figures["total"], "silent_count": figures["silent"], "silent": silent,
         "waiting": waiting,
         "reopened_count": reopenings.count(),
-        "reopened": list(reopenings.select_related("org")
-                         .order_by("expires_at", "id")[:PANEL_LIST_LIMIT]),
+        "reopened": reopened,
     }
 
 
@@ -255,12 +261,10 @@ def _county_panel(request):
     }
 
 
-# These two show reopened months until they expire (a time, not a write): never cached.
 register_panel(Panel("ledger_own", "本月台账", "ledger/panels/own.html",
-                     frozenset({VILLAGE_SECRETARY, UNIT_CONTACT}), _own_ledger_panel, order=11,
-                     cached=False))
+                     frozenset({VILLAGE_SECRETARY, UNIT_CONTACT}), _own_ledger_panel, order=11))
 register_panel(Panel("ledger_township", "台账督办", "ledger/panels/township.html",
-                     frozenset({TOWNSHIP_ADMIN}), _township_panel, order=14, cached=False))
+                     frozenset({TOWNSHIP_ADMIN}), _township_panel, order=14))
 register_panel(Panel("ledger_talent", "我的服务活动", "ledger/panels/talent.html",
                      frozenset({TALENT}), _talent_panel, order=11))
 register_panel(Panel("ledger_county", "活动台账概况", "ledger/panels/county.html",

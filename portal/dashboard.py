@@ -48,7 +48,8 @@ class Panel:
     """A home-page panel: `context(request)` returns the template context (`data` in the
     template), or None to hide it. The panel's HTML is cached until the data changes
     (portal.fragments), so `context` and the template may depend only on the user, the day and
-    the data (or `cached` is False); `charts` panels get the home page's chart script."""
+    the data, or call fragments.valid_until(request, moment) for a change the clock brings
+    (a booking ending); `charts` panels get the home page's chart script."""
 
     key: str
     title: str
@@ -59,9 +60,6 @@ class Panel:
     width: str = "col-lg-6"
     extra: dict = field(default_factory=dict)
     charts: bool = False
-    # False for a panel that changes with the time of day (a booking ending, a reopened month
-    # expiring), which a cached copy would not follow: built on every view.
-    cached: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,25 +130,31 @@ def nav_for(user):
     return entries
 
 
-def _panel_html(request, panel, built):
+def _shown(request, panel, built):
+    """The panel's card HTML ("" when it has nothing to show); its ShownPanel joins `built`."""
     context = panel.context(request)
-    built[panel.key] = context
     if context is None:
         return ""
-    return render_to_string(panel.template, {"data": context, "panel": panel})
+    html = render_to_string(panel.template, {"data": context, "panel": panel})
+    built.append(ShownPanel(panel, html, context))
+    return render_to_string("portal/panels/_card.html", {"panel": panel, "html": html})
 
 
-def panels_for(request):
-    """[ShownPanel] of the user's panels that have something to show, in order."""
+def home_panels(request):
+    """(the home page's panel grid as HTML, [ShownPanel] built by this request).
+
+    The cards, and the chart script when a chart panel is shown, are one fragment
+    (portal.fragments): a home page served from the cache reads one entry. A panel whose
+    content changes with the clock says when (fragments.valid_until)."""
     roles = {role for role, _, _ in active_roles(request.user)}
-    shown, built = [], {}
-    for panel in _panels:
-        if not (roles & panel.roles or (request.user.is_superuser and not roles)):
-            continue
-        def build(panel=panel):
-            return _panel_html(request, panel, built)
-        html = cached_fragment(request, f"panel:{panel.key}", build) if panel.cached \
-            else build()
-        if html:
-            shown.append(ShownPanel(panel, html, built.get(panel.key)))
-    return shown
+    mine = [panel for panel in _panels
+            if roles & panel.roles or (request.user.is_superuser and not roles)]
+    built = []
+
+    def grid():
+        cards = [_shown(request, panel, built) for panel in mine]
+        if any(shown.panel.charts for shown in built):
+            cards.append(render_to_string("portal/panels/_chart_scripts.html"))
+        return "".join(cards)
+
+    return cached_fragment(request, "home:panels", grid), built

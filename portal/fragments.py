@@ -30,8 +30,9 @@ for, whatever their scopes; a role granted or withdrawn is a write like any othe
 digest of the code, templates and installed packages (`code_fingerprint`): a new release
 never serves what the previous one stored in a shared cache.
 
-A fragment must depend only on what its key holds: a panel that changes with the time of day
-(a booking that ends, a reopened month that expires) is not cached (Panel.cached).
+A fragment must depend only on what its key holds, or say when it changes by itself: a panel
+showing a booking until it ends, or a reopened month until it expires, calls
+`valid_until(request, moment)` while it is built, and the entry is kept no longer.
 """
 
 import functools
@@ -253,7 +254,8 @@ def cached_fragment(request, name: str, render, *, params=()) -> str:
     the time of day. A form's {% csrf_token %} is the one per-request part a fragment may hold:
     render it with `csrf_token=CSRF_HOLE` in the context, and the request's token is put in
     when served."""
-    return _with_csrf_token(request, _cached(request, name, render, params))
+    # Whatever render() returns is the fragment's HTML (a join of rendered templates too).
+    return _with_csrf_token(request, mark_safe(_cached(request, name, render, params)))  # noqa: S308
 
 
 _cache_failed_at = None  # time.monotonic() of the cache's last failure in this process
@@ -270,6 +272,23 @@ def _cache_failed():
                    CACHE_RETRY_SECONDS, exc_info=True)
 
 
+def valid_until(request, moment):
+    """Called while a fragment is built: what it shows changes by itself at `moment` (a meeting
+    starts, a booking ends, a reopened month expires), so the entry is kept no longer."""
+    if moment is None:
+        return
+    current = getattr(request, "_fragment_valid_until", None)
+    if current is None or moment < current:
+        request._fragment_valid_until = moment
+
+
+def _seconds_to_keep(request, seconds):
+    deadline = getattr(request, "_fragment_valid_until", None)
+    if deadline is None:
+        return seconds
+    return min(seconds, int((deadline - timezone.now()).total_seconds()))
+
+
 def _cached(request, name, render, params):
     seconds = settings.FRAGMENT_CACHE_SECONDS
     if not seconds or written_in_open_transaction() or not _cache_usable():
@@ -284,9 +303,12 @@ def _cached(request, name, render, params):
         _cache_failed()
         return render()
     if html is None:
+        request._fragment_valid_until = None
         html = render()
+        keep = _seconds_to_keep(request, seconds)
         try:
-            cache.set(key, str(html), seconds)
+            if keep > 0:
+                cache.set(key, str(html), keep)
         except Exception:
             _cache_failed()
     return mark_safe(html)

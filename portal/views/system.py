@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 
 from portal import audit
-from portal.dashboard import panels_for
+from portal.dashboard import home_panels
 from portal.jobs import retry_job
 from portal.models import AuditEvent, GeneratedFile, Job
 from portal.models.audit import AuditAction
@@ -23,10 +23,9 @@ from portal.views.generic import ObjectActionView
 
 @login_required
 def home(request):
-    panels = panels_for(request)
+    grid, panels = home_panels(request)
     return render(request, "portal/home.html", {
-        "role": primary_role(request.user), "panels": panels,
-        "charts": any(shown.panel.charts for shown in panels),
+        "role": primary_role(request.user), "grid": grid, "panels": panels,
     })
 
 
