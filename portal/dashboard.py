@@ -64,9 +64,10 @@ class Panel:
 
 @dataclass(frozen=True)
 class ShownPanel:
+    """A panel built by this request (not served from the cache) and its context."""
+
     panel: Panel
-    html: str
-    data: object = None  # the context, when built by this request (not served from the cache)
+    data: object
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def _shown(request, panel, built):
     if context is None:
         return ""
     html = render_to_string(panel.template, {"data": context, "panel": panel})
-    built.append(ShownPanel(panel, html, context))
+    built.append(ShownPanel(panel, context))
     return render_to_string("portal/panels/_card.html", {"panel": panel, "html": html})
 
 

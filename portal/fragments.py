@@ -311,4 +311,4 @@ def _cached(request, name, render, params):
                 cache.set(key, str(html), keep)
         except Exception:
             _cache_failed()
-    return mark_safe(html)
+    return html
