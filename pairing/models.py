@@ -136,7 +136,11 @@ class AgreementQuerySet(ScopedQuerySetMixin, models.QuerySet):
     scope_path_field = tuple(f"pairing__{p}" for p in PAIRING_PATHS)
 
     def current(self):
-        return self.filter(superseded_by__isnull=True)
+        """Versions no later version supersedes, as a NOT EXISTS: the LEFT JOIN ... IS NULL it
+        replaces was estimated at one row, so PostgreSQL joined and sorted a city's every
+        agreement of the year before the list's LIMIT instead of reading villages in order."""
+        later = AnnualAgreement.objects.filter(supersedes=models.OuterRef("pk"))
+        return self.filter(~models.Exists(later))
 
 
 class AnnualAgreement(models.Model):
