@@ -165,7 +165,7 @@ def overview(request):
 
 class AllianceListView(FilteredListView):
     queryset = (Alliance.objects.select_related("type", "owner", "leader", "parent")
-                .annotate(member_count=CURRENT_MEMBERS).order_by("owner__path", "kind", "name"))
+                .with_member_count().order_by("owner__path", "kind", "name"))
     list_capability = VIEW
     denied_message = "您没有查看党建联盟的权限。"
     filterset_class = AllianceFilterSet
