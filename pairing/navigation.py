@@ -23,7 +23,14 @@ from portal.scope import (
     VILLAGE_SECRETARY,
     scope_holds_every_org,
 )
-from portal.search import SearchHit, SearchSource, first_hits, name_q, register_search_source
+from portal.search import (
+    SearchHit,
+    SearchSource,
+    any_org_named_q,
+    first_hits,
+    name_q,
+    register_search_source,
+)
 
 PAIRING = "结对共建"
 register_nav(NavItem("结对关系", "pairing:pairing_list", "bi-link-45deg", "pairing.view", 30,
@@ -143,7 +150,7 @@ register_panel(Panel("pairing_talent", "需求认领", "pairing/panels/talent.ht
 def _search_pairings(user, text, limit):
     """Pairings whose unit or village matches (name, pinyin, initials); active ones first."""
     pairings = (Pairing.objects.visible_to(user)
-                .filter(name_q(text, "city_org__") | name_q(text, "village_org__"))
+                .filter(any_org_named_q(Pairing, text, "city_org", "village_org"))
                 .select_related("city_org", "village_org")
                 .order_by("status", "village_org__path", "city_org__path"))
 
