@@ -37,9 +37,14 @@ def townships(request):
 
 
 def paired_units(request):
-    return (Organization.objects.filter(
-        pk__in=Pairing.objects.visible_to(request.user).values("city_org_id"))
-        .only("id", "name", "path"))
+    """Units with a pairing the user may see. The pairings are those whose village or unit is
+    among the organizations in scope, as IN-subqueries PostgreSQL hashes once: the picker counts
+    every choice, and the scope's join of both sides with the tree made it probe each of a
+    city's 5,800 organizations in turn (35,000 buffers)."""
+    in_scope = Organization.objects.visible_to(request.user, "pairing.view").values("pk")
+    pairings = Pairing.objects.filter(Q(village_org__in=in_scope) | Q(city_org__in=in_scope))
+    return (Organization.objects.filter(pk__in=pairings.values("city_org_id"))
+            .only("id", "name", "path"))
 
 
 class YearOrgFilterSet(django_filters.FilterSet):
