@@ -10,7 +10,8 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -49,9 +50,13 @@ def _village_or_404(request, pk, capability="aid.view"):
 class HouseholdListView(FilteredListView):
     """Every household the user may see (aid.view), filtered by village, type and status."""
 
+    # The cadres helping each household shown, one lookup per row: a GROUP BY over the join of
+    # every household with its pairings aggregated a city's 12,000 households before the LIMIT.
     queryset = (AidHousehold.objects.select_related("village_org")
-                .annotate(active_pairings=Count("aid_pairings",
-                                                filter=Q(aid_pairings__is_active=True)))
+                .annotate(active_pairings=Coalesce(Subquery(
+                    AidPairing.objects.filter(household=OuterRef("pk"), is_active=True)
+                    .order_by().values("household").annotate(n=Count("pk")).values("n"),
+                    output_field=IntegerField()), 0))
                 .order_by("village_org__path", "head_name", "pk"))
     list_capability = "aid.view"
     denied_message = "您没有查看帮扶对象的权限。"
