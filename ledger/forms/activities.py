@@ -6,13 +6,16 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from alliances.models import Alliance
 from alliances.services.structure import open_alliances_of
 from ledger.models import Activity, ActivityTheme, ParticipantRole
-from ledger.services.activities import eligible_participants
+from ledger.services.activities import eligible_orgs, eligible_participants
 from ledger.services.evidence import evidence_limits
 from pairing.models import PLACE_HOLDING, Claim, Need, Pairing, PairingStatus
 from portal.forms import MultipleFileField
@@ -27,17 +30,39 @@ MAX_PARTICIPANTS = 200
 FALLBACK_LIMIT = 300
 
 
+class QuickSelect(forms.Select):
+    """A select whose options are written here rather than through one template include
+    each: a unit paired with 90 villages is offered hundreds of pairings and claimed needs
+    (city scale: ~340 options took ~100 ms of the activity form through the templates)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join("", "<option value=\"{}\"{}>{}</option>", (
+            (key, mark_safe(" selected") if str(key) in chosen else "", label)
+            for key, label in self.choices))
+        # The attributes in the order Django's template writes them (flatatt sorts them).
+        written = format_html_join("", "{}", (
+            (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
+            for key, value in self.build_attrs(self.attrs, attrs).items()
+            if value is not False and value is not None))
+        return format_html("<select name=\"{}\"{}>{}</select>", name, written, options)
+
+
 class OrgNameField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name
 
 
 class PairingField(forms.ModelChoiceField):
+    widget = QuickSelect
+
     def label_from_instance(self, obj):
         return f"{obj.city_org.name} ↔ {obj.village_org.name}"
 
 
 class NeedField(forms.ModelChoiceField):
+    widget = QuickSelect
+
     def label_from_instance(self, obj):
         return f"{obj.village_org.name}：{obj.title}"
 
@@ -53,17 +78,23 @@ def logging_orgs(user):
             .only("id", "name", "path", "kind", "depth").order_by("path"))
 
 
-def _pairings_of(orgs):
+def _pairings_of(org_ids):
+    """Active pairings of these organizations (ids: a list, so that each side is read by its
+    index; the same condition over a subquery of organizations scanned every pairing)."""
     return Pairing.objects.filter(status=PairingStatus.ACTIVE).filter(
-        Q(village_org__in=orgs) | Q(city_org__in=orgs))
+        Q(village_org_id__in=org_ids) | Q(city_org_id__in=org_ids))
 
 
-def _claimed_needs_of(orgs):
-    """Needs of these orgs (or of the villages they are paired with) that someone claimed."""
-    paired_villages = _pairings_of(orgs).values("village_org")
+def _claimed_needs_of(org_ids, village_ids=None):
+    """Needs of these organizations (or of the villages they are paired with: `village_ids`,
+    when the caller has read them) that someone claimed."""
     claimed = Claim.objects.filter(need=OuterRef("pk"), status__in=PLACE_HOLDING)
-    return Need.objects.filter(Exists(claimed)).filter(
-        Q(village_org__in=orgs) | Q(village_org__in=paired_villages))
+    if village_ids is None:
+        paired_villages = _pairings_of(org_ids).values("village_org_id")
+        where = Q(village_org_id__in=org_ids) | Q(village_org_id__in=paired_villages)
+    else:
+        where = Q(village_org_id__in=sorted(set(org_ids) | set(village_ids)))
+    return Need.objects.filter(Exists(claimed)).filter(where)
 
 
 def person_label(person):
@@ -108,10 +139,11 @@ class ActivityForm(forms.ModelForm):
                 self.initial["org"] = self.orgs[0].pk
         self.fields["theme"].queryset = ActivityTheme.objects.filter(is_active=True)
         self.fields["theme"].empty_label = "请选择活动主题"
-        self.fields["pairing"].queryset = _pairings_of(orgs).select_related("city_org",
-                                                                            "village_org")
-        self.fields["need"].queryset = (_claimed_needs_of(orgs).select_related("village_org")
-                                        .order_by("-created_at"))
+        org_ids = [org.pk for org in self.orgs]
+        self.fields["pairing"].queryset = _pairings_of(org_ids)
+        self.fields["pairing"].widget.choices = self._pairing_choices
+        self.fields["need"].queryset = _claimed_needs_of(org_ids)
+        self.fields["need"].widget.choices = self._need_choices
         self._offer_alliances(orgs)
         self.fields["title"].widget.attrs["placeholder"] = "如：主题党日联过"
         self.fields["place"].widget.attrs["placeholder"] = "如：村党群服务中心"
@@ -120,6 +152,40 @@ class ActivityForm(forms.ModelForm):
                                           + upload_request_limit_text())
         self.participant_problems = []
         self.participant_rows = self._initial_rows() if not self.is_bound else None
+
+    # The pairings and needs offered, read when the page is rendered (a valid POST never
+    # renders them): the rows by their own indexes, then the names of the organizations they
+    # name that are not the user's own, by primary key; joining them to the organizations
+    # hashed the whole organization table (5,800 rows at city scale) twice per page.
+    @cached_property
+    def _linked(self):
+        org_ids = [org.pk for org in self.orgs]
+        pairings = list(_pairings_of(org_ids).order_by())
+        needs = list(_claimed_needs_of(org_ids, [p.village_org_id for p in pairings])
+                     .order_by("-created_at", "-id"))
+        names = {org.pk: org for org in self.orgs}
+        wanted = ({p.city_org_id for p in pairings} | {p.village_org_id for p in pairings}
+                  | {n.village_org_id for n in needs}) - set(names)
+        names.update(Organization.objects.filter(pk__in=wanted).only("id", "name", "path")
+                     .in_bulk())
+        for pairing in pairings:
+            pairing.city_org, pairing.village_org = (names[pairing.city_org_id],
+                                                     names[pairing.village_org_id])
+        pairings.sort(key=lambda p: (p.village_org.path, p.city_org.path))
+        for need in needs:
+            need.village_org = names[need.village_org_id]
+        return pairings, needs
+
+    def _choices(self, name, rows):
+        field = self.fields[name]
+        iterator = field.iterator(field)
+        return [("", field.empty_label)] + [iterator.choice(row) for row in rows]
+
+    def _pairing_choices(self):
+        return self._choices("pairing", self._linked[0])
+
+    def _need_choices(self):
+        return self._choices("need", self._linked[1])
 
     def _offer_alliances(self, orgs):
         """The open alliances the user's organizations belong to; no field when none."""
@@ -157,9 +223,16 @@ class ActivityForm(forms.ModelForm):
         if org is None:
             return []
         chosen = {row["id"] for row in self.rows()}
-        people = (eligible_participants(org).exclude(pk__in=chosen).select_related("home_org")
-                  .order_by("-is_city_talent", "home_org__path", "name")[:FALLBACK_LIMIT])
-        return [(p.pk, f"{p.name}（{p.home_org.name}）") for p in people]
+        org_ids = eligible_orgs(org)
+        # The organizations joined with their ids on their side too, so that PostgreSQL
+        # reads those few by key instead of hashing every organization (5,800 at city scale)
+        # to sort a unit's people by their organization.
+        people = (eligible_participants(org, org_ids).exclude(pk__in=chosen)
+                  .annotate(home=FilteredRelation("home_org",
+                                                  condition=Q(home_org__id__in=org_ids)))
+                  .order_by("-is_city_talent", "home__path", "name")
+                  .values_list("pk", "name", "home__name")[:FALLBACK_LIMIT])
+        return [(pk, f"{name}（{home}）") for pk, name, home in people]
 
     def rows(self):
         """The chosen participants as shown on the page (what was typed, even if invalid)."""
@@ -204,7 +277,7 @@ class ActivityForm(forms.ModelForm):
         if org and pairing and org.pk not in (pairing.city_org_id, pairing.village_org_id):
             self.add_error("pairing", "所选结对关系不属于该组织。")
         if org and need:
-            villages = set(_pairings_of([org]).values_list("village_org_id", flat=True))
+            villages = set(_pairings_of([org.pk]).values_list("village_org_id", flat=True))
             if need.village_org_id != org.pk and need.village_org_id not in villages:
                 self.add_error("need", "所选认领事项不属于该组织或其结对村。")
         alliance = data.get("alliance")
