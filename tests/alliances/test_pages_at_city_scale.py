@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alliances.models import Alliance, AllianceKind, Membership
+from alliances.models import Alliance, AllianceKind, Membership, Venue
+from portal.scope import ScopedQuerySetMixin
 from tests.alliances.conftest import FOUNDED
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +51,52 @@ def test_list_counts_members_per_row_shown_not_grouped_over_all(alliances_world,
               and "LIMIT" in q]
     assert 'GROUP BY "alliances_alliance"."id"' not in rows
     assert 'LEFT OUTER JOIN "alliances_membership"' not in rows
+
+
+# 联盟阵地 ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def venues(alliances_world, tree):
+    """A venue of each way into a scope: owner and provider in 青山镇, an 白水乡 alliance's venue
+    provided by a 青山镇 village, a county unit's venue lent to a 青山镇 alliance, and one all
+    in 白水乡."""
+    world = alliances_world
+    return [Venue.objects.create(alliance=alliance, org=org, name=name)
+            for alliance, org, name in [
+                (world.core, tree.village_a1, "青山村党群服务中心"),
+                (world.other_core, tree.village_a2, "石桥村会议室"),
+                (world.area_1, tree.unit, "县农业农村局会议室"),
+                (world.other_core, tree.village_b1, "白水村活动场所")]]
+
+
+@pytest.mark.parametrize("persona", ["county_admin", "township_admin", "village_secretary",
+                                     "unit_contact", "talent", "outsider"])
+def test_venues_in_scope_by_owner_or_provider_as_the_path_filter(venues, persona, request):
+    """The same venues as the generic filter on both paths (alliance owner or provider)."""
+    user = request.getfixturevalue(persona)
+    reference = ScopedQuerySetMixin.visible_to(Venue.objects.all(), user, "alliance.view")
+    shown = Venue.objects.visible_to(user, "alliance.view")
+    assert set(shown.values_list("pk", flat=True)) == set(reference.values_list("pk", flat=True))
+
+
+def test_venues_in_scope_of_a_township(venues, township_admin, outsider):
+    """青山镇's: its alliances' venues, and the one its village lends to 白水乡's alliance."""
+    names = lambda user: set(Venue.objects.visible_to(user, "alliance.view")  # noqa: E731
+                             .values_list("name", flat=True))
+    assert names(township_admin) == {"青山村党群服务中心", "石桥村会议室", "县农业农村局会议室"}
+    assert names(outsider) == set()
+
+
+def test_venue_list_reads_the_scope_through_index_served_subqueries(venues, login,
+                                                                     village_secretary):
+    """Not an OR of the owner's and the provider's paths across the joins (which hashed every
+    organization and venue of the city), and the providers fetched for the rows shown."""
+    response, sql = queries_of(login(village_secretary), url("venue_list"))
+    assert {(v.name, v.org.name) for v in response.context["page"]} == {
+        ("青山村党群服务中心", "青山村"), ("石桥村会议室", "石桥村"),
+        ("县农业农村局会议室", "县农业农村局")}
+    [rows] = [q for q in sql if q.startswith('SELECT "alliances_venue"."id"')
+              and "LIMIT" in q]
+    assert '"alliances_venue"."org_id" IN (SELECT' in rows
+    assert '"alliances_venue"."alliance_id" IN (SELECT' in rows
+    assert 'ON ("alliances_venue"."org_id" = ' not in rows
