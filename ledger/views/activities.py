@@ -51,7 +51,8 @@ from ledger.services.locks import (
     month_is_locked,
 )
 from pairing.models import Pairing, PairingStatus
-from portal.models import Person
+from portal.models import Organization, Person
+from portal.models.orgs import OrgKind
 from portal.scope import has_capability, scope_q
 from portal.views.common import COUNT_CAP, paginate, query_without_page, visible_or_404
 from portal.views.generic import (
@@ -80,6 +81,18 @@ def _set_counts(activities):
         activity.evidence_count = files.get(activity.pk, 0)
 
 
+def _set_township_names(activities):
+    """`township_name` of the activities on a page, in one query by path: annotated on the
+    list's queryset, the lookup also ran for each of the 10,000 rows the capped count reads
+    (city scale: 12 of the count's 14 ms)."""
+    length = Organization.steplen * 2
+    names = dict(Organization.objects.filter(
+        kind=OrgKind.TOWNSHIP, path__in={a.org.path[:length] for a in activities})
+        .values_list("path", "name"))
+    for activity in activities:
+        activity.township_name = names.get(activity.org.path[:length])
+
+
 class ActivityListView(FilteredListView):
     queryset = Activity.objects.select_related("org", "theme").order_by("-date", "-id")
     visible_action = "ledger.view"
@@ -96,6 +109,8 @@ class ActivityListView(FilteredListView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         fields = kwargs["form"].fields
+        if "township" in fields:
+            _set_township_names(kwargs["page"])
         return super().get_context_data(
             show_org="org" in fields, show_township="township" in fields,
             can_log=has_capability(user, "ledger.log"),
@@ -123,6 +138,8 @@ class ActivityToConfirmView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         fields = kwargs["form"].fields
+        if "township" in fields:
+            _set_township_names(kwargs["page"])
         pending = (ReopenRequest.objects.visible_to(self.request.user, "ledger.reopen")
                    .filter(status=ReopenRequestStatus.PENDING)
                    .select_related("org", "activity", "requested_by")
