@@ -466,7 +466,7 @@ class TownshipReport(models.Model):
 
 class OrgMonthTally(models.Model):
     """组织月度活动数: counted activities (submitted or confirmed) of one organization in one
-    month, per linked pairing."""
+    month, per linked pairing, and their participations (参加人次)."""
 
     org = models.ForeignKey("portal.Organization", verbose_name="组织", on_delete=models.CASCADE,
                             related_name="+")
@@ -474,6 +474,7 @@ class OrgMonthTally(models.Model):
                                 on_delete=models.DO_NOTHING, db_constraint=False)
     month = models.DateField("月份")
     activities = models.IntegerField("活动数", default=0)
+    participations = models.IntegerField("参加人次", default=0, db_default=0)
 
     class Meta:
         verbose_name = "组织月度活动数"
@@ -481,9 +482,9 @@ class OrgMonthTally(models.Model):
         constraints = [models.UniqueConstraint(fields=["org", "pairing", "month"],
                                                name="one_org_month_tally")]
         # A year of tallies (the org matrix's columns, the home trends: 110,000 rows at city
-        # scale) read from the index alone.
-        indexes = [models.Index(fields=["month", "org", "activities"],
-                                name="org_tally_month_covering")]
+        # scale) and a month's participations read from the index alone.
+        indexes = [models.Index(fields=["month", "org", "activities", "participations"],
+                                name="org_tally_month_people")]
 
     def __str__(self):
         return f"{self.org_id} {self.month:%Y-%m}: {self.activities}"

@@ -3,7 +3,8 @@
 Three tables (ledger.models) hold, per month (its first day), what the matrices count:
 
 - OrgMonthTally (org, pairing, month): counted activities of the org linked to the pairing
-  (0 for none);
+  (0 for none), and their participations (person-times: 每月调度 and the county home sum these
+  over a month's few thousand org rows instead of its ~130,000 person rows at city scale);
 - PersonMonthTally (person, org, month): counted activities of the org the person took part in;
 - UnitMonthTally (unit, org, pairing, month): counted activities of the org (per pairing) that
   at least one person whose home organization is `unit` took part in;
@@ -68,13 +69,16 @@ PERSON_TALLY = PersonMonthTally._meta.db_table
 UNIT_TALLY = UnitMonthTally._meta.db_table
 TALENT_TALLY = TalentMonthTally._meta.db_table
 
-# table: (key columns, count column)
+# table: (key columns, count columns)
 TABLES = {
-    ORG_TALLY: (("org_id", "pairing_id", "month"), "activities"),
-    PERSON_TALLY: (("person_id", "org_id", "month"), "participations"),
-    UNIT_TALLY: (("unit_id", "org_id", "pairing_id", "month"), "activities"),
-    TALENT_TALLY: (("person_id", "month"), "participations"),
+    ORG_TALLY: (("org_id", "pairing_id", "month"), ("activities", "participations")),
+    PERSON_TALLY: (("person_id", "org_id", "month"), ("participations",)),
+    UNIT_TALLY: (("unit_id", "org_id", "pairing_id", "month"), ("activities",)),
+    TALENT_TALLY: (("person_id", "month"), ("participations",)),
 }
+# The org tally's participations (migration 0014 added the column); statements writing them
+# carry this mark, so the triggers of an older schema leave them out (install_triggers).
+ORG_PARTICIPATIONS = f"/* {ORG_TALLY}.participations */"
 MODELS = {ORG_TALLY: OrgMonthTally, PERSON_TALLY: PersonMonthTally, UNIT_TALLY: UnitMonthTally,
           TALENT_TALLY: TalentMonthTally}
 
@@ -89,15 +93,16 @@ def _month(vendor, expr):
     return f"date({expr}, 'start of month')"
 
 
-def _insert(table, select, vendor):
-    """INSERT ... SELECT adding the selected counts to the table's rows (upsert)."""
-    keys, count = TABLES[table]
-    columns = ", ".join((*keys, count))
+def _insert(table, select, vendor, counts=None):
+    """INSERT ... SELECT adding the selected counts (the columns `counts`, by default the
+    table's first) to the table's rows (upsert)."""
+    keys, columns = TABLES[table]
+    counts = counts or columns[:1]
     order = f" ORDER BY {', '.join(str(i + 1) for i in range(len(keys)))}" \
         if vendor == "postgresql" else ""  # one lock order, so concurrent upserts never deadlock
-    return (f"INSERT INTO {table} ({columns}) {select}{order} "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-            f"{count} = {table}.{count} + excluded.{count}")
+    updates = ", ".join(f"{count} = {table}.{count} + excluded.{count}" for count in counts)
+    return (f"INSERT INTO {table} ({', '.join((*keys, *counts))}) {select}{order} "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
 
 
 def _decrement(table, select):
@@ -105,8 +110,21 @@ def _decrement(table, select):
     ever inserting one. A row missing here means its table was emptied first — Django's test
     flush deletes table by table, tallies before activities — and an upsert would write a
     -1 row pointing at organizations deleted next, which fails the flush's foreign keys."""
-    keys, count = TABLES[table]
+    keys, (count, *_) = TABLES[table]
     return f"UPDATE {table} SET {count} = {count} - 1 WHERE ({', '.join(keys)}, -1) IN ({select})"
+
+
+def _org_participations(vendor, keys_select, amount, delta):
+    """Add `delta` x `amount` (an SQL expression) to the participations of the org tally rows
+    `keys_select` names (org, pairing, month). SQLite takes away by UPDATE only (see
+    _decrement)."""
+    if vendor == "sqlite" and delta == -1:
+        return (f"UPDATE {ORG_TALLY} SET participations = participations - ({amount}) "
+                f"WHERE (org_id, pairing_id, month) IN ({keys_select}) {ORG_PARTICIPATIONS}")
+    # WHERE: SQLite reads an upsert's ON after a bare FROM as a join's.
+    select = f"SELECT k.*, 0, {delta} * ({amount}) FROM ({keys_select}) k WHERE 1 = 1"
+    return (_insert(ORG_TALLY, select, vendor, ("activities", "participations"))
+            + f" {ORG_PARTICIPATIONS}")
 
 
 def _add(table, select, vendor, delta):
@@ -125,6 +143,12 @@ def _activity_statements(vendor, row, delta):
     return [
         _add(ORG_TALLY, f"SELECT {row}.org_id, {pairing}, {month}, {delta} WHERE {counted}",
              vendor, delta),
+        # After the row above exists: the activity's participants (none yet on an insert).
+        _org_participations(vendor, f"SELECT {row}.org_id, {pairing}, {month} WHERE {counted} "
+                            f"AND EXISTS (SELECT 1 FROM {PARTICIPATION} WHERE activity_id = "
+                            f"{row}.id)",
+                            f"SELECT COUNT(*) FROM {PARTICIPATION} WHERE activity_id = {row}.id",
+                            delta),
         _add(PERSON_TALLY,
              f"SELECT pa.person_id, {row}.org_id, {month}, {delta} FROM {PARTICIPATION} pa "
              f"WHERE pa.activity_id = {row}.id AND {counted}", vendor, delta),
@@ -157,6 +181,9 @@ def _participation_row_statements(row, delta):
     month = _month("sqlite", "a.date")
     counted = f"a.status IN {_COUNTED_SQL}"
     return [
+        _org_participations("sqlite", f"SELECT a.org_id, COALESCE(a.pairing_id, 0), {month} "
+                            f"FROM {ACTIVITY} a WHERE a.id = {row}.activity_id AND {counted}",
+                            "1", delta),
         _add(PERSON_TALLY,
              f"SELECT {row}.person_id, a.org_id, {month}, {delta} FROM {ACTIVITY} a "
              f"WHERE a.id = {row}.activity_id AND {counted}", "sqlite", delta),
@@ -202,6 +229,11 @@ def _participation_set_statements(old, new):
         f"SELECT activity_id, person_id FROM o UNION ALL SELECT activity_id, person_id FROM n) x "
         f"JOIN {PERSON} pe ON pe.id = x.person_id) t) t JOIN {ACTIVITY} a ON a.id = t.activity_id "
         f"WHERE {counted} GROUP BY 1, 2, 3, 4 HAVING SUM(t.d) <> 0")
+    org = (
+        f"SELECT a.org_id, COALESCE(a.pairing_id, 0), {month}, 0, SUM(x.d) FROM ("
+        f"SELECT activity_id, 1 AS d FROM n UNION ALL SELECT activity_id, -1 FROM o) x "
+        f"JOIN {ACTIVITY} a ON a.id = x.activity_id WHERE {counted} GROUP BY 1, 2, 3 "
+        f"HAVING SUM(x.d) <> 0")
     talent = (
         f"SELECT x.person_id, {month}, SUM(x.d) FROM ("
         f"SELECT person_id, activity_id, 1 AS d FROM n UNION ALL "
@@ -213,6 +245,8 @@ def _participation_set_statements(old, new):
     return [*_locks(f"SELECT person_id FROM {PARTICIPATION} WHERE activity_id IN "
                     f"(SELECT a.id {touched}) UNION SELECT person_id FROM ({old}) o "
                     f"WHERE activity_id IN (SELECT a.id {touched})", f"SELECT a.org_id {touched}"),
+            sets + _insert(ORG_TALLY, org, "postgresql", ("activities", "participations"))
+            + f" {ORG_PARTICIPATIONS}",
             sets + _insert(PERSON_TALLY, person, "postgresql"),
             sets + _insert(UNIT_TALLY, unit, "postgresql"),
             sets + _insert(TALENT_TALLY, talent, "postgresql")]
@@ -268,10 +302,11 @@ def _participants_of(orgs_sql):
 
 # --- Installing the triggers ---------------------------------------------------------------------
 
-def _sqlite_triggers(talents=True):
-    """{name: CREATE TRIGGER statement} for SQLite (see install_triggers for `talents`)."""
+def _sqlite_triggers(talents=True, participations=True):
+    """{name: CREATE TRIGGER statement} for SQLite (see install_triggers for `talents` and
+    `participations`)."""
     def trigger(name, event, when, statements):
-        statements = _kept(statements, talents)
+        statements = _kept(statements, talents, participations)
         condition = f" WHEN {when}" if when else ""
         body = "".join(f"{statement}; " for statement in statements)
         return name, f"CREATE TRIGGER {name} {event}{condition} BEGIN {body}END"
@@ -309,9 +344,11 @@ def _sqlite_triggers(talents=True):
     return {name: sql for name, sql in triggers if talents or name not in TALENT_ONLY_TRIGGERS}
 
 
-def _kept(statements, talents):
-    """The statements, without those writing the talent tally unless `talents`."""
-    return [s for s in statements if talents or TALENT_TALLY not in s]
+def _kept(statements, talents, participations=True):
+    """The statements, without those writing the talent tally unless `talents`, nor the org
+    tally's participations unless `participations`."""
+    return [s for s in statements if (talents or TALENT_TALLY not in s)
+            and (participations or ORG_PARTICIPATIONS not in s)]
 
 
 def _pg_function(name, statements, *, guard=""):
@@ -321,9 +358,9 @@ def _pg_function(name, statements, *, guard=""):
             f"END IF;\n{guard}{body}  RETURN NULL;\nEND $$")
 
 
-def _postgresql_objects(talents=True):
+def _postgresql_objects(talents=True, participations=True):
     """[(function name, CREATE FUNCTION, [CREATE TRIGGER, ...])] for PostgreSQL (see
-    install_triggers for `talents`)."""
+    install_triggers for `talents` and `participations`)."""
     none = f"SELECT * FROM {PARTICIPATION} WHERE false"
     changed = "r.activity_id <> s.activity_id OR r.person_id <> s.person_id"
     moved = ("SELECT r.home_org_id FROM old_rows r JOIN new_rows s ON s.id = r.id "
@@ -336,16 +373,17 @@ def _postgresql_objects(talents=True):
         f"  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n"
         + "".join(f"  {s};\n" for s in _kept(_locks(
             f"SELECT person_id FROM {PARTICIPATION} WHERE activity_id IN (OLD.id, NEW.id)",
-            "OLD.org_id, NEW.org_id"), talents))  # OLD or NEW is NULL on insert or delete
+            "OLD.org_id, NEW.org_id"),  # OLD or NEW is NULL on insert or delete
+            talents, participations))
         + "  IF TG_OP <> 'INSERT' THEN\n"
         + "".join(f"    {s};\n" for s in _kept(_activity_statements("postgresql", "OLD", -1),
-                                                  talents))
+                                                  talents, participations))
         + "  END IF;\n  IF TG_OP <> 'DELETE' THEN\n"
         + "".join(f"    {s};\n" for s in _kept(_activity_statements("postgresql", "NEW", 1),
-                                                  talents))
+                                                  talents, participations))
         + "  END IF;\n  RETURN NULL;\nEND $$")
     def sets(old, new):
-        return _kept(_participation_set_statements(old, new), talents)
+        return _kept(_participation_set_statements(old, new), talents, participations)
 
     objects = [
         ("ledger_tally_activity", activity, [
@@ -433,20 +471,38 @@ def tables_ready(conn=None) -> bool:
     return set(TABLES) <= set(conn.introspection.table_names())
 
 
-def install_triggers(conn=None, *, talents=True):
+def org_participations_ready(conn=None) -> bool:
+    """Whether the org tally has its participations column (migration 0014): earlier
+    migrations, which run this module's current code, neither write nor recount it."""
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        return "participations" in {
+            column.name for column in conn.introspection.get_table_description(cursor, ORG_TALLY)}
+
+
+def _counts(table, participations):
+    keys, counts = TABLES[table]
+    return keys, tuple(c for c in counts if participations or table != ORG_TALLY
+                       or c != "participations")
+
+
+def install_triggers(conn=None, *, talents=True, participations=None):
     """Create (or re-create) the triggers on `conn`'s database. Without `talents`, those that
     ran before the talent tally (migration 0009 going back: the schema then has no table for
-    it, and the other tallies must go on being kept)."""
+    it, and the other tallies must go on being kept). `participations`: whether they keep the
+    org tally's participations (default: whether its column is there)."""
     conn = conn or connection
+    if participations is None:
+        participations = org_participations_ready(conn)
     drop_triggers(conn)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            for _name, function, triggers in _postgresql_objects(talents):
+            for _name, function, triggers in _postgresql_objects(talents, participations):
                 cursor.execute(function)
                 for statement in triggers:
                     cursor.execute(statement)
         else:
-            for statement in _sqlite_triggers(talents).values():
+            for statement in _sqlite_triggers(talents, participations).values():
                 cursor.execute(statement)
 
 
@@ -525,8 +581,9 @@ def _filters(table, orgs, year):
     return " AND ".join(where), params
 
 
-def _recount_selects(vendor, orgs=None, year=None):
-    """{table: (SELECT of the raw recount, params)}, rows (*keys, count)."""
+def _recount_selects(vendor, orgs=None, year=None, participations=True):
+    """{table: (SELECT of the raw recount, params)}, rows (*keys, *counts); the org tally's
+    participations only with `participations`."""
     month = _month(vendor, "a.date")
     org_where, org_params = _filters(ORG_TALLY, orgs, year)
     person_where, person_params = _filters(PERSON_TALLY, orgs, year)
@@ -535,8 +592,10 @@ def _recount_selects(vendor, orgs=None, year=None):
     people = f"FROM {PARTICIPATION} pa JOIN {PERSON} pe ON pe.id = pa.person_id " \
              f"JOIN {ACTIVITY} a ON a.id = pa.activity_id"
     return {
-        ORG_TALLY: (f"SELECT a.org_id, COALESCE(a.pairing_id, 0), {month}, COUNT(*) "
-                    f"FROM {ACTIVITY} a WHERE {org_where} GROUP BY 1, 2, 3", org_params),
+        ORG_TALLY: (f"SELECT a.org_id, COALESCE(a.pairing_id, 0), {month}, COUNT(*)"
+                    + (f", SUM((SELECT COUNT(*) FROM {PARTICIPATION} pa "
+                       f"WHERE pa.activity_id = a.id))" if participations else "")
+                    + f" FROM {ACTIVITY} a WHERE {org_where} GROUP BY 1, 2, 3", org_params),
         PERSON_TALLY: (f"SELECT pa.person_id, a.org_id, {month}, COUNT(*) "
                        f"FROM {PARTICIPATION} pa JOIN {ACTIVITY} a ON a.id = pa.activity_id "
                        f"WHERE {person_where} GROUP BY 1, 2, 3", person_params),
@@ -569,38 +628,47 @@ def rebuild_tallies(orgs=None, year=None, models=None) -> dict:
     None) in `year` (all when None) from the raw rows: one DELETE and one grouped INSERT ...
     SELECT per table. Returns {model name: rows written}."""
     written = {}
+    participations = org_participations_ready()
+    selects = _recount_selects(connection.vendor, orgs, year, participations)
     with connection.cursor() as cursor:
-        for table, (select, params) in _recount_selects(connection.vendor, orgs, year).items():
+        for table, (select, params) in selects.items():
             if models is not None and MODELS[table] not in models:
                 continue
-            keys, count = TABLES[table]
+            keys, counts = _counts(table, participations)
             where, where_params = _tally_filter(table, orgs, year)
             cursor.execute(f"DELETE FROM {table} WHERE {where}", where_params)
-            cursor.execute(f"INSERT INTO {table} ({', '.join((*keys, count))}) {select}", params)
+            cursor.execute(f"INSERT INTO {table} ({', '.join((*keys, *counts))}) {select}",
+                           params)
             written[MODELS[table].__name__] = cursor.rowcount
     return written
 
 
-def _as_key(row):
-    *keys, count = row
-    return tuple(k.isoformat() if isinstance(k, datetime.date) else str(k) for k in keys), count
+def _as_key(row, counts):
+    """(key as strings, count; a tuple of counts for a table with several)."""
+    keys, values = row[:-counts], tuple(int(v or 0) for v in row[-counts:])
+    key = tuple(k.isoformat() if isinstance(k, datetime.date) else str(k) for k in keys)
+    return key, values if counts > 1 else values[0]
 
 
 def check_tallies(orgs=None, year=None) -> dict:
     """{model name: [(key, stored, recounted), ...]} for every tally that differs from a
     recount of the raw rows (rows stored at 0 count as absent)."""
     mismatches = {}
+    participations = org_participations_ready()
+    selects = _recount_selects(connection.vendor, orgs, year, participations)
     with connection.cursor() as cursor:
-        for table, (select, params) in _recount_selects(connection.vendor, orgs, year).items():
-            keys, count = TABLES[table]
+        for table, (select, params) in selects.items():
+            keys, counts = _counts(table, participations)
+            zero = (0,) * len(counts) if len(counts) > 1 else 0
             where, where_params = _tally_filter(table, orgs, year)
             cursor.execute(select, params)
-            expected = dict(_as_key(row) for row in cursor.fetchall())
-            cursor.execute(f"SELECT {', '.join((*keys, count))} FROM {table} "
-                           f"WHERE {where} AND {count} <> 0", where_params)
-            stored = dict(_as_key(row) for row in cursor.fetchall())
-            wrong = [(key, stored.get(key, 0), expected.get(key, 0))
+            expected = dict(_as_key(row, len(counts)) for row in cursor.fetchall())
+            nonzero = " OR ".join(f"{count} <> 0" for count in counts)
+            cursor.execute(f"SELECT {', '.join((*keys, *counts))} FROM {table} "
+                           f"WHERE {where} AND ({nonzero})", where_params)
+            stored = dict(_as_key(row, len(counts)) for row in cursor.fetchall())
+            wrong = [(key, stored.get(key, zero), expected.get(key, zero))
                      for key in sorted(set(expected) | set(stored))
-                     if stored.get(key, 0) != expected.get(key, 0)]
+                     if stored.get(key, zero) != expected.get(key, zero)]
             mismatches[MODELS[table].__name__] = wrong
     return mismatches

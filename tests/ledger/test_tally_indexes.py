@@ -1,5 +1,5 @@
 """A year of org tallies — the org matrix's column figures and the home trends, 110,000 rows at
-city scale — is read from the covering index org_tally_month_covering (ledger 0011) alone."""
+city scale — is read from the covering index org_tally_month_people (ledger 0014) alone."""
 
 import datetime
 
@@ -21,4 +21,4 @@ def test_a_year_of_org_tallies_reads_the_index_alone(postgresql_only, tree, them
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "Index Only Scan using org_tally_month_covering" in plan
+    assert "Index Only Scan using org_tally_month_people" in plan
