@@ -59,7 +59,13 @@ class Meeting(models.Model):
         verbose_name = "联盟例会与观摩"
         verbose_name_plural = "联盟例会与观摩"
         ordering = ["-starts_at", "-id"]
-        indexes = [models.Index(fields=["alliance", "starts_at"], name="meeting_alliance_time")]
+        indexes = [
+            models.Index(fields=["alliance", "starts_at"], name="meeting_alliance_time"),
+            # 联盟例会 lists the planned ones soonest first: walked in order to the page's LIMIT
+            # instead of filtering every meeting of the city (12,000, most held long ago).
+            models.Index(fields=["starts_at", "id"], condition=Q(status="planned"),
+                         name="meeting_planned_time"),
+        ]
 
     def __str__(self):
         return self.title

@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from alliances.models import Alliance, AllianceKind, Membership, Venue
+from alliances.models import Alliance, AllianceKind, Meeting, MeetingStatus, Membership, Venue
+from alliances.services import meetings as services
 from portal.scope import ScopedQuerySetMixin
 from tests.alliances.conftest import FOUNDED
 
@@ -100,3 +102,33 @@ def test_venue_list_reads_the_scope_through_index_served_subqueries(venues, logi
     assert '"alliances_venue"."org_id" IN (SELECT' in rows
     assert '"alliances_venue"."alliance_id" IN (SELECT' in rows
     assert 'ON ("alliances_venue"."org_id" = ' not in rows
+
+
+# 联盟例会 ---------------------------------------------------------------------------------------
+
+def test_upcoming_meetings_walk_the_planned_meetings_by_time(postgresql_only, alliances_world,
+                                                             county_admin):
+    """The planned meetings soonest first come from a partial index in that order (the page
+    stops at its LIMIT), not from a filter over every meeting ever held; sequential scans are
+    priced out because the test's few rows would make any plan cheapest."""
+    page = services.upcoming_meetings(county_admin)[:30]
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "meeting_planned_time" in plan, plan
+
+
+def test_upcoming_meetings_are_the_planned_ones_from_now(alliances_world, county_admin):
+    world, now = alliances_world, timezone.now()
+    hour = datetime.timedelta(hours=1)
+    for title, starts_at, status in [("下周例会", now + 7 * 24 * hour, MeetingStatus.PLANNED),
+                                     ("明天观摩", now + 24 * hour, MeetingStatus.PLANNED),
+                                     ("昨天例会", now - 24 * hour, MeetingStatus.PLANNED),
+                                     ("已召开", now + 2 * hour, MeetingStatus.HELD),
+                                     ("已取消", now + 3 * hour, MeetingStatus.CANCELLED)]:
+        Meeting.objects.create(alliance=world.core, title=title, starts_at=starts_at,
+                               place="村部", status=status)
+    assert [m.title for m in services.upcoming_meetings(county_admin, now=now)] == [
+        "明天观摩", "下周例会"]
