@@ -10,6 +10,7 @@ views.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,6 +45,9 @@ DISPATCH_CAPABILITY = "ledger.compliance"
 TOWNSHIPS_PER_PAGE = 25
 # A township row names this many silent villages, then links to the township's own dispatch.
 SILENT_NAMES_PER_ROW = 10
+# The half-year report list: townships of the table, and reports of the history, per page.
+TOWNSHIP_PAGE_PARAM = "townships"
+REPORTS_PER_PAGE = 25
 REPORT_PDF = slot_kind("ledger/township_report", TownshipReport)  # portal.cleanup asks it
 
 
@@ -99,28 +103,48 @@ class ReportListView(FilteredListView):
     template_name = "ledger/reports/list.html"
     table_template = "ledger/reports/_tables.html"
 
+    paginate_by = REPORTS_PER_PAGE
+
     def get_context_data(self, **kwargs):
         user = self.request.user
         year, half = kwargs["filter"].selected_half
         reports = {r.township_id: r for r in TownshipReport.objects.visible_to(user)
                    .filter(year=year, half=half).only(
                        "id", "township_id", "status", "submitted_at", "filed_at", "year", "half")}
+        townships = list(_townships(user, "report.view"))
+        missing = {t.pk for t in townships if _missing(reports.get(t.pk))}
+        # The figures cover every township; the table shows a page of them (a city-scale
+        # county has 250: the whole table was most of a 120 KB page).
+        shown = _paginate_on(self.request, TOWNSHIP_PAGE_PARAM, townships, TOWNSHIPS_PER_PAGE)
         rows = []
-        for township in _townships(user, "report.view"):
+        for township in shown:
             report = reports.get(township.pk)
             rows.append({
-                "township": township, "report": report,
-                "missing": report is None or TownshipReport.workflow.in_state(report, "submit"),
+                "township": township, "report": report, "missing": township.pk in missing,
                 "can_write": has_capability(user, "report.write", township),
                 "fileable": report is not None
                 and TownshipReport.workflow.in_state(report, "file"),
             })
+        params = self.request.GET.copy()
+        params.pop(TOWNSHIP_PAGE_PARAM, None)
         return super().get_context_data(
             year=year, half=half, half_label=services.half_label(year, half), rows=rows,
-            not_submitted=sum(1 for row in rows if row["missing"]),
-            filed=sum(1 for row in rows if row["report"] and row["report"].filed_at),
+            township_count=len(townships), township_page=shown,
+            township_page_param=TOWNSHIP_PAGE_PARAM, township_query=params.urlencode(),
+            not_submitted=len(missing),
+            filed=sum(1 for t in townships if reports.get(t.pk) and reports[t.pk].filed_at),
             can_file=has_capability(user, "report.file"),
             writable=services.period_problem(year, half) is None, **kwargs)
+
+
+def _missing(report):
+    return report is None or TownshipReport.workflow.in_state(report, "submit")
+
+
+def _paginate_on(request, param, rows, per_page):
+    """A page of `rows` numbered by the query parameter `param` (the page's other list keeps
+    `page`); a bad number gives the nearest page."""
+    return Paginator(rows, per_page).get_page(request.GET.get(param))
 
 
 class ReportWriteView(ServiceFormView):
