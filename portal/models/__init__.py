@@ -3,13 +3,14 @@
 from .audit import AuditEvent
 from .jobs import GeneratedFile, Job
 from .orgs import Organization
-from .people import Person
+from .people import OrgPeopleTally, Person
 from .roles import Role, RoleAssignment
 
 __all__ = [
     "AuditEvent",
     "GeneratedFile",
     "Job",
+    "OrgPeopleTally",
     "Organization",
     "Person",
     "Role",

@@ -123,3 +123,21 @@ class Person(models.Model):
         labels = [("党员", self.is_party_member), ("城市人才", self.is_city_talent),
                   ("干部", self.is_cadre)]
         return [label for label, on in labels if on]
+
+
+class OrgPeopleTally(models.Model):
+    """人员数汇总: the people whose home organization is `org` (all, and those 在册), kept by
+    database triggers on the people table (portal.people_tally), so an organization's people at
+    or below it are a sum over its subtree's organizations instead of a count of its people."""
+
+    org = models.OneToOneField("portal.Organization", primary_key=True, on_delete=models.CASCADE,
+                               related_name="+", db_constraint=False)
+    people = models.IntegerField(default=0)
+    active = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "人员数汇总"
+        verbose_name_plural = "人员数汇总"
+
+    def __str__(self):
+        return f"{self.org_id}: {self.people}"

@@ -1,0 +1,62 @@
+"""People per organization (portal.people_tally): the triggers keep the tally equal to a
+recount through every kind of write, and the org page and tree read it instead of the people."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal import people_tally
+from portal.models import OrgPeopleTally, Person
+from tests.factories import bulk_people
+
+
+def kept(org):
+    row = OrgPeopleTally.objects.filter(org=org).first()
+    return (row.people, row.active) if row else (0, 0)
+
+
+def test_every_write_moves_the_tally(tree):
+    people = bulk_people(a={"name": "甲", "home_org": tree.village_a1},
+                         b={"name": "乙", "home_org": tree.village_a1},
+                         c={"name": "丙", "home_org": tree.village_b1})
+    assert kept(tree.village_a1) == (2, 2) and kept(tree.village_b1) == (1, 1)
+    person = people["a"]
+    person.home_org = tree.village_b1
+    person.save()  # a move
+    assert kept(tree.village_a1) == (1, 1) and kept(tree.village_b1) == (2, 2)
+    Person.objects.filter(pk=people["b"].pk).update(is_active=False)  # leaves
+    assert kept(tree.village_a1) == (1, 0)
+    Person.objects.filter(pk=people["b"].pk).update(name="乙二")  # no count changes
+    assert kept(tree.village_a1) == (1, 0)
+    Person.objects.filter(home_org=tree.village_b1).update(home_org=tree.unit)  # bulk move
+    assert kept(tree.village_b1) == (0, 0) and kept(tree.unit) == (2, 2)
+    Person.objects.filter(pk=people["c"].pk).delete()
+    assert kept(tree.unit) == (1, 1)
+    assert people_tally.check() == {}
+
+
+def test_rebuild_recounts_a_load_made_without_the_triggers(tree, people):
+    OrgPeopleTally.objects.all().delete()
+    assert people_tally.check()
+    assert people_tally.rebuild() == Person.objects.values("home_org").distinct().count()
+    assert people_tally.check() == {}
+
+
+def test_the_org_page_and_tree_count_from_the_tally(client, tree, county_admin):
+    bulk_people(a={"name": "甲", "home_org": tree.village_a1},
+                b={"name": "乙", "home_org": tree.village_a2, "is_active": False},
+                c={"name": "丙", "home_org": tree.town_b},
+                d={"name": "丁", "home_org": tree.unit})
+    client.force_login(county_admin)
+    with CaptureQueriesContext(connection) as queries:
+        county = client.get(reverse("portal:org_detail", args=[tree.county.pk]))
+    assert county.context["people_count"] == 4  # 在册 or not, as the person list filter
+    town = client.get(reverse("portal:org_detail", args=[tree.town_a.pk]))
+    assert town.context["people_count"] == 2
+    tree_page = client.get(reverse("portal:org_tree_node", args=[tree.county.pk]))
+    people = {row["org"].pk: row["people"] for row in tree_page.context["rows"]}
+    assert people == {tree.town_a.pk: 1, tree.town_b.pk: 1, tree.unit.pk: 1}  # active only
+    counted = [q["sql"] for q in queries.captured_queries
+               if 'COUNT(*)' in q["sql"] and 'FROM "portal_person"' in q["sql"]]
+    assert not counted, counted
+
