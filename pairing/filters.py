@@ -43,8 +43,7 @@ def paired_units(request):
     city's 5,800 organizations in turn (35,000 buffers)."""
     in_scope = Organization.objects.visible_to(request.user, "pairing.view").values("pk")
     pairings = Pairing.objects.filter(Q(village_org__in=in_scope) | Q(city_org__in=in_scope))
-    return (Organization.objects.filter(pk__in=pairings.values("city_org_id"))
-            .only("id", "name", "path"))
+    return Organization.objects.filter(pk__in=pairings.values("city_org_id")).only(*ORG_FIELDS)
 
 
 class YearOrgFilterSet(django_filters.FilterSet):
@@ -143,9 +142,7 @@ class PairingFilterSet(django_filters.FilterSet):
                          queryset=pairing_townships)
     unit = OrgChoiceFilter(
         label="结对单位", field_name="city_org", empty_label="全部",
-        queryset=lambda request: Organization.objects.filter(
-            pk__in=Pairing.objects.visible_to(request.user).values("city_org_id"))
-        .only(*ORG_FIELDS))
+        queryset=paired_units)
     status = django_filters.ChoiceFilter(label="状态", empty_label="全部",
                                          choices=PairingStatus.choices)
     plan = django_filters.ChoiceFilter(label="方案", field_name="plan_status", empty_label="全部",

@@ -1,7 +1,7 @@
-"""The 结对单位 filter of the agreement lists offers the units of the pairings the user may
-see, found through IN-subqueries on the organizations in scope (hashed once) rather than a
-join of each pairing with both of its organizations, which PostgreSQL probed organization by
-organization (35,000 buffers for a city's picker)."""
+"""The 结对单位 filter of the pairing and agreement lists offers the units of the pairings
+the user may see, found through IN-subqueries on the organizations in scope (hashed once)
+rather than a join of each pairing with both of its organizations, which PostgreSQL probed
+organization by organization (35,000 buffers for a city's picker)."""
 
 import datetime
 
@@ -37,3 +37,14 @@ def test_units_of_the_pairings_in_scope(tree, village_secretary, unit_contact, t
 def test_units_are_found_without_joining_the_tree(tree, county_admin):
     sql = str(_units(county_admin).query)
     assert 'JOIN "portal_organization"' not in sql
+
+
+def test_the_pairing_list_offers_the_same_units(tree, county_admin):
+    from pairing.filters import PairingFilterSet
+
+    _pair(tree.unit, tree.village_a1)
+    request = RequestFactory().get("/")
+    request.user = county_admin
+    units = PairingFilterSet(None, request=request).filters["unit"].get_queryset(request)
+    assert list(units) == [tree.unit]
+    assert 'JOIN "portal_organization"' not in str(units.query)
