@@ -117,9 +117,7 @@ def _coverage_panel(request):
     counted = (Pairing.objects.active()
                if scope_holds_every_org(user, statistics.STATISTICS_CAPABILITY)
                else statistics.counted_pairings(user))
-    pairings = statistics.with_this_year(counted).aggregate(
-        total=Count("id"), filed=Count("id", filter=Q(filed_this_year=True)),
-        met=Count("id", filter=Q(met_this_half=True)))
+    pairings = statistics.this_year_figures(counted)
     # A township admin's tile links to the list narrowed to the villages of the township, which
     # is what the tile counts (the list's own scope also shows units of the township).
     townships = role_org_ids(user, TOWNSHIP_ADMIN)
