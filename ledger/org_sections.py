@@ -30,7 +30,17 @@ from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.scope import has_capability
 
 ROWS = 5
+# A county's queue of activities to confirm is counted up to this many ("999+"): the figure
+# flags the backlog and links to the queue, and a city's ~27,000 need not be counted per view.
+WAITING_SHOWN = 999
 NOT_LOGGING = (OrgKind.COUNTY, OrgKind.TOWNSHIP)
+
+
+def at_most(queryset, limit):
+    """The number of rows of `queryset`, or "`limit`+" when there are more: reads at most
+    limit + 1 of them."""
+    n = queryset.order_by()[:limit + 1].count()
+    return f"{limit}+" if n > limit else n
 
 
 def _month_query(org, year, month):
@@ -187,9 +197,9 @@ def dispatch_section(request, org):
     links = [("每月调度", dispatch),
              ("履职情况", reverse("ledger:compliance_orgs") + f"?area={org.pk}")]
     if has_capability(user, "ledger.confirm", org):
-        waiting = (Activity.objects.visible_to(user, "ledger.confirm")
-                   .filter(org__path__startswith=org.path, status=ActivityStatus.SUBMITTED)
-                   .count())
+        waiting = at_most(Activity.objects.visible_to(user, "ledger.confirm")
+                          .filter(org__path__startswith=org.path,
+                                  status=ActivityStatus.SUBMITTED), WAITING_SHOWN)
         figures.append(("待确认活动", waiting, queue, bool(waiting)))
         links.append(("待确认", queue))
     if has_capability(user, "ledger.reopen", org):
