@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from portal.scope import ScopedQuerySetMixin
+from .structure import AllianceOrOrgScopedQuerySetMixin
 
 
 class ProjectStatus(models.TextChoices):
@@ -17,8 +17,9 @@ class ProjectStatus(models.TextChoices):
     STOPPED = "stopped", "已终止"
 
 
-class ProjectQuerySet(ScopedQuerySetMixin, models.QuerySet):
+class ProjectQuerySet(AllianceOrOrgScopedQuerySetMixin, models.QuerySet):
     scope_path_field = ("alliance__owner__path", "member__path")
+    org_field = "member"
 
 
 class Project(models.Model):

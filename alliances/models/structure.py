@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from portal.scope import ScopedQuerySetMixin
+from portal.scope import ScopedQuerySetMixin, scope_paths, scope_q
 
 
 class AllianceType(models.Model):
@@ -162,3 +162,27 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.alliance} · {self.org}"
+
+
+class AllianceOrOrgScopedQuerySetMixin(ScopedQuerySetMixin):
+    """Rows in scope by their alliance's owner or by their own organization (a venue's
+    provider, a project's member), read as two IN-subqueries that the org path index serves:
+    the OR of both paths across the joins hashed every organization of the city and every row
+    of the table (5,800 organizations; 1,100 venues, 6,600 projects) for one village's page."""
+
+    alliance_field = "alliance"
+    org_field = "org"
+
+    def visible_to(self, user, action="view"):
+        from portal.models import Organization
+
+        capability = action if "." in action else f"{self.model.scope_domain}.{action}"
+        paths = scope_paths(user, capability)
+        if paths is None:
+            return self.all()
+        if not paths:
+            return self.none()
+        orgs = Organization.objects.filter(scope_q(user, capability, "path")).values("pk")
+        owned = Alliance.objects.filter(owner__in=orgs).values("pk")
+        return self.filter(Q(**{f"{self.alliance_field}__in": owned})
+                           | Q(**{f"{self.org_field}__in": orgs}))

@@ -9,10 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from portal.models import Organization
-from portal.scope import ScopedQuerySetMixin, scope_paths, scope_q
+from portal.scope import ScopedQuerySetMixin
 
-from .structure import Alliance
+from .structure import AllianceOrOrgScopedQuerySetMixin
 
 
 class VenueKind(models.TextChoices):
@@ -22,22 +21,8 @@ class VenueKind(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class VenueQuerySet(ScopedQuerySetMixin, models.QuerySet):
+class VenueQuerySet(AllianceOrOrgScopedQuerySetMixin, models.QuerySet):
     scope_path_field = ("alliance__owner__path", "org__path")
-
-    def visible_to(self, user, action="view"):
-        """In scope by the alliance's owner or by the venue's organization, read as two
-        IN-subqueries that the org path index serves: the OR of both paths across the joins
-        hashed every organization and venue of the city (5,800 and 1,100) for a unit's page."""
-        capability = action if "." in action else f"{self.model.scope_domain}.{action}"
-        paths = scope_paths(user, capability)
-        if paths is None:
-            return self.all()
-        if not paths:
-            return self.none()
-        orgs = Organization.objects.filter(scope_q(user, capability, "path")).values("pk")
-        return self.filter(Q(alliance__in=Alliance.objects.filter(owner__in=orgs).values("pk"))
-                           | Q(org__in=orgs))
 
 
 class Venue(models.Model):

@@ -10,8 +10,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliances.models import Alliance, AllianceKind, Meeting, MeetingStatus, Membership, Venue
+from alliances.models import (
+    Alliance,
+    AllianceKind,
+    DevelopmentQuota,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Project,
+    Venue,
+)
 from alliances.services import meetings as services
+from alliances.services import projects as project_services
 from portal.scope import ScopedQuerySetMixin
 from tests.alliances.conftest import FOUNDED
 
@@ -109,12 +119,14 @@ def test_venue_list_reads_the_scope_through_index_served_subqueries(venues, logi
 def test_upcoming_meetings_walk_the_planned_meetings_by_time(postgresql_only, alliances_world,
                                                              county_admin):
     """The planned meetings soonest first come from a partial index in that order (the page
-    stops at its LIMIT), not from a filter over every meeting ever held; sequential scans are
-    priced out because the test's few rows would make any plan cheapest."""
+    stops at its LIMIT), not from a filter over every meeting ever held. Sequential scans and
+    sorts are priced out, as the test's few rows would make any plan cheapest: only an index
+    in that order gives the rows without a sort."""
     page = services.upcoming_meetings(county_admin)[:30]
     sql, params = page.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "meeting_planned_time" in plan, plan
@@ -132,3 +144,71 @@ def test_upcoming_meetings_are_the_planned_ones_from_now(alliances_world, county
                                place="村部", status=status)
     assert [m.title for m in services.upcoming_meetings(county_admin, now=now)] == [
         "明天观摩", "下周例会"]
+
+
+# 书记任务清单 and the project lists --------------------------------------------------------------
+
+@pytest.fixture
+def projects(alliances_world, tree):
+    """A project each way into a scope: 青山镇's common list, a 青山镇 village's own list in
+    白水乡's alliance, the county unit's list in a 青山镇 alliance, and 白水乡's own."""
+    world = alliances_world
+    Membership.objects.create(alliance=world.other_core, org=tree.village_a2, joined_on=FOUNDED)
+    return [Project.objects.create(alliance=alliance, member=member, name=name,
+                                   start_date=FOUNDED, end_date=FOUNDED.replace(year=2026))
+            for alliance, member, name in [
+                (world.core, None, "青山镇共性项目"),
+                (world.other_core, tree.village_a2, "石桥村个性项目"),
+                (world.area_1, tree.unit, "县农业农村局个性项目"),
+                (world.other_core, tree.village_b1, "白水村个性项目")]]
+
+
+@pytest.mark.parametrize("persona", ["county_admin", "township_admin", "village_secretary",
+                                     "other_village_secretary", "unit_contact", "outsider"])
+def test_projects_in_scope_as_the_path_filter_or_a_visible_alliance(projects, persona, request):
+    user = request.getfixturevalue(persona)
+    by_path = ScopedQuerySetMixin.visible_to(Project.objects.all(), user, "alliance.view")
+    alliances = Alliance.objects.visible_to(user, "alliance.view")
+    reference = set(by_path.values_list("pk", flat=True)) | set(
+        Project.objects.filter(alliance__in=alliances).values_list("pk", flat=True))
+    assert set(project_services.visible_projects(user).values_list("pk", flat=True)) == reference
+
+
+def test_task_list_reads_the_scope_on_the_secretarys_projects(projects, tree, people, login,
+                                                              village_secretary):
+    """The secretary's projects filtered by index-served subqueries, not looked up in a
+    pk IN (...) of every project in scope, which scanned the city's 6,600 projects."""
+    people.a1.user = village_secretary
+    people.a1.save()
+    Project.objects.filter(name="青山镇共性项目").update(secretary_led=True, secretary=people.a1)
+    response, sql = queries_of(login(village_secretary), url("my_tasks"))
+    assert [p.name for p in response.context["page"]] == ["青山镇共性项目"]
+    [rows] = [q for q in sql if q.startswith('SELECT "alliances_project"."id"')]
+    assert '"alliances_project"."id" IN (SELECT' not in rows
+    assert '"alliances_project"."member_id" IN (SELECT' in rows
+
+
+# 党员发展指标 -----------------------------------------------------------------------------------
+
+def test_development_overview_rows_open_or_holding_the_years_quota(alliances_world, tree,
+                                                                  login, county_admin):
+    """The open alliances and the closed ones given places that year, each once, with no
+    DISTINCT over every alliance in scope (the year's quotas read as an IN-subquery)."""
+    world = alliances_world
+    closed = {name: Alliance.objects.create(name=name, kind=AllianceKind.TASK, type=world.red,
+                                            owner=tree.town_a, founded=FOUNDED,
+                                            closed_at=datetime.date(2026, 6, 30))
+              for name in ("已结束有指标", "已结束无指标", "已结束往年指标")}
+    DevelopmentQuota.objects.bulk_create([
+        DevelopmentQuota(alliance=world.core, year=2026, places=2),
+        DevelopmentQuota(alliance=closed["已结束有指标"], year=2026, places=1),
+        DevelopmentQuota(alliance=closed["已结束往年指标"], year=2025, places=1)])
+    response, sql = queries_of(login(county_admin), url("development_overview"), {"year": 2026})
+    names = [a.name for a in response.context["page"]]
+    assert sorted(names) == sorted([world.core.name, world.area_1.name, world.area_2.name,
+                                    world.other_core.name, "已结束有指标"])
+    assert response.context["page"].paginator.count == 5
+    [rows] = [q for q in sql if q.startswith('SELECT') and 'FROM "alliances_alliance"' in q
+              and "LIMIT" in q and "owner_id" in q and "alliancetype" in q]
+    assert not rows.startswith("SELECT DISTINCT")
+    assert 'JOIN "alliances_developmentquota"' not in rows
