@@ -179,7 +179,8 @@ class ActivityForm(forms.ModelForm):
     def _choices(self, name, rows):
         field = self.fields[name]
         iterator = field.iterator(field)
-        return [("", field.empty_label)] + [iterator.choice(row) for row in rows]
+        blank = [("", field.empty_label)] if field.empty_label is not None else []
+        return blank + [iterator.choice(row) for row in rows]
 
     def _pairing_choices(self):
         return self._choices("pairing", self._linked[0])

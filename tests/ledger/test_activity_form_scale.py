@@ -86,6 +86,12 @@ def test_choices_are_read_by_index_only_when_rendered(tree, paired_unit, unit_co
         assert "JOIN" not in sql and "SELECT U0" not in sql.split(" WHERE ", 1)[-1], sql
 
 
+def test_no_blank_choice_without_an_empty_label(tree, paired_unit, unit_contact):
+    form = ActivityForm(user=unit_contact)
+    form.fields["need"].empty_label = None
+    assert labels(str(form["need"])) == ["白水村：助学", "青山村：修路"]
+
+
 def test_a_villages_need_choices_follow_its_unit(tree, paired_unit, village_secretary,
                                                  unit_contact):
     form = ActivityForm(user=village_secretary)
