@@ -24,6 +24,7 @@ from alliances.models import (
     Alliance,
     CandidateStage,
     DevelopmentCandidate,
+    DevelopmentQuota,
     Expert,
     MentorPair,
 )
@@ -447,9 +448,12 @@ def development_overview(request):
     owners = list(visible_owners(user))
     chosen = request.GET.get("township", "")
     owner = next((o for o in owners if str(o.pk) == chosen), None)
+    # The year's quotas as an IN-subquery: joined, they made the rows DISTINCT, so every
+    # alliance in scope was de-duplicated and counted before the page (906 at city scale).
+    quota_holders = DevelopmentQuota.objects.filter(year=year).values("alliance")
     alliances = (Alliance.objects.visible_to(user).select_related("owner", "type")
-                 .filter(Q(closed_at__isnull=True) | Q(development_quotas__year=year))
-                 .distinct().order_by("owner__path", "kind", "name", "id"))
+                 .filter(Q(closed_at__isnull=True) | Q(pk__in=quota_holders))
+                 .order_by("owner__path", "kind", "name", "id"))
     if owner is not None:
         alliances = alliances.filter(owner=owner)
     page = paginate(request, alliances, ROWS_PER_PAGE)
