@@ -22,6 +22,7 @@ from portal.scope import (
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
     scope_holds_every_org,
+    scope_q,
 )
 from portal.search import (
     SearchHit,
@@ -162,8 +163,14 @@ def _search_pairings(user, text, limit):
 
 def _search_needs(user, text, limit):
     """Needs by title, or by their village's name, pinyin or initials; newest first."""
-    needs = (Need.objects.visible_to(user)
-             .filter(Q(title__icontains=text) | name_q(text, "village_org__"))
+    needs = Need.objects.visible_to(user)
+    if not scope_holds_every_org(user, "need.view"):
+        # visible_to's scope again, as the villages in scope: PostgreSQL then reads those
+        # villages' needs by their index instead of walking every need newest first to match
+        # the title (a unit contact's 91 villages: 21,341 needs read at city scale, none hit).
+        needs = needs.filter(village_org__in=Organization.objects.filter(
+            scope_q(user, "need.view", "path")).values("pk"))
+    needs = (needs.filter(Q(title__icontains=text) | name_q(text, "village_org__"))
              .select_related("village_org"))
 
     def hit(need):

@@ -3,8 +3,10 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from pairing.models import Pairing
+from pairing.models import Need, Pairing
 from portal.search import any_org_named_q, run_search
 from tests.factories import add_org
 
@@ -46,3 +48,22 @@ def test_the_pairings_search_looks_each_side_up_through_its_own_index(many_pairi
     sql = str(named.query)
     assert "UNION" in sql and " OR " not in sql
     assert list(named) == [many_pairings]
+
+
+def test_needs_are_searched_among_the_villages_in_scope(county_admin, township_admin, tree):
+    deadline = datetime.date(2026, 12, 31)
+    for village, title in ((tree.village_a1, "修路"), (tree.village_a2, "电商修整"),
+                           (tree.village_b1, "修桥")):
+        Need.objects.create(village_org=village, title=title, description="-",
+                            deadline=deadline)
+    with CaptureQueriesContext(connection) as queries:
+        found = titles(township_admin, "修", "needs")
+    assert sorted(found) == ["修路", "电商修整"]  # 青山镇's villages only
+    assert titles(township_admin, "bsc", "needs") == []  # 白水村 is out of scope
+    assert sorted(titles(county_admin, "修", "needs")) == ["修桥", "修路", "电商修整"]
+    # A scope below the roots reads its villages' needs by the village (an IN over the
+    # organizations in scope), not every need newest first.
+    needs_sql = next(q["sql"] for q in queries.captured_queries
+                     if q["sql"].startswith('SELECT "pairing_need"."id"'))
+    # (the village-name match is the other IN)
+    assert needs_sql.count('"pairing_need"."village_org_id" IN (SELECT') == 2, needs_sql
