@@ -1,6 +1,10 @@
 """People per organization (portal.people_tally): the triggers keep the tally equal to a
 recount through every kind of write, and the org page and tree read it instead of the people."""
 
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -60,3 +64,16 @@ def test_the_org_page_and_tree_count_from_the_tally(client, tree, county_admin):
                if 'COUNT(*)' in q["sql"] and 'FROM "portal_person"' in q["sql"]]
     assert not counted, counted
 
+
+
+def test_the_command_checks_and_rebuilds(tree, people):
+    out = StringIO()
+    call_command("people_tally", "--check", stdout=out)
+    assert "一致" in out.getvalue()
+    OrgPeopleTally.objects.filter(org=tree.village_a1).update(people=9)
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("people_tally", "--check", stdout=out)
+    assert f"组织 {tree.village_a1.pk}: (9, 1) ≠ (1, 1)" in out.getvalue()
+    call_command("people_tally", "--rebuild", stdout=StringIO())
+    assert people_tally.check() == {}
