@@ -115,10 +115,13 @@ def forget_roles(user):
 
 
 def _minimal(paths):
-    """Drop paths already covered by a shorter prefix in the set."""
+    """Drop paths already covered by a shorter prefix in the set, in one pass over the sorted
+    paths: a subtree's paths sort right after its own, so a covered path starts with the last
+    path kept (comparing every pair cost a unit contact with 90 paired villages some 4,000
+    comparisons per capability, about 10 ms a page at city scale)."""
     kept = []
-    for path in sorted(set(paths), key=len):
-        if not any(path.startswith(k) for k in kept):
+    for path in sorted(set(paths)):
+        if not (kept and path.startswith(kept[-1])):
             kept.append(path)
     return kept
 

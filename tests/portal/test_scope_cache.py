@@ -43,3 +43,22 @@ def test_whole_tree_check_is_one_query_for_capabilities_held_alike(county_admin,
     with django_assert_num_queries(2):  # the roles, then the roots once
         for capability in ("ledger.view", "ledger.compliance", "pairing.statistics"):
             assert scope_holds_every_org(user, capability)
+
+
+def test_minimal_paths_keep_exactly_the_uncovered_ones():
+    """The one-pass reduction keeps what comparing every pair kept: each path not under another
+    path of the set, once (sibling prefixes such as 0001 and 00010001 vs 0002 included)."""
+    import random
+
+    from portal.scope import _minimal
+
+    def every_pair(paths):
+        return sorted(p for p in set(paths)
+                      if not any(p != q and p.startswith(q) for q in set(paths)))
+
+    steps = ["0001", "0002", "0010", "000A"]
+    rng = random.Random(7)
+    for _ in range(300):
+        paths = ["".join(rng.choice(steps) for _ in range(rng.randint(1, 4)))
+                 for _ in range(rng.randint(0, 12))]
+        assert _minimal(paths) == every_pair(paths)
