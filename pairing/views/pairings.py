@@ -3,7 +3,7 @@ the co-building plan workflow, and the Excel import of pairings."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -23,7 +23,7 @@ from portal.models import Organization
 from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.roles import role_org_ids
 from portal.scope import TALENT, UNIT_CONTACT, VILLAGE_SECRETARY, has_capability
-from portal.views.common import PAGE_SIZE, visible_or_404
+from portal.views.common import PAGE_SIZE, paginate, query_without_page, visible_or_404
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 from portal.views.importing import ExcelImport
 from portal.workflow import can
@@ -84,14 +84,35 @@ class UnpairedListView(FilteredListView):
             can_create=has_capability(self.request.user, "pairing.change"), **kwargs)
 
 
-def _org_sections(user, orgs):
-    """[(org, [pairings])] for the given orgs, in two queries."""
+def _org_sections(request, orgs):
+    """A page of the orgs' pairings as ([(org, [its pairings on this page])], page). A unit
+    with dozens of villages is paged like the other lists; each org carries `pairing_count`,
+    its pairings on every page. Orgs without a row on this page are left out unless they have
+    none at all."""
     ids = [org.pk for org in orgs]
-    pairings = list(with_this_year(_list_rows(
-        Pairing.objects.visible_to(user).filter(Q(city_org_id__in=ids)
-                                                | Q(village_org_id__in=ids)))))
-    return [(org, [p for p in pairings if org.pk in (p.city_org_id, p.village_org_id)])
-            for org in orgs]
+    pairings = (Pairing.objects.visible_to(request.user)
+                .filter(Q(city_org_id__in=ids) | Q(village_org_id__in=ids)))
+    page = paginate(request, with_this_year(_list_rows(pairings)).order_by(
+        "village_org__path", "city_org__path", "pk"))
+    if len(orgs) == 1:
+        orgs[0].pairing_count = page.paginator.count
+    else:
+        counts = pairings.aggregate(**{
+            str(pk): Count("id", filter=Q(city_org_id=pk) | Q(village_org_id=pk)) for pk in ids})
+        for org in orgs:
+            org.pairing_count = counts[str(org.pk)]
+    rows = list(page.object_list)
+    sections = [(org, [p for p in rows if org.pk in (p.city_org_id, p.village_org_id)])
+                for org in orgs]
+    return [(org, org_rows) for org, org_rows in sections
+            if org_rows or not org.pairing_count], page
+
+
+def _org_page(request, orgs, title, **context):
+    sections, page = _org_sections(request, orgs)
+    return render(request, "pairing/pairings/org.html", {
+        "sections": sections, "page": page, "query_string": query_without_page(request),
+        "title": title, **context})
 
 
 @login_required
@@ -102,9 +123,7 @@ def my_pairings(request):
     if not ids:
         return redirect("pairing:pairing_list")
     orgs = list(Organization.objects.filter(pk__in=ids).order_by("path"))
-    return render(request, "pairing/pairings/org.html", {
-        "sections": _org_sections(request.user, orgs), "title": "我的结对",
-    })
+    return _org_page(request, orgs, "我的结对")
 
 
 @login_required
@@ -114,9 +133,7 @@ def org_pairings(request, pk):
         Organization.objects.visible_to(request.user, "pairing.view")
         .filter(kind__in=(OrgKind.VILLAGE, *CITY_KINDS)), pk=pk)
     title = f"{org.name}的结对单位" if org.kind == OrgKind.VILLAGE else f"{org.name}的结对村"
-    return render(request, "pairing/pairings/org.html", {
-        "sections": _org_sections(request.user, [org]), "title": title, "org": org,
-    })
+    return _org_page(request, [org], title, org=org)
 
 
 PAIRINGS = Pairing.objects.select_related("city_org", "village_org", "honorary_head__home_org",
