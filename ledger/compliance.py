@@ -31,7 +31,7 @@ from ledger.models import (
     OrgMonthTally,
     Participation,
     PersonMonthTally,
-    TalentMonthTally,
+    TalentMonthTotal,
     UnitMonthTally,
 )
 from ledger.periods import date_from_cursor, month_range, months_back
@@ -533,11 +533,11 @@ def _person_tally_figures(talent_tallies):
 
 
 def _talent_tally_figures(period):
-    """The same figures for every talent and village of the tree, from the talent tallies (one
-    row per active talent and month): a year read 184,000 rows instead of joining 1.7 million
-    person tallies with the people at city scale (200 -> 20-40 ms)."""
-    return (TalentMonthTally.objects.filter(_tally_months(period), participations__gt=0)
-            .values("month").annotate(_people=Count("person_id"), _n=Sum("participations"))
+    """The same figures for every talent and village of the tree, from the talent totals (the
+    talent tallies summed per month in 16 buckets by a trigger): a year sums 192 rows instead
+    of reading 184,000 talent tallies at city scale (65 ms -> well under 1)."""
+    return (TalentMonthTotal.objects.filter(_tally_months(period))
+            .values("month").annotate(_n=Sum("participations"), _people=Sum("talents"))
             .order_by().values_list("month", "_n", "_people"))
 
 

@@ -544,6 +544,37 @@ class TalentMonthTally(models.Model):
         return f"{self.person_id} {self.month:%Y-%m}: {self.participations}"
 
 
+# How many rows a month's talent totals are split into (by person id).
+TALENT_TOTAL_BUCKETS = 16
+
+
+class TalentMonthTotal(models.Model):
+    """城市人才月度合计: one of TALENT_TOTAL_BUCKETS parts of a month's figures over every city
+    talent — talents active (talent tallies above 0) and their participations; the month's
+    figures are the sum of its buckets (one bucket alone means nothing).
+
+    The whole-tree talent matrix sums a year's buckets (12 x 16 rows) instead of reading the
+    month's talent tallies (184,000 rows a year at city scale). Triggers on the talent tally
+    keep it: whether a talent is active changes within that talent's own tally row, so each
+    change adds an exact difference whatever writes run at once; a writing transaction adds
+    to one bucket (ledger.tallies), so the month-end saves spread over several rows instead of
+    one locked by every save of the month."""
+
+    month = models.DateField("月份")
+    bucket = models.SmallIntegerField("分桶")
+    talents = models.IntegerField("参加人才数", default=0)
+    participations = models.IntegerField("参加次数", default=0)
+
+    class Meta:
+        verbose_name = "城市人才月度合计"
+        verbose_name_plural = "城市人才月度合计"
+        constraints = [models.UniqueConstraint(fields=["month", "bucket"],
+                                               name="one_talent_month_total")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}/{self.bucket}: {self.talents}, {self.participations}"
+
+
 class UnitMonthTally(models.Model):
     """单位月度参加活动数: counted activities of one organization (per linked pairing) in one
     month that at least one person of `unit` (their home organization) took part in."""

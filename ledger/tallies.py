@@ -9,7 +9,10 @@ Three tables (ledger.models) hold, per month (its first day), what the matrices 
 - UnitMonthTally (unit, org, pairing, month): counted activities of the org (per pairing) that
   at least one person whose home organization is `unit` took part in;
 - TalentMonthTally (person, month): counted activities of village organizations a city talent
-  took part in (all villages together; rows only for active people who are city talents).
+  took part in (all villages together; rows only for active people who are city talents);
+- TalentMonthTotal (month, bucket): talents active (talent tallies above 0) and their
+  participations, a month's figures being the sum of its buckets; a trigger on the talent
+  tally itself keeps them, whatever wrote the talent tally.
 
 "Counted" is COUNTED_STATUSES (submitted or confirmed), as ActivityQuerySet.counted().
 
@@ -46,12 +49,14 @@ import datetime
 from django.db import connection, transaction
 
 from ledger.models import (
+    TALENT_TOTAL_BUCKETS,
     Activity,
     ActivityStatus,
     OrgMonthTally,
     Participation,
     PersonMonthTally,
     TalentMonthTally,
+    TalentMonthTotal,
     UnitMonthTally,
 )
 from portal.models import Organization, Person
@@ -68,6 +73,7 @@ ORG_TALLY = OrgMonthTally._meta.db_table
 PERSON_TALLY = PersonMonthTally._meta.db_table
 UNIT_TALLY = UnitMonthTally._meta.db_table
 TALENT_TALLY = TalentMonthTally._meta.db_table
+TALENT_TOTAL = TalentMonthTotal._meta.db_table
 
 # table: (key columns, count columns)
 TABLES = {
@@ -300,6 +306,118 @@ def _participants_of(orgs_sql):
             f"ON a.id = pa.activity_id WHERE a.org_id IN ({orgs_sql})")
 
 
+# --- Talent totals (kept from the talent tally's own rows) --------------------------------------
+
+def _total_rows(rows, sign, vendor):
+    """SELECT of (month, bucket, talents, participations) that the talent tally rows `rows` (a
+    FROM item) add to the totals, times `sign`. The bucket is the writing transaction's on
+    PostgreSQL (its id modulo the buckets): a transaction then locks one total per month, so
+    two saves listing talents in opposite orders never wait for each other's buckets crosswise,
+    and concurrent saves spread over the buckets; only a month's sum over its buckets means
+    anything. SQLite serialises writers: the talent's id spreads them as a recount does."""
+    bucket = "txid_current()" if vendor == "postgresql" else f"{rows}.person_id"
+    return (f"SELECT {rows}.month AS month, {bucket} % {TALENT_TOTAL_BUCKETS} AS bucket, "
+            f"CASE WHEN {rows}.participations > 0 THEN {sign} ELSE 0 END AS talents, "
+            f"{sign} * {rows}.participations AS participations")
+
+
+def _total_upsert(select, vendor):
+    """Add the (month, bucket, talents, participations) rows of `select` to the totals."""
+    order = " ORDER BY 1, 2" if vendor == "postgresql" else ""  # one lock order per statement
+    return (f"INSERT INTO {TALENT_TOTAL} (month, bucket, talents, participations) "
+            f"SELECT month, bucket, SUM(talents), SUM(participations) FROM ({select}) x "
+            f"GROUP BY 1, 2 "
+            f"HAVING SUM(talents) <> 0 OR SUM(participations) <> 0{order} "
+            f"ON CONFLICT (month, bucket) DO UPDATE SET "
+            f"talents = {TALENT_TOTAL}.talents + excluded.talents, "
+            f"participations = {TALENT_TOTAL}.participations + excluded.participations")
+
+
+def _total_sqlite_minus(row):
+    """SQLite: take the talent tally row `row` (OLD) off its total by UPDATE only (a missing
+    total means the test flush emptied it first: see _decrement)."""
+    return (f"UPDATE {TALENT_TOTAL} SET "
+            f"talents = talents - (CASE WHEN {row}.participations > 0 THEN 1 ELSE 0 END), "
+            f"participations = participations - {row}.participations "
+            f"WHERE month = {row}.month "
+            f"AND bucket = {row}.person_id % {TALENT_TOTAL_BUCKETS}")
+
+
+def _total_sqlite_triggers():
+    """{name: CREATE TRIGGER} keeping the totals from the talent tally's rows on SQLite."""
+    plus = _total_upsert(_total_rows("NEW", 1, "sqlite") + " WHERE 1 = 1", "sqlite")
+    return {
+        "ledger_tally_talent_total_insert":
+            f"CREATE TRIGGER ledger_tally_talent_total_insert AFTER INSERT ON {TALENT_TALLY} "
+            f"BEGIN {plus}; END",
+        "ledger_tally_talent_total_update":
+            f"CREATE TRIGGER ledger_tally_talent_total_update AFTER UPDATE ON {TALENT_TALLY} "
+            f"BEGIN {_total_sqlite_minus('OLD')}; {plus}; END",
+        "ledger_tally_talent_total_delete":
+            f"CREATE TRIGGER ledger_tally_talent_total_delete AFTER DELETE ON {TALENT_TALLY} "
+            f"BEGIN {_total_sqlite_minus('OLD')}; END",
+    }
+
+
+def _total_postgresql_objects():
+    """[(function name, CREATE FUNCTION, [CREATE TRIGGER])] keeping the totals on PostgreSQL:
+    per statement, the talent tally rows it inserted, updated or deleted summed per month into
+    the transaction's bucket, months in order."""
+    def rows(name, sign):
+        return _total_rows(name, sign, "postgresql")
+
+    events = {"insert": ("NEW TABLE AS new_rows", [rows("new_rows", 1)]),
+              "update": ("OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                         [rows("new_rows", 1), rows("old_rows", -1)]),
+              "delete": ("OLD TABLE AS old_rows", [rows("old_rows", -1)])}
+    objects = []
+    for event, (referencing, selects) in events.items():
+        name = f"ledger_tally_talent_total_{event}"
+        rows = " UNION ALL ".join(
+            f"{select} FROM {'new_rows' if 'new_rows.' in select else 'old_rows'}"
+            for select in selects)
+        objects.append((name, _pg_function(name, [_total_upsert(rows, "postgresql")]),
+                        [f"CREATE TRIGGER {name} AFTER {event.upper()} ON {TALENT_TALLY} "
+                         f"REFERENCING {referencing} FOR EACH STATEMENT "
+                         f"EXECUTE FUNCTION {name}()"]))
+    return objects
+
+
+def recount_totals(year=None):
+    """Recount the talent totals (of `year`'s months, all when None) from the talent tallies."""
+    where, params = _year_condition(year, "month") if year is not None else ("1 = 1", [])
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TALENT_TOTAL} WHERE {where}", params)
+        cursor.execute(
+            f"INSERT INTO {TALENT_TOTAL} (month, bucket, talents, participations) "
+            f"SELECT month, person_id %% {TALENT_TOTAL_BUCKETS}, "  # params: %% is %
+            f"SUM(CASE WHEN participations > 0 THEN 1 ELSE 0 END), SUM(participations) "
+            f"FROM {TALENT_TALLY} WHERE {where} GROUP BY 1, 2", params)
+        return cursor.rowcount
+
+
+def check_talent_totals(year=None) -> list:
+    """[(month, stored, recounted), ...] for each month (of `year`, all when None) whose
+    (talents active, participations), its buckets summed, differ from a recount of the talent
+    tallies (a month at 0 counts as absent)."""
+    where, params = _year_condition(year, "month") if year is not None else ("1 = 1", [])
+    figures = {}
+    with connection.cursor() as cursor:
+        for source, select in (
+                ("stored", f"SELECT month, SUM(talents), SUM(participations) "
+                           f"FROM {TALENT_TOTAL} WHERE {where} GROUP BY 1"),
+                ("recounted", f"SELECT month, SUM(CASE WHEN participations > 0 THEN 1 ELSE 0 "
+                              f"END), SUM(participations) FROM {TALENT_TALLY} WHERE {where} "
+                              f"GROUP BY 1")):
+            cursor.execute(select, params)
+            figures[source] = {_as_key(row[:1] + (0,), 1)[0][0]: (int(row[1]), int(row[2]))
+                               for row in cursor.fetchall() if row[1] or row[2]}
+    stored, expected, zero = figures["stored"], figures["recounted"], (0, 0)
+    return [(month, stored.get(month, zero), expected.get(month, zero))
+            for month in sorted(set(stored) | set(expected))
+            if stored.get(month, zero) != expected.get(month, zero)]
+
+
 # --- Installing the triggers ---------------------------------------------------------------------
 
 def _sqlite_triggers(talents=True, participations=True):
@@ -456,11 +574,24 @@ TRIGGER_TABLES = {
     "ledger_tally_person_move": PERSON,
     "ledger_tally_person_talent": PERSON,
     "ledger_tally_org_kind": ORG,
+    "ledger_tally_talent_total_insert": TALENT_TALLY,
+    "ledger_tally_talent_total_update": TALENT_TALLY,
+    "ledger_tally_talent_total_delete": TALENT_TALLY,
 }
+# Triggers that keep the talent totals (migration 0015 added them).
+TOTAL_TRIGGERS = ("ledger_tally_talent_total_insert", "ledger_tally_talent_total_update",
+                  "ledger_tally_talent_total_delete")
 # Triggers that only keep the talent tally (migration 0009 added them).
 TALENT_ONLY_TRIGGERS = ("ledger_tally_person_talent", "ledger_tally_org_kind")
 TRIGGERS_BEFORE_TALENTS = tuple(name for name in TRIGGER_TABLES
-                                if name not in TALENT_ONLY_TRIGGERS)
+                                if name not in TALENT_ONLY_TRIGGERS + TOTAL_TRIGGERS)
+
+
+def totals_ready(conn=None) -> bool:
+    """Whether the talent totals' table exists (migration 0015): earlier migrations, which run
+    this module's current code, neither keep nor recount them."""
+    conn = conn or connection
+    return TALENT_TOTAL in conn.introspection.table_names()
 
 
 def tables_ready(conn=None) -> bool:
@@ -486,30 +617,41 @@ def _counts(table, participations):
                        or c != "participations")
 
 
-def install_triggers(conn=None, *, talents=True, participations=None):
+def install_triggers(conn=None, *, talents=True, participations=None, totals=None):
     """Create (or re-create) the triggers on `conn`'s database. Without `talents`, those that
     ran before the talent tally (migration 0009 going back: the schema then has no table for
     it, and the other tallies must go on being kept). `participations`: whether they keep the
-    org tally's participations (default: whether its column is there)."""
+    org tally's participations (default: whether its column is there); `totals`: whether they
+    keep the talent totals (default: whether their table is there; never without `talents`)."""
     conn = conn or connection
     if participations is None:
         participations = org_participations_ready(conn)
+    if totals is None:
+        totals = totals_ready(conn)
+    totals = totals and talents
     drop_triggers(conn)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            for _name, function, triggers in _postgresql_objects(talents, participations):
+            objects = _postgresql_objects(talents, participations)
+            for _name, function, triggers in objects + (
+                    _total_postgresql_objects() if totals else []):
                 cursor.execute(function)
                 for statement in triggers:
                     cursor.execute(statement)
         else:
-            for statement in _sqlite_triggers(talents, participations).values():
+            statements = _sqlite_triggers(talents, participations)
+            if totals:
+                statements |= _total_sqlite_triggers()
+            for statement in statements.values():
                 cursor.execute(statement)
 
 
 def triggers_present(conn=None, names=None) -> bool:
-    """Whether the triggers `names` (default: all) exist on `conn`'s database."""
+    """Whether the triggers `names` (default: all those of the schema: the totals' only once
+    their table is there) exist on `conn`'s database."""
     conn = conn or connection
-    names = set(names or TRIGGER_TABLES)
+    names = set(names or [name for name in TRIGGER_TABLES
+                          if name not in TOTAL_TRIGGERS or totals_ready(conn)])
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
@@ -525,7 +667,8 @@ def drop_triggers(conn=None):
             on = f" ON {table}" if conn.vendor == "postgresql" else ""
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
         if conn.vendor == "postgresql":
-            for name, _function, _triggers in _postgresql_objects():
+            for name, _function, _triggers in (_postgresql_objects()
+                                               + _total_postgresql_objects()):
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
@@ -640,6 +783,8 @@ def rebuild_tallies(orgs=None, year=None, models=None) -> dict:
             cursor.execute(f"INSERT INTO {table} ({', '.join((*keys, *counts))}) {select}",
                            params)
             written[MODELS[table].__name__] = cursor.rowcount
+    if (models is None or TalentMonthTally in models) and totals_ready():
+        recount_totals(year)  # whether or not the triggers kept them through the rebuild
     return written
 
 

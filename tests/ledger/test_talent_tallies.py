@@ -116,7 +116,7 @@ def test_rebuild_of_one_table_leaves_the_others(tree, theme):
 
 def test_county_wide_column_figures_read_the_talent_tallies_and_agree(tree, theme,
                                                                       county_admin):
-    """The talent matrix's column figures for the whole tree come from the talent tallies and
+    """The talent matrix's column figures for the whole tree come from the talent totals and
     equal those of the person tallies (what a township or a filter reads)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -145,7 +145,7 @@ def test_county_wide_column_figures_read_the_talent_tallies_and_agree(tree, them
     assert matrix.column_totals[2] == 3 and matrix.column_silent[2] == matrix.row_count - 2
     figures = [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"].upper()
                and "personmonthtally" not in q["sql"].lower()]
-    assert any("ledger_talentmonthtally" in sql for sql in figures)
+    assert any("ledger_talentmonthtotal" in sql for sql in figures)
     from pairing.models import Pairing
 
     Pairing.objects.create(city_org=tree.unit, village_org=tree.village_a1,

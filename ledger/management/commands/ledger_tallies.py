@@ -1,6 +1,8 @@
 """`manage.py ledger_tallies --check | --rebuild [--year Y]`: compare the monthly tallies with
-a recount of the raw activities and participations, or recount them."""
+a recount of the raw activities and participations, and the talent totals with a recount of
+the talent tallies, or recount them."""
 
+import datetime
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,9 +29,11 @@ class Command(BaseCommand):
             written = tallies.rebuild_tallies(year=year)
             for name, rows in written.items():
                 self.stdout.write(f"{name}: {rows} 行")
+            self.stdout.write(f"TalentMonthTotal: {self._totals(year)} 行")
             self.stdout.write(self.style.SUCCESS("月度汇总已重建。"))
             return
         mismatches = tallies.check_tallies(year=year)
+        mismatches["TalentMonthTotal"] = tallies.check_talent_totals(year=year)
         wrong = 0
         for name, rows in mismatches.items():
             wrong += len(rows)
@@ -43,3 +47,10 @@ class Command(BaseCommand):
                 f"共 {wrong} 处不一致；运行 manage.py ledger_tallies --rebuild 重建。"))
             sys.exit(1)
         self.stdout.write(self.style.SUCCESS("月度汇总与原始记录一致。"))
+
+    def _totals(self, year):
+        totals = tallies.TalentMonthTotal.objects.all()
+        if year is not None:
+            totals = totals.filter(month__gte=datetime.date(year, 1, 1),
+                                   month__lt=datetime.date(year + 1, 1, 1))
+        return totals.count()
