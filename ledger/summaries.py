@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce, ExtractMonth, Substr
+from django.db.models.functions import ExtractMonth, Substr
 from django.utils import timezone
 
 from ledger.models import (
@@ -84,20 +82,19 @@ class Dispatch:
         return [(row.label, name) for row in self.rows for name in row.silent_names]
 
 
-def _with_confirmed(needs):
-    """`needs` annotated with their confirmed claims (`confirmed_n`), as a subquery so the
-    result can still be grouped and counted."""
-    confirmed = (Claim.objects.filter(need=OuterRef("pk"), status=ClaimStatus.CONFIRMED)
-                 .values("need").annotate(n=Count("id")).values("n"))
-    return needs.annotate(
-        confirmed_n=Coalesce(Subquery(confirmed, output_field=IntegerField()), Value(0)))
-
-
 def _overdue_q(today):
-    """Pairing's overdue rule on needs annotated by `_with_confirmed`: open, past the deadline,
-    places not all confirmed. The deadline comes first, so only needs past it count claims."""
+    """Pairing's overdue rule on needs: open, past the deadline, places not all confirmed. The
+    deadline comes first, so only needs past it count their confirmed claims (a subquery
+    inside the count's filter, so the needs are counted without being wrapped in a subquery).
+    """
+    confirmed = Claim.objects.filter(status=ClaimStatus.CONFIRMED)
+    confirmed_n = (confirmed.filter(need=OuterRef("pk")).values("need")
+                   .annotate(n=Count("id")).values("n"))
+    # Most needs past their deadline have no confirmed claim: one hashed set of the confirmed
+    # claims' needs answers them, and only the others count their claims.
     return (Q(deadline__lt=today) & Q(status=NeedStatus.PUBLISHED)
-            & Q(confirmed_n__lt=F("places")))
+            & ((~Q(pk__in=confirmed.values("need_id")) & Q(places__gt=0))
+               | Q(places__gt=Subquery(confirmed_n, output_field=IntegerField()))))
 
 
 def _village_figures(village_ids, year, month, today):
@@ -123,8 +120,7 @@ def _village_figures(village_ids, year, month, today):
     for org_id, person_id in (tallies.filter(person__is_city_talent=True)
                               .values_list("org_id", "person_id")):
         talents.setdefault(org_id, set()).add(person_id)
-    open_needs = _with_confirmed(Need.objects.filter(village_org_id__in=village_ids,
-                                                     status=NeedStatus.PUBLISHED))
+    open_needs = Need.objects.filter(village_org_id__in=village_ids, status=NeedStatus.PUBLISHED)
     put(open_needs.values("village_org_id").annotate(
         needs_open=Count("id"), needs_overdue=Count("id", filter=_overdue_q(today)))
         .order_by(), "village_org_id")
@@ -157,7 +153,7 @@ def dispatch_summary(townships, year, month, *, single=None, today=None,
     if single is not None:
         return _dispatch_by_village(single, year, month, today)
     townships = list(townships)
-    return _dispatch_by_township(townships, townships if shown is None else list(shown),
+    return _dispatch_by_township(townships, None if shown is None else list(shown),
                                  year, month, today, people)
 
 
@@ -201,49 +197,83 @@ def _active_that_month(start):
                                                activities__gt=0))
 
 
-def _township_figures(paths, shown_paths, year, month, today, people):
-    """{township path: {figure: value}} for the townships `paths`, each figure one query
-    grouped by the township's path, and the number of distinct talents across them all.
+def _under_any(field, paths):
+    """Rows whose `field` (an organization path) starts with one of `paths`: an OR the path
+    index serves, so a page of townships reads its own villages, not every village."""
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
 
-    Talents per township are counted for `shown_paths` only: a distinct count per township
-    over every township cost as much as the total's (the month's person tallies joined with
-    the people, ~25 ms each at city scale), and only the shown rows need it."""
-    start = month_range(year, month)[0]
-    village = {"kind": OrgKind.VILLAGE}
+
+def _figure_queries(start, today, people):
+    """(queryset, the path field of its organization, aggregates) of every figure but the
+    talents: each one query, grouped by township for the rows or aggregated for the total."""
     active = {"kind": OrgKind.VILLAGE, "is_active": True}
-    figures = {path: {} for path in paths}
-
-    def put(queryset, field, under=paths, **aggregates):
-        for row in (_in_townships(queryset, under, field).values("_township")
-                    .annotate(**aggregates).order_by()):
-            figures[row.pop("_township")].update(row)
-
-    put(Organization.objects.filter(**active), "path", villages=Count("id"),
-        silent=Count("id", filter=~_active_that_month(start)))
     # The month's participations from the org tallies too: a few thousand rows, where the
     # person tallies summed ~130,000 at city scale (200 ms).
     sums = {"activities": Sum("activities")}
     if people:
         sums["participations"] = Sum("participations")
-    put(OrgMonthTally.objects.filter(month=start, **_prefixed("org", active)), "org__path",
-        **sums)
+    # Overdue is a filter of the open needs' count: one pass over the needs for both figures.
+    open_needs = Need.objects.filter(status=NeedStatus.PUBLISHED,
+                                     **_prefixed("village_org", active))
+    # Silent: not in one hashed set of the villages that logged in the month, instead of a
+    # probe of the month tallies per village (4,000 at city scale).
+    logged = OrgMonthTally.objects.filter(month=start, activities__gt=0).values("org_id")
+    return [
+        (Organization.objects.filter(**active), "path",
+         {"villages": Count("id"), "silent": Count("id", filter=~Q(pk__in=logged))}),
+        (OrgMonthTally.objects.filter(month=start, **_prefixed("org", active)), "org__path",
+         sums),
+        (open_needs, "village_org__path",
+         {"needs_open": Count("id"), "needs_overdue": Count("id", filter=_overdue_q(today))}),
+        (Claim.objects.filter(status=ClaimStatus.DONE, **_prefixed("need__village_org", active)),
+         "need__village_org__path", {"claims_waiting": Count("id")}),
+    ]
+
+
+def _township_figures(paths, shown_paths, year, month, today, people, totals):
+    """{shown township path: {figure: value}}, each figure one query grouped by the township's
+    path over the `shown_paths` only; with `totals`, {figure: value} over every township of
+    `paths`, each figure one ungrouped query (else None); and the number of distinct talents
+    across `paths` (None without `people`).
+
+    The rows read the shown townships' villages through the path index, the total aggregates
+    without grouping: grouping every figure by all of a city's 250 townships read and hashed
+    every need, claim and month tally per township although a page shows 25 of them."""
+    start = month_range(year, month)[0]
+    queries = _figure_queries(start, today, people)
+    figures = {path: {} for path in shown_paths}
+
+    def shown_only(queryset, field):
+        # A page of townships: their villages through the path index (not for all of them).
+        narrowed = queryset.filter(_under_any(field, shown_paths)) if totals else queryset
+        return _in_townships(narrowed, shown_paths, field)
+
+    if shown_paths:
+        for queryset, field, aggregates in queries:
+            rows = (shown_only(queryset, field)
+                    .values("_township").annotate(**aggregates).order_by())
+            for row in rows:
+                figures[row.pop("_township")].update(row)
+    total = None
+    if totals:
+        total = {}
+        for queryset, field, aggregates in queries:
+            total.update(_in_townships(queryset, paths, field).aggregate(**aggregates))
     all_talents = None
     if people:
         tallies = PersonMonthTally.objects.filter(month=start, participations__gt=0)
         # Inactive villages too: a talent who served a village closed since still counts.
-        talents = tallies.filter(person__is_city_talent=True, **_prefixed("org", village))
+        talents = tallies.filter(person__is_city_talent=True,
+                                 **_prefixed("org", {"kind": OrgKind.VILLAGE}))
         if shown_paths:
-            put(talents, "org__path", under=shown_paths,
-                talents=Count("person", distinct=True))
+            for row in (shown_only(talents, "org__path").values("_township")
+                        .annotate(talents=Count("person", distinct=True)).order_by()):
+                figures[row.pop("_township")].update(row)
         all_talents = _talents_in(paths, start, talents)
-    # Overdue is a filter of the open needs' count: one pass over the needs for both figures.
-    open_needs = _with_confirmed(Need.objects.filter(status=NeedStatus.PUBLISHED,
-                                                     **_prefixed("village_org", active)))
-    put(open_needs, "village_org__path", needs_open=Count("id"),
-        needs_overdue=Count("id", filter=_overdue_q(today)))
-    put(Claim.objects.filter(status=ClaimStatus.DONE, **_prefixed("need__village_org", active)),
-        "need__village_org__path", claims_waiting=Count("id"))
-    return figures, all_talents
+    return figures, total, all_talents
 
 
 def _talents_in(paths, start, talents):
@@ -271,38 +301,53 @@ def _prefixed(relation, lookups):
     return {f"{relation}__{name}": value for name, value in lookups.items()}
 
 
-def _silent_villages(paths, year, month):
+def _silent_villages(paths, year, month, *, page=False):
     """(township path, name) of the active villages under `paths` with no counted activity in
-    the month, in tree order: only the silent villages are read, not every village."""
+    the month, in tree order: only the silent villages are read, not every village; for a
+    `page` of townships, through the path index."""
     start = month_range(year, month)[0]
     villages = Organization.objects.filter(kind=OrgKind.VILLAGE, is_active=True)
+    if page:
+        villages = villages.filter(_under_any("path", paths))
     return (_in_townships(villages, paths).filter(~_active_that_month(start))
             .order_by("path").values_list("_township", "name"))
 
 
 def _dispatch_by_township(townships, shown, year, month, today, people) -> Dispatch:
-    """One row per township of `shown`, every figure grouped by the township's path in SQL, so
-    a county of 250 townships and 4,000 villages runs the same queries as one of two
-    townships. The total adds up every township of `townships`; only the shown townships'
-    silent villages are named (early in a month they can be most of a city's 4,000)."""
+    """One row per township of `shown` (every township when None), every figure grouped by the
+    township's path in SQL, so a county of 250 townships and 4,000 villages runs the same
+    queries as one of two townships. The total covers every township of `townships`: the sum
+    of the rows when they are all shown, else its own ungrouped queries. Only the shown
+    townships' silent villages are named (early in a month they can be most of a city's
+    4,000)."""
     dispatch = Dispatch(year=year, month=month)
     by_prefix = {t.path: DispatchRow(t.name, t.pk) for t in townships}
     if not by_prefix:
         return dispatch
     paths = list(by_prefix)
-    shown_paths = [t.path for t in shown if t.path in by_prefix]
-    figures, all_talents = _township_figures(paths, shown_paths, year, month, today, people)
-    for path, row in by_prefix.items():
+    every = shown is None
+    shown_paths = paths if every else [t.path for t in shown if t.path in by_prefix]
+    figures, total, all_talents = _township_figures(paths, shown_paths, year, month, today,
+                                                    people, totals=not every)
+    for path in shown_paths:
+        row = by_prefix[path]
         for attr, value in figures[path].items():
             setattr(row, attr, value or 0)
     if shown_paths:
-        for path, name in _silent_villages(shown_paths, year, month):
+        for path, name in _silent_villages(shown_paths, year, month, page=not every):
             by_prefix[path].silent_names.append(name)
-    for row in by_prefix.values():
-        _add_to(dispatch.total, row)
+    dispatch.rows = [by_prefix[path] for path in shown_paths]
+    if every:
+        for row in dispatch.rows:
+            _add_to(dispatch.total, row)
+    else:
+        dispatch.total.villages = total["villages"] or 0
+        for attr in SUMMED:
+            setattr(dispatch.total, attr, total.get(attr) or 0)
+        dispatch.total.silent_names = [name for row in dispatch.rows
+                                       for name in row.silent_names]
     # A talent who served villages of two townships counts once per township, once in total.
     dispatch.total.talents = all_talents
-    dispatch.rows = [by_prefix[path] for path in shown_paths]
     if not people:
         for row in (*dispatch.rows, dispatch.total):
             row.participations = row.talents = None

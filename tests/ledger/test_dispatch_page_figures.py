@@ -1,0 +1,69 @@
+"""The all-townships monthly dispatch (每月调度) a page at a time reads the page's townships only:
+their rows grouped over their own villages, the total by ungrouped queries over every township;
+silent villages and overdue needs from hashed sets rather than a probe per village or need.
+Same figures as before (tests/ledger/test_dispatch_paging.py compares pages with the whole
+table)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ledger.summaries import dispatch_summary
+from pairing.models import ClaimStatus
+from tests.ledger import test_dispatch_by_township as by_township
+from tests.ledger.test_dispatch_by_township import need
+
+county = by_township.county  # four townships
+
+
+@pytest.fixture
+def month_today(today):
+    return today.year, today.month, today
+
+
+def test_a_page_groups_only_its_townships(county, month_today):
+    year, month, today = month_today
+    shown, others = county[:1], county[1:]
+    with CaptureQueriesContext(connection) as ctx:
+        summary = dispatch_summary(county, year, month, today=today, shown=shown)
+    grouped = [q["sql"] for q in ctx.captured_queries if 'AS "_township"' in q["sql"]]
+    assert grouped
+    for sql in grouped:
+        assert shown[0].path in sql
+        assert not [t for t in others if f"'{t.path}'" in sql], sql
+    assert [row.org_id for row in summary.rows] == [shown[0].pk]
+    unpaged = dispatch_summary(county, year, month, today=today)
+    for figure in ("villages", "activities", "participations", "needs_open", "needs_overdue",
+                   "claims_waiting", "silent", "talents"):
+        assert getattr(summary.total, figure) == getattr(unpaged.total, figure), figure
+
+
+def test_totals_probe_no_tally_per_village(county, month_today):
+    year, month, today = month_today
+    with CaptureQueriesContext(connection) as ctx:
+        summary = dispatch_summary(county, year, month, today=today, shown=(), people=False)
+    assert summary.total.silent == 3
+    assert not [q for q in ctx.captured_queries if "NOT EXISTS" in q["sql"]]
+    assert not [q for q in ctx.captured_queries if 'AS "_township"' in q["sql"]]
+
+
+def test_overdue_counts_places_not_all_confirmed(tree, talent, unit_contact, today):
+    past, later = today - datetime.timedelta(days=1), today + datetime.timedelta(days=3)
+    village = tree.village_a1
+    need(village, past, places=0)  # nobody needed: not overdue
+    need(village, past, [(talent, ClaimStatus.CONFIRMED)], places=2)  # overdue
+    need(village, past, [(talent, ClaimStatus.CONFIRMED)], places=1)  # done in time
+    need(village, past, [(talent, ClaimStatus.CONFIRMED),
+                         (unit_contact, ClaimStatus.CONFIRMED)], places=3)  # overdue
+    need(village, past, [(talent, ClaimStatus.DONE)], places=1)  # overdue, waiting
+    need(village, later)  # not yet due
+    township = tree.town_a
+    year, month = today.year, today.month
+    single = dispatch_summary([township], year, month, single=township, today=today)
+    table = dispatch_summary([township], year, month, today=today)
+    totals = dispatch_summary([township], year, month, today=today, shown=(), people=False)
+    for summary in (single, table, totals):
+        assert (summary.total.needs_open, summary.total.needs_overdue) == (6, 3)
+        assert summary.total.claims_waiting == 1
