@@ -15,6 +15,7 @@ from ledger.models import (
     ReopenRequest,
     ResidentRequest,
     TalentMonthTally,
+    TalentMonthTotal,
     TownshipReport,
     UnitMonthTally,
 )
@@ -145,6 +146,11 @@ class TalentMonthTallyAdmin(TallyAdmin):
     list_display = ["person", "month", "participations"]
     search_fields = ["person__name"]
     list_select_related = ["person"]
+
+
+@admin.register(TalentMonthTotal)
+class TalentMonthTotalAdmin(TallyAdmin):
+    list_display = ["month", "bucket", "talents", "participations"]
 
 
 @admin.register(UnitMonthTally)
