@@ -40,7 +40,8 @@ serialises writers and needs no locks.
 
 `paused()` turns the triggers off for a bulk load (the demo's COPY of millions of
 participations), after which `rebuild_tallies()` recounts with grouped INSERT ... SELECT;
-`check_tallies()` compares the tables with a recount of the raw rows (`manage.py ledger_tallies`).
+`check_tallies()` compares the tables with a recount of the raw rows, `check_talent_totals()` the
+talent totals with a recount of the talent tallies (`manage.py ledger_tallies` runs both).
 """
 
 import contextlib
