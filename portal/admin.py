@@ -9,7 +9,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from portal.models import AuditEvent, GeneratedFile, Job, Organization, Person, RoleAssignment
+from portal.models import (
+    AuditEvent,
+    GeneratedFile,
+    Job,
+    Organization,
+    OrgPeopleTally,
+    Person,
+    RoleAssignment,
+)
 from portal.services import do_revoke_role
 from portal.templatetags.portal_tags import person_name
 
@@ -177,3 +185,22 @@ class GeneratedFileAdmin(admin.ModelAdmin):
     search_fields = ["filename", "owner__first_name", "owner__last_name"]
     autocomplete_fields = ["owner", "scope_org"]
     list_select_related = ["owner", "scope_org"]
+
+
+@admin.register(OrgPeopleTally)
+class OrgPeopleTallyAdmin(admin.ModelAdmin):
+    """People per organization, kept by the database (portal.people_tally): shown, never edited
+    here; `manage.py people_tally --check/--rebuild` repairs them."""
+
+    list_display = ["org", "people", "active"]
+    search_fields = ["org__name"]
+    list_select_related = ["org"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -132,8 +132,8 @@ class OrgPeopleTally(models.Model):
 
     org = models.OneToOneField("portal.Organization", primary_key=True, on_delete=models.CASCADE,
                                related_name="+", db_constraint=False)
-    people = models.IntegerField(default=0)
-    active = models.IntegerField(default=0)
+    people = models.IntegerField("人员数", default=0)
+    active = models.IntegerField("在册人员数", default=0)
 
     class Meta:
         verbose_name = "人员数汇总"
