@@ -177,9 +177,9 @@ def dispatch_section(request, org):
         townships = Organization.objects.filter(path__startswith=org.path,
                                                 kind=OrgKind.TOWNSHIP, is_active=True)
         # Totals only: the section names no township, no silent village, and shows neither
-        # participations nor talents.
+        # participations, talents nor overdue needs.
         summary = dispatch_summary(townships, today.year, today.month, today=today, shown=(),
-                                   people=False)
+                                   people=False, overdue=False)
     total = summary.total
     month = f"{today.year}-{today.month:02d}"
     dispatch = reverse("ledger:dispatch") + f"?month={month}"

@@ -139,7 +139,7 @@ def _add_to(target, row):
 
 
 def dispatch_summary(townships, year, month, *, single=None, today=None,
-                     shown=None, people=True) -> Dispatch:
+                     shown=None, people=True, overdue=True) -> Dispatch:
     """The 每月调度 figures for one month of `townships` (Organization rows).
 
     With `single` (one township) the rows are its villages; otherwise one row per township
@@ -147,14 +147,15 @@ def dispatch_summary(townships, year, month, *, single=None, today=None,
     None) narrows the township rows, their talents and silent village names to those
     townships, while the total still covers every township. `people=False` leaves out the
     participations and talents of the township table (None): they read the month's person
-    tallies, the costliest figures, which the county's org page does not show. Open needs and
-    waiting claims are as of today."""
+    tallies, the costliest figures, which the county's org page does not show; nor does it
+    show overdue needs, which `overdue=False` leaves out (None): each open need past its
+    deadline looks up its confirmed claims. Open needs and waiting claims are as of today."""
     today = today or timezone.localdate()
     if single is not None:
         return _dispatch_by_village(single, year, month, today)
     townships = list(townships)
     return _dispatch_by_township(townships, None if shown is None else list(shown),
-                                 year, month, today, people)
+                                 year, month, today, people, overdue)
 
 
 def _dispatch_by_village(township, year, month, today) -> Dispatch:
@@ -206,7 +207,7 @@ def _under_any(field, paths):
     return query
 
 
-def _figure_queries(start, today, people):
+def _figure_queries(start, today, people, overdue):
     """(queryset, the path field of its organization, aggregates) of every figure but the
     talents: each one query, grouped by township for the rows or aggregated for the total."""
     active = {"kind": OrgKind.VILLAGE, "is_active": True}
@@ -218,6 +219,9 @@ def _figure_queries(start, today, people):
     # Overdue is a filter of the open needs' count: one pass over the needs for both figures.
     open_needs = Need.objects.filter(status=NeedStatus.PUBLISHED,
                                      **_prefixed("village_org", active))
+    needs = {"needs_open": Count("id")}
+    if overdue:
+        needs["needs_overdue"] = Count("id", filter=_overdue_q(today))
     # Silent: not in one hashed set of the villages that logged in the month, instead of a
     # probe of the month tallies per village (4,000 at city scale).
     logged = OrgMonthTally.objects.filter(month=start, activities__gt=0).values("org_id")
@@ -226,14 +230,13 @@ def _figure_queries(start, today, people):
          {"villages": Count("id"), "silent": Count("id", filter=~Q(pk__in=logged))}),
         (OrgMonthTally.objects.filter(month=start, **_prefixed("org", active)), "org__path",
          sums),
-        (open_needs, "village_org__path",
-         {"needs_open": Count("id"), "needs_overdue": Count("id", filter=_overdue_q(today))}),
+        (open_needs, "village_org__path", needs),
         (Claim.objects.filter(status=ClaimStatus.DONE, **_prefixed("need__village_org", active)),
          "need__village_org__path", {"claims_waiting": Count("id")}),
     ]
 
 
-def _township_figures(paths, shown_paths, year, month, today, people, totals):
+def _township_figures(paths, shown_paths, year, month, today, people, overdue, totals):
     """{shown township path: {figure: value}}, each figure one query grouped by the township's
     path over the `shown_paths` only; with `totals`, {figure: value} over every township of
     `paths`, each figure one ungrouped query (else None); and the number of distinct talents
@@ -243,7 +246,7 @@ def _township_figures(paths, shown_paths, year, month, today, people, totals):
     without grouping: grouping every figure by all of a city's 250 townships read and hashed
     every need, claim and month tally per township although a page shows 25 of them."""
     start = month_range(year, month)[0]
-    queries = _figure_queries(start, today, people)
+    queries = _figure_queries(start, today, people, overdue)
     figures = {path: {} for path in shown_paths}
 
     def shown_only(queryset, field):
@@ -313,7 +316,7 @@ def _silent_villages(paths, year, month, *, page=False):
             .order_by("path").values_list("_township", "name"))
 
 
-def _dispatch_by_township(townships, shown, year, month, today, people) -> Dispatch:
+def _dispatch_by_township(townships, shown, year, month, today, people, overdue) -> Dispatch:
     """One row per township of `shown` (every township when None), every figure grouped by the
     township's path in SQL, so a county of 250 townships and 4,000 villages runs the same
     queries as one of two townships. The total covers every township of `townships`: the sum
@@ -328,7 +331,7 @@ def _dispatch_by_township(townships, shown, year, month, today, people) -> Dispa
     every = shown is None
     shown_paths = paths if every else [t.path for t in shown if t.path in by_prefix]
     figures, total, all_talents = _township_figures(paths, shown_paths, year, month, today,
-                                                    people, totals=not every)
+                                                    people, overdue, totals=not every)
     for path in shown_paths:
         row = by_prefix[path]
         for attr, value in figures[path].items():
@@ -348,9 +351,11 @@ def _dispatch_by_township(townships, shown, year, month, today, people) -> Dispa
                                        for name in row.silent_names]
     # A talent who served villages of two townships counts once per township, once in total.
     dispatch.total.talents = all_talents
-    if not people:
-        for row in (*dispatch.rows, dispatch.total):
+    for row in (*dispatch.rows, dispatch.total):
+        if not people:
             row.participations = row.talents = None
+        if not overdue:
+            row.needs_overdue = None
     return dispatch
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ledger.org_sections import dispatch_section
 from ledger.summaries import dispatch_summary
 from pairing.models import ClaimStatus
 from tests.ledger import test_dispatch_by_township as by_township
@@ -67,3 +68,32 @@ def test_overdue_counts_places_not_all_confirmed(tree, talent, unit_contact, tod
     for summary in (single, table, totals):
         assert (summary.total.needs_open, summary.total.needs_overdue) == (6, 3)
         assert summary.total.claims_waiting == 1
+
+
+def test_the_county_org_page_reads_no_overdue_needs(rf, county_admin, county, month_today, tree):
+    """The county org page's card shows open needs but not the overdue ones, so it does not
+    look up any need's confirmed claims; its other figures stay the table's total."""
+    year, month, today = month_today
+    unpaged = dispatch_summary(county, year, month, today=today)
+    request = rf.get("/")
+    request.user = county_admin
+    with CaptureQueriesContext(connection) as ctx:
+        section = dispatch_section(request, tree.county)
+    assert not [q for q in ctx.captured_queries if '"needs_overdue"' in q["sql"]]
+    assert not [q for q in ctx.captured_queries if "pairing_claim" in q["sql"]
+                and "confirmed" in q["sql"]]
+    figures = {label: value for label, value, *_ in section["figures"]}
+    assert (figures["发布中需求"], figures["待确认认领"]) == (
+        unpaged.total.needs_open, unpaged.total.claims_waiting) == (5, 3)
+
+
+def test_overdue_left_out(county, month_today):
+    year, month, today = month_today
+    full = dispatch_summary(county, year, month, today=today, shown=county[:2])
+    brief = dispatch_summary(county, year, month, today=today, shown=county[:2], overdue=False)
+    assert full.total.needs_overdue == 3
+    assert brief.total.needs_overdue is None
+    assert [row.needs_overdue for row in brief.rows] == [None, None]
+    for figure in ("villages", "activities", "needs_open", "claims_waiting", "silent"):
+        assert getattr(brief.total, figure) == getattr(full.total, figure), figure
+        assert [getattr(r, figure) for r in brief.rows] == [getattr(r, figure) for r in full.rows]
