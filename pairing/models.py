@@ -659,3 +659,27 @@ class AidVisit(models.Model):
 
     def __str__(self):
         return f"{self.aid_pairing} {self.date}"
+
+
+class NeedMonthTally(models.Model):
+    """需求月度汇总: a village's needs published in a month (local time, the month's first day),
+    and how many of them are claimed (a claim holds a place) and confirmed, kept by database
+    triggers on the needs and claims (pairing.need_tally): 结对共建统计 and the home's 需求认领趋势
+    sum a year's few thousand rows instead of counting its needs against every claim."""
+
+    village_org = models.ForeignKey("portal.Organization", on_delete=models.DO_NOTHING,
+                                    related_name="+", db_constraint=False)
+    month = models.DateField()
+    published = models.IntegerField(default=0)
+    claimed = models.IntegerField(default=0)
+    confirmed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "需求月度汇总"
+        verbose_name_plural = "需求月度汇总"
+        constraints = [models.UniqueConstraint(fields=["village_org", "month"],
+                                               name="need_tally_one_per_village_month")]
+        indexes = [models.Index(fields=["month"], name="need_tally_by_month")]
+
+    def __str__(self):
+        return f"{self.village_org_id} {self.month:%Y-%m}: {self.published}"

@@ -5,18 +5,18 @@ from PairingConfig.ready.
 The definitions are 结对共建统计's (pairing.statistics), so the twelve months add up to its
 year's 发布需求 / 已认领需求 / 已确认需求: a need belongs to the month it was published in; it is
 claimed when a claim holds a place on it (PLACE_HOLDING), confirmed when a claim is confirmed.
-One grouped query, whatever the number of needs or claims.
+One grouped query over the village-month tallies (pairing.need_tally), whatever the number of
+needs or claims.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need
+from pairing.models import NeedMonthTally
 from pairing.statistics import STATISTICS_CAPABILITY
 from portal.charts import MONTH_COLUMN, MONTH_LABELS, ChartTable, month_label
 from portal.dashboard import Panel, register_panel
@@ -46,38 +46,22 @@ class NeedTrend:
         return getattr(self, name)[month - 1] if month <= self.started else None
 
 
-def _year_bounds(year):
-    """This year as aware datetimes in the local time zone (first instant, first after)."""
-    zone = timezone.get_current_timezone()
-    return (datetime.datetime(year, 1, 1, tzinfo=zone),
-            datetime.datetime(year + 1, 1, 1, tzinfo=zone))
-
-
 def need_trend(user, today=None):
     """This year's needs per publish month in the user's statistics scope, or None without
     the capability."""
     if not has_capability(user, STATISTICS_CAPABILITY):
         return None
     today = today or timezone.localdate()
-    start, end = _year_bounds(today.year)
     trend = NeedTrend(year=today.year, started=today.month)
-    # "Has a claim that ..." as EXISTS per need, not COUNT(DISTINCT) over the need-claim
-    # join, whose sort of a year's needs and claims was most of the panel at city scale.
-    claims = Claim.objects.filter(need=OuterRef("pk"))
-    needs = Need.objects.all()
+    tallies = NeedMonthTally.objects.filter(month__gte=datetime.date(today.year, 1, 1),
+                                            month__lt=datetime.date(today.year + 1, 1, 1))
     if not scope_holds_every_org(user, STATISTICS_CAPABILITY):  # else no join to the tree
-        needs = needs.filter(scope_q(user, STATISTICS_CAPABILITY, "village_org__path"))
-    rows = (needs.filter(created_at__gte=start, created_at__lt=end)
-            .annotate(_month=TruncMonth("created_at"),
-                      _claimed=Exists(claims.filter(status__in=PLACE_HOLDING)),
-                      _confirmed=Exists(claims.filter(status=ClaimStatus.CONFIRMED)))
-            .values("_month")
-            .annotate(published=Count("id"), claimed=Count("id", filter=Q(_claimed=True)),
-                      confirmed=Count("id", filter=Q(_confirmed=True)))
-            .order_by())
+        tallies = tallies.filter(scope_q(user, STATISTICS_CAPABILITY, "village_org__path"))
+    rows = (tallies.values("month")
+            .annotate(**{name: Sum(name) for name in FIGURES}).order_by())
     for row in rows:
-        for name in FIGURES:  # TruncMonth gives the month's start in the local time zone
-            getattr(trend, name)[row["_month"].month - 1] += row[name]
+        for name in FIGURES:
+            getattr(trend, name)[row["month"].month - 1] += row[name]
     return trend
 
 

@@ -351,13 +351,13 @@ def test_a_whole_tree_scope_reads_the_tallies_without_the_scope_join(tree, theme
     assert [t.name for t in after.townships] == [t.name for t in before.townships]
 
 
-def test_needs_trend_asks_has_a_claim_per_need(tree, year, county_admin):
-    """Claimed and confirmed needs are EXISTS per need, not COUNT(DISTINCT) over the
-    need-claim join (a sort of the year's needs and claims at city scale), same figures."""
+def test_needs_trend_sums_the_need_tallies(tree, year, county_admin):
+    """Claimed and confirmed needs are summed from the village-month tallies
+    (pairing.need_tally), read neither the needs nor the claims, same figures."""
     with CaptureQueriesContext(connection) as queries:
         trend = pairing_trend_panels.need_trend(county_admin)
     (sql,) = [q["sql"] for q in queries.captured_queries if "pairing_need" in q["sql"]]
-    assert "DISTINCT" not in sql.upper() and "EXISTS" in sql.upper()
+    assert "pairing_needmonthtally" in sql and "pairing_claim" not in sql
     # This month: three needs published; two claimed (one confirmed, one done), one not.
     assert (_month(trend.published), _month(trend.claimed), _month(trend.confirmed)) \
         == (3, 2, 1)
