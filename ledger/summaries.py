@@ -198,15 +198,6 @@ def _active_that_month(start):
                                                activities__gt=0))
 
 
-def _under_any(field, paths):
-    """Rows whose `field` (an organization path) starts with one of `paths`: an OR the path
-    index serves, so a page of townships reads its own villages, not every village."""
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
-
-
 def _figure_queries(start, today, people, overdue):
     """(queryset, the path field of its organization, aggregates) of every figure but the
     talents: each one query, grouped by township for the rows or aggregated for the total."""
@@ -236,32 +227,27 @@ def _figure_queries(start, today, people, overdue):
     ]
 
 
-def _township_figures(paths, shown_paths, year, month, today, people, overdue, totals):
-    """{shown township path: {figure: value}}, each figure one query grouped by the township's
-    path over the `shown_paths` only; with `totals`, {figure: value} over every township of
-    `paths`, each figure one ungrouped query (else None); and the number of distinct talents
-    across `paths` (None without `people`).
+def _township_figures(paths, shown_paths, year, month, today, people, overdue):
+    """({township path: {figure: value}}, total, talents).
 
-    The rows read the shown townships' villages through the path index, the total aggregates
-    without grouping: grouping every figure by all of a city's 250 townships read and hashed
-    every need, claim and month tally per township although a page shows 25 of them."""
+    With `shown_paths` (a page of the townships, or all), each figure is one query grouped by
+    the township's path over every township of `paths` (the rows add up to the total), the
+    talents per township for the shown ones only; the total is None. Without (the county's
+    org page), the figures are the total only, each one ungrouped query over `paths`, and the
+    rows are empty. Talents: the number of distinct talents across `paths` (None without
+    `people`)."""
     start = month_range(year, month)[0]
     queries = _figure_queries(start, today, people, overdue)
-    figures = {path: {} for path in shown_paths}
-
-    def shown_only(queryset, field):
-        # A page of townships: their villages through the path index (not for all of them).
-        narrowed = queryset.filter(_under_any(field, shown_paths)) if totals else queryset
-        return _in_townships(narrowed, shown_paths, field)
-
+    figures = {path: {} for path in paths}
+    total = None
     if shown_paths:
         for queryset, field, aggregates in queries:
-            rows = (shown_only(queryset, field)
-                    .values("_township").annotate(**aggregates).order_by())
-            for row in rows:
+            for row in (_in_townships(queryset, paths, field).values("_township")
+                        .annotate(**aggregates).order_by()):
                 figures[row.pop("_township")].update(row)
-    total = None
-    if totals:
+    else:
+        # Totals only: the same figures without grouping every need, claim and tally by
+        # township (a city's 250).
         total = {}
         for queryset, field, aggregates in queries:
             total.update(_in_townships(queryset, paths, field).aggregate(**aggregates))
@@ -272,7 +258,7 @@ def _township_figures(paths, shown_paths, year, month, today, people, overdue, t
         talents = tallies.filter(person__is_city_talent=True,
                                  **_prefixed("org", {"kind": OrgKind.VILLAGE}))
         if shown_paths:
-            for row in (shown_only(talents, "org__path").values("_township")
+            for row in (_in_townships(talents, shown_paths, "org__path").values("_township")
                         .annotate(talents=Count("person", distinct=True)).order_by()):
                 figures[row.pop("_township")].update(row)
         all_talents = _talents_in(paths, start, talents)
@@ -304,14 +290,11 @@ def _prefixed(relation, lookups):
     return {f"{relation}__{name}": value for name, value in lookups.items()}
 
 
-def _silent_villages(paths, year, month, *, page=False):
+def _silent_villages(paths, year, month):
     """(township path, name) of the active villages under `paths` with no counted activity in
-    the month, in tree order: only the silent villages are read, not every village; for a
-    `page` of townships, through the path index."""
+    the month, in tree order: only the silent villages are read, not every village."""
     start = month_range(year, month)[0]
     villages = Organization.objects.filter(kind=OrgKind.VILLAGE, is_active=True)
-    if page:
-        villages = villages.filter(_under_any("path", paths))
     return (_in_townships(villages, paths).filter(~_active_that_month(start))
             .order_by("path").values_list("_township", "name"))
 
@@ -319,38 +302,32 @@ def _silent_villages(paths, year, month, *, page=False):
 def _dispatch_by_township(townships, shown, year, month, today, people, overdue) -> Dispatch:
     """One row per township of `shown` (every township when None), every figure grouped by the
     township's path in SQL, so a county of 250 townships and 4,000 villages runs the same
-    queries as one of two townships. The total covers every township of `townships`: the sum
-    of the rows when they are all shown, else its own ungrouped queries. Only the shown
-    townships' silent villages are named (early in a month they can be most of a city's
-    4,000)."""
+    queries as one of two townships. The total adds up every township of `townships` (with
+    no township shown, from ungrouped queries); only the shown townships' silent villages are
+    named (early in a month they can be most of a city's 4,000)."""
     dispatch = Dispatch(year=year, month=month)
     by_prefix = {t.path: DispatchRow(t.name, t.pk) for t in townships}
     if not by_prefix:
         return dispatch
     paths = list(by_prefix)
-    every = shown is None
-    shown_paths = paths if every else [t.path for t in shown if t.path in by_prefix]
+    shown_paths = paths if shown is None else [t.path for t in shown if t.path in by_prefix]
     figures, total, all_talents = _township_figures(paths, shown_paths, year, month, today,
-                                                    people, overdue, totals=not every)
-    for path in shown_paths:
-        row = by_prefix[path]
+                                                    people, overdue)
+    for path, row in by_prefix.items():
         for attr, value in figures[path].items():
             setattr(row, attr, value or 0)
     if shown_paths:
-        for path, name in _silent_villages(shown_paths, year, month, page=not every):
+        for path, name in _silent_villages(shown_paths, year, month):
             by_prefix[path].silent_names.append(name)
-    dispatch.rows = [by_prefix[path] for path in shown_paths]
-    if every:
-        for row in dispatch.rows:
+    if total is None:
+        for row in by_prefix.values():
             _add_to(dispatch.total, row)
     else:
-        dispatch.total.villages = total["villages"] or 0
-        for attr in SUMMED:
+        for attr in ("villages", *SUMMED):
             setattr(dispatch.total, attr, total.get(attr) or 0)
-        dispatch.total.silent_names = [name for row in dispatch.rows
-                                       for name in row.silent_names]
     # A talent who served villages of two townships counts once per township, once in total.
     dispatch.total.talents = all_talents
+    dispatch.rows = [by_prefix[path] for path in shown_paths]
     for row in (*dispatch.rows, dispatch.total):
         if not people:
             row.participations = row.talents = None
