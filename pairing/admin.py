@@ -14,6 +14,7 @@ from pairing.models import (
     JointMeeting,
     Need,
     NeedItem,
+    NeedMonthTally,
     Pairing,
     ProjectItem,
     ResourceItem,
@@ -172,3 +173,15 @@ class AidVisitAdmin(admin.ModelAdmin):
                      "content"]
     autocomplete_fields = ["aid_pairing", "recorded_by"]
     list_select_related = ["aid_pairing__cadre", "aid_pairing__household", "recorded_by"]
+
+
+@admin.register(NeedMonthTally)
+class NeedMonthTallyAdmin(ReadOnlyAdmin):
+    """Needs per village and month, kept by the database (pairing.need_tally): shown, never
+    edited here; `manage.py need_tally --check/--rebuild` repairs them."""
+
+    list_display = ["village_org", "month", "published", "claimed", "confirmed"]
+    list_filter = ["month"]
+    date_hierarchy = "month"
+    search_fields = ["village_org__name"]
+    list_select_related = ["village_org"]

@@ -667,12 +667,13 @@ class NeedMonthTally(models.Model):
     triggers on the needs and claims (pairing.need_tally): 结对共建统计 and the home's 需求认领趋势
     sum a year's few thousand rows instead of counting its needs against every claim."""
 
-    village_org = models.ForeignKey("portal.Organization", on_delete=models.DO_NOTHING,
-                                    related_name="+", db_constraint=False)
-    month = models.DateField()
-    published = models.IntegerField(default=0)
-    claimed = models.IntegerField(default=0)
-    confirmed = models.IntegerField(default=0)
+    village_org = models.ForeignKey("portal.Organization", verbose_name="发布村",
+                                    on_delete=models.DO_NOTHING, related_name="+",
+                                    db_constraint=False)
+    month = models.DateField("月份")
+    published = models.IntegerField("发布需求数", default=0)
+    claimed = models.IntegerField("已认领数", default=0)
+    confirmed = models.IntegerField("已确认数", default=0)
 
     class Meta:
         verbose_name = "需求月度汇总"

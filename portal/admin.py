@@ -188,19 +188,10 @@ class GeneratedFileAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrgPeopleTally)
-class OrgPeopleTallyAdmin(admin.ModelAdmin):
+class OrgPeopleTallyAdmin(ReadOnlyAdmin):
     """People per organization, kept by the database (portal.people_tally): shown, never edited
     here; `manage.py people_tally --check/--rebuild` repairs them."""
 
     list_display = ["org", "people", "active"]
     search_fields = ["org__name"]
     list_select_related = ["org"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
