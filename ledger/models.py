@@ -123,7 +123,10 @@ class Activity(models.Model):
         # The 待确认 queue (submitted, oldest first) and its count: a county's queue reads its
         # first page in order, a township's its villages' entries, instead of every submitted
         # activity (27,000 at city scale) joined and sorted per view.
-        indexes = [models.Index(fields=["org", "date"], name="activity_org_date"),
+        # The lists' order (newest date, then id) is an index too: with the date alone,
+        # PostgreSQL sorted the whole latest day before a page (1,600 rows at city scale).
+        indexes = [models.Index(fields=["date", "id"], name="activity_date_id"),
+                   models.Index(fields=["org", "date"], name="activity_org_date"),
                    models.Index(fields=["submitted_at", "id"], include=["org"],
                                 condition=models.Q(status="submitted"),
                                 name="activity_waiting_queue"),

@@ -27,3 +27,15 @@ def test_the_queue_reads_the_waiting_indexes(postgresql_only, tree, theme):
     township = _plan(queue.filter(org__path__startswith=tree.town_a.path)[:50])
     assert "activity_waiting_queue" in county or "activity_waiting_by_org" in county
     assert "activity_waiting" in township
+
+
+def test_the_list_reads_its_order_from_the_date_id_index(postgresql_only, tree, theme):
+    """活动台账's order (newest date, then id) walks activity_date_id (ledger 0016) backwards to
+    its page instead of sorting the latest day's rows (1,600 at city scale)."""
+    from ledger.views.activities import ActivityListView
+
+    Activity.objects.create(org=tree.village_a1, date=datetime.date(2025, 3, 1), theme=theme,
+                            title="活动", content="内容")
+    plan = _plan(ActivityListView.queryset[:50])
+    assert "Index Scan Backward using activity_date_id" in plan
+    assert "Sort" not in plan
