@@ -21,8 +21,9 @@ DATABASE_URL a throwaway SQLite file is used and the figures mean little).
    in the mix every write moves the data version on, so the county pages are rebuilt as the
    secretaries log; a saturation run writes nothing, so they are served from the cache.
 3. Checks: every activity the server acknowledged exists exactly once; the raced need has no
-   more live claims than places; no request failed; the monthly tallies (kept by triggers
-   while the clients wrote) agree with a recount of the raw rows (ledger.tallies.check_tallies).
+   more live claims than places; no request failed; every trigger-kept tally (the ledger's
+   monthly tallies and talent totals, needs per village-month, people per organization, kept
+   while the clients wrote) agrees with a recount of the raw rows.
    The exit status is 1 when a check fails.
 """
 
@@ -52,11 +53,12 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from ledger.models import Activity, ActivityTheme  # noqa: E402
-from ledger.tallies import check_tallies  # noqa: E402
+from ledger.tallies import check_talent_totals, check_tallies  # noqa: E402
 from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
+from pairing import need_tally  # noqa: E402
 from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
 from pairing.services.needs import claimable_needs  # noqa: E402
-from portal import demo  # noqa: E402
+from portal import demo, people_tally  # noqa: E402
 from portal.models import Organization, Role, RoleAssignment  # noqa: E402
 
 LOCUSTFILE = ROOT / "benchmarks" / "locustfile_monthend.py"
@@ -287,12 +289,20 @@ def check(plan, outcome, failures):
 
 
 def tallies_agree(shown=5):
-    """Whether every monthly tally equals a recount of the raw rows; prints the differences."""
+    """Whether every trigger-kept tally equals a recount of the raw rows (the ledger's monthly
+    tallies and talent totals, needs per village-month, people per organization); prints the
+    differences."""
     started = time.perf_counter()
     mismatches = check_tallies()
+    mismatches["TalentMonthTotal"] = [((str(month),), stored, expected) for month, stored,
+                                      expected in check_talent_totals()]
+    for name, differing in (("NeedMonthTally", need_tally.check()),
+                            ("OrgPeopleTally", people_tally.check())):
+        mismatches[name] = [((str(key),), kept, counted)
+                            for key, (kept, counted) in differing.items()]
     seconds = time.perf_counter() - started
     wrong = sum(len(rows) for rows in mismatches.values())
-    print(f"monthly tallies: {wrong} differ from a recount of the raw rows "
+    print(f"tallies: {wrong} differ from a recount of the raw rows "
           f"({', '.join(f'{name} {len(rows)}' for name, rows in mismatches.items())}; "
           f"checked in {seconds:.1f} s)")
     for name, rows in mismatches.items():
