@@ -73,6 +73,7 @@ from ledger.models import (
     RequestStatus,
     ResidentRequest,
     TalentMonthTally,
+    TalentMonthTotal,
     TownshipReport,
     UnitMonthTally,
 )
@@ -1079,7 +1080,7 @@ def reset_ledger_demo() -> None:
         for model in (ReopenRequest, Evidence, Participation, Activity, MonthReopening,
                       ResidentRequest, TownshipReport, Activity.history.model,
                       TownshipReport.history.model, OrgMonthTally, PersonMonthTally,
-                      UnitMonthTally, TalentMonthTally):
+                      UnitMonthTally, TalentMonthTally, TalentMonthTotal):
             _delete_all(model)
 
 

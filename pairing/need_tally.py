@@ -25,7 +25,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need, NeedMonthTally
 
@@ -188,9 +188,14 @@ def _recount(vendor):
 
 
 def rebuild(conn=None) -> int:
-    """Recount the table from the needs and claims; rows written."""
+    """Recount the table from the needs and claims; rows written. On PostgreSQL the needs and
+    claims are share-locked first (writers already running finish, new ones wait for the
+    commit): a claim saved meanwhile would update a row the rebuild has deleted, and its
+    recount could not see the claim, so the claim would be lost from the table."""
     conn = conn or connection
-    with conn.cursor() as cursor:
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {NEED}, {CLAIM} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {TALLY}")
         cursor.execute(f"INSERT INTO {TALLY} (village_org_id, month, published, claimed, "
                        f"confirmed) {_recount(conn.vendor)}")

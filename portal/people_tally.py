@@ -12,7 +12,7 @@ A bulk load with the triggers off (portal.bulk_load's session_replication_role =
 demo seed) recounts with `rebuild()`; `check()` compares the table with a recount.
 """
 
-from django.db import connection
+from django.db import connection, transaction
 
 from portal.models import OrgPeopleTally, Person
 
@@ -76,9 +76,14 @@ RECOUNT = (f"SELECT home_org_id, COUNT(*), SUM(CASE WHEN is_active THEN 1 ELSE 0
 
 
 def rebuild(conn=None) -> int:
-    """Recount the table from the people (after a load with the triggers off); rows written."""
+    """Recount the table from the people (after a load with the triggers off); rows written.
+    On PostgreSQL the people are share-locked first (writers already running finish, new ones
+    wait for the commit): a person moved meanwhile would update a row the rebuild has deleted,
+    and its recount could not see the move, so the move would be lost from the table."""
     conn = conn or connection
-    with conn.cursor() as cursor:
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {PERSON} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {TALLY}")
         cursor.execute(f"INSERT INTO {TALLY} (org_id, people, active) {RECOUNT}")
         return cursor.rowcount

@@ -21,6 +21,8 @@ from ledger.models import (
     ReportStatus,
     RequestStatus,
     ResidentRequest,
+    TalentMonthTally,
+    TalentMonthTotal,
     TownshipReport,
 )
 from ledger.periods import close_date
@@ -268,7 +270,8 @@ def test_same_seed_same_data_and_reset_removes_it(data):
     Evidence.objects.filter(pk=uploaded.pk).update(file="evidence/2026/11/upload.jpg")
     demo.reset_demo_data()
     for model in (Activity, Participation, Evidence, MonthReopening, ResidentRequest,
-                  TownshipReport, Activity.history.model, TownshipReport.history.model):
+                  TownshipReport, Activity.history.model, TownshipReport.history.model,
+                  TalentMonthTally, TalentMonthTotal):
         assert not model.objects.exists(), model
     assert not (media / "evidence/2026/11/upload.jpg").exists()  # an upload goes
     assert (media / EVIDENCE_DIR).is_dir()  # the shared demo images stay for the next seed
