@@ -10,8 +10,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+# Reduced motion: Bootstrap then opens the menu and dialogs without a transition, so a click
+# never lands while the phone menu is still sliding open (a link clicked mid-transition was
+# once lost and the page stayed where it was).
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
-         "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
+         "is_mobile": True, "has_touch": True, "locale": "zh-CN", "reduced_motion": "reduce"}
 
 
 @pytest.fixture(scope="module")

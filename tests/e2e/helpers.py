@@ -1,5 +1,7 @@
 """Steps shared by the browser tests."""
 
+import re
+
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -7,7 +9,8 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE
 
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 780}}
-DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN",
+           "reduced_motion": "reduce"}
 
 
 def sign_in(browser, live_server, user, *, timeout=5000, **context_options):
@@ -35,7 +38,8 @@ def open_menu(page):
     page.wait_for_load_state()
     page.get_by_role("button", name="展开导航").click()
     menu = page.locator("#mainNav")
-    expect(menu).to_be_visible()
+    # Fully open (Bootstrap's "show", not "collapsing"), so its links take a click.
+    expect(menu).to_have_class(re.compile(r"\bshow\b"))
     return menu
 
 

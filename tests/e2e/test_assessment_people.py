@@ -26,7 +26,10 @@ def _go_to(page, label):
     group = menu.get_by_role("button", name="考核评价")
     if group.count():
         group.click()
-    menu.get_by_role("link", name=label).click()
+    link = menu.get_by_role("link", name=label)
+    href = link.get_attribute("href")
+    link.click()
+    page.wait_for_url(f"**{href}")
 
 
 
