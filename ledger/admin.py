@@ -16,6 +16,7 @@ from ledger.models import (
     ResidentRequest,
     TalentMonthTally,
     TalentMonthTotal,
+    TownshipMonthTally,
     TownshipReport,
     UnitMonthTally,
 )
@@ -158,3 +159,11 @@ class UnitMonthTallyAdmin(TallyAdmin):
     list_display = ["unit", "org", "pairing_id", "month", "activities"]
     search_fields = ["unit__name", "org__name"]
     list_select_related = ["unit", "org"]
+
+
+@admin.register(TownshipMonthTally)
+class TownshipMonthTallyAdmin(TallyAdmin):
+    list_display = ["township", "kind", "org_active", "month", "activities", "participations",
+                    "active_orgs"]
+    list_filter = ["month", "kind", "org_active"]
+    search_fields = ["township"]

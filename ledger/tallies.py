@@ -49,6 +49,7 @@ import datetime
 
 from django.db import connection, transaction
 
+from ledger import township_tally
 from ledger.models import (
     TALENT_TOTAL_BUCKETS,
     Activity,
@@ -645,6 +646,8 @@ def install_triggers(conn=None, *, talents=True, participations=None, totals=Non
                 statements |= _total_sqlite_triggers()
             for statement in statements.values():
                 cursor.execute(statement)
+    if township_tally.ready(conn):  # migration 0017 on: the township roll-up too
+        township_tally.install_triggers(conn)
 
 
 def triggers_present(conn=None, names=None) -> bool:
@@ -663,6 +666,7 @@ def triggers_present(conn=None, names=None) -> bool:
 
 def drop_triggers(conn=None):
     conn = conn or connection
+    township_tally.drop_triggers(conn)
     with conn.cursor() as cursor:
         for name, table in TRIGGER_TABLES.items():
             on = f" ON {table}" if conn.vendor == "postgresql" else ""
@@ -786,6 +790,8 @@ def rebuild_tallies(orgs=None, year=None, models=None) -> dict:
             written[MODELS[table].__name__] = cursor.rowcount
     if (models is None or TalentMonthTally in models) and totals_ready():
         recount_totals(year)  # whether or not the triggers kept them through the rebuild
+    if (models is None or OrgMonthTally in models) and township_tally.ready():
+        township_tally.rebuild(year)  # of the org tally just recounted
     return written
 
 
