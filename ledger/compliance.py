@@ -32,6 +32,7 @@ from ledger.models import (
     Participation,
     PersonMonthTally,
     TalentMonthTotal,
+    TownshipMonthTally,
     UnitMonthTally,
 )
 from ledger.periods import date_from_cursor, month_range, months_back
@@ -331,8 +332,9 @@ def _township_label(townships, path):
 def _paged_org_matrix(matrix, kind, townships, paginate):
     """The county-wide org matrix of one page of townships: the groups come from one grouped
     count of the orgs by township, rows and tallies are read for the shown groups only, and
-    the column figures for the whole county come from one grouped query by month — so the
-    page's cost follows the townships shown, not the county's 4,000 villages."""
+    the column figures for the whole county come from one grouped query by month of the
+    township roll-up — so the page's cost follows the townships shown, not the county's 4,000
+    villages."""
     area = matrix.area
     orgs = (Organization.objects.filter(_area_orgs_q(area, kind))
             .annotate(_township=Substr("path", 1, TOWNSHIP_PREFIX)))
@@ -364,11 +366,13 @@ def _paged_org_matrix(matrix, kind, townships, paginate):
     if _shows_every_row(matrix):
         _complete_columns(matrix)
         return matrix
-    per_month = (OrgMonthTally.objects
-                 .filter(_tally_months(matrix.period), _area_orgs_q(area, kind, "org__"))
+    # The county's township roll-up (ledger/township_tally.py): a few hundred rows a year,
+    # where the org tallies were 120,000 at city scale.
+    per_month = (TownshipMonthTally.objects
+                 .filter(_tally_months(matrix.period), township__startswith=area.path,
+                         kind=kind, org_active=True)
                  .values("month")
-                 .annotate(_n=Sum("activities"),
-                           _active=Count("org_id", distinct=True, filter=Q(activities__gt=0)))
+                 .annotate(_n=Sum("activities"), _active=Sum("active_orgs"))
                  .order_by().values_list("month", "_n", "_active"))
     _set_columns(matrix, per_month)
     return matrix

@@ -74,10 +74,9 @@ def _upsert(select, vendor):
 
 def _pg_changes(old, new):
     """WITH d: the statement's net change per org-month (org_id, month, da, dp)."""
-    parts = [f"SELECT org_id, month, activities AS a, participations AS p FROM {new}"
-             if new else None,
-             f"SELECT org_id, month, -activities AS a, -participations AS p FROM {old}" if old else None]
-    union = " UNION ALL ".join(p for p in parts if p)
+    parts = [f"SELECT org_id, month, {sign}activities AS a, {sign}participations AS p "
+             f"FROM {rows}" for rows, sign in ((new, ""), (old, "-")) if rows]
+    union = " UNION ALL ".join(parts)
     return (f"WITH d AS (SELECT org_id, month, SUM(a) AS da, SUM(p) AS dp FROM ({union}) x "
             f"GROUP BY 1, 2 HAVING SUM(a) <> 0 OR SUM(p) <> 0) ")
 

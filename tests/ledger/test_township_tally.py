@@ -94,8 +94,9 @@ def test_service_history_and_reopened_month(tree, people, theme, today, closed_d
                           actor=township_admin, reason="补录")
     activity.refresh_from_db()
     activity.date = closed_day + datetime.timedelta(days=1)
-    activities.do_save_activity(activity, [(people.a1, 3, "organizer"), (people.unit, 2, "participant")],
-                                actor=village_secretary)
+    activities.do_save_activity(
+        activity, [(people.a1, 3, "organizer"), (people.unit, 2, "participant")],
+        actor=village_secretary)
     activities.do_submit_activity(activity, actor=village_secretary)
     assert figures(tree.village_a1, closed_month) == (1, 2, 1)
     activities.do_confirm_activity(activity, actor=township_admin)
