@@ -292,8 +292,7 @@ def check(plan, outcome, failures):
 def tallies_agree(shown=5):
     """Whether every trigger-kept tally equals a recount of the raw rows (the ledger's monthly
     tallies, talent totals and township roll-up, needs per village-month, people per
-    organization); prints the
-    differences."""
+    organization); prints the differences."""
     started = time.perf_counter()
     mismatches = check_tallies()
     mismatches["TalentMonthTotal"] = [((str(month),), stored, expected) for month, stored,
