@@ -186,6 +186,12 @@ def test_paused_then_rebuilt(tree, theme):
     tallies.rebuild_tallies()
     assert figures(tree.village_a1, datetime.date(2025, 2, 1)) == (1, 0, 1)
     assert township_tally.triggers_present() and agrees()
+    # The rebuild pauses the triggers on the tallies while it writes them (PostgreSQL), and
+    # leaves them on after.
+    assert township_tally.PAUSE_SETTING == tallies.PAUSE_SETTING
+    Activity.objects.create(org=tree.village_a2, date=datetime.date(2025, 2, 3), theme=theme,
+                            title="走访", content="-", status=ActivityStatus.SUBMITTED)
+    assert figures(tree.village_a1, datetime.date(2025, 2, 1)) == (2, 0, 2)
 
 
 def test_migration_back_and_forth_keeps_the_roll_up(transactional_db, tree, theme):
