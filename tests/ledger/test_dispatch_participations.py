@@ -1,6 +1,7 @@
 """每月调度's participations (参加人次) come from the month's org tallies (their participations
-column, migration 0014; per township from their roll-up, migration 0017), not from summing the month's person tallies (~130,000 rows at city
-scale): the same figures as counting the raw participations, per township and per village."""
+column, migration 0014; per township from their roll-up, migration 0017), not from summing the
+month's person tallies (~130,000 rows at city scale): the same figures as counting the raw
+participations, per township and per village."""
 
 import datetime
 
