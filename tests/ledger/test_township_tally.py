@@ -208,3 +208,19 @@ def test_migration_back_and_forth_keeps_the_roll_up(transactional_db, tree, them
     assert township_tally.triggers_present()
     assert figures(tree.village_a1, datetime.date(2025, 2, 1)) == (2, 0, 2)
     assert agrees()
+
+
+def test_trends_of_a_scope_below_a_township(tree, theme, today, django_user_model):
+    """A scope rooted below a township holds part of its roll-up: its organizations are
+    summed from their org tallies instead (the village's activity, not its neighbour's)."""
+    from ledger import trend_panels
+    from tests.factories import grant
+
+    user = django_user_model.objects.create(username="village_leader")
+    grant(user, tree.village_a1, "leader")
+    for org in (tree.village_a1, tree.village_a2, tree.village_a2):
+        Activity.objects.create(org=org, date=today, theme=theme, title="走访", content="-",
+                                status=ActivityStatus.SUBMITTED)
+    trends = trend_panels.ledger_trends(user, today=today)
+    assert (trends.activities[today.month - 1], trends.active[today.month - 1]) == (1, 1)
+    assert sum(trends.activities) == 1
