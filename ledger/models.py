@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from ledger import scope as _capabilities  # noqa: F401  (declares what the workflows name)
 from ledger.periods import month_range
 from portal.models import Organization
+from portal.models.orgs import OrgKind
 from portal.scope import ScopedQuerySetMixin
 from portal.workflow import Transition, Workflow
 
@@ -620,7 +621,7 @@ class TownshipMonthTally(models.Model):
     org tally; the organizations' path, kind or state changing recounts their townships."""
 
     township = models.CharField("乡镇路径", max_length=TOWNSHIP_PATH_LENGTH)
-    kind = models.CharField("组织类别", max_length=16)
+    kind = models.CharField("组织类别", max_length=16, choices=OrgKind.choices)
     org_active = models.BooleanField("组织启用")
     month = models.DateField("月份")
     activities = models.IntegerField("活动数", default=0)

@@ -34,7 +34,11 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False,
                                            verbose_name='ID')),
                 ('township', models.CharField(max_length=8, verbose_name='乡镇路径')),
-                ('kind', models.CharField(max_length=16, verbose_name='组织类别')),
+                ('kind', models.CharField(choices=[
+                    ('county', '县（区）'), ('township', '乡镇（街道）'), ('village', '村'),
+                    ('community', '城市社区'), ('unit', '县直单位'), ('enterprise', '非公企业'),
+                    ('park', '工业园区'), ('association', '行业协会'), ('other', '其他')],
+                    max_length=16, verbose_name='组织类别')),
                 ('org_active', models.BooleanField(verbose_name='组织启用')),
                 ('month', models.DateField(verbose_name='月份')),
                 ('activities', models.IntegerField(default=0, verbose_name='活动数')),
