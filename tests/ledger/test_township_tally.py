@@ -224,3 +224,17 @@ def test_trends_of_a_scope_below_a_township(tree, theme, today, django_user_mode
     trends = trend_panels.ledger_trends(user, today=today)
     assert (trends.activities[today.month - 1], trends.active[today.month - 1]) == (1, 1)
     assert sum(trends.activities) == 1
+
+
+def test_admin_lists_the_roll_up_read_only(client, tree, theme, django_user_model):
+    Activity.objects.create(org=tree.village_a1, date=datetime.date(2025, 2, 2), theme=theme,
+                            title="走访", content="-", status=ActivityStatus.SUBMITTED)
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "x"))
+    listing = client.get("/admin/ledger/townshipmonthtally/")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "乡镇月度活动汇总" in html and "开展活动的组织数" in html and "村" in html
+    assert client.get("/admin/ledger/townshipmonthtally/add/").status_code == 403
+    row = Rollup.objects.get()
+    assert "删除" not in client.get(f"/admin/ledger/townshipmonthtally/{row.pk}/change/")\
+        .content.decode().split('id="content-main"')[1].split("</form>")[0]
