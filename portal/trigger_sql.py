@@ -3,8 +3,8 @@ create a trigger on SQLite or PostgreSQL from the SQL statements it runs, drop a
 tell whether they are there, and read a tally and its recount from one snapshot.
 
 A trigger is named once: on PostgreSQL its function bears the trigger's name, so dropping the
-trigger drops the function too. The statements are plain SQL separated by nothing (each ends
-without ";"); on PostgreSQL they run inside a PL/pgSQL function, on SQLite as the trigger's
+trigger drops the function too. Statements are given without their closing ";": on PostgreSQL
+they run inside a PL/pgSQL function (PERFORM and IF are allowed), on SQLite as the trigger's
 body.
 """
 
@@ -48,8 +48,9 @@ def create_trigger(cursor, vendor, *, name, table, event, statements, when="",
                    f"BEGIN {body}END")
 
 
-def drop_triggers(conn, triggers):
-    """Drop the triggers `triggers` ({name: table}) if there, and their functions."""
+def drop_triggers(conn, triggers, *, functions=()):
+    """Drop the triggers `triggers` ({name: table}) if there, and their functions; on
+    PostgreSQL also the `functions` named (one several triggers share, under its own name)."""
     with conn.cursor() as cursor:
         for name, table in triggers.items():
             if conn.vendor == "postgresql":
@@ -57,6 +58,9 @@ def drop_triggers(conn, triggers):
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
             else:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        if conn.vendor == "postgresql":
+            for name in functions:
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
 def triggers_present(conn, names) -> bool:

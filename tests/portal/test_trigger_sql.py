@@ -83,3 +83,14 @@ def test_the_people_tally_triggers_come_and_go(tree):
     bulk_people(b={"name": "乙", "home_org": tree.village_a1})
     assert people_tally.check() == {}
     assert Person.objects.filter(home_org=tree.village_a1).count() == 2
+
+
+def test_a_function_several_triggers_share_is_dropped_by_name(db, postgresql_only):
+    with connection.cursor() as cursor:
+        cursor.execute(trigger_sql.pg_function("portal_test_shared", ["PERFORM 1"]))
+        counted = "SELECT COUNT(*) FROM pg_proc WHERE proname = 'portal_test_shared'"
+        cursor.execute(counted)
+        assert cursor.fetchone()[0] == 1
+        trigger_sql.drop_triggers(connection, {}, functions=["portal_test_shared"])
+        cursor.execute(counted)
+        assert cursor.fetchone()[0] == 0
