@@ -158,3 +158,15 @@ class UnitMonthTallyAdmin(TallyAdmin):
     list_display = ["unit", "org", "pairing_id", "month", "activities"]
     search_fields = ["unit__name", "org__name"]
     list_select_related = ["unit", "org"]
+
+
+from ledger.models import PairedUnitMonthTally  # noqa: E402  (appended: see ledger/unit_tally.py)
+
+
+@admin.register(PairedUnitMonthTally)
+class PairedUnitMonthTallyAdmin(TallyAdmin):
+    """Kept by ledger/unit_tally.py; `manage.py unit_tally --check/--rebuild` repairs it."""
+
+    list_display = ["unit", "month", "activities"]
+    search_fields = ["unit__name"]
+    list_select_related = ["unit"]

@@ -29,6 +29,7 @@ from ledger.models import (
     Activity,
     ActivityStatus,
     OrgMonthTally,
+    PairedUnitMonthTally,
     Participation,
     PersonMonthTally,
     TalentMonthTotal,
@@ -627,24 +628,43 @@ def _unit_page_figures(area, period, shown):
     return cells, columns
 
 
+def _whole_tree_unit_figures(period, shown=None):
+    """The cells {(unit pk, (year, month)): activities} of the `shown` unit ids (every unit
+    when None) and (month, activities, units active) over every paired unit, for the area
+    holding the whole tree, from the units' own monthly tally (ledger.unit_tally): a year of
+    units x 12 rows instead of the org and unit tallies behind them."""
+    tallies = PairedUnitMonthTally.objects.filter(_tally_months(period))
+    cells = _tally_counts(tallies if shown is None else tallies.filter(unit_id__in=shown),
+                          "unit_id", "activities")
+    columns = (tallies.values("month")
+               .annotate(_n=Sum("activities"), _active=Count("unit_id", filter=Q(activities__gt=0)))
+               .order_by().values_list("month", "_n", "_active"))
+    return cells, columns
+
+
 def unit_matrix(user, area, period, today=None, *, paginate=None) -> Matrix:
     """Paired city organizations × months: activities that link them with their villages.
     `paginate(queryset)` returns the page of units to show: its cells and the column figures
     over every paired unit then come from one query (`_unit_page_figures`), without building
-    the other units' rows. Without it every unit is a row (the Excel)."""
+    the other units' rows. Without it every unit is a row (the Excel). For the area holding
+    the whole tree (the county-wide page) both come from the units' monthly tally instead."""
     _check_area(user, area)
     today = today or timezone.localdate()
     matrix = Matrix(area=area, period=period, title=f"{area.name}结对单位联系村情况",
                     row_header="结对单位", extra_header="结对村数",
                     started=_started(period, today))
+    whole_tree = _holds_every_org(area)
     if paginate is None:
         units = list(paired_units(area))
-        counts = _unit_counts(area, period, _paired_unit_ids(area))
+        counts = (_whole_tree_unit_figures(period)[0] if whole_tree
+                  else _unit_counts(area, period, _paired_unit_ids(area)))
     else:
         matrix.page = paginate(paired_units(area))
         units = list(matrix.page.object_list)
         matrix.row_count = matrix.page.paginator.count
-        counts, columns = _unit_page_figures(area, period, [u.pk for u in units])
+        shown = [u.pk for u in units]
+        counts, columns = (_whole_tree_unit_figures(period, shown) if whole_tree
+                           else _unit_page_figures(area, period, shown))
     rows = [MatrixRow(pk=u.pk, label=u.name, extra=f"{u.villages}") for u in units]
     _fill(matrix, rows, counts)
     if paginate is None:
