@@ -88,3 +88,24 @@ def test_a_pairing_ended_during_a_save(tree, theme, paired, first):
     assert unit_tally.check() == {}
     assert not PairedUnitMonthTally.objects.filter(unit=tree.unit).exists()
 
+
+
+def test_the_older_unit_tally_counts_two_concurrent_adders_once(tree, theme, paired):
+    """The (unit, org, pairing, month) tally of ledger/tallies.py, outside the services (which
+    lock the activity FOR UPDATE): two transactions adding people of one unit to one activity
+    each see no one of the unit before them. It counts once only because the trigger's org
+    tally upsert (the activity's row, locked by the first) comes before the unit statement,
+    whose later snapshot then sees the first's participant; this keeps that order honest."""
+    from ledger import tallies
+
+    activity = _activity(tree.village_a1, theme)
+    one, two = PersonFactory(home_org=tree.unit), PersonFactory(home_org=tree.unit)
+
+    def first():
+        Participation.objects.create(activity=activity, person=one)
+
+    def second():
+        Participation.objects.create(activity=activity, person=two)
+
+    assert _race(first, second) == []
+    assert tallies.check_tallies()["UnitMonthTally"] == []
