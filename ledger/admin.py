@@ -10,6 +10,7 @@ from ledger.models import (
     Evidence,
     MonthReopening,
     OrgMonthTally,
+    PairedUnitMonthTally,
     Participation,
     PersonMonthTally,
     ReopenRequest,
@@ -167,3 +168,12 @@ class TownshipMonthTallyAdmin(TallyAdmin):
                     "active_orgs"]
     list_filter = ["month", "kind", "org_active"]
     search_fields = ["township"]
+
+
+@admin.register(PairedUnitMonthTally)
+class PairedUnitMonthTallyAdmin(TallyAdmin):
+    """Kept by ledger/unit_tally.py; `manage.py unit_tally --check/--rebuild` repairs it."""
+
+    list_display = ["unit", "month", "activities"]
+    search_fields = ["unit__name"]
+    list_select_related = ["unit"]

@@ -637,3 +637,30 @@ class TownshipMonthTally(models.Model):
 
     def __str__(self):
         return f"{self.township}/{self.kind} {self.month:%Y-%m}: {self.activities}"
+
+
+class PairedUnitMonthTally(models.Model):
+    """结对单位月度联系村活动数: the unit matrix's cell for the whole tree (规范性 单位, the
+    county-wide area), one paired city organization in one month: counted activities that link
+    it with its villages (ledger.compliance.UNIT_HELP), each activity once.
+
+    Rows exist only for city organizations with an active pairing (the matrix's rows), so the
+    column figures sum a year of these (units x 12 rows) instead of the org and unit tallies
+    behind them; ledger.unit_tally keeps them by triggers."""
+
+    unit = models.ForeignKey("portal.Organization", verbose_name="结对单位",
+                             on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")
+    activities = models.IntegerField("联系村活动数", default=0)
+
+    class Meta:
+        verbose_name = "结对单位月度联系村活动数"
+        verbose_name_plural = "结对单位月度联系村活动数"
+        constraints = [models.UniqueConstraint(fields=["unit", "month"],
+                                               name="one_paired_unit_month_tally")]
+        # The column figures read a year of every unit from the index alone.
+        indexes = [models.Index(fields=["month", "unit", "activities"],
+                                name="paired_unit_tally_month")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m}: {self.activities}"
