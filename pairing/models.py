@@ -692,8 +692,8 @@ class VillagePairingTally(models.Model):
     a row per village instead of counting every pairing and household per view."""
 
     village_org = models.OneToOneField("portal.Organization", verbose_name="村",
-                                       on_delete=models.DO_NOTHING, related_name="+",
-                                       db_constraint=False)
+                                       on_delete=models.DO_NOTHING,
+                                       related_name="pairing_tally", db_constraint=False)
     active_pairings = models.IntegerField("共建中结对数", default=0)
     households = models.IntegerField("帮扶户数", default=0)
 
@@ -711,8 +711,8 @@ class VillageYearTally(models.Model):
     their budget, kept by database triggers (pairing.village_tally)."""
 
     village_org = models.ForeignKey("portal.Organization", verbose_name="村",
-                                    on_delete=models.DO_NOTHING, related_name="+",
-                                    db_constraint=False)
+                                    on_delete=models.DO_NOTHING,
+                                    related_name="pairing_year_tallies", db_constraint=False)
     year = models.PositiveSmallIntegerField("年度")
     agreements_filed = models.IntegerField("协议已备案结对数", default=0)
     projects = models.IntegerField("共建项目数", default=0)

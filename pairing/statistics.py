@@ -18,7 +18,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, FilteredRelation, Max, OuterRef, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -185,36 +185,45 @@ def pairing_statistics(user, year, within=None, *, by_township=True) -> Statisti
 
     active = (Pairing.objects.filter(status=PairingStatus.ACTIVE) if everything  # in scope
               else counted_pairings(user).filter(scoped("village_org__path")))
-    groups = {
-        "villages": figures(
-            Organization.objects.filter(scoped("path"), kind=OrgKind.VILLAGE, is_active=True),
-            "path", villages=Count("id")),
-        "today": figures(
-            VillagePairingTally.objects.filter(scoped("village_org__path")),
-            "village_org__path", pairings=Sum("active_pairings"),
-            covered=Count("id", filter=Q(active_pairings__gt=0)),
-            households=Sum("households")),
-        "units": figures(active, "village_org__path", units=Count("city_org", distinct=True)),
-        "year": figures(
-            VillageYearTally.objects.filter(scoped("village_org__path"), year=year),
-            "village_org__path", agreements_filed=Sum("agreements_filed"),
-            projects=Sum("projects"), budget=Sum("budget")),
-        "needs": figures(
-            NeedMonthTally.objects.filter(scoped("village_org__path"),
-                                          month__gte=datetime.date(year, 1, 1),
-                                          month__lt=datetime.date(year + 1, 1, 1)),
-            "village_org__path", needs_published=Sum("published"),
-            needs_claimed=Sum("claimed"), needs_confirmed=Sum("confirmed")),
-    }
+    if everything:
+        # No tree to join: each tally summed whole (the county's org page).
+        groups = {
+            "villages": figures(
+                Organization.objects.filter(kind=OrgKind.VILLAGE, is_active=True),
+                "path", villages=Count("id")),
+            "today": figures(VillagePairingTally.objects.all(), "village_org__path",
+                             **_today_figures("")),
+            "year": figures(VillageYearTally.objects.filter(year=year), "village_org__path",
+                            **_year_figures("")),
+        }
+    else:
+        # One pass over the organizations in scope: each village's tally rows (at most one of
+        # today, one of the year) joined to it, the townships' names and ids among them.
+        orgs = Organization.objects.filter(scoped("path")).annotate(
+            year_tally=FilteredRelation("pairing_year_tallies",
+                                        condition=Q(pairing_year_tallies__year=year)))
+        aggregates = {"villages": Count("id", filter=Q(kind=OrgKind.VILLAGE, is_active=True)),
+                      **_today_figures("pairing_tally__"), **_year_figures("year_tally__")}
+        if by_township:
+            aggregates |= {"_township_id": Max("id", filter=Q(kind=OrgKind.TOWNSHIP)),
+                           "_township_name": Max("name", filter=Q(kind=OrgKind.TOWNSHIP))}
+        groups = {"orgs": figures(orgs, "path", **aggregates)}
+    groups["units"] = figures(active, "village_org__path", units=Count("city_org", distinct=True))
+    groups["needs"] = figures(
+        NeedMonthTally.objects.filter(scoped("village_org__path"),
+                                      month__gte=datetime.date(year, 1, 1),
+                                      month__lt=datetime.date(year + 1, 1, 1)),
+        "village_org__path", needs_published=Sum("published"),
+        needs_claimed=Sum("claimed"), needs_confirmed=Sum("confirmed"))
     stats = Statistics(year=year)
     by_prefix = {}
     if by_township:
-        townships = (Organization.objects.filter(scoped("path"), kind=OrgKind.TOWNSHIP)
-                     .order_by("path").values_list("pk", "path", "name"))
-        for pk, path, name in townships:
-            row = StatRow(name, pk)
-            stats.rows.append(row)
-            by_prefix[path] = row
+        for prefix, values in sorted(groups["orgs"].items()):
+            pk, name = values.pop("_township_id"), values.pop("_township_name")
+            if pk is not None:
+                row = StatRow(name, pk)
+                stats.rows.append(row)
+                by_prefix[prefix] = row
     total = stats.total
     for group in groups.values():
         for prefix, values in group.items():
@@ -225,9 +234,25 @@ def pairing_statistics(user, year, within=None, *, by_township=True) -> Statisti
                     setattr(row, name, value)
                 setattr(total, name, getattr(total, name) + value)
     if by_township:
-        # A unit paired with villages in two townships counts once in the total.
+        # A unit paired with villages in two townships counts once in the total; with every
+        # organization in scope, counted over the active pairings alone (no tree to join).
+        if _covers_everything(user, within):
+            active = Pairing.objects.filter(status=PairingStatus.ACTIVE)
         total.units = active.aggregate(n=Count("city_org", distinct=True))["n"]
     return stats
+
+
+def _today_figures(tally):
+    """Sums of VillagePairingTally rows (reached through `tally`, a lookup prefix)."""
+    return {"pairings": Sum(f"{tally}active_pairings"),
+            "covered": Count(f"{tally}id", filter=Q(**{f"{tally}active_pairings__gt": 0})),
+            "households": Sum(f"{tally}households")}
+
+
+def _year_figures(tally):
+    """Sums of VillageYearTally rows (reached through `tally`, a lookup prefix)."""
+    return {"agreements_filed": Sum(f"{tally}agreements_filed"),
+            "projects": Sum(f"{tally}projects"), "budget": Sum(f"{tally}budget")}
 
 
 def statistics_workbook(stats: Statistics, scope=None) -> bytes:

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('active_pairings', models.IntegerField(default=0, verbose_name='共建中结对数')),
                 ('households', models.IntegerField(default=0, verbose_name='帮扶户数')),
-                ('village_org', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.organization', verbose_name='村')),
+                ('village_org', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='pairing_tally', to='portal.organization', verbose_name='村')),
             ],
             options={
                 'verbose_name': '村结对汇总',
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('agreements_filed', models.IntegerField(default=0, verbose_name='协议已备案结对数')),
                 ('projects', models.IntegerField(default=0, verbose_name='共建项目数')),
                 ('budget', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='项目预算（元）')),
-                ('village_org', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='portal.organization', verbose_name='村')),
+                ('village_org', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='pairing_year_tallies', to='portal.organization', verbose_name='村')),
             ],
             options={
                 'verbose_name': '村年度共建汇总',
