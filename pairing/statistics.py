@@ -1,17 +1,20 @@
 """结对共建统计: county-wide and per-township figures, one data function for the page and Excel
 (the exporter is in pairing/exporters.py).
 
-Every figure is one grouped query keyed by the township's path prefix (a village's path starts
-with its township's: steplen 4, townships at depth 2), so the page runs the same number of
-queries for a county of 5 villages or 500. Pairings, coverage, units and households helped are
-as of today; agreements, projects and needs belong to the chosen year.
+The figures are grouped by the township's path prefix (a village's path starts with its
+township's: steplen 4, townships at depth 2) in four queries, for a county of 5 villages or
+500. Pairings, coverage, units and households helped are as of today; agreements, projects and
+needs belong to the chosen year.
 
-The figures are summed from per-village rows kept by database triggers, not counted from the
-raw rows per view: pairings, coverage and households from VillagePairingTally, agreements filed
-and projects with their budget from VillageYearTally (pairing.village_tally), the needs from
-the village-month NeedMonthTally (pairing.need_tally). Units (参与单位, distinct units paired
-with the township's villages) do not add up across villages: they are counted from the active
-pairings themselves, distinct per township and once more for the total.
+They are summed from per-village rows kept by database triggers, not counted from the raw rows
+per view (a city's pairings, 7,500 projects and 10,000 households took 15-25 ms a figure):
+pairings, coverage and households from VillagePairingTally, agreements filed and projects with
+their budget from VillageYearTally (pairing.village_tally) — both joined in one pass over the
+organizations in scope, with the village count and the townships' names —, the needs from the
+village-month NeedMonthTally (pairing.need_tally). Units (参与单位, distinct units paired with
+the township's villages) do not add up across villages: they are counted from the active
+pairings themselves (an index-only scan of one row per active pairing), distinct per township
+and once more for the total.
 """
 
 import datetime
