@@ -15,6 +15,7 @@ from pairing.models import (
     Need,
     NeedItem,
     NeedMonthTally,
+    NeedYearTally,
     Pairing,
     ProjectItem,
     ResourceItem,
@@ -206,6 +207,17 @@ class VillageYearTallyAdmin(ReadOnlyAdmin):
     (pairing.village_tally); `manage.py village_tally --check/--rebuild` repairs them."""
 
     list_display = ["village_org", "year", "agreements_filed", "projects", "budget"]
+    list_filter = ["year"]
+    search_fields = ["village_org__name"]
+    list_select_related = ["village_org"]
+
+
+@admin.register(NeedYearTally)
+class NeedYearTallyAdmin(ReadOnlyAdmin):
+    """Needs per village and year, the sums of the month tallies, kept by the database
+    (pairing.village_tally); `manage.py village_tally --check/--rebuild` repairs them."""
+
+    list_display = ["village_org", "year", "published", "claimed", "confirmed"]
     list_filter = ["year"]
     search_fields = ["village_org__name"]
     list_select_related = ["village_org"]

@@ -727,3 +727,27 @@ class VillageYearTally(models.Model):
 
     def __str__(self):
         return f"{self.village_org_id} {self.year}: {self.projects}"
+
+
+class NeedYearTally(models.Model):
+    """需求年度汇总: a village's needs of a year (published, claimed, confirmed), the sum of its
+    twelve NeedMonthTally rows, kept by database triggers on those (pairing.village_tally):
+    结对共建统计 reads one row per village instead of twelve."""
+
+    village_org = models.ForeignKey("portal.Organization", verbose_name="发布村",
+                                    on_delete=models.DO_NOTHING,
+                                    related_name="need_year_tallies", db_constraint=False)
+    year = models.PositiveSmallIntegerField("年度")
+    published = models.IntegerField("发布需求数", default=0)
+    claimed = models.IntegerField("已认领数", default=0)
+    confirmed = models.IntegerField("已确认数", default=0)
+
+    class Meta:
+        verbose_name = "需求年度汇总"
+        verbose_name_plural = "需求年度汇总"
+        constraints = [models.UniqueConstraint(fields=["village_org", "year"],
+                                               name="need_year_tally_one_per_village_year")]
+        indexes = [models.Index(fields=["year"], name="need_year_tally_by_year")]
+
+    def __str__(self):
+        return f"{self.village_org_id} {self.year}: {self.published}"

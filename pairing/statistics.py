@@ -17,7 +17,6 @@ pairings themselves (an index-only scan of one row per active pairing), distinct
 and once more for the total.
 """
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,7 +28,7 @@ from pairing.models import (
     AgreementStatus,
     AnnualAgreement,
     JointMeeting,
-    NeedMonthTally,
+    NeedYearTally,
     Pairing,
     PairingStatus,
     VillagePairingTally,
@@ -198,26 +197,25 @@ def pairing_statistics(user, year, within=None, *, by_township=True) -> Statisti
                              **_today_figures("")),
             "year": figures(VillageYearTally.objects.filter(year=year), "village_org__path",
                             **_year_figures("")),
+            "needs": figures(NeedYearTally.objects.filter(year=year), "village_org__path",
+                             **_need_figures("")),
         }
     else:
         # One pass over the organizations in scope: each village's tally rows (at most one of
         # today, one of the year) joined to it, the townships' names and ids among them.
         orgs = Organization.objects.filter(scoped("path")).annotate(
             year_tally=FilteredRelation("pairing_year_tallies",
-                                        condition=Q(pairing_year_tallies__year=year)))
+                                        condition=Q(pairing_year_tallies__year=year)),
+            need_tally=FilteredRelation("need_year_tallies",
+                                        condition=Q(need_year_tallies__year=year)))
         aggregates = {"villages": Count("id", filter=Q(kind=OrgKind.VILLAGE, is_active=True)),
-                      **_today_figures("pairing_tally__"), **_year_figures("year_tally__")}
+                      **_today_figures("pairing_tally__"), **_year_figures("year_tally__"),
+                      **_need_figures("need_tally__")}
         if by_township:
             aggregates |= {"_township_id": Max("id", filter=Q(kind=OrgKind.TOWNSHIP)),
                            "_township_name": Max("name", filter=Q(kind=OrgKind.TOWNSHIP))}
         groups = {"orgs": figures(orgs, "path", **aggregates)}
     groups["units"] = figures(active, "village_org__path", units=Count("city_org", distinct=True))
-    groups["needs"] = figures(
-        NeedMonthTally.objects.filter(scoped("village_org__path"),
-                                      month__gte=datetime.date(year, 1, 1),
-                                      month__lt=datetime.date(year + 1, 1, 1)),
-        "village_org__path", needs_published=Sum("published"),
-        needs_claimed=Sum("claimed"), needs_confirmed=Sum("confirmed"))
     stats = Statistics(year=year)
     by_prefix = {}
     if by_township:
@@ -250,6 +248,12 @@ def _today_figures(tally):
     return {"pairings": Sum(f"{tally}active_pairings"),
             "covered": Count(f"{tally}id", filter=Q(**{f"{tally}active_pairings__gt": 0})),
             "households": Sum(f"{tally}households")}
+
+
+def _need_figures(tally):
+    """Sums of NeedYearTally rows (reached through `tally`, a lookup prefix)."""
+    return {f"needs_{name}": Sum(f"{tally}{name}")
+            for name in ("published", "claimed", "confirmed")}
 
 
 def _year_figures(tally):

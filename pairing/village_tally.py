@@ -1,12 +1,18 @@
-"""Pairing figures per village (VillagePairingTally) and per village and year
-(VillageYearTally), kept by database triggers on the pairings, agreements, projects, aid
-households and aid pairings, as 结对共建统计 counts them:
+"""Pairing figures per village (VillagePairingTally), per village and year (VillageYearTally)
+and needs per village and year (NeedYearTally), kept by database triggers on the pairings,
+agreements, projects, aid households, aid pairings and the needs' month tallies, as 结对共建统计
+counts them:
 
 - as of today, per village: its 共建中 pairings, and its households with an active aid pairing
   (帮扶户数); the village is covered (已结对村) while it has an active pairing;
 - per village and year: its pairings with a filed agreement of the year (协议已备案), and the
   projects (and their budget) of the year's current agreement versions (no later version
-  supersedes them), cancelled ones left out.
+  supersedes them), cancelled ones left out;
+- per village and year: the sums of its needs' twelve NeedMonthTally rows (pairing.need_tally
+  keeps those from the needs and claims). A table of its own, not columns of VillageYearTally:
+  a need's trigger locks its month row, then the year row; an agreement filed locks its
+  VillageYearTally row, then publishes needs — sharing the row would let the two wait for each
+  other.
 
 Each trigger works out which villages (village-years) its rows touch and recounts just those
 from the raw rows, rather than adding deltas: the flags ("has a filed agreement", "has an active
@@ -23,6 +29,8 @@ A village whose rows are gone keeps a row of zeros. `rebuild()` recounts the tab
 compares them with a recount (`manage.py village_tally`).
 """
 
+import re
+
 from django.db import connection, transaction
 
 from pairing.models import (
@@ -30,6 +38,8 @@ from pairing.models import (
     AidHousehold,
     AidPairing,
     AnnualAgreement,
+    NeedMonthTally,
+    NeedYearTally,
     Pairing,
     PairingStatus,
     ProjectItem,
@@ -41,12 +51,14 @@ from pairing.need_tally import one_snapshot
 
 VILLAGE_TALLY = VillagePairingTally._meta.db_table
 YEAR_TALLY = VillageYearTally._meta.db_table
+NEED_YEAR_TALLY = NeedYearTally._meta.db_table
+NEED_MONTHS = NeedMonthTally._meta.db_table
 PAIRING = Pairing._meta.db_table
 AGREEMENT = AnnualAgreement._meta.db_table
 PROJECT = ProjectItem._meta.db_table
 HOUSEHOLD = AidHousehold._meta.db_table
 AID = AidPairing._meta.db_table
-SOURCES = (PAIRING, AGREEMENT, PROJECT, HOUSEHOLD, AID)
+SOURCES = (PAIRING, AGREEMENT, PROJECT, HOUSEHOLD, AID, NEED_MONTHS)
 
 # The figures of one tally row `t` (named as "= t." only), each a correlated count of the raw
 # rows (index lookups: pairings and households by village, agreements by pairing, projects by
@@ -72,8 +84,14 @@ YEAR_FIGURES = {
     "projects": f"SELECT COUNT(*) {_YEAR_PROJECTS}",
     "budget": f"SELECT COALESCE(SUM(pi.budget), 0) {_YEAR_PROJECTS}",
 }
+# A village's needs of a year: its month rows of the year (at most twelve, by village).
+_NEED_MONTHS = (f"FROM {NEED_MONTHS} m WHERE m.village_org_id = t.village_org_id "
+                "AND @year(m.month) = t.year")
+NEED_YEAR_FIGURES = {name: f"SELECT COALESCE(SUM(m.{name}), 0) {_NEED_MONTHS}"
+                     for name in ("published", "claimed", "confirmed")}
 TALLIES = {VILLAGE_TALLY: (("village_org_id",), VILLAGE_FIGURES),
-           YEAR_TALLY: (("village_org_id", "year"), YEAR_FIGURES)}
+           YEAR_TALLY: (("village_org_id", "year"), YEAR_FIGURES),
+           NEED_YEAR_TALLY: (("village_org_id", "year"), NEED_YEAR_FIGURES)}
 
 # Every village (village-year) with raw rows: what rebuild() and check() recount.
 ALL_KEYS = {
@@ -81,6 +99,8 @@ ALL_KEYS = {
                     f"UNION SELECT village_org_id FROM {HOUSEHOLD}"),
     YEAR_TALLY: (f"SELECT DISTINCT p.village_org_id, a.year FROM {AGREEMENT} a "
                  f"JOIN {PAIRING} p ON p.id = a.pairing_id"),
+    NEED_YEAR_TALLY: (f"SELECT DISTINCT village_org_id, @year(month) AS year "
+                      f"FROM {NEED_MONTHS}"),
 }
 
 
@@ -103,6 +123,8 @@ def _keys_of(table, r):
                              f"JOIN {PAIRING} p ON p.id = a.pairing_id")}
     if table == HOUSEHOLD:
         return {VILLAGE_TALLY: f"SELECT r.village_org_id FROM {r}"}
+    if table == NEED_MONTHS:
+        return {NEED_YEAR_TALLY: f"SELECT r.village_org_id, @year(r.month) AS year FROM {r}"}
     return {VILLAGE_TALLY: (f"SELECT h.village_org_id FROM {r} "
                             f"JOIN {HOUSEHOLD} h ON h.id = r.household_id")}
 
@@ -114,6 +136,7 @@ WATCHED = {
     PROJECT: ("status", "budget", "agreement_id"),
     HOUSEHOLD: ("village_org_id",),
     AID: ("is_active", "household_id"),
+    NEED_MONTHS: ("published", "claimed", "confirmed", "village_org_id", "month"),
 }
 # The columns the key queries read from a row.
 READ = {
@@ -122,7 +145,15 @@ READ = {
     PROJECT: ("agreement_id",),
     HOUSEHOLD: ("village_org_id",),
     AID: ("household_id",),
+    NEED_MONTHS: ("village_org_id", "month"),
 }
+
+
+def _dialect(vendor, sql):
+    """`sql` with @year(date) written for the database: the year of a date, as an integer."""
+    year = (r"CAST(EXTRACT(YEAR FROM \1) AS integer)" if vendor == "postgresql"
+            else r"CAST(strftime('%Y', \1) AS integer)")
+    return re.sub(r"@year\(([^()]*)\)", year, sql)
 
 
 def _refresh(vendor, tally, keys):
@@ -142,7 +173,7 @@ def _refresh(vendor, tally, keys):
     sets = ", ".join(f"{name} = ({sql.replace('= t.', f'= {tally}.')})"
                      for name, sql in figures.items())
     statements.append(f"UPDATE {tally} SET {sets} WHERE {chosen};")
-    return statements
+    return [_dialect(vendor, statement) for statement in statements]
 
 
 def _changed(vendor, table, old, new):
@@ -229,11 +260,11 @@ def drop_triggers(conn=None):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
-def _recount(tally):
+def _recount(vendor, tally):
     """SELECT of (key..., figure...) for every village (village-year) with raw rows."""
     columns, figures = TALLIES[tally]
     sql = ", ".join(f"({sql})" for sql in figures.values())
-    return f"SELECT {', '.join(columns)}, {sql} FROM ({ALL_KEYS[tally]}) t"
+    return _dialect(vendor, f"SELECT {', '.join(columns)}, {sql} FROM ({ALL_KEYS[tally]}) t")
 
 
 def rebuild(conn=None) -> int:
@@ -248,7 +279,7 @@ def rebuild(conn=None) -> int:
         for tally, (columns, figures) in TALLIES.items():
             cursor.execute(f"DELETE FROM {tally}")
             cursor.execute(f"INSERT INTO {tally} ({', '.join(columns)}, {', '.join(figures)}) "
-                           f"{_recount(tally)}")
+                           f"{_recount(conn.vendor, tally)}")
             written += cursor.rowcount
     return written
 
@@ -260,9 +291,9 @@ def check(conn=None) -> dict:
     differing = {}
     with one_snapshot(conn), conn.cursor() as cursor:
         for tally, (columns, figures) in TALLIES.items():
-            label = "村" if tally == VILLAGE_TALLY else "年度"
+            label = {VILLAGE_TALLY: "村", YEAR_TALLY: "年度", NEED_YEAR_TALLY: "需求年度"}[tally]
             width = len(columns)
-            cursor.execute(_recount(tally))
+            cursor.execute(_recount(conn.vendor, tally))
             counted = {(label, *row[:width]): _normalized(row[width:])
                        for row in cursor.fetchall() if any(row[width:])}
             cursor.execute(f"SELECT {', '.join(columns)}, {', '.join(figures)} FROM {tally}")

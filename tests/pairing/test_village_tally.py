@@ -1,10 +1,12 @@
-"""村结对汇总 and 村年度共建汇总 (pairing.village_tally): the triggers keep the per-village and
-per-village-year figures equal to a recount of the raw rows through the services' writes
-(pairings created, ended; agreements filed, superseded; projects added, cancelled, deleted;
-households and aid pairings added and removed) and raw bulk writes; `manage.py village_tally`
-checks and rebuilds; the admin shows the rows read-only."""
+"""村结对汇总, 村年度共建汇总 and 需求年度汇总 (pairing.village_tally): the triggers keep the
+per-village and per-village-year figures equal to a recount of the raw rows through the
+services' writes (pairings created, ended; agreements filed, superseded; projects added,
+cancelled, deleted; households and aid pairings added and removed), raw bulk writes and the
+needs' writes; `manage.py village_tally` checks and rebuilds; the admin shows the rows
+read-only."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -14,12 +16,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from pairing import village_tally
+from pairing import need_tally, village_tally
 from pairing.models import (
     AidHousehold,
     AidPairing,
     AnnualAgreement,
+    Claim,
+    Need,
     NeedItem,
+    NeedYearTally,
     Pairing,
     ProjectItem,
     ResourceItem,
@@ -30,7 +35,7 @@ from pairing.services import agreements as agreement_services
 from pairing.services import aid as aid_services
 from pairing.services import pairings as pairing_services
 from pairing.statistics import pairing_statistics
-from tests.factories import PersonFactory, add_org
+from tests.factories import PersonFactory, UserFactory, add_org
 
 YEAR = timezone.localdate().year
 DAY = datetime.date(YEAR, 1, 1)
@@ -202,8 +207,9 @@ def test_bulk_writes_keep_the_tallies(tree):
 
 
 def test_statistics_read_the_tallies(tree, county_admin):
-    """The figures come from the tallies: no view counts the projects, agreements or
-    households; the pairings are read only for the units (distinct per township)."""
+    """The figures come from the tallies: no view counts the projects, agreements, households
+    or needs (nor sums the needs' months); the pairings are read only for the units (distinct
+    per township, then in total)."""
     pairing = Pairing.objects.create(city_org=tree.unit, village_org=tree.village_a1, since=DAY)
     agreement = AnnualAgreement.objects.create(pairing=pairing, year=YEAR, status="filed")
     ProjectItem.objects.create(agreement=agreement, name="项目", budget=Decimal("10.25"))
@@ -215,7 +221,7 @@ def test_statistics_read_the_tallies(tree, county_admin):
         stats = pairing_statistics(county_admin, YEAR)
     sql = [q["sql"] for q in queries.captured_queries]
     for table in ("pairing_projectitem", "pairing_annualagreement", "pairing_aidhousehold",
-                  "pairing_aidpairing"):
+                  "pairing_aidpairing", "pairing_need", "pairing_claim", "pairing_needmonthtally"):
         assert not [q for q in sql if f'"{table}"' in q], table
     assert len([q for q in sql if '"pairing_pairing"' in q]) == 2  # units: townships, total
     total = stats.total
@@ -244,8 +250,11 @@ def test_rebuild_and_check_command(tree, capsys):
 def test_admin_shows_the_tallies_read_only(tree, admin_client):
     Pairing.objects.create(city_org=tree.unit, village_org=tree.village_a1, since=DAY)
     AnnualAgreement.objects.create(pairing=Pairing.objects.get(), year=YEAR, status="filed")
+    Need.objects.create(village_org=tree.village_a1, title="修路", description="说明",
+                        deadline=DAY + datetime.timedelta(days=400))
     for model, headers in ((VillagePairingTally, ("共建中结对数", "帮扶户数")),
-                           (VillageYearTally, ("年度", "协议已备案结对数", "项目预算"))):
+                           (VillageYearTally, ("年度", "协议已备案结对数", "项目预算")),
+                           (NeedYearTally, ("年度", "发布需求数", "已确认数"))):
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         body = admin_client.get(url).content.decode()
@@ -253,3 +262,39 @@ def test_admin_shows_the_tallies_read_only(tree, admin_client):
         assert tree.village_a1.name in body
         assert admin_client.get(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 403
+
+
+def _need_years():
+    """{(village id, year): (published, claimed, confirmed)}, rows of zeros left out."""
+    return {(row.village_org_id, row.year): (row.published, row.claimed, row.confirmed)
+            for row in NeedYearTally.objects.all()
+            if row.published or row.claimed or row.confirmed}
+
+
+def test_need_writes_keep_the_year_tally(tree):
+    """The needs of a year follow their month tallies through publishing, claims, a move to
+    another village and year, and deletes; need_tally's rebuild of the months recounts them."""
+    zone = zoneinfo.ZoneInfo("Asia/Shanghai")
+    a1, b1 = tree.village_a1, tree.village_b1
+    needs = [Need.objects.create(village_org=a1, title=f"需求{n}", description="说明",
+                                 deadline=DAY + datetime.timedelta(days=400), places=3)
+             for n in range(3)]
+    Need.objects.filter(pk=needs[2].pk).update(
+        created_at=datetime.datetime(YEAR - 1, 12, 31, 23, tzinfo=zone))
+    talents = [UserFactory() for _ in range(2)]
+    Claim.objects.create(need=needs[0], claimant=talents[0], status="claimed")
+    Claim.objects.create(need=needs[0], claimant=talents[1], status="confirmed")
+    Claim.objects.create(need=needs[1], claimant=talents[0], status="done")
+    _agrees()
+    assert _need_years() == {(a1.pk, YEAR): (2, 2, 1), (a1.pk, YEAR - 1): (1, 0, 0)}
+    Claim.objects.filter(need=needs[0]).update(status="withdrawn")
+    Need.objects.filter(pk=needs[1].pk).update(village_org=b1)
+    _agrees()
+    assert _need_years() == {(a1.pk, YEAR): (1, 0, 0), (b1.pk, YEAR): (1, 1, 0),
+                             (a1.pk, YEAR - 1): (1, 0, 0)}
+    need_tally.rebuild()
+    _agrees()
+    Claim.objects.all().delete()
+    Need.objects.filter(pk__in=[needs[0].pk, needs[2].pk]).delete()
+    _agrees()
+    assert _need_years() == {(b1.pk, YEAR): (1, 0, 0)}
