@@ -2,17 +2,17 @@
 (the exporter is in pairing/exporters.py).
 
 The figures are grouped by the township's path prefix (a village's path starts with its
-township's: steplen 4, townships at depth 2) in four queries, for a county of 5 villages or
+township's: steplen 4, townships at depth 2) in three queries, for a county of 5 villages or
 500. Pairings, coverage, units and households helped are as of today; agreements, projects and
 needs belong to the chosen year.
 
-They are summed from per-village rows kept by database triggers, not counted from the raw rows
-per view (a city's pairings, 7,500 projects and 10,000 households took 15-25 ms a figure):
-pairings, coverage and households from VillagePairingTally, agreements filed and projects with
-their budget from VillageYearTally (pairing.village_tally) — both joined in one pass over the
-organizations in scope, with the village count and the townships' names —, the needs from the
-village-month NeedMonthTally (pairing.need_tally). Units (参与单位, distinct units paired with
-the township's villages) do not add up across villages: they are counted from the active
+They are summed from per-village rows kept by database triggers (pairing.village_tally), not
+counted from the raw rows per view (a city's pairings, 7,500 projects and 10,000 households
+took 15-25 ms a figure): pairings, coverage and households from VillagePairingTally, agreements
+filed and projects with their budget from VillageYearTally, the needs from NeedYearTally (the
+sums of pairing.need_tally's village-months) — all joined in one pass over the organizations in
+scope, with the village count and the townships' names. Units (参与单位, distinct units paired
+with the township's villages) do not add up across villages: they are counted from the active
 pairings themselves (an index-only scan of one row per active pairing), distinct per township
 and once more for the total.
 """
