@@ -56,7 +56,7 @@ from ledger import township_tally, unit_tally  # noqa: E402
 from ledger.models import Activity, ActivityTheme  # noqa: E402
 from ledger.tallies import check_talent_totals, check_tallies  # noqa: E402
 from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
-from pairing import need_tally  # noqa: E402
+from pairing import need_tally, village_tally  # noqa: E402
 from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
 from pairing.services.needs import claimable_needs  # noqa: E402
 from portal import demo, people_tally  # noqa: E402
@@ -292,7 +292,8 @@ def check(plan, outcome, failures):
 def tallies_agree(shown=5):
     """Whether every trigger-kept tally equals a recount of the raw rows (the ledger's monthly
     tallies, talent totals and township roll-up, paired units per month, needs per
-    village-month, people per organization); prints the differences."""
+    village-month, pairing figures per village and village-year, people per organization);
+    prints the differences."""
     started = time.perf_counter()
     mismatches = check_tallies()
     mismatches["TalentMonthTotal"] = [((str(month),), stored, expected) for month, stored,
@@ -300,6 +301,7 @@ def tallies_agree(shown=5):
     mismatches["TownshipMonthTally"] = [(tuple(map(str, key)), stored, expected)
                                         for key, stored, expected in township_tally.check()]
     for name, differing in (("NeedMonthTally", need_tally.check()),
+                            ("VillageTallies", village_tally.check()),
                             ("OrgPeopleTally", people_tally.check()),
                             ("PairedUnitMonthTally", unit_tally.check())):
         mismatches[name] = [((str(key),), kept, counted)
