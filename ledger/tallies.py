@@ -50,6 +50,7 @@ its own.
 
 import contextlib
 import datetime
+import functools
 
 from django.db import connection, transaction
 
@@ -65,6 +66,7 @@ from ledger.models import (
     TalentMonthTotal,
     UnitMonthTally,
 )
+from portal import trigger_sql
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 
@@ -475,11 +477,7 @@ def _kept(statements, talents, participations=True):
             and (participations or ORG_PARTICIPATIONS not in s)]
 
 
-def _pg_function(name, statements, *, guard=""):
-    body = "".join(f"  {statement};\n" for statement in statements)
-    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; "
-            f"END IF;\n{guard}{body}  RETURN NULL;\nEND $$")
+_pg_function = functools.partial(trigger_sql.pg_function, paused_by=PAUSE_SETTING)
 
 
 def _postgresql_objects(talents=True, participations=True):
@@ -660,46 +658,20 @@ def triggers_present(conn=None, names=None) -> bool:
     conn = conn or connection
     names = set(names or [name for name in TRIGGER_TABLES
                           if name not in TOTAL_TRIGGERS or totals_ready(conn)])
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return names <= {row[0] for row in cursor.fetchall()}
+    return trigger_sql.triggers_present(conn, names)
 
 
 def drop_triggers(conn=None):
     conn = conn or connection
     township_tally.drop_triggers(conn)
-    with conn.cursor() as cursor:
-        for name, table in TRIGGER_TABLES.items():
-            on = f" ON {table}" if conn.vendor == "postgresql" else ""
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
-        if conn.vendor == "postgresql":
-            for name, _function, _triggers in (_postgresql_objects()
-                                               + _total_postgresql_objects()):
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    trigger_sql.drop_triggers(conn, TRIGGER_TABLES, functions=[
+        name for name, _function, _triggers in (_postgresql_objects()
+                                                + _total_postgresql_objects())])
 
 
-@contextlib.contextmanager
 def paused():
-    """Triggers off for a bulk load in this connection; call rebuild_tallies() after it.
-    PostgreSQL: a session setting the trigger functions read; SQLite: triggers dropped and
-    re-created (inside the caller's transaction if there is one)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, 'on', false)", [PAUSE_SETTING])
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, 'off', false)", [PAUSE_SETTING])
-    else:
-        drop_triggers()
-        try:
-            yield
-        finally:
-            install_triggers()
+    """Triggers off for a bulk load in this connection; call rebuild_tallies() after it."""
+    return trigger_sql.paused(PAUSE_SETTING, drop=drop_triggers, install=install_triggers)
 
 
 # --- Recount -------------------------------------------------------------------------------------

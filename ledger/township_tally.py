@@ -25,10 +25,12 @@ ledger.tallies.rebuild_tallies and checked against the raw rows by `manage.py le
 """
 
 import datetime
+import functools
 
 from django.db import connection
 
 from ledger.models import OrgMonthTally, TownshipMonthTally
+from portal import trigger_sql
 from portal.models import Organization
 
 ROLLUP = TownshipMonthTally._meta.db_table
@@ -95,11 +97,7 @@ def _pg_statements(old, new):
     return [lock, add]
 
 
-def _pg_function(name, statements, guard=""):
-    body = "".join(f"  {statement};\n" for statement in statements)
-    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; "
-            f"END IF;\n{guard}{body}  RETURN NULL;\nEND $$")
+_pg_function = functools.partial(trigger_sql.pg_function, paused_by=PAUSE_SETTING)
 
 
 def _recount_townships(townships_sql):
@@ -228,25 +226,15 @@ def drop_triggers(conn=None):
     conn = conn or connection
     if ORG_TALLY not in conn.introspection.table_names():
         return  # before migration 0006: no trigger of ours anywhere
-    with conn.cursor() as cursor:
-        for name, table in TRIGGERS.items():
-            on = f" ON {table}" if conn.vendor == "postgresql" else ""
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
-        if conn.vendor == "postgresql":
-            for name, _function, _triggers in _pg_objects():
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    trigger_sql.drop_triggers(conn, TRIGGERS,
+                              functions=[name for name, _function, _triggers in _pg_objects()])
 
 
 def triggers_present(conn=None) -> bool:
     conn = conn or connection
     names = {name for name in TRIGGERS
              if conn.vendor == "sqlite" or name != "ledger_township_tally_update_moved"}
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return names <= {row[0] for row in cursor.fetchall()}
+    return trigger_sql.triggers_present(conn, names)
 
 
 def _year_where(year, column):

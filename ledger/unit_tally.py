@@ -37,12 +37,13 @@ recounts; `check()` compares the table with a grouped recount of the raw rows
 (`manage.py unit_tally --check | --rebuild`).
 """
 
-import contextlib
+import functools
 
 from django.db import connection, transaction
 
 from ledger.models import Activity, ActivityStatus, PairedUnitMonthTally, Participation
 from pairing.models import Pairing, PairingStatus
+from portal import trigger_sql
 from portal.models import Organization, Person
 from portal.models.orgs import CITY_KINDS, OrgKind
 
@@ -303,11 +304,7 @@ def _activity_changed(vendor):
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 
-def _pg_function(name, statements, *, guard=""):
-    body = "".join(f"  {statement};\n" for statement in statements)
-    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n  IF current_setting('{PAUSE_SETTING}', true) = 'on' THEN RETURN NULL; "
-            f"END IF;\n{guard}{body}  RETURN NULL;\nEND $$")
+_pg_function = functools.partial(trigger_sql.pg_function, paused_by=PAUSE_SETTING)
 
 
 def _pg_objects():
@@ -419,44 +416,17 @@ def install_triggers(conn=None):
 
 
 def drop_triggers(conn=None):
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for name, table in TRIGGERS.items():
-            on = f" ON {table}" if conn.vendor == "postgresql" else ""
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
-        if conn.vendor == "postgresql":
-            for name, _function, _triggers in _pg_objects():
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    trigger_sql.drop_triggers(conn or connection, TRIGGERS,
+                              functions=[name for name, _function, _triggers in _pg_objects()])
 
 
 def triggers_present(conn=None) -> bool:
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return set(TRIGGERS) <= {row[0] for row in cursor.fetchall()}
+    return trigger_sql.triggers_present(conn or connection, TRIGGERS)
 
 
-@contextlib.contextmanager
 def paused():
-    """Triggers off for a bulk load in this connection; call rebuild() after it. PostgreSQL: a
-    session setting the trigger functions read; SQLite: triggers dropped and re-created."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, 'on', false)", [PAUSE_SETTING])
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, 'off', false)", [PAUSE_SETTING])
-    else:
-        drop_triggers()
-        try:
-            yield
-        finally:
-            install_triggers()
+    """Triggers off for a bulk load in this connection; call rebuild() after it."""
+    return trigger_sql.paused(PAUSE_SETTING, drop=drop_triggers, install=install_triggers)
 
 
 def rebuild(conn=None) -> int:

@@ -24,12 +24,12 @@ when the triggers were installed (TIME_ZONE; China has no daylight saving time).
 
 import datetime
 import zoneinfo
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need, NeedMonthTally
+from portal import trigger_sql
 
 TALLY = NeedMonthTally._meta.db_table
 NEED = Need._meta.db_table
@@ -131,56 +131,35 @@ def install_triggers(conn=None):
     vendor = conn.vendor
     needs = {"insert": ("INSERT", "", [_add_need("NEW", vendor)]),
              "delete": ("DELETE", "", [_take_need("OLD", vendor)]),
-             "update": ("UPDATE OF village_org_id, created_at", f" WHEN ({NEED_MOVED})",
+             "update": ("UPDATE OF village_org_id, created_at", NEED_MOVED,
                         [_take_need("OLD", vendor), _add_need("NEW", vendor)])}
+    if vendor == "postgresql":
+        claims = {"insert": ("INSERT", "NEW TABLE AS new_claims",
+                             [_postgres_claims(None, "new_claims")]),
+                  "delete": ("DELETE", "OLD TABLE AS old_claims",
+                             [_postgres_claims("old_claims", None)]),
+                  "update": ("UPDATE", "OLD TABLE AS old_claims NEW TABLE AS new_claims",
+                             [_postgres_claims("old_claims", "new_claims")])}
+    else:
+        claims = {"insert": ("INSERT", "", [_sqlite_claim("NEW", 1)]),
+                  "delete": ("DELETE", "", [_sqlite_claim("OLD", -1)]),
+                  "update": ("UPDATE OF status, need_id", "",
+                             [_sqlite_claim("OLD", -1), _sqlite_claim("NEW", 1)])}
     with conn.cursor() as cursor:
         for suffix, (event, when, statements) in needs.items():
-            _create(cursor, vendor, NEED, f"pairing_need_tally_{suffix}", event,
-                    f"FOR EACH ROW{when}", statements, "OLD" if suffix == "delete" else "NEW")
-        if vendor == "postgresql":
-            claims = {"insert": ("INSERT", "REFERENCING NEW TABLE AS new_claims",
-                                 _postgres_claims(None, "new_claims")),
-                      "delete": ("DELETE", "REFERENCING OLD TABLE AS old_claims",
-                                 _postgres_claims("old_claims", None)),
-                      "update": ("UPDATE", "REFERENCING OLD TABLE AS old_claims "
-                                 "NEW TABLE AS new_claims",
-                                 _postgres_claims("old_claims", "new_claims"))}
-            for suffix, (event, referencing, statement) in claims.items():
-                _create(cursor, vendor, CLAIM, f"pairing_need_tally_claim_{suffix}", event,
-                        f"{referencing} FOR EACH STATEMENT", [statement], "NULL")
-        else:
-            claims = {"insert": ("INSERT", "", [_sqlite_claim("NEW", 1)]),
-                      "delete": ("DELETE", "", [_sqlite_claim("OLD", -1)]),
-                      "update": ("UPDATE OF status, need_id", f" WHEN ({CLAIM_CHANGED})",
-                                 [_sqlite_claim("OLD", -1), _sqlite_claim("NEW", 1)])}
-            for suffix, (event, when, statements) in claims.items():
-                _create(cursor, vendor, CLAIM, f"pairing_need_tally_claim_{suffix}", event,
-                        f"FOR EACH ROW{when}", statements, None)
-
-
-def _create(cursor, vendor, table, name, event, clause, statements, returned):
-    if vendor == "postgresql":
-        cursor.execute(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ "
-                       f"BEGIN {' '.join(statements)} RETURN {returned}; END "
-                       "$$ LANGUAGE plpgsql")
-        cursor.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} {clause} "
-                       f"EXECUTE FUNCTION {name}()")
-        cursor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
-    else:
-        cursor.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} {clause} "
-                       f"BEGIN {' '.join(statements)} END")
+            trigger_sql.create_trigger(cursor, vendor, name=f"pairing_need_tally_{suffix}",
+                                       table=NEED, event=event, statements=statements,
+                                       when=when, always=True)
+        for suffix, (event, referencing, statements) in claims.items():
+            trigger_sql.create_trigger(
+                cursor, vendor, name=f"pairing_need_tally_claim_{suffix}", table=CLAIM,
+                event=event, statements=statements, referencing=referencing, always=True,
+                when=CLAIM_CHANGED if vendor != "postgresql" and suffix == "update" else "")
 
 
 def drop_triggers(conn=None):
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for table, names in ((NEED, NEED_TRIGGERS), (CLAIM, CLAIM_TRIGGERS)):
-            for name in names:
-                if conn.vendor == "postgresql":
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                    cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-                else:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    trigger_sql.drop_triggers(conn or connection, {**dict.fromkeys(NEED_TRIGGERS, NEED),
+                                                   **dict.fromkeys(CLAIM_TRIGGERS, CLAIM)})
 
 
 def _recount(vendor):
@@ -204,27 +183,12 @@ def rebuild(conn=None) -> int:
         return cursor.rowcount
 
 
-@contextmanager
-def one_snapshot(conn):
-    """Reads inside see one snapshot of the database: on PostgreSQL, outside a transaction, a
-    REPEATABLE READ transaction (under READ COMMITTED a check's recount and its read of the
-    table would see different commits of a live system, and report false differences). In a
-    caller's transaction (the tests') the reads stay in it."""
-    if conn.vendor != "postgresql" or conn.in_atomic_block:
-        yield
-        return
-    with transaction.atomic(using=conn.alias):
-        with conn.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield
-
-
 def check(conn=None) -> dict:
     """{(village id, month): (kept, recounted)} where the table and a recount differ (a
     village-month whose needs are gone may keep a row of zeros). The recount and the table are
-    read in one snapshot (one_snapshot)."""
+    read in one snapshot (portal.trigger_sql.one_snapshot)."""
     conn = conn or connection
-    with one_snapshot(conn), conn.cursor() as cursor:
+    with trigger_sql.one_snapshot(conn), conn.cursor() as cursor:
         cursor.execute(_recount(conn.vendor))
         counted = {(village, str(month)): tuple(int(n) for n in figures)
                    for village, month, *figures in cursor.fetchall()}

@@ -47,7 +47,7 @@ from pairing.models import (
     VillagePairingTally,
     VillageYearTally,
 )
-from pairing.need_tally import one_snapshot
+from portal import trigger_sql
 
 VILLAGE_TALLY = VillagePairingTally._meta.db_table
 YEAR_TALLY = VillageYearTally._meta.db_table
@@ -212,7 +212,7 @@ def install_triggers(conn=None):
     with conn.cursor() as cursor:
         for table in SOURCES:
             for event in EVENTS:
-                name = _trigger_name(table, event)
+                when = referencing = ""
                 if vendor == "postgresql":
                     if event == "update":
                         # Transition tables admit no column list: the rows that changed.
@@ -221,43 +221,31 @@ def install_triggers(conn=None):
                                    f"WHERE {changed}) r",
                                    f"(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
                                    f"WHERE {changed}) r"]
-                        referencing = "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+                        referencing = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
                     elif event == "insert":
-                        sources, referencing = ["new_rows r"], "REFERENCING NEW TABLE AS new_rows"
+                        sources, referencing = ["new_rows r"], "NEW TABLE AS new_rows"
                     else:
-                        sources, referencing = ["old_rows r"], "REFERENCING OLD TABLE AS old_rows"
+                        sources, referencing = ["old_rows r"], "OLD TABLE AS old_rows"
                     statements = _statements(vendor, table, sources)
-                    cursor.execute(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ "
-                                   f"BEGIN {' '.join(statements)} RETURN NULL; END "
-                                   "$$ LANGUAGE plpgsql")
-                    cursor.execute(f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} "
-                                   f"{referencing} FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
-                    cursor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
+                    clause = event.upper()
                 else:
                     if event == "update":
                         rows = ("OLD", "NEW")
-                        clause = (f"UPDATE OF {', '.join(WATCHED[table])} ON {table} FOR EACH ROW "
-                                  f"WHEN ({_changed(vendor, table, 'OLD', 'NEW')})")
+                        clause = f"UPDATE OF {', '.join(WATCHED[table])}"
+                        when = _changed(vendor, table, "OLD", "NEW")
                     else:
                         rows = ("NEW",) if event == "insert" else ("OLD",)
-                        clause = f"{event.upper()} ON {table} FOR EACH ROW"
+                        clause = event.upper()
                     statements = _statements(vendor, table,
                                              [_sqlite_row(table, row) for row in rows])
-                    cursor.execute(f"CREATE TRIGGER {name} AFTER {clause} "
-                                   f"BEGIN {' '.join(statements)} END")
+                trigger_sql.create_trigger(cursor, vendor, name=_trigger_name(table, event),
+                                           table=table, event=clause, statements=statements,
+                                           when=when, referencing=referencing, always=True)
 
 
 def drop_triggers(conn=None):
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for table in SOURCES:
-            for event in EVENTS:
-                name = _trigger_name(table, event)
-                if conn.vendor == "postgresql":
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                    cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-                else:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    trigger_sql.drop_triggers(conn or connection, {
+        _trigger_name(table, event): table for table in SOURCES for event in EVENTS})
 
 
 def _recount(vendor, tally):
@@ -289,7 +277,7 @@ def check(conn=None) -> dict:
     id) or ("年度", village id, year); rows of zeros count as absent. Read in one snapshot."""
     conn = conn or connection
     differing = {}
-    with one_snapshot(conn), conn.cursor() as cursor:
+    with trigger_sql.one_snapshot(conn), conn.cursor() as cursor:
         for tally, (columns, figures) in TALLIES.items():
             label = {VILLAGE_TALLY: "村", YEAR_TALLY: "年度", NEED_YEAR_TALLY: "需求年度"}[tally]
             width = len(columns)

@@ -1,37 +1,70 @@
-"""DDL of the trigger-kept tallies (portal.people_tally, pairing.need_tally, ledger.tallies):
-create a trigger on SQLite or PostgreSQL from the SQL statements it runs, drop a set of them,
-tell whether they are there, and read a tally and its recount from one snapshot.
+"""DDL of the trigger-kept tallies (portal.people_tally, pairing.need_tally and village_tally,
+ledger.tallies, township_tally and unit_tally): create a trigger on SQLite or PostgreSQL from
+the SQL statements it runs, drop a set of them, tell whether they are there, pause them for a
+bulk load, and read a tally and its recount from one snapshot.
 
 A trigger is named once: on PostgreSQL its function bears the trigger's name, so dropping the
-trigger drops the function too. Statements are given without their closing ";": on PostgreSQL
+trigger drops the function too. A statement's closing ";" is optional: on PostgreSQL
 they run inside a PL/pgSQL function (PERFORM and IF are allowed), on SQLite as the trigger's
 body.
 """
 
 import contextlib
 
-from django.db import transaction
+from django.db import connection, transaction
 
 
-def pg_function(name, statements, *, guard=""):
+def _bare(statement):
+    """A statement without its closing ";" (the caller's may have one; two are an error)."""
+    return statement.rstrip().rstrip(";")
+
+
+def pg_function(name, statements, *, guard="", paused_by=None):
     """CREATE FUNCTION `name`() for an AFTER trigger running `statements` (PostgreSQL).
-    `guard`: PL/pgSQL run first, to return early (a setting that pauses the tally)."""
-    body = "".join(f"  {statement};\n" for statement in statements)
+    `guard`: PL/pgSQL run first, to return early. `paused_by`: the session setting that,
+    'on', makes the function do nothing (see paused())."""
+    body = "".join(f"  {_bare(statement)};\n" for statement in statements)
+    if paused_by:
+        guard = (f"  IF current_setting('{paused_by}', true) = 'on' THEN RETURN NULL; "
+                 f"END IF;\n{guard}")
     return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             f"BEGIN\n{guard}{body}  RETURN NULL;\nEND $$")
 
 
+@contextlib.contextmanager
+def paused(setting, *, drop, install):
+    """A tally's triggers off for a bulk load in this connection (the caller rebuilds the
+    tally after it). PostgreSQL: the session `setting` its functions read (pg_function's
+    `paused_by`); SQLite, which has no such setting: the triggers dropped (`drop()`) and
+    re-created (`install()`), inside the caller's transaction if there is one."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', false)", [setting])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', false)", [setting])
+    else:
+        drop()
+        try:
+            yield
+        finally:
+            install()
+
+
 def create_trigger(cursor, vendor, *, name, table, event, statements, when="",
-                   referencing="", always=False, guard=""):
+                   referencing="", always=False, guard="", paused_by=None):
     """Create the AFTER `event` trigger `name` on `table` running `statements`.
 
     `referencing` (PostgreSQL: "NEW TABLE AS new_rows ..."): a statement trigger over
     transition tables; otherwise a row trigger, run only `when` (an SQL condition on OLD/NEW)
     if given. SQLite has only row triggers: a statement trigger there is the caller's to
     write as a row one. `always` (PostgreSQL): ENABLE ALWAYS, so the trigger fires under
-    session_replication_role = replica too (portal.bulk_load)."""
+    session_replication_role = replica too (portal.bulk_load). `guard`, `paused_by`: see
+    pg_function (SQLite has no session setting: paused() drops its triggers instead)."""
     if vendor == "postgresql":
-        cursor.execute(pg_function(name, statements, guard=guard))
+        cursor.execute(pg_function(name, statements, guard=guard, paused_by=paused_by))
         level = f"REFERENCING {referencing} FOR EACH STATEMENT" if referencing else \
             "FOR EACH ROW"
         condition = f" WHEN ({when})" if when else ""
@@ -43,7 +76,7 @@ def create_trigger(cursor, vendor, *, name, table, event, statements, when="",
     if referencing:
         raise ValueError(f"{name}: SQLite has no statement triggers")
     condition = f" WHEN ({when})" if when else ""
-    body = "".join(f"{statement}; " for statement in statements)
+    body = "".join(f"{_bare(statement)}; " for statement in statements)
     cursor.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} "
                    f"BEGIN {body}END")
 
@@ -53,13 +86,11 @@ def drop_triggers(conn, triggers, *, functions=()):
     PostgreSQL also the `functions` named (one several triggers share, under its own name)."""
     with conn.cursor() as cursor:
         for name, table in triggers.items():
-            if conn.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-            else:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            on = f" ON {table}" if conn.vendor == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
         if conn.vendor == "postgresql":
-            for name in functions:
+            # Functions after every trigger: one function may serve several of them.
+            for name in dict.fromkeys([*triggers, *functions]):
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 

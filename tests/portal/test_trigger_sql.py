@@ -94,3 +94,51 @@ def test_a_function_several_triggers_share_is_dropped_by_name(db, postgresql_onl
         trigger_sql.drop_triggers(connection, {}, functions=["portal_test_shared"])
         cursor.execute(counted)
         assert cursor.fetchone()[0] == 0
+
+
+def test_a_statements_closing_semicolon_is_optional(scratch, tree):
+    with connection.cursor() as cursor:
+        trigger_sql.create_trigger(
+            cursor, connection.vendor, name=NAME, table=Organization._meta.db_table,
+            event="UPDATE", statements=[f"UPDATE {SCRATCH} SET n = n + 1;",
+                                        f"UPDATE {SCRATCH} SET n = n + 2"])
+    Organization.objects.filter(pk=tree.village_a1.pk).update(name="新名")
+    assert counted() == 3
+
+
+def test_triggers_sharing_one_function_are_dropped_before_it(db, postgresql_only):
+    """ledger.tallies: one function serves three triggers; dropping the first trigger's
+    function while the others still use it was an error."""
+    table = Organization._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(trigger_sql.pg_function("portal_test_shared", ["PERFORM 1"]))
+        for name in ("portal_test_shared", "portal_test_shared_too"):
+            cursor.execute(f"CREATE TRIGGER {name} AFTER UPDATE ON {table} FOR EACH ROW "
+                           "EXECUTE FUNCTION portal_test_shared()")
+    trigger_sql.drop_triggers(connection, dict.fromkeys(
+        ["portal_test_shared", "portal_test_shared_too"], table))
+    assert not trigger_sql.triggers_present(connection, ["portal_test_shared"])
+    assert not trigger_sql.triggers_present(connection, ["portal_test_shared_too"])
+
+
+def test_paused_triggers_do_nothing_until_the_block_ends(scratch, tree):
+    setting = "portal.test_paused"
+
+    def install():
+        with connection.cursor() as cursor:
+            trigger_sql.create_trigger(
+                cursor, connection.vendor, name=NAME, table=Organization._meta.db_table,
+                event="UPDATE", statements=[f"UPDATE {SCRATCH} SET n = n + 1"],
+                paused_by=setting)
+
+    def drop():
+        trigger_sql.drop_triggers(connection, {NAME: Organization._meta.db_table})
+
+    install()
+    with trigger_sql.paused(setting, drop=drop, install=install):
+        Organization.objects.filter(pk=tree.village_a1.pk).update(name="暂停中")
+    assert counted() == 0
+    assert trigger_sql.triggers_present(connection, [NAME])
+    Organization.objects.filter(pk=tree.village_a1.pk).update(name="恢复后")
+    assert counted() == 1
+
