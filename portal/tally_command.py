@@ -1,7 +1,9 @@
 """The `--check | --rebuild` command of a trigger-kept tally (people per organization, needs per
-village-month): compare the table with a recount of the raw rows, exit 1 when they differ, or
-recount it in one transaction. A tally module offers `check() -> {key: (kept, recounted)}` and
-`rebuild() -> rows written`; a command names it and says what its rows and figures are."""
+village-month, pairing figures per village, paired units per month; `manage.py tallies` runs
+them all with the ledger's): compare the table with a recount of the raw rows, exit 1 when
+they differ, or recount it in one transaction. A tally module offers `check() -> {key: (kept,
+recounted)}` and `rebuild() -> rows written`; a command names it and says what its rows and
+figures are."""
 
 import sys
 
