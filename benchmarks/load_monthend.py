@@ -52,9 +52,13 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from ledger import township_tally, unit_tally  # noqa: E402
+from ledger import unit_tally  # noqa: E402
 from ledger.models import Activity, ActivityTheme  # noqa: E402
-from ledger.tallies import check_talent_totals, check_tallies  # noqa: E402
+from ledger.tallies import (  # noqa: E402
+    check_talent_totals,
+    check_tallies,
+    check_township_rollup,
+)
 from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
 from pairing import need_tally, village_tally  # noqa: E402
 from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
@@ -299,7 +303,7 @@ def tallies_agree(shown=5):
     mismatches["TalentMonthTotal"] = [((str(month),), stored, expected) for month, stored,
                                       expected in check_talent_totals()]
     mismatches["TownshipMonthTally"] = [(tuple(map(str, key)), stored, expected)
-                                        for key, stored, expected in township_tally.check()]
+                                        for key, stored, expected in check_township_rollup()]
     for name, differing in (("NeedMonthTally", need_tally.check()),
                             ("VillageTallies", village_tally.check()),
                             ("OrgPeopleTally", people_tally.check()),

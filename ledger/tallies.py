@@ -404,6 +404,13 @@ def recount_totals(year=None):
         return cursor.rowcount
 
 
+def check_township_rollup(year=None) -> list:
+    """The township roll-up's rows that differ from a recount of the raw activities and
+    participations (ledger.township_tally.compare)."""
+    select, params = recount_selects(connection.vendor, year=year)[ORG_TALLY]
+    return township_tally.compare(select, params, year)
+
+
 def check_talent_totals(year=None) -> list:
     """[(month, stored, recounted), ...] for each month (of `year`, all when None) whose
     (talents active, participations), its buckets summed, differ from a recount of the talent
@@ -705,7 +712,7 @@ def _filters(table, orgs, year):
     return " AND ".join(where), params
 
 
-def _recount_selects(vendor, orgs=None, year=None, participations=True):
+def recount_selects(vendor, orgs=None, year=None, participations=True):
     """{table: (SELECT of the raw recount, params)}, rows (*keys, *counts); the org tally's
     participations only with `participations`."""
     month = _month(vendor, "a.date")
@@ -771,7 +778,7 @@ def rebuild_tallies(orgs=None, year=None, models=None) -> dict:
     SELECT per table. Returns {model name: rows written}."""
     written = {}
     participations = org_participations_ready()
-    selects = _recount_selects(connection.vendor, orgs, year, participations)
+    selects = recount_selects(connection.vendor, orgs, year, participations)
     with _quiet(), connection.cursor() as cursor:
         for table, (select, params) in selects.items():
             if models is not None and MODELS[table] not in models:
@@ -801,7 +808,7 @@ def check_tallies(orgs=None, year=None) -> dict:
     recount of the raw rows (rows stored at 0 count as absent)."""
     mismatches = {}
     participations = org_participations_ready()
-    selects = _recount_selects(connection.vendor, orgs, year, participations)
+    selects = recount_selects(connection.vendor, orgs, year, participations)
     with connection.cursor() as cursor:
         for table, (select, params) in selects.items():
             keys, counts = _counts(table, participations)

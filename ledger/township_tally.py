@@ -21,7 +21,8 @@ activities' organizations first (ledger.tallies._locks), so such a change waits 
 progress and the other way round.
 
 Paused with the other tallies (ledger.tallies.paused; the demo's bulk load), recounted by
-ledger.tallies.rebuild_tallies and checked against the raw rows by `manage.py ledger_tallies`.
+ledger.tallies.rebuild_tallies and checked against the raw rows (ledger.tallies.
+check_township_rollup, `manage.py ledger_tallies`).
 """
 
 import datetime
@@ -266,13 +267,13 @@ def _as_key(row):
     return (township, kind, str(bool(int(active))), month), tuple(int(c or 0) for c in counts)
 
 
-def check(year=None) -> list:
-    """[(key, stored, recounted), ...] for every roll-up row that differs from a recount of the
-    raw activities and participations (rows at 0 count as absent). Keys are (township, kind,
-    org active, month); figures (activities, participations, active organizations)."""
-    from ledger import tallies
-
-    select, params = tallies._recount_selects(connection.vendor, year=year)[tallies.ORG_TALLY]
+def compare(raw_org_tallies, params, year=None) -> list:
+    """[(key, stored, recounted), ...] for every roll-up row that differs from the roll-up of
+    `raw_org_tallies` (a SELECT of org_id, pairing_id, month, activities, participations
+    recounted from the raw rows: ledger.tallies.check_township_rollup gives it); rows at 0
+    count as absent. Keys are (township, kind, org active, month); figures (activities,
+    participations, active organizations)."""
+    select = raw_org_tallies
     where, where_params = _year_where(year, "month")
     zero = (0,) * len(COUNTS)
     with connection.cursor() as cursor:

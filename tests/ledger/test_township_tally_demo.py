@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from ledger import compliance, township_tally, trend_panels
+from ledger import compliance, tallies, township_tally, trend_panels
 from ledger.models import OrgMonthTally, TownshipMonthTally
 from ledger.summaries import dispatch_summary
 from portal.models import Organization
@@ -30,7 +30,7 @@ def demo(small_county, db):
 
 def test_seeded_demo_rolls_up(demo):
     assert TownshipMonthTally.objects.filter(active_orgs__gt=0).exists()
-    assert township_tally.check() == []
+    assert tallies.check_township_rollup() == []
 
 
 def _old_township_months(months, orgs):

@@ -11,7 +11,7 @@ import time
 import pytest
 from django.db import connections, transaction
 
-from ledger import township_tally
+from ledger import tallies, township_tally
 from ledger.models import Activity, ActivityStatus, Participation
 from ledger.models import TownshipMonthTally as Rollup
 from pairing.models import Pairing
@@ -60,7 +60,7 @@ def test_two_villages_of_one_township_save_at_once(tree, people, theme):
                                 (tree.village_a2, None, people.a2, day, theme)])
         assert errors == []
         assert _rollup(tree.village_a1, day.replace(day=1)) == (2, 2, 2)
-    assert township_tally.check() == []
+    assert tallies.check_township_rollup() == []
 
 
 def test_two_pairings_of_one_village_save_at_once(tree, people, theme):
@@ -72,4 +72,4 @@ def test_two_pairings_of_one_village_save_at_once(tree, people, theme):
                                 (tree.village_a1, pairing, people.unit, day, theme)])
         assert errors == []
         assert _rollup(tree.village_a1, day.replace(day=1)) == (2, 2, 1)
-    assert township_tally.check() == []
+    assert tallies.check_township_rollup() == []

@@ -37,7 +37,8 @@ class Command(BaseCommand):
         mismatches["TalentMonthTotal"] = tallies.check_talent_totals(year=year)
         mismatches["TownshipMonthTally"] = [
             ((township, kind, active, month), stored, expected)
-            for (township, kind, active, month), stored, expected in township_tally.check(year)]
+            for (township, kind, active, month), stored, expected
+            in tallies.check_township_rollup(year)]
         wrong = 0
         for name, rows in mismatches.items():
             wrong += len(rows)
