@@ -60,4 +60,4 @@ def test_a_code_without_case_is_matched_exactly_and_one_with_case_in_any_case(
     digits_only, sql = search(leader, "0009", "orgs")
     assert digits_only == []
     [rows] = [q for q in sql if q.startswith('SELECT "portal_organization"."id"')]
-    assert 'UPPER("portal_organization"."code"' not in rows
+    assert '"portal_organization"."code" = \'0009\'' in rows  # not UPPER(...) nor LIKE
