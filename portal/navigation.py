@@ -132,7 +132,8 @@ def _search_people(user, text, limit):
     # The organization's name is looked up for the hits alone (a subquery PostgreSQL runs after
     # the sort and its LIMIT): joined, every organization of the city was hashed before the
     # matches were ranked (4,026 people named 王).
-    home_org_name = Organization.objects.filter(pk=OuterRef("home_org_id")).values("name")[:1]
+    home_org_name = (Organization.objects.filter(pk=OuterRef("home_org_id")).order_by()
+                     .values("name")[:1])
     people = (_searchable(Person, user).filter(name_q(text) | Q(phone=text))
               .annotate(home_org_name=Subquery(home_org_name))
               .order_by("-is_active", "name", "id"))
