@@ -19,7 +19,14 @@ from portal.scope import (
     scope_paths,
     scope_q,
 )
-from portal.search import SearchHit, SearchSource, first_hits, name_q, register_search_source
+from portal.search import (
+    SearchHit,
+    SearchResults,
+    SearchSource,
+    first_hits,
+    name_q,
+    register_search_source,
+)
 
 register_nav(NavItem("组织架构", "portal:org_tree", "bi-diagram-3", "org.view", 10))
 register_nav(NavItem("人员", "portal:person_list", "bi-people", "person.view", 20))
@@ -135,15 +142,20 @@ def _search_people(user, text, limit):
     home_org_name = (Organization.objects.filter(pk=OuterRef("home_org_id")).order_by()
                      .values("name")[:1])
     people = (_searchable(Person, user).filter(name_q(text) | Q(phone=text))
-              .annotate(home_org_name=Subquery(home_org_name))
-              .order_by("-is_active", "name", "id"))
+              .annotate(home_org_name=Subquery(home_org_name)).order_by("id"))
 
     def hit(person):
         detail = " · ".join(filter(None, [person.home_org_name, person.position,
                                           "" if person.is_active else "不在册"]))
         return SearchHit(person.name, reverse("portal:person_detail", args=[person.pk]), detail)
 
-    return first_hits(people, limit, hit)
+    # The first matches by id (the primary key's order: a common name's matches are met early
+    # and the reading stops there), shown active first, then by name: ranking every match by
+    # name read them all (4,026 people named 王, 1,971 pages, at city scale). When every match
+    # fits, the hits and their order are those of the ranking.
+    rows = list(people[:limit + 1])
+    shown = sorted(rows[:limit], key=lambda person: (not person.is_active, person.name, person.pk))
+    return SearchResults([hit(person) for person in shown], more=len(rows) > limit)
 
 
 register_search_source(SearchSource("orgs", "组织", "bi-diagram-3", _search_orgs, 10))

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.models import Person
 from portal.search import run_search
 from tests.factories import add_org, bulk_people
 
@@ -32,8 +33,10 @@ def wangs(tree):
 
 def test_a_leader_searches_without_a_path_test(wangs, leader):
     people, sql = search(leader, "王", "people")
-    assert set(people[:3]) == {"王农", "王白", "王青"} and people[3:] == ["王旧"]
+    assert people == sorted(["王农", "王白", "王青"]) + ["王旧"]  # active first, then by name
     [rows] = [q for q in sql if q.startswith('SELECT "portal_person"."id"')]
+    # The first matches in the primary key's order, not every match ranked by name.
+    assert rows.endswith('ORDER BY "portal_person"."id" ASC LIMIT 21')
     assert " LIKE '0001%'" not in rows and "path" not in rows
     assert 'JOIN "portal_organization"' not in rows  # the hits' organizations come after
     orgs, sql = search(leader, "王", "orgs")
@@ -48,6 +51,16 @@ def test_a_township_reads_its_people_by_its_organizations_ids(wangs, township_ad
     [rows] = [q for q in sql if q.startswith('SELECT "portal_person"."id"')]
     assert '"portal_person"."home_org_id" IN (' in rows and "path" not in rows
     assert search(township_admin, "王", "orgs")[0] == ["王家村"]
+
+
+def test_more_people_than_shown_are_the_first_by_id_ranked_for_display(tree, leader):
+    bulk_people(**{f"p{i}": {"name": f"张{chr(0x4e00 + 30 - i)}", "home_org": tree.village_a1,
+                             "is_active": i != 3} for i in range(25)})
+    [(_, results)] = run_search(leader, "张", 20, only="people")
+    assert results.more and results.count_label == "20+"
+    first = [p.name for p in Person.objects.filter(name__startswith="张").order_by("id")[:20]]
+    inactive = Person.objects.get(name__startswith="张", is_active=False).name
+    assert [hit.title for hit in results.hits] == sorted(set(first) - {inactive}) + [inactive]
 
 
 def test_a_code_without_case_is_matched_exactly_and_one_with_case_in_any_case(
