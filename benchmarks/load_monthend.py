@@ -52,10 +52,11 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from ledger import township_tally, unit_tally  # noqa: E402
 from ledger.models import Activity, ActivityTheme  # noqa: E402
 from ledger.tallies import check_talent_totals, check_tallies  # noqa: E402
 from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
-from pairing import need_tally  # noqa: E402
+from pairing import need_tally, village_tally  # noqa: E402
 from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
 from pairing.services.needs import claimable_needs  # noqa: E402
 from portal import demo, people_tally  # noqa: E402
@@ -290,14 +291,19 @@ def check(plan, outcome, failures):
 
 def tallies_agree(shown=5):
     """Whether every trigger-kept tally equals a recount of the raw rows (the ledger's monthly
-    tallies and talent totals, needs per village-month, people per organization); prints the
-    differences."""
+    tallies, talent totals and township roll-up, paired units per month, needs per
+    village-month, pairing figures per village and village-year, people per organization);
+    prints the differences."""
     started = time.perf_counter()
     mismatches = check_tallies()
     mismatches["TalentMonthTotal"] = [((str(month),), stored, expected) for month, stored,
                                       expected in check_talent_totals()]
+    mismatches["TownshipMonthTally"] = [(tuple(map(str, key)), stored, expected)
+                                        for key, stored, expected in township_tally.check()]
     for name, differing in (("NeedMonthTally", need_tally.check()),
-                            ("OrgPeopleTally", people_tally.check())):
+                            ("VillageTallies", village_tally.check()),
+                            ("OrgPeopleTally", people_tally.check()),
+                            ("PairedUnitMonthTally", unit_tally.check())):
         mismatches[name] = [((str(key),), kept, counted)
                             for key, (kept, counted) in differing.items()]
     seconds = time.perf_counter() - started

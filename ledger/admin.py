@@ -10,12 +10,14 @@ from ledger.models import (
     Evidence,
     MonthReopening,
     OrgMonthTally,
+    PairedUnitMonthTally,
     Participation,
     PersonMonthTally,
     ReopenRequest,
     ResidentRequest,
     TalentMonthTally,
     TalentMonthTotal,
+    TownshipMonthTally,
     TownshipReport,
     UnitMonthTally,
 )
@@ -158,3 +160,20 @@ class UnitMonthTallyAdmin(TallyAdmin):
     list_display = ["unit", "org", "pairing_id", "month", "activities"]
     search_fields = ["unit__name", "org__name"]
     list_select_related = ["unit", "org"]
+
+
+@admin.register(TownshipMonthTally)
+class TownshipMonthTallyAdmin(TallyAdmin):
+    list_display = ["township", "kind", "org_active", "month", "activities", "participations",
+                    "active_orgs"]
+    list_filter = ["month", "kind", "org_active"]
+    search_fields = ["township"]
+
+
+@admin.register(PairedUnitMonthTally)
+class PairedUnitMonthTallyAdmin(TallyAdmin):
+    """Kept by ledger/unit_tally.py; `manage.py unit_tally --check/--rebuild` repairs it."""
+
+    list_display = ["unit", "month", "activities"]
+    search_fields = ["unit__name"]
+    list_select_related = ["unit"]

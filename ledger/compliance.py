@@ -29,9 +29,11 @@ from ledger.models import (
     Activity,
     ActivityStatus,
     OrgMonthTally,
+    PairedUnitMonthTally,
     Participation,
     PersonMonthTally,
     TalentMonthTotal,
+    TownshipMonthTally,
     UnitMonthTally,
 )
 from ledger.periods import date_from_cursor, month_range, months_back
@@ -331,8 +333,9 @@ def _township_label(townships, path):
 def _paged_org_matrix(matrix, kind, townships, paginate):
     """The county-wide org matrix of one page of townships: the groups come from one grouped
     count of the orgs by township, rows and tallies are read for the shown groups only, and
-    the column figures for the whole county come from one grouped query by month — so the
-    page's cost follows the townships shown, not the county's 4,000 villages."""
+    the column figures for the whole county come from one grouped query by month of the
+    township roll-up — so the page's cost follows the townships shown, not the county's 4,000
+    villages."""
     area = matrix.area
     orgs = (Organization.objects.filter(_area_orgs_q(area, kind))
             .annotate(_township=Substr("path", 1, TOWNSHIP_PREFIX)))
@@ -364,11 +367,13 @@ def _paged_org_matrix(matrix, kind, townships, paginate):
     if _shows_every_row(matrix):
         _complete_columns(matrix)
         return matrix
-    per_month = (OrgMonthTally.objects
-                 .filter(_tally_months(matrix.period), _area_orgs_q(area, kind, "org__"))
+    # The county's township roll-up (ledger/township_tally.py): a few hundred rows a year,
+    # where the org tallies were 120,000 at city scale.
+    per_month = (TownshipMonthTally.objects
+                 .filter(_tally_months(matrix.period), township__startswith=area.path,
+                         kind=kind, org_active=True)
                  .values("month")
-                 .annotate(_n=Sum("activities"),
-                           _active=Count("org_id", distinct=True, filter=Q(activities__gt=0)))
+                 .annotate(_n=Sum("activities"), _active=Sum("active_orgs"))
                  .order_by().values_list("month", "_n", "_active"))
     _set_columns(matrix, per_month)
     return matrix
@@ -548,13 +553,27 @@ def talent_month_activities(person, area, year, month):
 
 # --- Unit × month ----------------------------------------------------------------------------
 
+def _active_pairings(area):
+    return Pairing.objects.filter(status=PairingStatus.ACTIVE,
+                                  village_org__path__startswith=area.path)
+
+
 def paired_units(area):
-    """City organizations actively paired with villages in `area`, with how many of them."""
-    return (Organization.objects.filter(kind__in=CITY_KINDS)
-            .filter(pairings_as_city__status=PairingStatus.ACTIVE,
-                    pairings_as_city__village_org__path__startswith=area.path)
-            .annotate(villages=Count("pairings_as_city__village_org", distinct=True))
+    """City organizations actively paired with villages in `area`, in tree order (their
+    villages: `_village_counts`)."""
+    return (Organization.objects
+            .filter(Exists(_active_pairings(area).filter(city_org=OuterRef("pk"))),
+                    kind__in=CITY_KINDS)
             .order_by("path"))
+
+
+def _village_counts(area, units):
+    """{unit pk: villages in `area` it is actively paired with} of the `units` shown: counted
+    for them alone, so a page of units costs its own rows, not a grouping of every pairing of
+    the area before the page is cut (4,663 at city scale)."""
+    return dict(_active_pairings(area).filter(city_org__in=[u.pk for u in units])
+                .values("city_org").annotate(n=Count("village_org", distinct=True))
+                .order_by().values_list("city_org", "n"))
 
 
 def _paired_unit_ids(area):
@@ -627,25 +646,45 @@ def _unit_page_figures(area, period, shown):
     return cells, columns
 
 
+def _whole_tree_unit_figures(period, shown=None):
+    """The cells {(unit pk, (year, month)): activities} of the `shown` unit ids (every unit
+    when None) and (month, activities, units active) over every paired unit, for the area
+    holding the whole tree, from the units' own monthly tally (ledger.unit_tally): a year of
+    units x 12 rows instead of the org and unit tallies behind them."""
+    tallies = PairedUnitMonthTally.objects.filter(_tally_months(period))
+    cells = _tally_counts(tallies if shown is None else tallies.filter(unit_id__in=shown),
+                          "unit_id", "activities")
+    columns = (tallies.values("month")
+               .annotate(_n=Sum("activities"), _active=Count("unit_id", filter=Q(activities__gt=0)))
+               .order_by().values_list("month", "_n", "_active"))
+    return cells, columns
+
+
 def unit_matrix(user, area, period, today=None, *, paginate=None) -> Matrix:
     """Paired city organizations × months: activities that link them with their villages.
     `paginate(queryset)` returns the page of units to show: its cells and the column figures
     over every paired unit then come from one query (`_unit_page_figures`), without building
-    the other units' rows. Without it every unit is a row (the Excel)."""
+    the other units' rows. Without it every unit is a row (the Excel). For the area holding
+    the whole tree (the county-wide page) both come from the units' monthly tally instead."""
     _check_area(user, area)
     today = today or timezone.localdate()
     matrix = Matrix(area=area, period=period, title=f"{area.name}结对单位联系村情况",
                     row_header="结对单位", extra_header="结对村数",
                     started=_started(period, today))
+    whole_tree = _holds_every_org(area)
     if paginate is None:
         units = list(paired_units(area))
-        counts = _unit_counts(area, period, _paired_unit_ids(area))
+        counts = (_whole_tree_unit_figures(period)[0] if whole_tree
+                  else _unit_counts(area, period, _paired_unit_ids(area)))
     else:
         matrix.page = paginate(paired_units(area))
         units = list(matrix.page.object_list)
         matrix.row_count = matrix.page.paginator.count
-        counts, columns = _unit_page_figures(area, period, [u.pk for u in units])
-    rows = [MatrixRow(pk=u.pk, label=u.name, extra=f"{u.villages}") for u in units]
+        shown = [u.pk for u in units]
+        counts, columns = (_whole_tree_unit_figures(period, shown) if whole_tree
+                           else _unit_page_figures(area, period, shown))
+    villages = _village_counts(area, units)
+    rows = [MatrixRow(pk=u.pk, label=u.name, extra=f"{villages.get(u.pk, 0)}") for u in units]
     _fill(matrix, rows, counts)
     if paginate is None:
         _complete_columns(matrix)

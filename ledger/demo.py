@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from alliances.demo_data import MENU_ITEMS
 from alliances.models import Membership, MenuStatus, ServiceMenuItem
-from ledger import demo_data, tallies
+from ledger import demo_data, tallies, unit_tally
 from ledger.demo_data import (
     JOINT_PLACES,
     REOPEN_REASONS,
@@ -63,6 +63,7 @@ from ledger.models import (
     EvidenceKind,
     MonthReopening,
     OrgMonthTally,
+    PairedUnitMonthTally,
     ParticipantRole,
     Participation,
     PersonMonthTally,
@@ -1050,9 +1051,11 @@ class _Builder:
 
 def seed_ledger_demo(context) -> list[str]:
     """Write the ledger demo data for the county in `context` (a portal.demo.DemoContext)."""
-    with tallies.paused():  # the monthly tallies are recounted once, after the bulk load
+    # the monthly tallies are recounted once, after the bulk load
+    with tallies.paused(), unit_tally.paused():
         counts = _Builder(context).run()
     tallies.rebuild_tallies()
+    unit_tally.rebuild()
     return [f"活动 {counts['activities']}，参与 {counts['participations']} 人次，"
             f"佐证材料 {counts['evidence']}，民情诉求 {counts['requests']}，"
             f"乡镇半年报告 {counts['reports']}"]
@@ -1076,11 +1079,12 @@ def reset_ledger_demo() -> None:
         for stored in (name, thumb):
             if stored:
                 default_storage.delete(stored)
-    with tallies.paused():
+    with tallies.paused(), unit_tally.paused():
         for model in (ReopenRequest, Evidence, Participation, Activity, MonthReopening,
                       ResidentRequest, TownshipReport, Activity.history.model,
                       TownshipReport.history.model, OrgMonthTally, PersonMonthTally,
-                      UnitMonthTally, TalentMonthTally, TalentMonthTotal):
+                      UnitMonthTally, TalentMonthTally, TalentMonthTotal,
+                      PairedUnitMonthTally):
             _delete_all(model)
 
 

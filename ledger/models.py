@@ -9,6 +9,8 @@ from simple_history.models import HistoricalRecords
 
 from ledger import scope as _capabilities  # noqa: F401  (declares what the workflows name)
 from ledger.periods import month_range
+from portal.models import Organization
+from portal.models.orgs import OrgKind
 from portal.scope import ScopedQuerySetMixin
 from portal.workflow import Transition, Workflow
 
@@ -600,3 +602,65 @@ class UnitMonthTally(models.Model):
 
     def __str__(self):
         return f"{self.unit_id}→{self.org_id} {self.month:%Y-%m}: {self.activities}"
+
+
+# How many leading characters of an organization's path name its township (乡镇): the tree's
+# second level (ledger.compliance.TOWNSHIP_PREFIX); a county-level unit is its own "township".
+TOWNSHIP_PATH_LENGTH = 2 * Organization.steplen
+
+
+class TownshipMonthTally(models.Model):
+    """乡镇月度活动汇总: the org tallies (OrgMonthTally) of one month summed over the
+    organizations of one kind and state (启用 or not) under one township (its path prefix;
+    a county-level organization is its own) — counted activities, their participations, and
+    how many of those organizations logged at least one counted activity that month.
+
+    The county-wide columns of 履职情况, the county home's trends and the leader's 每月调度
+    read a few hundred of these a year instead of a year of org tallies (120,000 rows at city
+    scale). Triggers on the org tally keep it (ledger/township_tally.py), whatever wrote the
+    org tally; the organizations' path, kind or state changing recounts their townships."""
+
+    township = models.CharField("乡镇路径", max_length=TOWNSHIP_PATH_LENGTH)
+    kind = models.CharField("组织类别", max_length=16, choices=OrgKind.choices)
+    org_active = models.BooleanField("组织启用")
+    month = models.DateField("月份")
+    activities = models.IntegerField("活动数", default=0)
+    participations = models.IntegerField("参加人次", default=0)
+    active_orgs = models.IntegerField("开展活动的组织数", default=0)
+
+    class Meta:
+        verbose_name = "乡镇月度活动汇总"
+        verbose_name_plural = "乡镇月度活动汇总"
+        constraints = [models.UniqueConstraint(fields=["township", "kind", "org_active", "month"],
+                                               name="one_township_month_tally")]
+        indexes = [models.Index(fields=["month", "township"], name="township_tally_month")]
+
+    def __str__(self):
+        return f"{self.township}/{self.kind} {self.month:%Y-%m}: {self.activities}"
+
+
+class PairedUnitMonthTally(models.Model):
+    """结对单位月度联系村活动数: the unit matrix's cell for the whole tree (规范性 单位, the
+    county-wide area), one paired city organization in one month: counted activities that link
+    it with its villages (ledger.compliance.UNIT_HELP), each activity once.
+
+    Rows exist only for city organizations with an active pairing (the matrix's rows), so the
+    column figures sum a year of these (units x 12 rows) instead of the org and unit tallies
+    behind them; ledger.unit_tally keeps them by triggers."""
+
+    unit = models.ForeignKey("portal.Organization", verbose_name="结对单位",
+                             on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")
+    activities = models.IntegerField("联系村活动数", default=0)
+
+    class Meta:
+        verbose_name = "结对单位月度联系村活动数"
+        verbose_name_plural = "结对单位月度联系村活动数"
+        constraints = [models.UniqueConstraint(fields=["unit", "month"],
+                                               name="one_paired_unit_month_tally")]
+        # The column figures read a year of every unit from the index alone.
+        indexes = [models.Index(fields=["month", "unit", "activities"],
+                                name="paired_unit_tally_month")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m}: {self.activities}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -29,6 +30,7 @@ from ledger.models import (
     RequestStatus,
     ResidentRequest,
     TalentMonthTally,
+    TownshipMonthTally,
 )
 from ledger.periods import month_range
 from pairing.models import Claim, ClaimStatus, JointMeeting, Need, NeedStatus, Pairing
@@ -183,13 +185,14 @@ def _dispatch_by_village(township, year, month, today) -> Dispatch:
 
 
 def _in_townships(queryset, paths, field="path"):
-    """`queryset` narrowed to the rows whose `field` (an organization path) lies under one of
-    the township `paths`, annotated with that township's path as `_township`.
+    """`queryset` narrowed to the rows whose `field` (an organization path, or the roll-up's
+    township) lies under one of the township `paths`, annotated with that township's path as
+    `_township`.
 
     One short list of township paths whatever the number of villages (a county of 4,000
     villages passed their ids as 4,000 query parameters to every figure's query)."""
-    return (queryset.annotate(_township=Substr(field, 1, TOWNSHIP_PREFIX))
-            .filter(_township__in=paths))
+    township = F(field) if field == "township" else Substr(field, 1, TOWNSHIP_PREFIX)
+    return queryset.annotate(_township=township).filter(_township__in=paths)
 
 
 def _active_that_month(start):
@@ -213,18 +216,23 @@ def _figure_queries(start, today, people, overdue):
     needs = {"needs_open": Count("id")}
     if overdue:
         needs["needs_overdue"] = Count("id", filter=_overdue_q(today))
-    # Silent: not in one hashed set of the villages that logged in the month, instead of a
-    # probe of the month tallies per village (4,000 at city scale).
-    logged = OrgMonthTally.objects.filter(month=start, activities__gt=0).values("org_id")
+    # Activities, participations and the villages that logged (silent: the others) from the
+    # month's township roll-up (ledger/township_tally.py): one row per township, where the
+    # org tallies were a month's 4,000 villages and more at city scale.
+    sums["_logged"] = Sum("active_orgs")
     return [
-        (Organization.objects.filter(**active), "path",
-         {"villages": Count("id"), "silent": Count("id", filter=~Q(pk__in=logged))}),
-        (OrgMonthTally.objects.filter(month=start, **_prefixed("org", active)), "org__path",
-         sums),
+        (Organization.objects.filter(**active), "path", {"villages": Count("id")}),
+        (TownshipMonthTally.objects.filter(month=start, kind=OrgKind.VILLAGE, org_active=True),
+         "township", sums),
         (open_needs, "village_org__path", needs),
         (Claim.objects.filter(status=ClaimStatus.DONE, **_prefixed("need__village_org", active)),
          "need__village_org__path", {"claims_waiting": Count("id")}),
     ]
+
+
+def _silent_from_logged(values):
+    """Silent villages: the villages less those that logged (the roll-up's active ones)."""
+    values["silent"] = (values.get("villages") or 0) - (values.pop("_logged", None) or 0)
 
 
 def _township_figures(paths, shown_paths, year, month, today, people, overdue):
@@ -245,12 +253,15 @@ def _township_figures(paths, shown_paths, year, month, today, people, overdue):
             for row in (_in_townships(queryset, paths, field).values("_township")
                         .annotate(**aggregates).order_by()):
                 figures[row.pop("_township")].update(row)
+        for values in figures.values():
+            _silent_from_logged(values)
     else:
         # Totals only: the same figures without grouping every need, claim and tally by
         # township (a city's 250).
         total = {}
         for queryset, field, aggregates in queries:
             total.update(_in_townships(queryset, paths, field).aggregate(**aggregates))
+        _silent_from_logged(total)
     all_talents = None
     if people:
         tallies = PersonMonthTally.objects.filter(month=start, participations__gt=0)

@@ -6,21 +6,21 @@ Definitions are the compliance pages' (ledger.compliance): an activity counts wh
 confirmed (COUNTED_STATUSES, what the monthly tallies count); a village is active in a month
 when it logged a counted activity then (a non-red cell of the org × month matrix); the villages
 are the active ones in the user's `ledger.compliance` scope. Three grouped queries, whatever the
-number of activities: townships, villages per township, and the monthly tallies
-(ledger/tallies.py, which the compliance matrices read too) summed per (township, month).
+number of activities: townships, villages per township, and the township roll-up of the
+monthly org tallies (ledger/township_tally.py, which the compliance matrices read too).
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
 from ledger.compliance import CAPABILITY, TOWNSHIP_PREFIX, period_for
-from ledger.models import OrgMonthTally
+from ledger.models import OrgMonthTally, TownshipMonthTally
 from ledger.periods import date_from_cursor
 from portal.charts import (
     MONTH_COLUMN,
@@ -33,7 +33,7 @@ from portal.charts import (
 from portal.dashboard import Panel, register_panel
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_holds_every_org, scope_q
+from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_paths, scope_q
 from portal.spreadsheets import Column
 
 CHARTS = ("activities", "villages", "townships")
@@ -96,12 +96,9 @@ def ledger_trends(user, today=None):
         trends.villages += row["n"]
         if row["_township"] in townships:
             townships[row["_township"]].villages = row["n"]
-    orgs = None  # every row is in scope
-    if not scope_holds_every_org(user, CAPABILITY):
-        orgs = Organization.objects.filter(scope_q(user, CAPABILITY, "path"))
     months = [datetime.date(year, month, 1) for year, month in period.months]
-    tallies = _township_months(months, orgs)
-    for path, month, activities, village_activities, active in tallies:
+    for path, month, activities, village_activities, active in _township_months(
+            months, scope_paths(user, CAPABILITY)):
         index = month.month - 1
         trends.activities[index] += activities
         trends.active[index] += active
@@ -113,29 +110,49 @@ def ledger_trends(user, today=None):
     return trends
 
 
-def _township_months(months, orgs=None):
-    """[(township path, month, activities, village activities, active villages)] of the
-    monthly org tallies (OrgMonthTally) of `months` (first days) per township and month, of
-    the organizations `orgs` (a queryset; None for all).
+def _township_months(months, paths=None):
+    """[(township path, month, activities, village activities, active villages)] per township
+    and month of `months` (first days), of the organizations under `paths` (the scope's roots;
+    None for all), from the township roll-up (ledger/township_tally.py): a year of a city's
+    townships is a few thousand roll-up rows, where the org tallies were 110,000.
 
-    Two levels: the rows (one per org, pairing and month) are first summed per org and month
-    on the tally table alone, then joined to their organizations and counted per township and
-    month, so a village counts once as active without COUNT(DISTINCT) — whose sort of a year
-    of county tallies (110,000 rows at city scale) spilled to disk. The first level is one
-    branch per month (UNION ALL): each reads its month's range of the covering index (month,
-    org, activities) in org order and sums as the rows stream; over the whole year at once
-    PostgreSQL hashed 60,000 (org, month) groups instead, having estimated a fifth of them.
-    Only org-months with activities are kept (the others add nothing), which also keeps the
-    estimate of the second level low enough for PostgreSQL to hash it rather than sort it in
-    parallel workers (city scale ~95 -> ~60 ms on a busy machine). The branch is written
-    once and repeated: twelve ORM querysets took 3 ms to compile. Villages are the active
-    ones, as in the compliance matrices."""
-    scope, scope_params = "", ()
-    if orgs is not None:
-        subquery, scope_params = orgs.values("id").query.sql_with_params()
-        scope = f" AND org_id IN ({subquery})"
+    A scope root below a township (never a county admin's or leader's in practice) holds only
+    part of its township's roll-up: its organizations are summed from their org tallies."""
+    shallow = None if paths is None else [p for p in paths if len(p) <= TOWNSHIP_PREFIX]
+    village = Q(kind=OrgKind.VILLAGE, org_active=True)
+    rollup = TownshipMonthTally.objects.filter(month__in=months)
+    if shallow is not None:
+        rollup = rollup.filter(_starts_with_any("township", shallow))
+    rows = [(path, month, n or 0, in_villages or 0, active or 0)
+            for path, month, n, in_villages, active in (
+                rollup.values("township", "month")
+                .annotate(_n=Sum("activities"),
+                          _village=Sum("activities", filter=village),
+                          _active=Sum("active_orgs", filter=village))
+                .order_by().values_list("township", "month", "_n", "_village", "_active"))]
+    deep = [p for p in paths or () if len(p) > TOWNSHIP_PREFIX]
+    if deep:
+        rows += _org_tally_months(months, Organization.objects.filter(
+            _starts_with_any("path", deep)))
+    return rows
+
+
+def _starts_with_any(field, paths):
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+def _org_tally_months(months, orgs):
+    """_township_months of the organizations `orgs` (a queryset) from their org tallies: one
+    branch per month (UNION ALL) summing each org's rows on the covering index (month, org,
+    activities); only org-months with activities are kept, so a village counts once as
+    active without COUNT(DISTINCT)."""
+    subquery, scope_params = orgs.values("id").query.sql_with_params()
     branch = (f"SELECT month, org_id, SUM(activities) AS _n FROM {OrgMonthTally._meta.db_table} "
-              f"WHERE month = %s{scope} GROUP BY month, org_id HAVING SUM(activities) > 0")
+              f"WHERE month = %s AND org_id IN ({subquery}) GROUP BY month, org_id "
+              f"HAVING SUM(activities) > 0")
     inner = " UNION ALL ".join([branch] * len(months))
     params = [param for month in months
               for param in (connection.ops.adapt_datefield_value(month), *scope_params)]

@@ -15,9 +15,12 @@ from pairing.models import (
     Need,
     NeedItem,
     NeedMonthTally,
+    NeedYearTally,
     Pairing,
     ProjectItem,
     ResourceItem,
+    VillagePairingTally,
+    VillageYearTally,
 )
 from portal.admin import (
     ReadOnlyAdmin,
@@ -183,5 +186,38 @@ class NeedMonthTallyAdmin(ReadOnlyAdmin):
     list_display = ["village_org", "month", "published", "claimed", "confirmed"]
     list_filter = ["month"]
     date_hierarchy = "month"
+    search_fields = ["village_org__name"]
+    list_select_related = ["village_org"]
+
+
+@admin.register(VillagePairingTally)
+class VillagePairingTallyAdmin(ReadOnlyAdmin):
+    """Active pairings and aided households per village, kept by the database
+    (pairing.village_tally): shown, never edited here; `manage.py village_tally
+    --check/--rebuild` repairs them."""
+
+    list_display = ["village_org", "active_pairings", "households"]
+    search_fields = ["village_org__name"]
+    list_select_related = ["village_org"]
+
+
+@admin.register(VillageYearTally)
+class VillageYearTallyAdmin(ReadOnlyAdmin):
+    """Agreements filed and current projects per village and year, kept by the database
+    (pairing.village_tally); `manage.py village_tally --check/--rebuild` repairs them."""
+
+    list_display = ["village_org", "year", "agreements_filed", "projects", "budget"]
+    list_filter = ["year"]
+    search_fields = ["village_org__name"]
+    list_select_related = ["village_org"]
+
+
+@admin.register(NeedYearTally)
+class NeedYearTallyAdmin(ReadOnlyAdmin):
+    """Needs per village and year, the sums of the month tallies, kept by the database
+    (pairing.village_tally); `manage.py village_tally --check/--rebuild` repairs them."""
+
+    list_display = ["village_org", "year", "published", "claimed", "confirmed"]
+    list_filter = ["year"]
     search_fields = ["village_org__name"]
     list_select_related = ["village_org"]

@@ -700,3 +700,70 @@ class NeedMonthTally(models.Model):
 
     def __str__(self):
         return f"{self.village_org_id} {self.month:%Y-%m}: {self.published}"
+
+
+class VillagePairingTally(models.Model):
+    """村结对汇总: a village's 共建中 pairings and its households with an active aid pairing
+    (帮扶户数), as of today, kept by database triggers (pairing.village_tally): 结对共建统计 sums
+    a row per village instead of counting every pairing and household per view."""
+
+    village_org = models.OneToOneField("portal.Organization", verbose_name="村",
+                                       on_delete=models.DO_NOTHING,
+                                       related_name="pairing_tally", db_constraint=False)
+    active_pairings = models.IntegerField("共建中结对数", default=0)
+    households = models.IntegerField("帮扶户数", default=0)
+
+    class Meta:
+        verbose_name = "村结对汇总"
+        verbose_name_plural = "村结对汇总"
+
+    def __str__(self):
+        return f"{self.village_org_id}: {self.active_pairings}"
+
+
+class VillageYearTally(models.Model):
+    """村年度共建汇总: per village and year, its pairings with a filed agreement of the year
+    (协议已备案) and the projects of the year's current agreement versions (not cancelled) with
+    their budget, kept by database triggers (pairing.village_tally)."""
+
+    village_org = models.ForeignKey("portal.Organization", verbose_name="村",
+                                    on_delete=models.DO_NOTHING,
+                                    related_name="pairing_year_tallies", db_constraint=False)
+    year = models.PositiveSmallIntegerField("年度")
+    agreements_filed = models.IntegerField("协议已备案结对数", default=0)
+    projects = models.IntegerField("共建项目数", default=0)
+    budget = models.DecimalField("项目预算（元）", max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "村年度共建汇总"
+        verbose_name_plural = "村年度共建汇总"
+        constraints = [models.UniqueConstraint(fields=["village_org", "year"],
+                                               name="village_year_tally_one_per_village_year")]
+        indexes = [models.Index(fields=["year"], name="village_year_tally_by_year")]
+
+    def __str__(self):
+        return f"{self.village_org_id} {self.year}: {self.projects}"
+
+
+class NeedYearTally(models.Model):
+    """需求年度汇总: a village's needs of a year (published, claimed, confirmed), the sum of its
+    twelve NeedMonthTally rows, kept by database triggers on those (pairing.village_tally):
+    结对共建统计 reads one row per village instead of twelve."""
+
+    village_org = models.ForeignKey("portal.Organization", verbose_name="发布村",
+                                    on_delete=models.DO_NOTHING,
+                                    related_name="need_year_tallies", db_constraint=False)
+    year = models.PositiveSmallIntegerField("年度")
+    published = models.IntegerField("发布需求数", default=0)
+    claimed = models.IntegerField("已认领数", default=0)
+    confirmed = models.IntegerField("已确认数", default=0)
+
+    class Meta:
+        verbose_name = "需求年度汇总"
+        verbose_name_plural = "需求年度汇总"
+        constraints = [models.UniqueConstraint(fields=["village_org", "year"],
+                                               name="need_year_tally_one_per_village_year")]
+        indexes = [models.Index(fields=["year"], name="need_year_tally_by_year")]
+
+    def __str__(self):
+        return f"{self.village_org_id} {self.year}: {self.published}"

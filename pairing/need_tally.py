@@ -11,9 +11,10 @@ moved (another village or publish time) takes itself and its flags away from the
 A claim written changes its need's flags only when the need had no other such claim.
 
 On PostgreSQL the claim triggers run per statement over transition tables (a bulk update of two
-claims of one need changes the need's flag once) and first lock the needs concerned FOR UPDATE:
-two claims saved on one need at once are then counted one after the other, the second seeing
-the first. They are ENABLE ALWAYS, so a bulk load with session_replication_role = replica
+claims of one need changes the need's flag once) and first lock the needs concerned FOR NO KEY
+UPDATE: two claims saved on one need at once are then counted one after the other, the second
+seeing the first, while rows referring to the need (their foreign key checks) are not blocked.
+They are ENABLE ALWAYS, so a bulk load with session_replication_role = replica
 (portal.bulk_load, the demo seed) counts too. SQLite runs its row triggers one row at a time,
 which gives the same figures; it has no time zones, so its months use the zone's UTC offset
 when the triggers were installed (TIME_ZONE; China has no daylight saving time).
@@ -23,6 +24,7 @@ when the triggers were installed (TIME_ZONE; China has no daylight saving time).
 
 import datetime
 import zoneinfo
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -107,7 +109,7 @@ def _postgres_claims(old, new):
                  f"AND c.status IN {statuses})")
         return f"CAST({after} AS int) - CAST(({before}) AS int)"
 
-    return (f"PERFORM 1 FROM {NEED} WHERE id IN ({sources}) ORDER BY id FOR UPDATE; "
+    return (f"PERFORM 1 FROM {NEED} WHERE id IN ({sources}) ORDER BY id FOR NO KEY UPDATE; "
             f"UPDATE {TALLY} t SET claimed = t.claimed + d.claimed, "
             f"confirmed = t.confirmed + d.confirmed FROM ("
             f"SELECT n.village_org_id, {_month('postgresql', 'n.created_at')} AS month, "
@@ -202,11 +204,27 @@ def rebuild(conn=None) -> int:
         return cursor.rowcount
 
 
+@contextmanager
+def one_snapshot(conn):
+    """Reads inside see one snapshot of the database: on PostgreSQL, outside a transaction, a
+    REPEATABLE READ transaction (under READ COMMITTED a check's recount and its read of the
+    table would see different commits of a live system, and report false differences). In a
+    caller's transaction (the tests') the reads stay in it."""
+    if conn.vendor != "postgresql" or conn.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=conn.alias):
+        with conn.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def check(conn=None) -> dict:
     """{(village id, month): (kept, recounted)} where the table and a recount differ (a
-    village-month whose needs are gone may keep a row of zeros)."""
+    village-month whose needs are gone may keep a row of zeros). The recount and the table are
+    read in one snapshot (one_snapshot)."""
     conn = conn or connection
-    with conn.cursor() as cursor:
+    with one_snapshot(conn), conn.cursor() as cursor:
         cursor.execute(_recount(conn.vendor))
         counted = {(village, str(month)): tuple(int(n) for n in figures)
                    for village, month, *figures in cursor.fetchall()}

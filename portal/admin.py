@@ -192,6 +192,6 @@ class OrgPeopleTallyAdmin(ReadOnlyAdmin):
     """People per organization, kept by the database (portal.people_tally): shown, never edited
     here; `manage.py people_tally --check/--rebuild` repairs them."""
 
-    list_display = ["org", "people", "active"]
+    list_display = ["org", "people", "active", "members", "talents"]
     search_fields = ["org__name"]
     list_select_related = ["org"]

@@ -3,13 +3,24 @@
 Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: every inserted row queues one check
 per key, run one index probe at a time at the commit. For the city seed (4 million
 participations, half a million activities) those probes alone took minutes. Inside
-`set_based_foreign_key_checks()` the per-row triggers are off (session_replication_role =
-replica, which only a superuser may set) and, before the transaction commits, one anti-join
+`set_based_foreign_key_checks()` the session runs with session_replication_role = replica
+(which the block sets only for a superuser) and, before the transaction commits, one anti-join
 per foreign key proves that every reference points at a row. A dangling reference raises, and
 the caller's transaction rolls back as it would have at the commit.
 
-Elsewhere (another database, a role that is not a superuser, or inside a caller's transaction
-such as a test's) the block changes nothing and the usual checks run.
+Replica turns off every trigger that is not ENABLE ALWAYS (or ENABLE REPLICA), row or
+statement: the foreign-key checks, and the project's own tally triggers except those marked
+ALWAYS. So during a load
+- the ledger's monthly tallies (ledger.tallies) and the people per organization
+  (portal.people_tally) are not kept: the load recounts them after its rows (the ledger's
+  demo rebuilds its tallies, the seed rebuilds the people tally);
+- the needs per village-month (pairing.need_tally) are kept: their triggers are ENABLE ALWAYS
+  and count the needs and claims the load inserts, as any other write.
+Unique, NOT NULL and CHECK constraints are not triggers and hold throughout.
+
+Elsewhere (another database, a role that is not a superuser, outside a transaction, or inside
+a caller's transaction such as a test's, where the load's atomic() is a savepoint) the block
+changes nothing and the usual checks and triggers run.
 """
 
 from contextlib import contextmanager
@@ -64,8 +75,8 @@ def _may_skip_row_checks() -> bool:
 @contextmanager
 def set_based_foreign_key_checks():
     """Use inside the load's transaction (`transaction.atomic()`); see the module docstring.
-    Triggers of the project's own (the ledger's monthly tallies) are off as well: a load in
-    this block must recount what they keep, as the ledger's demo does after its rows."""
+    The project's triggers that are not ENABLE ALWAYS (the ledger's tallies, the people tally)
+    are off as well: a load in this block must recount what they keep."""
     if not (connection.in_atomic_block and _may_skip_row_checks()):
         yield
         return

@@ -1,10 +1,10 @@
 """The core's navigation entries and home-page panels."""
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
-from portal.models import Organization, Person, RoleAssignment
+from portal.models import Organization, OrgPeopleTally, Person, RoleAssignment
 from portal.models.orgs import OrgKind
 from portal.roles import role_org_ids
 from portal.scope import (
@@ -38,12 +38,15 @@ register_nav(NavItem("审计日志", "portal:audit_log", "bi-journal-text", "aud
 
 
 def _scope_overview(request):
-    """Counts of orgs by kind and people in everything the user may see."""
+    """Counts of orgs by kind and people (在册) in everything the user may see; the people from
+    the tallies of the organizations in scope (portal.people_tally: a city's 5,811 rows, not
+    its 154,500 people)."""
     by_kind, everyone = _orgs_by_kind(request.user)
-    people = Person.objects.all() if everyone else Person.objects.visible_to(request.user)
-    figures = people.filter(is_active=True).aggregate(
-        total=Count("id"), talents=Count("id", filter=Q(is_city_talent=True)),
-        members=Count("id", filter=Q(is_party_member=True)))
+    tallies = OrgPeopleTally.objects.all()
+    if not everyone:
+        tallies = tallies.filter(scope_q(request.user, "person.view", "org__path"))
+    figures = {name: n or 0 for name, n in tallies.aggregate(
+        total=Sum("active"), talents=Sum("talents"), members=Sum("members")).items()}
     return {
         "figures": [
             ("乡镇", by_kind.get(OrgKind.TOWNSHIP, 0)),
@@ -60,7 +63,8 @@ def _orgs_by_kind(user):
     """({kind: visible orgs}, whether every org lies in the user's people scope), in one query.
 
     When every org does, every person does too, and the people figures need no join to the
-    org tree: a county-wide user's join read all 5,811 orgs and 154,500 people at city scale.
+    org tree (a county-wide user's join of the people read all 5,811 orgs and 154,500 people
+    at city scale; of the tallies, still every org).
     Only roles scoped to whole trees (root paths) can see every org, so only theirs count all
     orgs; a township's or a village's stays on its own subtree.
     """

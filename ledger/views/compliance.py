@@ -52,11 +52,15 @@ def _month_or_404(year, month):
         raise Http404("没有这个月份。")
 
 
-def _cell_urls(matrix, url_name, area):
+def _cell_urls(matrix, url_name, area, page_path):
     """Give each non-empty cell of the matrix's rows (those shown) the URL of its activities;
-    the path is composed from one reverse() rather than one per cell."""
+    the path is composed from one reverse() rather than one per cell, and written relative to
+    the matrix page `page_path` (the cells' paths lie under it): a county page's ~1,000 links
+    then weigh ~25 bytes less each (131 KB at city scale)."""
     sample = reverse(url_name, args=[1, 2000, 1])
     prefix = sample.removesuffix("1/2000/1/")
+    if page_path.endswith("/") and prefix.startswith(page_path):
+        prefix = prefix.removeprefix(page_path)
     for row in matrix.rows:
         for cell in row.cells:
             if cell.count:
@@ -104,7 +108,8 @@ def org_matrix(request):
         matrix = compliance.org_matrix(
             request.user, form.selected_area, form.selected_period, form.kind_value,
             paginate=lambda groups: paginate(request, groups, TOWNSHIPS_PER_PAGE))
-        _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area)
+        _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area,
+                   request.path)
         return matrix, _filter_query(form, "kind") if matrix.page is not None else ""
     return _render_matrix(request, "orgs", OrgMatrixForm, build, help_text=compliance.ORG_HELP,
                           kind_label=lambda form: OrgKind(form.kind_value).label)
@@ -118,7 +123,8 @@ def talent_matrix(request):
         matrix = compliance.talent_matrix(
             request.user, form.selected_area, form.selected_period, home_org=form.unit_value,
             search=form.search, paginate=lambda qs: paginate(request, qs, TALENTS_PER_PAGE))
-        _cell_urls(matrix, "ledger:compliance_talent_month", form.selected_area)
+        _cell_urls(matrix, "ledger:compliance_talent_month", form.selected_area,
+                   request.path)
         return matrix, _filter_query(form, "unit", "q")
     return _render_matrix(request, "talents", TalentMatrixForm, build,
                           help_text=compliance.TALENT_HELP)
@@ -133,7 +139,8 @@ def unit_matrix(request):
         matrix = compliance.unit_matrix(
             request.user, form.selected_area, form.selected_period,
             paginate=lambda units: paginate(request, units, UNITS_PER_PAGE))
-        _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area)
+        _cell_urls(matrix, "ledger:compliance_unit_month", form.selected_area,
+                   request.path)
         return matrix, _filter_query(form)
     return _render_matrix(request, "units", UnitMatrixForm, build,
                           help_text=compliance.UNIT_HELP)

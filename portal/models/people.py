@@ -126,14 +126,17 @@ class Person(models.Model):
 
 
 class OrgPeopleTally(models.Model):
-    """人员数汇总: the people whose home organization is `org` (all, and those 在册), kept by
-    database triggers on the people table (portal.people_tally), so an organization's people at
-    or below it are a sum over its subtree's organizations instead of a count of its people."""
+    """人员数汇总: the people whose home organization is `org` (all; those 在册; of these the
+    party members and the city talents), kept by database triggers on the people table
+    (portal.people_tally), so an organization's people at or below it are a sum over its
+    subtree's organizations instead of a count of its people."""
 
     org = models.OneToOneField("portal.Organization", primary_key=True, on_delete=models.CASCADE,
                                related_name="+", db_constraint=False)
     people = models.IntegerField("人员数", default=0)
     active = models.IntegerField("在册人员数", default=0)
+    members = models.IntegerField("在册党员数", default=0, db_default=0)
+    talents = models.IntegerField("在册城市人才数", default=0, db_default=0)
 
     class Meta:
         verbose_name = "人员数汇总"

@@ -250,19 +250,24 @@ def test_unit_page_figures_are_what_the_rules_say(county_admin, tree, units):
     assert paged.column_silent[:7] == [4, 4, 4, 5, 4, 5, 0]
 
 
-def test_a_unit_page_reads_cells_of_its_units_only(county_admin, tree, units, monkeypatch):
+@pytest.mark.parametrize(("area_name", "reader", "page"), [
+    ("county", "_whole_tree_unit_figures", 2),  # the whole tree: the units' own tally
+    ("town_a", "_unit_page_figures", 1),
+])
+def test_a_unit_page_reads_cells_of_its_units_only(county_admin, tree, units, monkeypatch,
+                                                   area_name, reader, page):
     period = compliance.period_for(str(YEAR), TODAY)
     seen = []
-    original = compliance._unit_page_figures
+    original = getattr(compliance, reader)
 
-    def recording(area, period, shown):
-        cells, columns = original(area, period, shown)
-        seen.append((list(shown), {unit for unit, _month in cells}))
+    def recording(*args):
+        cells, columns = original(*args)
+        seen.append((list(args[-1]), {unit for unit, _month in cells}))
         return cells, columns
 
-    monkeypatch.setattr(compliance, "_unit_page_figures", recording)
-    paged = compliance.unit_matrix(county_admin, tree.county, period, today=TODAY,
-                                   paginate=pages_of(2, 2))
+    monkeypatch.setattr(compliance, reader, recording)
+    paged = compliance.unit_matrix(county_admin, getattr(tree, area_name), period, today=TODAY,
+                                   paginate=pages_of(2, page))
     shown = [r.pk for r in paged.rows]
     assert len(shown) == 2 and seen == [(shown, set(shown))]
 

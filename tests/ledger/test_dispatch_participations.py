@@ -1,6 +1,7 @@
 """每月调度's participations (参加人次) come from the month's org tallies (their participations
-column, migration 0014), not from summing the month's person tallies (~130,000 rows at city
-scale): the same figures as counting the raw participations, per township and per village."""
+column, migration 0014; per township from their roll-up, migration 0017), not from summing the
+month's person tallies (~130,000 rows at city scale): the same figures as counting the raw
+participations, per township and per village."""
 
 import datetime
 
@@ -33,7 +34,7 @@ def test_township_participations_equal_the_raw_rows(county, month_today):  # noq
         raw_participations(t.path, year, month) for t in county) == 9
     summed = [q["sql"] for q in ctx.captured_queries if '"participations")' in q["sql"]]
     assert len(summed) == 1 and "ledger_personmonthtally" not in summed[0]
-    assert "ledger_orgmonthtally" in summed[0]
+    assert "ledger_townshipmonthtally" in summed[0]  # the township roll-up of the org tallies
 
 
 def test_village_participations_equal_the_raw_rows(county, month_today):  # noqa: F811

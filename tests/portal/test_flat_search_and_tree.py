@@ -190,13 +190,15 @@ def test_the_overview_figures_are_those_of_the_users_scope(request, tree, people
     assert _overview(user) == _expected_overview(user)
 
 
-def test_a_county_wide_overview_counts_people_without_joining_the_tree(county_admin, tree,
-                                                                        people):
+def test_a_county_wide_overview_sums_people_tallies_without_joining_the_tree(county_admin, tree,
+                                                                         people):
     _mixed_people(tree)
     with CaptureQueriesContext(connection) as ctx:
         figures = _overview(county_admin)
     people_sql = [q["sql"] for q in ctx.captured_queries if "portal_person" in q["sql"]]
-    assert len(people_sql) == 1 and "JOIN" not in people_sql[0]
+    tally_sql = [q["sql"] for q in ctx.captured_queries if "portal_orgpeopletally" in q["sql"]]
+    assert not people_sql  # the people tallies, not the people (portal.people_tally)
+    assert len(tally_sql) == 1 and "JOIN" not in tally_sql[0]
     assert figures == _expected_overview(county_admin)
 
 

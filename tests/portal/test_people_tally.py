@@ -39,6 +39,35 @@ def test_every_write_moves_the_tally(tree):
     assert people_tally.check() == {}
 
 
+def figures(org):
+    row = OrgPeopleTally.objects.filter(org=org).first()
+    return (row.people, row.active, row.members, row.talents) if row else (0, 0, 0, 0)
+
+
+def test_the_members_and_talents_count_only_people_on_the_roll(tree):
+    people = bulk_people(
+        a={"name": "甲", "home_org": tree.village_a1, "is_city_talent": True},
+        b={"name": "乙", "home_org": tree.village_a1, "is_party_member": False},
+        c={"name": "丙", "home_org": tree.village_a1, "is_city_talent": True,
+           "is_active": False})
+    assert figures(tree.village_a1) == (3, 2, 1, 1)  # people, 在册, 党员 and 人才 在册
+    Person.objects.filter(pk=people["b"].pk).update(is_party_member=True)  # joins the party
+    assert figures(tree.village_a1) == (3, 2, 2, 1)
+    Person.objects.filter(pk=people["c"].pk).update(is_active=True)  # returns, a member
+    assert figures(tree.village_a1) == (3, 3, 3, 2)
+    Person.objects.filter(pk=people["a"].pk).update(is_city_talent=False, is_party_member=False)
+    assert figures(tree.village_a1) == (3, 3, 2, 1)
+    Person.objects.filter(pk__in=[people["b"].pk, people["c"].pk]).update(
+        home_org=tree.village_b1, is_active=False)  # one statement: moved and left
+    assert figures(tree.village_a1) == (1, 1, 0, 0)
+    assert figures(tree.village_b1) == (2, 0, 0, 0)
+    Person.objects.filter(pk=people["c"].pk).update(is_active=True, home_org=tree.village_a1)
+    assert figures(tree.village_a1) == (2, 2, 1, 1) and figures(tree.village_b1) == (1, 0, 0, 0)
+    Person.objects.filter(pk=people["c"].pk).delete()
+    assert figures(tree.village_a1) == (1, 1, 0, 0)
+    assert people_tally.check() == {}
+
+
 def test_rebuild_recounts_a_load_made_without_the_triggers(tree, people):
     OrgPeopleTally.objects.all().delete()
     assert people_tally.check()
@@ -74,6 +103,6 @@ def test_the_command_checks_and_rebuilds(tree, people):
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("people_tally", "--check", stdout=out)
-    assert f"组织 {tree.village_a1.pk}: (9, 1) ≠ (1, 1)" in out.getvalue()
+    assert f"组织 {tree.village_a1.pk}: (9, 1, 1, 0) ≠ (1, 1, 1, 0)" in out.getvalue()
     call_command("people_tally", "--rebuild", stdout=StringIO())
     assert people_tally.check() == {}

@@ -1,13 +1,13 @@
 """`manage.py ledger_tallies --check | --rebuild [--year Y]`: compare the monthly tallies with
 a recount of the raw activities and participations, and the talent totals with a recount of
-the talent tallies, or recount them."""
+the talent tallies and the township roll-up with a recount of the raw rows, or recount them."""
 
 import datetime
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger import tallies
+from ledger import tallies, township_tally
 
 SHOWN = 20
 
@@ -30,10 +30,14 @@ class Command(BaseCommand):
             for name, rows in written.items():
                 self.stdout.write(f"{name}: {rows} 行")
             self.stdout.write(f"TalentMonthTotal: {self._totals(year)} 行")
+            self.stdout.write(f"TownshipMonthTally: {self._rollup(year)} 行")
             self.stdout.write(self.style.SUCCESS("月度汇总已重建。"))
             return
         mismatches = tallies.check_tallies(year=year)
         mismatches["TalentMonthTotal"] = tallies.check_talent_totals(year=year)
+        mismatches["TownshipMonthTally"] = [
+            ((township, kind, active, month), stored, expected)
+            for (township, kind, active, month), stored, expected in township_tally.check(year)]
         wrong = 0
         for name, rows in mismatches.items():
             wrong += len(rows)
@@ -49,8 +53,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("月度汇总与原始记录一致。"))
 
     def _totals(self, year):
-        totals = tallies.TalentMonthTotal.objects.all()
+        return self._in_year(tallies.TalentMonthTotal.objects.all(), year).count()
+
+    def _rollup(self, year):
+        return self._in_year(township_tally.TownshipMonthTally.objects.all(), year).count()
+
+    def _in_year(self, rows, year):
         if year is not None:
-            totals = totals.filter(month__gte=datetime.date(year, 1, 1),
-                                   month__lt=datetime.date(year + 1, 1, 1))
-        return totals.count()
+            rows = rows.filter(month__gte=datetime.date(year, 1, 1),
+                               month__lt=datetime.date(year + 1, 1, 1))
+        return rows

@@ -11,7 +11,7 @@ class Command(TallyCommand):
     title = "人员数汇总"
     sources = "人员记录"
     rows_unit = "个组织"
-    figures = "人员, 在册"
+    figures = "人员, 在册, 在册党员, 在册城市人才"
 
     def describe_key(self, org):
         return f"组织 {org}"

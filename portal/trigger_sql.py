@@ -1,0 +1,96 @@
+"""DDL of the trigger-kept tallies (portal.people_tally, pairing.need_tally, ledger.tallies):
+create a trigger on SQLite or PostgreSQL from the SQL statements it runs, drop a set of them,
+tell whether they are there, and read a tally and its recount from one snapshot.
+
+A trigger is named once: on PostgreSQL its function bears the trigger's name, so dropping the
+trigger drops the function too. Statements are given without their closing ";": on PostgreSQL
+they run inside a PL/pgSQL function (PERFORM and IF are allowed), on SQLite as the trigger's
+body.
+"""
+
+import contextlib
+
+from django.db import transaction
+
+
+def pg_function(name, statements, *, guard=""):
+    """CREATE FUNCTION `name`() for an AFTER trigger running `statements` (PostgreSQL).
+    `guard`: PL/pgSQL run first, to return early (a setting that pauses the tally)."""
+    body = "".join(f"  {statement};\n" for statement in statements)
+    return (f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{guard}{body}  RETURN NULL;\nEND $$")
+
+
+def create_trigger(cursor, vendor, *, name, table, event, statements, when="",
+                   referencing="", always=False, guard=""):
+    """Create the AFTER `event` trigger `name` on `table` running `statements`.
+
+    `referencing` (PostgreSQL: "NEW TABLE AS new_rows ..."): a statement trigger over
+    transition tables; otherwise a row trigger, run only `when` (an SQL condition on OLD/NEW)
+    if given. SQLite has only row triggers: a statement trigger there is the caller's to
+    write as a row one. `always` (PostgreSQL): ENABLE ALWAYS, so the trigger fires under
+    session_replication_role = replica too (portal.bulk_load)."""
+    if vendor == "postgresql":
+        cursor.execute(pg_function(name, statements, guard=guard))
+        level = f"REFERENCING {referencing} FOR EACH STATEMENT" if referencing else \
+            "FOR EACH ROW"
+        condition = f" WHEN ({when})" if when else ""
+        cursor.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} {level}{condition} "
+                       f"EXECUTE FUNCTION {name}()")
+        if always:
+            cursor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
+        return
+    if referencing:
+        raise ValueError(f"{name}: SQLite has no statement triggers")
+    condition = f" WHEN ({when})" if when else ""
+    body = "".join(f"{statement}; " for statement in statements)
+    cursor.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} "
+                   f"BEGIN {body}END")
+
+
+def drop_triggers(conn, triggers, *, functions=()):
+    """Drop the triggers `triggers` ({name: table}) if there, and their functions; on
+    PostgreSQL also the `functions` named (one several triggers share, under its own name)."""
+    with conn.cursor() as cursor:
+        for name, table in triggers.items():
+            if conn.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+            else:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        if conn.vendor == "postgresql":
+            for name in functions:
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def triggers_present(conn, names) -> bool:
+    """Whether every trigger of `names` exists on `conn`'s database."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return set(names) <= {row[0] for row in cursor.fetchall()}
+
+
+def has_column(conn, table, column) -> bool:
+    """Whether `table` has `column`: a migration earlier than the one adding a tally's column
+    runs the tally module's current code, which must then leave the column out."""
+    with conn.cursor() as cursor:
+        return column in {c.name for c in conn.introspection.get_table_description(cursor, table)}
+
+
+@contextlib.contextmanager
+def one_snapshot(conn):
+    """Reads that must see the same committed rows (a tally and its recount): outside a
+    transaction, one transaction, REPEATABLE READ on PostgreSQL (under READ COMMITTED a write
+    committed between the two reads showed as a difference that was not there; SQLite's read
+    transaction sees one state of the file). Inside a caller's transaction, its rules apply."""
+    if conn.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=conn.alias):
+        if conn.vendor == "postgresql":
+            with conn.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
