@@ -22,6 +22,7 @@ from pairing.models import (
     PairingStatus,
     PlanStatus,
     Principle,
+    pairing_ids_below_roots,
 )
 from portal.filters import OrgFilter
 from portal.forms import OrgChoiceField
@@ -41,8 +42,12 @@ def paired_units(request):
     among the organizations in scope, as IN-subqueries PostgreSQL hashes once: the picker counts
     every choice, and the scope's join of both sides with the tree made it probe each of a
     city's 5,800 organizations in turn (35,000 buffers)."""
-    in_scope = Organization.objects.visible_to(request.user, "pairing.view").values("pk")
-    pairings = Pairing.objects.filter(Q(village_org__in=in_scope) | Q(city_org__in=in_scope))
+    ids = pairing_ids_below_roots(request.user, "pairing.view")
+    if ids is not None:  # a unit's or a township's: its pairings by id, not every pairing hashed
+        pairings = Pairing.objects.filter(pk__in=ids)
+    else:
+        in_scope = Organization.objects.visible_to(request.user, "pairing.view").values("pk")
+        pairings = Pairing.objects.filter(Q(village_org__in=in_scope) | Q(city_org__in=in_scope))
     return Organization.objects.filter(pk__in=pairings.values("city_org_id")).only(*ORG_FIELDS)
 
 

@@ -20,7 +20,7 @@ from alliances.forms.venues import BookingForm, VenueFilterSet, VenueForm
 from alliances.models import Alliance, Booking, Venue
 from alliances.services import venues as services
 from portal.models import Organization
-from portal.scope import has_capability
+from portal.scope import has_capability, scope_holds_every_org
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 
 WEEKDAYS = "一二三四五六日"
@@ -64,6 +64,18 @@ class VenueListView(FilteredListView):
     filterset_class = VenueFilterSet
     template_name = "alliances/venues/venue_list.html"
     table_template = "alliances/venues/_venue_table.html"
+
+    def get_queryset(self):
+        """Every venue for a scope that holds the whole tree; else the scope's venues named by
+        id. With the scope as subqueries in the sorted, limited list PostgreSQL guessed 800 of
+        a city's 1,100 venues matched and walked all 5,800 organizations in path order, probing
+        each one's alliances, to find a township's 5 (14,000 buffers)."""
+        user = self.request.user
+        if scope_holds_every_org(user, self.visible_action):
+            return self.queryset.all()
+        ids = (Venue.objects.visible_to(user, self.visible_action).order_by()
+               .values_list("pk", flat=True))
+        return self.queryset.filter(pk__in=list(ids))
 
 
 @login_required

@@ -9,7 +9,7 @@ from ledger.models import ReopenRequest
 from ledger.services import locks as services
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.scope import has_capability
+from portal.scope import has_capability, scope_holds_every_org
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 
 
@@ -43,12 +43,19 @@ class ReopenRequestCreateView(ServiceFormView):
 class ReopenRequestListView(FilteredListView):
     """补录申请: the village sees its requests and their state; the township those to handle."""
 
-    queryset = (ReopenRequest.objects.select_related("org", "activity", "requested_by",
-                                                     "handled_by")
-                .order_by("-requested_at", "-id"))
+    # The organizations are fetched for the page's rows: joined, a city's 5,811 were hashed.
+    queryset = (ReopenRequest.objects.select_related("activity", "requested_by", "handled_by")
+                .prefetch_related("org").order_by("-requested_at", "-id"))
     list_capability = "ledger.view"
     denied_message = "您没有查看补录申请的权限。"
     template_name = "ledger/activities/reopen_requests.html"
+
+    def get_queryset(self):
+        # A scope that holds the whole tree needs no path test: with it every organization of
+        # the city was hashed (5,811) before the newest requests were sorted.
+        if scope_holds_every_org(self.request.user, self.list_capability):
+            return self.queryset.all()
+        return super().get_queryset()
 
 
 class ReopenRequestAction(ObjectActionView):
