@@ -641,20 +641,18 @@ def install_triggers(conn=None, *, talents=True, participations=None, totals=Non
         totals = totals_ready(conn)
     totals = totals and talents
     drop_triggers(conn)
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            objects = _postgresql_objects(talents, participations)
-            for _name, function, triggers in objects + (
-                    _total_postgresql_objects() if totals else []):
-                cursor.execute(function)
-                for statement in triggers:
-                    cursor.execute(statement)
-        else:
-            statements = _sqlite_triggers(talents, participations)
-            if totals:
-                statements |= _total_sqlite_triggers()
-            for statement in statements.values():
-                cursor.execute(statement)
+
+    def pg_objects():
+        return _postgresql_objects(talents, participations) + (
+            _total_postgresql_objects() if totals else [])
+
+    def sqlite_statements():
+        statements = _sqlite_triggers(talents, participations)
+        if totals:
+            statements |= _total_sqlite_triggers()
+        return statements.values()
+
+    trigger_sql.install(conn, pg_objects, sqlite_statements)
     if township_tally.ready(conn):  # migration 0017 on: the township roll-up too
         township_tally.install_triggers(conn)
 

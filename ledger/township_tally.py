@@ -212,15 +212,7 @@ def ready(conn=None) -> bool:
 def install_triggers(conn=None):
     conn = conn or connection
     drop_triggers(conn)
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            for _name, function, triggers in _pg_objects():
-                cursor.execute(function)
-                for statement in triggers:
-                    cursor.execute(statement)
-        else:
-            for statement in _sqlite_triggers().values():
-                cursor.execute(statement)
+    trigger_sql.install(conn, _pg_objects, lambda: _sqlite_triggers().values())
 
 
 def drop_triggers(conn=None):

@@ -404,15 +404,7 @@ def install_triggers(conn=None):
     """Create (or re-create) the triggers on `conn`'s database."""
     conn = conn or connection
     drop_triggers(conn)
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            for _name, function, triggers in _pg_objects():
-                cursor.execute(function)
-                for statement in triggers:
-                    cursor.execute(statement)
-        else:
-            for statement in _sqlite_triggers():
-                cursor.execute(statement)
+    trigger_sql.install(conn, _pg_objects, _sqlite_triggers)
 
 
 def drop_triggers(conn=None):

@@ -81,6 +81,21 @@ def create_trigger(cursor, vendor, *, name, table, event, statements, when="",
                    f"BEGIN {body}END")
 
 
+def install(conn, pg_objects, sqlite_statements):
+    """Run a tally's prepared DDL on `conn`: on PostgreSQL each (name, CREATE FUNCTION,
+    [CREATE TRIGGER ...]) of `pg_objects()`, on SQLite each CREATE TRIGGER of
+    `sqlite_statements()` (callables: only the database's own DDL is built)."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            for _name, function, triggers in pg_objects():
+                cursor.execute(function)
+                for statement in triggers:
+                    cursor.execute(statement)
+        else:
+            for statement in sqlite_statements():
+                cursor.execute(statement)
+
+
 def drop_triggers(conn, triggers, *, functions=()):
     """Drop the triggers `triggers` ({name: table}) if there, and their functions; on
     PostgreSQL also the `functions` named (one several triggers share, under its own name)."""
