@@ -38,7 +38,7 @@ from ledger.models import (
 )
 from ledger.periods import date_from_cursor, month_range, months_back
 from pairing.models import Pairing, PairingStatus
-from portal.models import Organization, Person
+from portal.models import Organization, OrgPeopleTally, Person
 from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.scope import has_capability, scope_q
 from portal.spreadsheets import Column, new_workbook, sheet_caption, workbook_bytes, write_sheet
@@ -465,16 +465,12 @@ def talent_activities(area, period):
 
 def talent_units(area):
     """Home organizations of the area's talents, for the filter: the area's part of
-    `_talent_q` on the organizations themselves, with the homes of every active talent as a
-    subquery (no join to the organizations in it). County-wide the homes are made distinct,
-    which PostgreSQL hashes once (30,000 talents) instead of probing the people of each of a
-    city's 5,800 organizations (27 -> 11 ms); a township's few dozen organizations are
-    probed (27 -> 4 ms)."""
-    homes = Person.objects.filter(is_city_talent=True, is_active=True).values("home_org_id")
+    `_talent_q` on the organizations themselves, the homes of active talents read from the
+    people tally (OrgPeopleTally.talents, one row per organization) rather than from every
+    talent (a city's 30,000 hashed per view: 24 ms under load)."""
+    homes = OrgPeopleTally.objects.filter(talents__gt=0).values("org_id")
     in_area = Q(path__startswith=area.path)
-    if _is_county_wide(area):
-        homes = homes.distinct()
-    else:
+    if not _is_county_wide(area):
         in_area |= Q(pk__in=Pairing.objects.filter(
             status=PairingStatus.ACTIVE, village_org__path__startswith=area.path)
             .values("city_org"))

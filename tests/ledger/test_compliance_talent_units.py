@@ -3,6 +3,8 @@ talents the area answers for (talents_in), county-wide and per township, however
 queried."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ledger import compliance
 from portal.models import Organization
@@ -37,3 +39,11 @@ def test_talent_units_are_the_homes_of_the_areas_talents(tree, more_homes):
     town_b = list(compliance.talent_units(tree.town_b))
     assert town_b == homes_of_talents(tree.town_b) and tree.village_b1 in town_b
     assert tree.unit not in town_b
+
+
+def test_talent_units_read_the_people_tally_not_every_talent(tree, more_homes):
+    with CaptureQueriesContext(connection) as queries:
+        list(compliance.talent_units(tree.county))
+    (query,) = queries.captured_queries
+    assert "portal_orgpeopletally" in query["sql"]
+    assert "portal_person" not in query["sql"]
