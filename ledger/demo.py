@@ -75,7 +75,6 @@ from ledger.models import (
     ResidentRequest,
     TalentMonthTally,
     TalentMonthTotal,
-    TownshipMonthTally,
     TownshipReport,
     UnitMonthTally,
 )
@@ -1085,7 +1084,7 @@ def reset_ledger_demo() -> None:
                       ResidentRequest, TownshipReport, Activity.history.model,
                       TownshipReport.history.model, OrgMonthTally, PersonMonthTally,
                       UnitMonthTally, TalentMonthTally, TalentMonthTotal,
-                      TownshipMonthTally, PairedUnitMonthTally):
+                      PairedUnitMonthTally):
             _delete_all(model)
 
 
