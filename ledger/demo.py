@@ -75,6 +75,7 @@ from ledger.models import (
     ResidentRequest,
     TalentMonthTally,
     TalentMonthTotal,
+    TownshipMonthTally,
     TownshipReport,
     UnitMonthTally,
 )
@@ -1084,7 +1085,7 @@ def reset_ledger_demo() -> None:
                       ResidentRequest, TownshipReport, Activity.history.model,
                       TownshipReport.history.model, OrgMonthTally, PersonMonthTally,
                       UnitMonthTally, TalentMonthTally, TalentMonthTotal,
-                      PairedUnitMonthTally):
+                      TownshipMonthTally, PairedUnitMonthTally):
             _delete_all(model)
 
 

@@ -268,7 +268,7 @@ def compare(raw_org_tallies, params, year=None) -> list:
     select = raw_org_tallies
     where, where_params = _year_where(year, "month")
     zero = (0,) * len(COUNTS)
-    with connection.cursor() as cursor:
+    with trigger_sql.one_snapshot(connection), connection.cursor() as cursor:
         cursor.execute(f"WITH raw (org_id, pairing_id, month, activities, participations) AS "
                        f"({select}) {_grouped('raw')} GROUP BY 1, 2, 3, 4", params)
         expected = dict(_as_key(row) for row in cursor.fetchall())

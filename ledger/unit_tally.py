@@ -295,11 +295,14 @@ _PAIRING_CHANGED = ("OLD.status <> NEW.status OR OLD.city_org_id <> NEW.city_org
 
 
 def _activity_changed(vendor):
-    """WHEN an update changes what an activity may count for."""
+    """WHEN an update changes what an activity counts for: whether it counts, or (counting)
+    its organization, pairing or month. A confirmation (submitted -> confirmed) changes
+    nothing, so a batch of them recounts and locks no cell."""
+    old_counted, new_counted = (f"{row}.status IN {COUNTED}" for row in ("OLD", "NEW"))
     distinct = "IS DISTINCT FROM" if vendor == "postgresql" else "IS NOT"
-    return (f"OLD.status <> NEW.status OR OLD.org_id <> NEW.org_id "
-            f"OR OLD.pairing_id {distinct} NEW.pairing_id "
-            f"OR {_month(vendor, 'OLD.date')} <> {_month(vendor, 'NEW.date')}")
+    return (f"({old_counted}) <> ({new_counted}) OR ({new_counted} AND ("
+            f"OLD.org_id <> NEW.org_id OR OLD.pairing_id {distinct} NEW.pairing_id "
+            f"OR {_month(vendor, 'OLD.date')} <> {_month(vendor, 'NEW.date')}))")
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
@@ -438,9 +441,9 @@ def rebuild(conn=None) -> int:
 
 def check(conn=None) -> dict:
     """{(unit id, month): (kept, recounted)} where the table and a recount differ (a row kept
-    at 0 counts as absent)."""
+    at 0 counts as absent); both read in one snapshot."""
     conn = conn or connection
-    with conn.cursor() as cursor:
+    with trigger_sql.one_snapshot(conn), conn.cursor() as cursor:
         cursor.execute(_recount_select(conn.vendor))
         counted = {(unit, str(month)): int(n) for unit, month, n in cursor.fetchall() if n}
         cursor.execute(f"SELECT unit_id, month, activities FROM {TALLY} WHERE activities <> 0")

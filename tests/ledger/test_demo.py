@@ -17,12 +17,14 @@ from ledger.models import (
     ActivityStatus,
     Evidence,
     MonthReopening,
+    PairedUnitMonthTally,
     Participation,
     ReportStatus,
     RequestStatus,
     ResidentRequest,
     TalentMonthTally,
     TalentMonthTotal,
+    TownshipMonthTally,
     TownshipReport,
 )
 from ledger.periods import close_date
@@ -271,7 +273,8 @@ def test_same_seed_same_data_and_reset_removes_it(data):
     demo.reset_demo_data()
     for model in (Activity, Participation, Evidence, MonthReopening, ResidentRequest,
                   TownshipReport, Activity.history.model, TownshipReport.history.model,
-                  TalentMonthTally, TalentMonthTotal):
+                  TalentMonthTally, TalentMonthTotal, TownshipMonthTally,
+                  PairedUnitMonthTally):
         assert not model.objects.exists(), model
     assert not (media / "evidence/2026/11/upload.jpg").exists()  # an upload goes
     assert (media / EVIDENCE_DIR).is_dir()  # the shared demo images stay for the next seed

@@ -185,3 +185,21 @@ def test_paused_triggers_then_rebuild(tree, people, theme, pairing):
     assert unit_tally.triggers_present()
     assert cell(tree.unit, datetime.date(2025, 5, 1)) == 1
     agrees(tree.county)
+
+
+def test_a_confirmation_recounts_no_cell_a_return_does(tree, people, theme, today, pairing,
+                                                       village_secretary, township_admin):
+    """Submitted -> confirmed changes nothing the tally counts: its trigger does not run (a
+    batch of confirmations locks no cell). A cell left wrong shows it; a return recounts it."""
+    month = today.replace(day=1)
+    confirmed, returned = (
+        new_activity(tree.village_a1, today, theme, village_secretary, [people.unit])
+        for _ in range(2))
+    for activity in (confirmed, returned):
+        activities.do_submit_activity(activity, actor=village_secretary)
+    assert cell(tree.unit, month) == 2
+    PairedUnitMonthTally.objects.filter(unit=tree.unit, month=month).update(activities=9)
+    activities.do_confirm_activity(confirmed, actor=township_admin)
+    assert cell(tree.unit, month) == 9  # not recounted
+    activities.do_return_activity(returned, actor=township_admin, reason="缺照片")
+    assert cell(tree.unit, month) == 1  # recounted: the confirmed one alone
