@@ -777,6 +777,13 @@ def rebuild_tallies(orgs=None, year=None, models=None) -> dict:
     written = {}
     participations = org_participations_ready()
     selects = recount_selects(connection.vendor, orgs, year, participations)
+    if connection.vendor == "postgresql":
+        # Writers of the tallies' sources wait for the rebuild's commit: a save meeting it
+        # halfway updated a row it had deleted (lost), or held a tally row the rebuild then
+        # needed while waiting for its table lock (deadlock).
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {ACTIVITY}, {PARTICIPATION}, {PERSON}, {ORG} "
+                           "IN SHARE MODE")
     with _quiet(), connection.cursor() as cursor:
         for table, (select, params) in selects.items():
             if models is not None and MODELS[table] not in models:
