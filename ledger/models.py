@@ -301,6 +301,9 @@ class ReopenRequest(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["org", "year", "month"], condition=models.Q(status="pending"),
             name="one_pending_reopen_request")]
+        # The whole-tree list (county scope) reads the newest page without sorting them all.
+        indexes = [models.Index(fields=["-requested_at", "-id"],
+                                name="reopen_request_newest_first")]
 
     def __str__(self):
         return f"{self.org} {self.year}年{self.month}月补录申请"

@@ -72,3 +72,18 @@ def test_county_wide_total_counts_no_person_tallies(county, gone, month_today): 
     sql = [q["sql"] for q in ctx.captured_queries]
     assert not [q for q in sql if "COUNT(DISTINCT" in q and "ledger_personmonthtally" in q]
     assert len([q for q in sql if '"needs_open"' in q and '"needs_overdue"' in q]) == 1
+
+
+def test_a_page_of_townships_finds_its_talents_by_path(county, gone, month_today):  # noqa: F811
+    """The shown townships' talents are read under their paths (the path index), not by
+    cutting the path of every organization of the month's person tallies; same figures."""
+    year, month, today = month_today
+    whole = {r.label: r.talents for r in dispatch_summary(county, year, month, today=today).rows}
+    for shown in ([county[0]], county[1:]):
+        with CaptureQueriesContext(connection) as ctx:
+            summary = dispatch_summary(county, year, month, today=today, shown=shown)
+        assert {r.label: r.talents for r in summary.rows} == {
+            t.name: whole[t.name] for t in shown}
+        talents_sql = next(q["sql"] for q in ctx.captured_queries if '"talents"' in q["sql"])
+        assert "LIKE" in talents_sql, talents_sql
+        assert summary.total.talents == 4
