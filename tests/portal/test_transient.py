@@ -1,6 +1,6 @@
 """Transient database conflicts (portal.transient): which errors are transient, the retry and
-its limits, and the generic views running their services through it (an action, a batch
-action and a form that creates a row).
+its limits, the generic views running their services through it (an action, a batch action
+and a form that creates a row), and the 503 page for a conflict that escapes a view.
 
 The errors are psycopg's own classes raised through Django's DatabaseErrorWrapper, as the
 PostgreSQL backend raises them; a real deadlock is in test_transient_deadlock.py."""
@@ -250,3 +250,39 @@ def test_a_new_activity_that_keeps_meeting_deadlocks_keeps_the_form(login, tree,
     assert form["content"].value() == "学习党章"
     assert form.instance.pk is None  # the page does not show a saved activity
     assert not Activity.objects.exists()
+
+
+def test_a_deadlock_escaping_a_view_is_a_503_asking_to_retry(login, tree, theme, today,
+                                                             township_admin, monkeypatch):
+    activity = submitted(tree, theme, today)
+
+    def conflicted(self):
+        raise deadlock()
+
+    monkeypatch.setattr(activity_views.ActivityConfirmView, "get_object", conflicted)
+    back = "http://testserver" + reverse("ledger:activity_detail", args=[activity.pk])
+    response = login(township_admin).post(reverse("ledger:activity_confirm", args=[activity.pk]),
+                                          HTTP_REFERER=back)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    page = response.content.decode()
+    assert "系统繁忙" in page and "请稍后重试" in page
+    assert f'<a href="{back}" class="btn btn-party">返回</a>' in page
+    assert "党建共建平台" in page  # the site's own page, with its navigation bar
+
+
+@pytest.mark.parametrize("error", [
+    lambda: RuntimeError("a bug"),
+    lambda: through_django(psycopg.errors.QueryCanceled("statement timeout")),
+], ids=["bug", "timeout"])
+def test_other_exceptions_escaping_a_view_are_untouched(login, tree, theme, today,
+                                                        township_admin, monkeypatch, error):
+    activity = submitted(tree, theme, today)
+    raised = error()
+
+    def broken(self):
+        raise raised
+
+    monkeypatch.setattr(activity_views.ActivityConfirmView, "get_object", broken)
+    with pytest.raises(type(raised)):
+        login(township_admin).post(reverse("ledger:activity_confirm", args=[activity.pk]))
