@@ -54,7 +54,8 @@ def retrying(fn, /, *args, **kwargs):
     the views' error paths show like any refusal, the form keeping its data.
 
     Inside an atomic block the conflict is re-raised at once: the outer transaction keeps the
-    locks that took part in the conflict, so only its owner can start it again."""
+    locks that took part in the conflict, so only its owner can start it again. `fn` is one
+    transaction: a conflict in its after-commit hooks would run a committed call twice."""
     name = _name_of(fn)
     attempt = 1
     while True:
