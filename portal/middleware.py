@@ -1,8 +1,15 @@
-"""Request-level limits that no form can enforce once the body has been read."""
+"""Request-level limits that no form can enforce once the body has been read, and the answer
+to a transient database conflict that escaped a view."""
+
+import logging
 
 from django.conf import settings
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from portal.transient import is_transient
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -25,10 +32,36 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.UPLOAD_MAX_REQUEST_BYTES:
-            referer = request.META.get("HTTP_REFERER", "")
-            back = referer if url_has_allowed_host_and_scheme(
-                referer, allowed_hosts={request.get_host()}) else "/"
             return render(request, "413.html", {
                 "size_mb": f"{length / MB:.0f}", "limit": upload_request_limit_text(),
-                "back": back}, status=413)
+                "back": _back_url(request)}, status=413)
         return self.get_response(request)
+
+
+def _back_url(request) -> str:
+    """The page the request came from (same host only), else the home page."""
+    referer = request.META.get("HTTP_REFERER", "")
+    return referer if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}) else "/"
+
+
+class TransientErrorMiddleware:
+    """A deadlock or serialization failure that escaped a view (one not calling its services
+    through portal.transient.retrying, or inside an outer transaction) is answered with a
+    503 page asking to try again, with Retry-After, instead of a server error: the cancelled
+    transaction was rolled back, so nothing was half-written. Other exceptions pass on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_transient(exception):
+            return None
+        logger.warning("transient database conflict escaped %s %s; answered 503",
+                       request.method, request.path)
+        response = render(request, "503.html", {"back": _back_url(request)}, status=503)
+        response["Retry-After"] = "1"
+        return response

@@ -271,6 +271,23 @@ def postgresql_only(db):
 
 
 @pytest.fixture
+def always_busy():
+    """A stand-in for portal.transient.retrying, patched into a view module, whose conflict
+    never clears: it records the service the view passed and refuses as retrying does after
+    its last try (the retry itself: tests/portal/test_transient.py)."""
+    from django.core.exceptions import ValidationError
+
+    from portal.transient import BUSY_MESSAGE
+
+    def retrying(fn, /, *args, **kwargs):
+        retrying.called.append(fn)
+        raise ValidationError(BUSY_MESSAGE, code="busy")
+
+    retrying.called = []
+    return retrying
+
+
+@pytest.fixture
 def renders(monkeypatch):
     """The HTML of each PDF WeasyPrint laid out through portal.pdf_cache (a list that grows
     with every render), so a test can tell a cached download from a new render."""

@@ -27,6 +27,7 @@ from alliances.models import Competition, CompetitionStatus, JudgeScore
 from alliances.services import competitions as services
 from portal.exporting import get_exporter
 from portal.scope import has_capability
+from portal.transient import retrying
 from portal.views.common import add_service_errors, paginate, query_without_page
 from portal.views.generic import ObjectActionView, ServiceFormView, StartExportView
 
@@ -108,7 +109,8 @@ def score_sheet(request, pk, entrant_pk):
             return redirect(detail_url)
         if form.is_valid():
             try:
-                services.do_save_score_sheet(entrant, actor=request.user, scores=form.scores())
+                retrying(services.do_save_score_sheet, entrant, actor=request.user,
+                         scores=form.scores())
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:

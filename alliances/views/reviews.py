@@ -18,6 +18,7 @@ from alliances.membership import member_orgs_of
 from alliances.models import Alliance, AnnualReview, MemberReport, PeerScore, ReviewStatus
 from alliances.services import reviews as services
 from alliances.services.meetings import current_members, manages
+from portal.transient import retrying
 from portal.views.common import add_service_errors, paginate
 from portal.views.generic import ObjectActionView, ServiceFormView
 
@@ -108,7 +109,8 @@ def review_report(request, pk, member_pk):
                       initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.submit_report(review, member, actor=request.user, **form.cleaned_data)
+            retrying(services.submit_report, review, member, actor=request.user,
+                     **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -135,8 +137,8 @@ def review_scores(request, pk, member_pk):
                          existing=existing)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_peer_scores(review, member, actor=request.user,
-                                      scores=form.scores(), comments=form.comments())
+            retrying(services.save_peer_scores, review, member, actor=request.user,
+                     scores=form.scores(), comments=form.comments())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -36,6 +36,7 @@ from assessment.services.entries import NEEDS_EVIDENCE, record_entry
 from assessment.views.schemes import SCHEME_QUERYSET, grading_of
 from portal.models import Person
 from portal.scope import has_capability
+from portal.transient import retrying
 from portal.views.common import (
     add_service_errors,
     error_text,
@@ -174,9 +175,9 @@ def entry_save(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            saved = record_entry(indicator, target, actor=request.user, quarter=quarter,
-                                 points=data["points"], reason=data["reason"],
-                                 level=data["level"], evidence=data["evidence"])
+            saved = retrying(record_entry, indicator, target, actor=request.user,
+                             quarter=quarter, points=data["points"], reason=data["reason"],
+                             level=data["level"], evidence=data["evidence"])
         except ValidationError as exc:
             add_service_errors(form, exc)
     if not request.htmx:

@@ -28,6 +28,7 @@ from ledger.models import Participation
 from portal.models import Person
 from portal.models.orgs import CITY_KINDS
 from portal.scope import has_capability
+from portal.transient import retrying
 from portal.views.common import error_text, paginate, query_without_page
 
 EVALUATE = "assessment.evaluate"
@@ -95,9 +96,9 @@ def evaluation_rate(request):
     village, person = data["village"], data["person"]
     back += f"?village={village.pk}&year={data['year']}&quarter={data['quarter']}"
     try:
-        evaluation = rate_talent(village, person, actor=user, year=data["year"],
-                                 quarter=data["quarter"], rating=data["rating"],
-                                 comment=data["comment"])
+        evaluation = retrying(rate_talent, village, person, actor=user, year=data["year"],
+                              quarter=data["quarter"], rating=data["rating"],
+                              comment=data["comment"])
     except ValidationError as exc:
         messages.error(request, "未能保存评价：" + error_text(exc))
         return redirect(back)

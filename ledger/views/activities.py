@@ -340,8 +340,6 @@ class ActivityCreateView(ServiceFormView):
         return f"已保存“{result.title}”（草稿）。可继续上传照片，完成后提交。"
 
     def service_refused(self, form, exc):
-        if self.queryset is None:
-            form.instance.pk = None  # a new row was rolled back with the transaction
         self.ask_no_evidence = bool(_take_errors(form, exc, "no_evidence"))
         locked = _take_errors(form, exc, "locked")
         if locked:

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portal.middleware.TransientErrorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -5,9 +5,9 @@ A page declares its queryset, capability, form and service; these classes do the
 way everywhere:
 - the scoped fetch: an object outside the user's scope is not found (404);
 - the capability check, before any state rule (403 for a role that lacks it);
-- the service call `service(obj, *, actor, **cleaned_data)`; a `ValidationError` it raises
-  becomes a message (actions) or form errors (form pages) — this module is the only view code
-  that catches it;
+- the service call `service(obj, *, actor, **cleaned_data)`, run again after a transient
+  database conflict (portal.transient); a `ValidationError` it raises becomes a message
+  (actions) or form errors (form pages) — this module is the only view code that catches it;
 - the success message and the redirect (a same-host `next` wins).
 
     class ActivityConfirmView(ObjectActionView):
@@ -29,6 +29,7 @@ from django.views import View
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from portal.scope import has_capability
+from portal.transient import retrying
 from portal.views.common import (
     add_service_errors,
     error_text,
@@ -95,6 +96,16 @@ class ServiceMixin:
             return service(actor=self.request.user, **cleaned)
         return service(obj, actor=self.request.user, **cleaned)
 
+    def run_service(self, obj, **cleaned):
+        """`call_service`, tried again after a deadlock or serialization failure: a service is
+        one transaction that re-reads what it changes, so a second run is safe; when the
+        conflict persists, a ValidationError (code "busy") the caller shows as a refusal."""
+        return retrying(self.service_attempt, obj, **cleaned)
+
+    def service_attempt(self, obj, **cleaned):
+        """One try of `call_service` (a form page first undoes what a rolled-back try left)."""
+        return self.call_service(obj, **cleaned)
+
     def get_success_message(self, obj, result):
         return self.success_message.format(obj=obj, result=result)
 
@@ -130,7 +141,7 @@ class ObjectActionView(LoginRequiredMixin, ScopedObjectMixin, ServiceMixin, View
             messages.error(request, self.error_prefix + error_text(form))
             return redirect_back(request, self.get_failure_url(obj))
         try:
-            result = self.call_service(obj, **self.service_kwargs(form))
+            result = self.run_service(obj, **self.service_kwargs(form))
         except ValidationError as exc:
             messages.error(request, self.error_prefix + error_text(exc))
             return redirect_back(request, self.get_failure_url(obj))
@@ -196,8 +207,7 @@ class BatchActionView(LoginRequiredMixin, ServiceMixin, View):
             messages.error(request, self.error_prefix + error_text(form))
             return back
         try:
-            result = type(self).service(objects, actor=request.user,
-                                        **self.service_kwargs(form))
+            result = self.run_service(objects, **self.service_kwargs(form))
         except ValidationError as exc:
             messages.error(request, self.error_prefix + error_text(exc))
             return back
@@ -223,6 +233,7 @@ class ServiceFormView(LoginRequiredMixin, ScopedObjectMixin, ServiceMixin, Conte
     multipart = False
     form_takes_user = False
     model_form_instance = False  # pass the fetched object as the ModelForm's instance
+    new_instance = None  # the form's unsaved instance while the service runs
 
     def fetch(self):
         if self.queryset is None:
@@ -280,9 +291,13 @@ class ServiceFormView(LoginRequiredMixin, ScopedObjectMixin, ServiceMixin, Conte
             return refused
         form = self.get_form(obj)
         if form.is_valid():
+            instance = getattr(form, "instance", None)
+            self.new_instance = (instance if isinstance(instance, Model) and instance.pk is None
+                                 else None)
             try:
-                result = self.call_service(obj, **self.service_kwargs(form))
+                result = self.run_service(obj, **self.service_kwargs(form))
             except ValidationError as exc:
+                self.forget_rolled_back_save()
                 add_service_errors(form, exc)
                 self.service_refused(form, exc)
             else:
@@ -294,6 +309,18 @@ class ServiceFormView(LoginRequiredMixin, ScopedObjectMixin, ServiceMixin, Conte
 
     def service_refused(self, form, exc):
         """Hook for pages that show some refusals apart (a locked month, say)."""
+
+    def service_attempt(self, obj, **cleaned):
+        self.forget_rolled_back_save()
+        return super().service_attempt(obj, **cleaned)
+
+    def forget_rolled_back_save(self):
+        """A new form instance that a rolled-back try saved is new again: its pk names no row
+        (a service would take it for an edit of a missing row, a page for a saved object)."""
+        instance = self.new_instance
+        if instance is not None and instance.pk is not None:
+            instance.pk = None
+            instance._state.adding = True
 
     def guarded(self, obj):
         message = self.refusal(obj) if obj is not None else ""

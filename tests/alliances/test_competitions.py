@@ -38,10 +38,12 @@ from alliances.services.competitions import (
     results_pdf,
     results_xlsx,
 )
+from alliances.views import competitions as competition_views
 from portal.exporting import get_exporter, start_export
 from portal.jobs import execute_job
 from portal.models import AuditEvent, Job
 from portal.scope import forget_roles
+from portal.transient import BUSY_MESSAGE
 from tests.alliances.conftest import FOUNDED, build_alliances_world
 from tests.assessment.test_reports import pdf_text, pdf_tool
 from tests.conftest import need_service
@@ -341,6 +343,17 @@ def test_score_sheet_saves_and_refuses_bad_input(login, round_, world, talent):
     assert sorted(JudgeScore.objects.values_list("score", flat=True)) == [Decimal("88.5"), 90]
     again = client.get(url).content.decode()
     assert 'value="88.5"' in again
+
+
+def test_a_score_sheet_is_saved_through_the_retry(login, round_, world, talent, monkeypatch,
+                                                   always_busy):
+    monkeypatch.setattr(competition_views, "retrying", always_busy)
+    first, second = criteria_of(round_)
+    response = login(talent).post(sheet_url(round_, world.area_1),
+                                  {f"c{first.pk}": "88.5", f"c{second.pk}": "90"})
+    assert response.status_code == 200 and BUSY_MESSAGE in response.content.decode()
+    assert always_busy.called == [do_save_score_sheet]
+    assert not JudgeScore.objects.exists()
 
 
 def test_list_and_detail_scope(login, round_, township_admin, talent, outsider,

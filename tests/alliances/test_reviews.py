@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from alliances.models import AnnualReview, MemberReport, Membership, PeerScore, ReviewStatus
 from alliances.services import reviews as services
+from alliances.views import reviews as review_views
 from portal.models import AuditEvent
+from portal.transient import BUSY_MESSAGE
 from tests.factories import bulk_orgs, bulk_people, grant
 
 pytestmark = pytest.mark.django_db
@@ -254,6 +256,22 @@ def test_review_pages_for_a_member(area, township_admin, login):
     response = client.post(url("review_report", review.pk, a.pk), {"content": "年度述职"})
     assert response.status_code == 302
     assert MemberReport.objects.get(review=review, member=a).content == "年度述职"
+
+
+def test_report_and_scores_are_saved_through_the_retry(area, township_admin, login,
+                                                        monkeypatch, always_busy):
+    alliance, orgs, users = area
+    review = services.open_review(alliance, actor=township_admin, year=YEAR)
+    a, b, c = orgs
+    monkeypatch.setattr(review_views, "retrying", always_busy)
+    client = login(users[a.pk])
+    report = client.post(url("review_report", review.pk, a.pk), {"content": "年度述职"})
+    scores = client.post(url("review_scores", review.pk, a.pk),
+                         {f"s{b.pk}": "88", f"s{c.pk}": "77"})
+    for response in (report, scores):
+        assert response.status_code == 200 and BUSY_MESSAGE in response.content.decode()
+    assert always_busy.called == [services.submit_report, services.save_peer_scores]
+    assert not MemberReport.objects.exists() and not PeerScore.objects.exists()
 
 
 def test_closing_through_the_page_and_read_only_after(area, township_admin, login):

@@ -4,14 +4,18 @@ person's account, assessment.view in scope), the rows behind the points, query c
 import datetime
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessment.explain import explain, source_rows
 from assessment.models import QuarterScore, ScoreItem
+from assessment.services.entries import rate_talent
 from assessment.services.grading import grade_year, submit_grading
 from assessment.services.scoring import publish_run, score_quarter
+from assessment.views import evaluations as evaluation_views
+from portal.transient import BUSY_MESSAGE
 from tests.assessment.conftest import YEAR, make_activity
 from tests.factories import grant
 
@@ -286,6 +290,19 @@ def test_one_tap_saves_the_rating(login, assessed, tree, people, village_secreta
     assert 'value="5" class="btn btn-sm btn-party"' in row[:row.index("</form>")]
     rate(client, tree.village_a1, people.unit, 4)
     assert TalentEvaluation.objects.get().rating == 4
+
+
+def test_a_rating_is_saved_through_the_retry(login, assessed, tree, people, village_secretary,
+                                             monkeypatch, always_busy):
+    from assessment.models import TalentEvaluation
+
+    monkeypatch.setattr(evaluation_views, "retrying", always_busy)
+    response = rate(login(village_secretary), tree.village_a1, people.unit, 5)
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "未能保存评价：" + BUSY_MESSAGE]
+    assert always_busy.called == [rate_talent]
+    assert not TalentEvaluation.objects.exists()
 
 
 def test_an_htmx_tap_returns_the_row(login, assessed, tree, people, village_secretary):

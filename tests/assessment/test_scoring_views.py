@@ -20,9 +20,11 @@ from assessment.models import (
     ScoreEntry,
     ScoringRun,
 )
+from assessment.services.entries import record_entry
 from assessment.views import entries as entry_views
 from assessment.views import runs as run_views
 from portal.models import Job
+from portal.transient import BUSY_MESSAGE
 from tests.factories import add_org, bulk_people, grant, password_hash
 
 pytestmark = pytest.mark.django_db
@@ -345,6 +347,17 @@ def test_grid_saves_an_evaluation_row(login, assessed, people):
     assert plain.status_code == 302 and "indicator=" in plain["Location"]
     url, params = grid(assessed.scheme, period="year")
     assert "未录入 2" in client.get(url, params).content.decode()
+
+
+def test_an_entry_is_saved_through_the_retry(login, assessed, people, monkeypatch,
+                                             always_busy):
+    monkeypatch.setattr(entry_views, "retrying", always_busy)
+    overall = assessed.scheme.indicators.get(code="overall")
+    response = save(login(assessed.assessor), assessed.scheme, overall, people.unit,
+                    points="18", reason="表现好")
+    assert response.status_code == 200 and BUSY_MESSAGE in response.content.decode()
+    assert always_busy.called == [record_entry]
+    assert not ScoreEntry.objects.exists()
 
 
 def test_deduction_needs_reason_and_evidence(login, assessed, people, settings, tmp_path):
