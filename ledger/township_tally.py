@@ -16,7 +16,8 @@ village — wait for each other there, and the second reads the first's committe
 neither counts an organization as becoming active twice. SQLite serialises writers.
 
 An organization's path (moved to another township), kind or state (启用) changing recounts the
-townships concerned from the org tally (rare). The activity triggers share-lock the
+townships concerned from the org tally (rare), on PostgreSQL after locking the roll-up
+against other writers until it commits. The activity triggers share-lock the
 activities' organizations first (ledger.tallies._locks), so such a change waits for a save in
 progress and the other way round.
 
@@ -140,7 +141,11 @@ def _pg_objects():
     townships = (f"SELECT SUBSTR(r.path, 1, {PREFIX}) {changed} "
                  f"UNION SELECT SUBSTR(s.path, 1, {PREFIX}) {changed}")
     name = "ledger_township_tally_org"
-    objects.append((name, _pg_function(name, _recount_townships(townships),
+    # Writers of the roll-up finish first, and none starts before the move commits: a save
+    # adding a township's first row of a month unseen by the DELETE failed the INSERT on the
+    # unique key once it committed (the move was cancelled). Moves are rare; saves wait ms.
+    lock = f"LOCK TABLE {ROLLUP} IN SHARE ROW EXCLUSIVE MODE"
+    objects.append((name, _pg_function(name, [lock, *_recount_townships(townships)],
                                        guard=f"  IF NOT EXISTS (SELECT 1 {changed}) THEN "
                                              "RETURN NULL; END IF;\n"),
                     [f"CREATE TRIGGER {name} AFTER UPDATE ON {ORG} "
