@@ -17,6 +17,7 @@ from pairing.models import Pairing, PairingStatus
 from portal.models import Organization, Person
 from tests.factories import PersonFactory
 from tests.ledger.test_compliance_matrices import data  # noqa: F401  (bulk-inserted history)
+from tests.ledger.test_tallies import new_activity
 
 
 def cell(unit, month):
@@ -53,13 +54,6 @@ def _month_span(first, last):
 def pairing(tree):
     return Pairing.objects.create(city_org=tree.unit, village_org=tree.village_a1,
                                   since=datetime.date(2024, 1, 1))
-
-
-def new_activity(org, day, theme, actor, participants=(), **fields):
-    activity = Activity(org=org, date=day, theme=theme, title=fields.pop("title", "入户走访"),
-                        content="走访困难群众", **fields)
-    return activities.do_save_activity(activity, [(p, 2, "participant") for p in participants],
-                                       actor=actor)
 
 
 def test_bulk_inserted_rows_are_tallied(tree, data):  # noqa: F811
