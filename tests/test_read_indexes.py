@@ -1,0 +1,28 @@
+"""Indexes that keep county-wide reads off whole tables at city scale serve the queries they
+were made for (PostgreSQL: the plan names them, sequential scans discouraged as they are for a
+city's tables; the test database is too small for the planner to choose them unprompted)."""
+
+
+import pytest
+from django.db import connection
+
+from ledger.models import ReopenRequest
+from portal.models import Organization, Person
+
+
+def plan(queryset):
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("queryset, index", [
+    (lambda: Organization.objects.filter(depth=1).order_by("path")[:1], "org_roots"),
+    (lambda: ReopenRequest.objects.order_by("-requested_at", "-id")[:20],
+     "reopen_request_newest_first"),
+    (lambda: Person.objects.filter(is_city_talent=True, is_active=False), "person_talents_gone"),
+])
+def test_the_index_serves_its_query(tree, postgresql_only, queryset, index):
+    assert index in plan(queryset())
