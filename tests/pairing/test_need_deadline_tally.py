@@ -143,3 +143,14 @@ def test_the_admin_shows_the_cells_read_only(tree, admin_client):
     assert response.status_code == 200
     assert "需求截止月汇总" in response.content.decode()
     assert admin_client.get("/admin/pairing/needdeadlinetally/add/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_demo_reset_empties_the_tally(tree):
+    from pairing.demo import reset_pairing_demo
+
+    need = _need(tree.village_a1, datetime.date(2026, 3, 5))
+    Claim.objects.create(need=need, claimant=UserFactory(), status="done")
+    assert _cells()
+    reset_pairing_demo()
+    assert not NeedDeadlineTally.objects.exists()
