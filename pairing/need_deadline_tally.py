@@ -15,12 +15,15 @@ On PostgreSQL the claim triggers and the needs' insert and delete triggers run p
 over transition tables (a bulk load recounts each cell once); a need's update is a row trigger
 whose WHEN skips the claims' bookkeeping of its taken places. A trigger first locks the needs
 of its claims FOR NO KEY UPDATE in id order (the order need_tally's claim triggers and the
-services take: need, then cell), inserts the missing cells with ON CONFLICT DO NOTHING and
-locks the cells in key order, then recounts them in the next statement: a second writer of the
-same cell waits for the first to commit, and its recount, a new statement, sees the first one's
-rows. A cell recounted to zeros is deleted. They are ENABLE ALWAYS, so a bulk load with
-session_replication_role = replica (portal.bulk_load, the demo seed) counts too. SQLite runs
-row triggers, one row at a time, with the same recounts.
+services take: need, then cell), inserts the cells in key order with ON CONFLICT DO UPDATE
+(a no-op that locks a cell already there), then recounts them in the next statement: a second
+writer of the same cell waits for the first to commit, and its recount, a new statement, sees
+the first one's rows (recounted in the upsert's own statement, it kept the figures from before
+the wait: tests/pairing/test_need_deadline_tally_race.py). A cell recounted to zeros is
+deleted; a writer waiting on it then inserts it afresh. They are ENABLE ALWAYS, so a bulk load
+with session_replication_role = replica (portal.bulk_load, the demo seed) counts too, and the
+demo's reset, deleting the claims and needs, leaves the table empty. SQLite runs row triggers,
+one row at a time, with the same recounts.
 
 `rebuild()` recounts the table; `check()` compares it with a recount (`manage.py
 need_deadline_tally`).
@@ -99,8 +102,7 @@ def _refresh(vendor, keys, *, needs=None):
     if vendor == "postgresql" and needs:
         statements.append(f"PERFORM 1 FROM {NEED} WHERE id IN ({needs}) ORDER BY id "
                           "FOR NO KEY UPDATE")
-    # Each cell inserted or, there, locked, in key order. DO UPDATE (a no-op) locks a cell a
-    # concurrent writer holds once it commits, and inserts it afresh if that writer deleted it.
+    # Each cell inserted or, there, locked, in key order (two writers never wait on each other).
     lock = (f"DO UPDATE SET open = {TALLY}.open" if vendor == "postgresql" else "DO NOTHING")
     statements.append(f"INSERT INTO {TALLY} ({names}, {', '.join(FIGURES)}) "
                       f"SELECT DISTINCT {key_list}, {', '.join('0' for _ in FIGURES)} "
