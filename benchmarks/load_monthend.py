@@ -22,8 +22,8 @@ DATABASE_URL a throwaway SQLite file is used and the figures mean little).
    secretaries log; a saturation run writes nothing, so they are served from the cache.
 3. Checks: every activity the server acknowledged exists exactly once; the raced need has no
    more live claims than places; no request failed; every trigger-kept tally (the ledger's
-   monthly tallies and talent totals, needs per village-month, people per organization, kept
-   while the clients wrote) agrees with a recount of the raw rows.
+   monthly tallies and talent totals, needs per village-month and deadline month, people per
+   organization, kept while the clients wrote) agrees with a recount of the raw rows.
    The exit status is 1 when a check fails.
 """
 
@@ -60,7 +60,7 @@ from ledger.tallies import (  # noqa: E402
     check_township_rollup,
 )
 from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
-from pairing import need_tally, village_tally  # noqa: E402
+from pairing import need_deadline_tally, need_tally, village_tally  # noqa: E402
 from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
 from pairing.services.needs import claimable_needs  # noqa: E402
 from portal import demo, people_tally  # noqa: E402
@@ -296,8 +296,8 @@ def check(plan, outcome, failures):
 def tallies_agree(shown=5):
     """Whether every trigger-kept tally equals a recount of the raw rows (the ledger's monthly
     tallies, talent totals and township roll-up, paired units per month, needs per
-    village-month, pairing figures per village and village-year, people per organization);
-    prints the differences."""
+    village-month and per village-deadline month, pairing figures per village and
+    village-year, people per organization); prints the differences."""
     started = time.perf_counter()
     mismatches = check_tallies()
     mismatches["TalentMonthTotal"] = [((str(month),), stored, expected) for month, stored,
@@ -305,6 +305,7 @@ def tallies_agree(shown=5):
     mismatches["TownshipMonthTally"] = [(tuple(map(str, key)), stored, expected)
                                         for key, stored, expected in check_township_rollup()]
     for name, differing in (("NeedMonthTally", need_tally.check()),
+                            ("NeedDeadlineTally", need_deadline_tally.check()),
                             ("VillageTallies", village_tally.check()),
                             ("OrgPeopleTally", people_tally.check()),
                             ("PairedUnitMonthTally", unit_tally.check())):

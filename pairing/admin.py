@@ -13,6 +13,7 @@ from pairing.models import (
     ClaimEvent,
     JointMeeting,
     Need,
+    NeedDeadlineTally,
     NeedItem,
     NeedMonthTally,
     NeedYearTally,
@@ -186,6 +187,19 @@ class NeedMonthTallyAdmin(ReadOnlyAdmin):
     list_display = ["village_org", "month", "published", "claimed", "confirmed"]
     list_filter = ["month"]
     date_hierarchy = "month"
+    search_fields = ["village_org__name"]
+    list_select_related = ["village_org"]
+
+
+@admin.register(NeedDeadlineTally)
+class NeedDeadlineTallyAdmin(ReadOnlyAdmin):
+    """Open and unfilled needs and claims awaiting confirmation per village and deadline
+    month, kept by the database (pairing.need_deadline_tally): shown, never edited here;
+    `manage.py need_deadline_tally --check/--rebuild` repairs them."""
+
+    list_display = ["village_org", "deadline_month", "open", "unfilled", "waiting"]
+    list_filter = ["deadline_month"]
+    date_hierarchy = "deadline_month"
     search_fields = ["village_org__name"]
     list_select_related = ["village_org"]
 

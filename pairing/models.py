@@ -767,3 +767,29 @@ class NeedYearTally(models.Model):
 
     def __str__(self):
         return f"{self.village_org_id} {self.year}: {self.published}"
+
+
+class NeedDeadlineTally(models.Model):
+    """需求截止月汇总: per village and deadline month (the month's first day), its open needs
+    (published), those of them not all of whose places are confirmed (past the deadline, such
+    a need is overdue: pairing.services.needs.overdue_q), and the claims awaiting confirmation
+    on its needs (any need status), kept by database triggers on the needs and claims
+    (pairing.need_deadline_tally): 每月调度 sums a few thousand rows instead of counting a
+    city's needs against their claims per view. Cells left at zero are deleted."""
+
+    village_org = models.ForeignKey("portal.Organization", verbose_name="发布村",
+                                    on_delete=models.DO_NOTHING, related_name="+",
+                                    db_constraint=False)
+    deadline_month = models.DateField("截止月份")
+    open = models.IntegerField("进行中需求数", default=0)
+    unfilled = models.IntegerField("未满员需求数", default=0)
+    waiting = models.IntegerField("待确认认领数", default=0)
+
+    class Meta:
+        verbose_name = "需求截止月汇总"
+        verbose_name_plural = "需求截止月汇总"
+        constraints = [models.UniqueConstraint(fields=["village_org", "deadline_month"],
+                                               name="need_deadline_tally_one_per_cell")]
+
+    def __str__(self):
+        return f"{self.village_org_id} {self.deadline_month:%Y-%m}: {self.open}"

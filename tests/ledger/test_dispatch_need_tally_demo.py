@@ -1,0 +1,142 @@
+"""每月调度's need figures on the seeded demo: the deadline-month tally
+(pairing.need_deadline_tally) agrees with the raw rows after the seed, and the dispatch read
+from it shows the open and overdue needs and the claims awaiting confirmation the old
+per-view counts of every need and claim gave (kept below as the reference), for the
+townships' table (grouped, paged, totals only, without overdue) and one township's villages,
+at several dates of several months; still after claims and needs are written."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ledger.summaries import _in_townships, _overdue_q, _prefixed, dispatch_summary
+from pairing import need_deadline_tally
+from pairing.models import Claim, ClaimStatus, Need, NeedStatus
+from portal.models import Organization
+from portal.models.orgs import OrgKind
+
+ACTIVE = {"kind": OrgKind.VILLAGE, "is_active": True}
+
+
+@pytest.fixture
+def townships(small_county, db):
+    return list(Organization.objects.filter(kind=OrgKind.TOWNSHIP, is_active=True)
+                .order_by("path"))
+
+
+def _dates():
+    """Today, the first and the 15th of its month, and of the months around it."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    dates = [today]
+    for month in (first - datetime.timedelta(days=20), first, first + datetime.timedelta(days=40)):
+        dates += [month.replace(day=1), month.replace(day=15)]
+    return dates
+
+
+def _old_by_township(paths, today):
+    """{township path: (open, overdue, waiting)}: the queries the tally replaced."""
+    figures = {path: [0, 0, 0] for path in paths}
+    needs = Need.objects.filter(status=NeedStatus.PUBLISHED, **_prefixed("village_org", ACTIVE))
+    for row in (_in_townships(needs, paths, "village_org__path").values("_township")
+                .annotate(n=Count("id"), overdue=Count("id", filter=_overdue_q(today)))
+                .order_by()):
+        figures[row["_township"]][:2] = [row["n"], row["overdue"]]
+    claims = Claim.objects.filter(status=ClaimStatus.DONE,
+                                  **_prefixed("need__village_org", ACTIVE))
+    for row in (_in_townships(claims, paths, "need__village_org__path").values("_township")
+                .annotate(n=Count("id")).order_by()):
+        figures[row["_township"]][2] = row["n"]
+    return {path: tuple(values) for path, values in figures.items()}
+
+
+def _old_by_village(township, today):
+    """{village id: (open, overdue, waiting)} of the township's active villages."""
+    villages = Organization.objects.filter(path__startswith=township.path, **ACTIVE)
+    figures = {pk: [0, 0, 0] for pk in villages.values_list("pk", flat=True)}
+    for row in (Need.objects.filter(village_org__in=villages, status=NeedStatus.PUBLISHED)
+                .values("village_org_id")
+                .annotate(n=Count("id"), overdue=Count("id", filter=_overdue_q(today)))
+                .order_by()):
+        figures[row["village_org_id"]][:2] = [row["n"], row["overdue"]]
+    for row in (Claim.objects.filter(need__village_org__in=villages, status=ClaimStatus.DONE)
+                .values("need__village_org_id").annotate(n=Count("id")).order_by()):
+        figures[row["need__village_org_id"]][2] = row["n"]
+    return {pk: tuple(values) for pk, values in figures.items()}
+
+
+def _figures(row):
+    return (row.needs_open, row.needs_overdue, row.claims_waiting)
+
+
+def _sum(figures):
+    return tuple(sum(column) for column in zip(*figures, strict=True)) if figures else (0, 0, 0)
+
+
+def _same_as_the_old_queries(townships):
+    paths = [t.path for t in townships]
+    for today in _dates():
+        old = _old_by_township(paths, today)
+        month = dict(year=today.year, month=today.month, today=today)
+        whole = dispatch_summary(townships, **month)
+        assert {t.path: _figures(r) for t, r in zip(townships, whole.rows, strict=True)} == old, \
+            today
+        assert _figures(whole.total) == _sum(old.values())
+        paged = dispatch_summary(townships, shown=townships[1:3], **month)
+        assert [_figures(r) for r in paged.rows] == [old[t.path] for t in townships[1:3]]
+        assert _figures(paged.total) == _sum(old.values())
+        totals = dispatch_summary(townships, shown=[], people=False, **month)
+        assert _figures(totals.total) == _sum(old.values())
+        without = dispatch_summary(townships, shown=[], people=False, overdue=False, **month)
+        assert (without.total.needs_open, without.total.needs_overdue,
+                without.total.claims_waiting) == (_sum(old.values())[0], None,
+                                                  _sum(old.values())[2])
+        for township in townships[:3]:
+            single = dispatch_summary([township], single=township, **month)
+            village_figures = _old_by_village(township, today)
+            assert {r.org_id: _figures(r) for r in single.rows} == village_figures, today
+            assert _figures(single.total) == _sum(village_figures.values())
+
+
+def test_seeded_demo_is_tallied_and_dispatches_the_same_figures(townships):
+    assert need_deadline_tally.check() == {}
+    paths = [t.path for t in townships]
+    # The demo has open, overdue and awaiting figures, so the comparison compares something.
+    today = timezone.localdate()
+    assert all(_sum(_old_by_township(paths, today).values()))
+    _same_as_the_old_queries(townships)
+
+
+def test_figures_stay_the_same_after_claims_and_needs_are_written(townships):
+    claims = list(Claim.objects.filter(status=ClaimStatus.DONE).order_by("id")[:4])
+    Claim.objects.filter(pk=claims[0].pk).update(status=ClaimStatus.CONFIRMED)
+    Claim.objects.filter(pk=claims[1].pk).update(status=ClaimStatus.CLAIMED)
+    Need.objects.filter(pk=claims[2].need_id).update(status=NeedStatus.CLOSED)
+    need = Need.objects.get(pk=claims[3].need_id)
+    Need.objects.filter(pk=need.pk).update(
+        deadline=need.deadline - datetime.timedelta(days=31), places=need.places + 1)
+    moved = Need.objects.filter(status=NeedStatus.PUBLISHED).order_by("-id").first()
+    other = (Organization.objects.filter(**ACTIVE).exclude(pk=moved.village_org_id)
+             .order_by("path").first())
+    Need.objects.filter(pk=moved.pk).update(village_org=other)
+    assert need_deadline_tally.check() == {}
+    _same_as_the_old_queries(townships)
+
+
+def test_the_dispatch_counts_neither_every_need_nor_every_claim(townships):
+    """The need figures come from the tally, and the one query over the needs is bounded to
+    this month's deadlines (the deadline index); no query counts the claims."""
+    today = timezone.localdate()
+    with CaptureQueriesContext(connection) as ctx:
+        dispatch_summary(townships, today.year, today.month, today=today)
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert any('"pairing_needdeadlinetally"' in s for s in sql)
+    need_queries = [s for s in sql if 'FROM "pairing_need" ' in s]
+    assert len(need_queries) == 1
+    assert f'"pairing_need"."deadline" >= \'{today.replace(day=1)}\'' in need_queries[0] or \
+        f'"pairing_need"."deadline" >= {today.replace(day=1)}' in need_queries[0]
+    assert not [s for s in sql if 'FROM "pairing_claim" ' in s.split("WHERE")[0]]
