@@ -29,7 +29,7 @@ one row at a time, with the same recounts.
 need_deadline_tally`).
 """
 
-from django.db import connection, transaction
+from django.db import connection
 
 from pairing.models import Claim, ClaimStatus, Need, NeedDeadlineTally, NeedStatus
 from portal import trigger_sql
@@ -227,13 +227,8 @@ def rebuild(conn=None) -> int:
     claims are share-locked first (writers already running finish, new ones wait for the
     commit): a write meanwhile would recount a cell the rebuild is about to replace."""
     conn = conn or connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {NEED}, {CLAIM} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TALLY}")
-        cursor.execute(f"INSERT INTO {TALLY} ({', '.join(KEY)}, {', '.join(FIGURES)}) "
-                       f"{_recount(conn.vendor)}")
-        return cursor.rowcount
+    return trigger_sql.replace_rows(conn, TALLY, (*KEY, *FIGURES), _recount(conn.vendor),
+                                    sources=(NEED, CLAIM))
 
 
 def check(conn=None) -> dict:

@@ -26,7 +26,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from pairing.models import PLACE_HOLDING, Claim, ClaimStatus, Need, NeedMonthTally
 from portal import trigger_sql
@@ -174,13 +174,9 @@ def rebuild(conn=None) -> int:
     commit): a claim saved meanwhile would update a row the rebuild has deleted, and its
     recount could not see the claim, so the claim would be lost from the table."""
     conn = conn or connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {NEED}, {CLAIM} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TALLY}")
-        cursor.execute(f"INSERT INTO {TALLY} (village_org_id, month, published, claimed, "
-                       f"confirmed) {_recount(conn.vendor)}")
-        return cursor.rowcount
+    return trigger_sql.replace_rows(
+        conn, TALLY, ("village_org_id", "month", "published", "claimed", "confirmed"),
+        _recount(conn.vendor), sources=(NEED, CLAIM))
 
 
 def check(conn=None) -> dict:

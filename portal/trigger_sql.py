@@ -126,6 +126,19 @@ def has_column(conn, table, column) -> bool:
         return column in {c.name for c in conn.introspection.get_table_description(cursor, table)}
 
 
+def replace_rows(conn, table, columns, select, *, sources=()) -> int:
+    """A tally's rebuild: `table`'s rows replaced by those of `select` (its `columns`), in one
+    transaction; rows written. On PostgreSQL the `sources` tables are share-locked first:
+    writers already running finish, new ones wait for the commit (a write meanwhile would
+    recount or update a row the rebuild is about to replace, and be lost)."""
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        if sources and conn.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {', '.join(sources)} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}")
+        return cursor.rowcount
+
+
 @contextlib.contextmanager
 def one_snapshot(conn):
     """Reads that must see the same committed rows (a tally and its recount): outside a
