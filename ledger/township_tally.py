@@ -242,12 +242,14 @@ def _year_where(year, column):
             [datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)])
 
 
-def rebuild(year=None) -> int:
+def rebuild(year=None, conn=None) -> int:
     """Recount the roll-up (of `year`'s months, all when None) from the org tally; the rows
-    written. Run inside the caller's transaction (ledger.tallies.rebuild_tallies)."""
+    written. Run inside the caller's transaction (ledger.tallies.rebuild_tallies), on `conn`
+    (a migration's connection; the default one when None)."""
+    conn = conn or connection
     where, params = _year_where(year, "month")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {ORG_TALLY}, {ORG} IN SHARE MODE")
         cursor.execute(f"DELETE FROM {ROLLUP} WHERE {where}", params)
         source_where, source_params = _year_where(year, "month")

@@ -11,7 +11,7 @@ def install(apps, schema_editor):
     from ledger import tallies, township_tally
 
     tallies.install_triggers(schema_editor.connection)
-    township_tally.rebuild()
+    township_tally.rebuild(conn=schema_editor.connection)
 
 
 def drop(apps, schema_editor):
