@@ -19,9 +19,12 @@ from the raw rows, rather than adding deltas: the flags ("has a filed agreement"
 aid pairing", "not superseded") then need no bookkeeping of the rows around them, and a row is
 right whatever path wrote it (the services, the admin, the demo's bulk loads, the tests). On
 PostgreSQL the triggers run per statement over transition tables (a bulk load recounts each
-village once), insert missing rows with ON CONFLICT DO NOTHING, then lock the rows concerned in
-id order and recount them in the next statement: a second writer of the same village waits for
-the first to commit, and its recount, a new statement, sees the first one's rows. They are
+village once), first share-lock the parent rows through which they find their villages (an
+agreement's pairing, a project's agreement and pairing, an aid pairing's household: a parent
+moved meanwhile waits, or is waited for, see _parent_locks), insert missing rows with ON
+CONFLICT DO NOTHING, then lock the rows concerned in id order and recount them in the next
+statement: a second writer of the same village waits for the first to commit, and its recount,
+a new statement, sees the first one's rows. They are
 ENABLE ALWAYS, so a bulk load with session_replication_role = replica (portal.bulk_load, the
 demo seed) counts too. SQLite runs row triggers, one row at a time, with the same recounts.
 
@@ -129,6 +132,35 @@ def _keys_of(table, r):
                             f"JOIN {HOUSEHOLD} h ON h.id = r.household_id")}
 
 
+# PostgreSQL: the parent rows through which a row source `r` of a table resolves its villages,
+# as (parent table, SELECT of their ids), share-locked in this order (agreements before
+# pairings, as a project reaches its pairing through its agreement) before any tally row.
+PARENTS = {
+    AGREEMENT: ((AGREEMENT, "SELECT r.supersedes_id FROM {r}"),
+                (PAIRING, f"SELECT r.pairing_id FROM {{r}} UNION SELECT s.pairing_id FROM {{r}} "
+                          f"JOIN {AGREEMENT} s ON s.id = r.supersedes_id")),
+    PROJECT: ((AGREEMENT, "SELECT r.agreement_id FROM {r}"),
+              (PAIRING, f"SELECT a.pairing_id FROM {{r}} JOIN {AGREEMENT} a "
+                        "ON a.id = r.agreement_id")),
+    AID: ((HOUSEHOLD, "SELECT r.household_id FROM {r}"),),
+}
+
+
+def _parent_locks(table, sources):
+    """PostgreSQL: share-lock, in id order, the parent rows through which the row sources
+    resolve their villages (an agreement's pairing, a project's agreement and its pairing, an
+    aid pairing's household). A child's trigger reads the parent in its own snapshot: a
+    pairing moved meanwhile by another transaction recounted the old and the new village
+    without the child's uncommitted rows, and the child's trigger recounted the old village
+    only (the new village's year row, new to both, went stale). Locked, a parent's update
+    waits for the child's commit and its recount, a later statement, sees the child's rows;
+    or the child waits for the update and resolves the new village in its next statement."""
+    return [f"PERFORM 1 FROM {parent} WHERE id IN "
+            f"({' UNION '.join(ids.format(r=source) for source in sources)}) "
+            "ORDER BY id FOR SHARE;"
+            for parent, ids in PARENTS.get(table, ())]
+
+
 # The columns whose change moves a row's figures or keys (other updates recount nothing).
 WATCHED = {
     PAIRING: ("status", "village_org_id"),
@@ -226,7 +258,8 @@ def install_triggers(conn=None):
                         sources, referencing = ["new_rows r"], "NEW TABLE AS new_rows"
                     else:
                         sources, referencing = ["old_rows r"], "OLD TABLE AS old_rows"
-                    statements = _statements(vendor, table, sources)
+                    statements = (_parent_locks(table, sources)
+                                  + _statements(vendor, table, sources))
                     clause = event.upper()
                 else:
                     if event == "update":
