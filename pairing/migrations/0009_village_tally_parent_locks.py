@@ -15,7 +15,7 @@ def install(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pairing', '0007_village_tallies'),
+        ('pairing', '0008_need_deadline_tally'),
     ]
 
     operations = [
