@@ -3,10 +3,12 @@ were made for (PostgreSQL: the plan names them, sequential scans discouraged as 
 city's tables; the test database is too small for the planner to choose them unprompted)."""
 
 
+import datetime
+
 import pytest
 from django.db import connection
 
-from ledger.models import ReopenRequest
+from ledger.models import Activity, ActivityStatus, ReopenRequest
 from portal.models import Organization, Person
 
 
@@ -23,6 +25,10 @@ def plan(queryset):
     (lambda: ReopenRequest.objects.order_by("-requested_at", "-id")[:20],
      "reopen_request_newest_first"),
     (lambda: Person.objects.filter(is_city_talent=True, is_active=False), "person_talents_gone"),
+    (lambda: Activity.objects.filter(date__gte=datetime.date(2026, 11, 1),
+                                     date__lt=datetime.date(2026, 12, 1),
+                                     status=ActivityStatus.SUBMITTED).order_by().values("pk"),
+     "activity_waiting_by_date"),
 ])
 def test_the_index_serves_its_query(tree, postgresql_only, queryset, index):
     assert index in plan(queryset())
