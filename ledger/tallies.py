@@ -576,7 +576,9 @@ def _pg_changed_rows_trigger(name, table, columns, statements):
              f"EXECUTE FUNCTION {name}()"])
 
 
-TRIGGER_TABLES = {
+# Every trigger of these tallies, with its table (the township roll-up's are
+# township_tally.TRIGGERS).
+TRIGGERS = {
     "ledger_tally_activity_insert": ACTIVITY, "ledger_tally_activity_update": ACTIVITY,
     "ledger_tally_activity_delete": ACTIVITY,
     "ledger_tally_participation_insert": PARTICIPATION,
@@ -594,7 +596,7 @@ TOTAL_TRIGGERS = ("ledger_tally_talent_total_insert", "ledger_tally_talent_total
                   "ledger_tally_talent_total_delete")
 # Triggers that only keep the talent tally (migration 0009 added them).
 TALENT_ONLY_TRIGGERS = ("ledger_tally_person_talent", "ledger_tally_org_kind")
-TRIGGERS_BEFORE_TALENTS = tuple(name for name in TRIGGER_TABLES
+TRIGGERS_BEFORE_TALENTS = tuple(name for name in TRIGGERS
                                 if name not in TALENT_ONLY_TRIGGERS + TOTAL_TRIGGERS)
 
 
@@ -657,19 +659,23 @@ def install_triggers(conn=None, *, talents=True, participations=None, totals=Non
         township_tally.install_triggers(conn)
 
 
-def triggers_present(conn=None, names=None) -> bool:
-    """Whether the triggers `names` (default: all those of the schema: the totals' only once
-    their table is there) exist on `conn`'s database."""
+def missing_triggers(conn=None, names=None) -> list:
+    """Those of the triggers `names` (default: all those of the schema: the totals' only once
+    their table is there) absent from `conn`'s database (`manage.py ledger_tallies --check`)."""
     conn = conn or connection
-    names = set(names or [name for name in TRIGGER_TABLES
-                          if name not in TOTAL_TRIGGERS or totals_ready(conn)])
-    return trigger_sql.triggers_present(conn, names)
+    names = names or [name for name in TRIGGERS
+                      if name not in TOTAL_TRIGGERS or totals_ready(conn)]
+    return trigger_sql.missing_triggers(conn, names)
+
+
+def triggers_present(conn=None, names=None) -> bool:
+    return not missing_triggers(conn, names)
 
 
 def drop_triggers(conn=None):
     conn = conn or connection
     township_tally.drop_triggers(conn)
-    trigger_sql.drop_triggers(conn, TRIGGER_TABLES, functions=[
+    trigger_sql.drop_triggers(conn, TRIGGERS, functions=[
         name for name, _function, _triggers in (_postgresql_objects()
                                                 + _total_postgresql_objects())])
 

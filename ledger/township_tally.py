@@ -228,11 +228,19 @@ def drop_triggers(conn=None):
                               functions=[name for name, _function, _triggers in _pg_objects()])
 
 
-def triggers_present(conn=None) -> bool:
+def missing_triggers(conn=None) -> list:
+    """Those of TRIGGERS that `conn`'s database should have and lacks (`manage.py
+    ledger_tallies --check`): none before the roll-up's table exists."""
     conn = conn or connection
+    if not ready(conn):
+        return []
     names = {name for name in TRIGGERS
              if conn.vendor == "sqlite" or name != "ledger_township_tally_update_moved"}
-    return trigger_sql.triggers_present(conn, names)
+    return trigger_sql.missing_triggers(conn, names)
+
+
+def triggers_present(conn=None) -> bool:
+    return not missing_triggers(conn)
 
 
 def _year_where(year, column):

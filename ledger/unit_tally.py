@@ -415,8 +415,13 @@ def drop_triggers(conn=None):
                               functions=[name for name, _function, _triggers in _pg_objects()])
 
 
+def missing_triggers(conn=None) -> list:
+    """Those of TRIGGERS absent from `conn`'s database (`manage.py unit_tally --check`)."""
+    return trigger_sql.missing_triggers(conn or connection, TRIGGERS)
+
+
 def triggers_present(conn=None) -> bool:
-    return trigger_sql.triggers_present(conn or connection, TRIGGERS)
+    return not missing_triggers(conn)
 
 
 def paused():

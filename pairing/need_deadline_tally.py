@@ -75,10 +75,9 @@ FIGURES = {
 ZERO = " AND ".join(f"{name} = 0" for name in FIGURES)
 
 NEED_WATCHED = ("status", "places", "deadline", "village_org_id")
-NEED_TRIGGERS = {f"pairing_need_deadline_tally_{event}": NEED
-                 for event in ("insert", "delete", "update")}
-CLAIM_TRIGGERS = {f"pairing_need_deadline_tally_claim_{event}": CLAIM
-                  for event in ("insert", "delete", "update")}
+EVENTS = ("insert", "delete", "update")
+TRIGGERS = {**{f"pairing_need_deadline_tally_{event}": NEED for event in EVENTS},
+            **{f"pairing_need_deadline_tally_claim_{event}": CLAIM for event in EVENTS}}
 
 
 def _need_keys(r):
@@ -207,7 +206,13 @@ def install_triggers(conn=None):
 
 
 def drop_triggers(conn=None):
-    trigger_sql.drop_triggers(conn or connection, {**NEED_TRIGGERS, **CLAIM_TRIGGERS})
+    trigger_sql.drop_triggers(conn or connection, TRIGGERS)
+
+
+def missing_triggers(conn=None) -> list:
+    """Those of TRIGGERS absent from `conn`'s database (`manage.py need_deadline_tally
+    --check`)."""
+    return trigger_sql.missing_triggers(conn or connection, TRIGGERS)
 
 
 def _recount(vendor):

@@ -34,10 +34,9 @@ from portal import trigger_sql
 TALLY = NeedMonthTally._meta.db_table
 NEED = Need._meta.db_table
 CLAIM = Claim._meta.db_table
-NEED_TRIGGERS = ("pairing_need_tally_insert", "pairing_need_tally_delete",
-                 "pairing_need_tally_update")
-CLAIM_TRIGGERS = ("pairing_need_tally_claim_insert", "pairing_need_tally_claim_delete",
-                  "pairing_need_tally_claim_update")
+EVENTS = ("insert", "delete", "update")
+TRIGGERS = {**{f"pairing_need_tally_{event}": NEED for event in EVENTS},
+            **{f"pairing_need_tally_claim_{event}": CLAIM for event in EVENTS}}
 
 FLAGS = {
     "claimed": "(" + ", ".join(f"'{status}'" for status in PLACE_HOLDING) + ")",
@@ -158,8 +157,12 @@ def install_triggers(conn=None):
 
 
 def drop_triggers(conn=None):
-    trigger_sql.drop_triggers(conn or connection, {**dict.fromkeys(NEED_TRIGGERS, NEED),
-                                                   **dict.fromkeys(CLAIM_TRIGGERS, CLAIM)})
+    trigger_sql.drop_triggers(conn or connection, TRIGGERS)
+
+
+def missing_triggers(conn=None) -> list:
+    """Those of TRIGGERS absent from `conn`'s database (`manage.py need_tally --check`)."""
+    return trigger_sql.missing_triggers(conn or connection, TRIGGERS)
 
 
 def _recount(vendor):

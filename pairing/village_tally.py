@@ -235,6 +235,7 @@ def _trigger_name(table, event):
 
 
 EVENTS = ("insert", "delete", "update")
+TRIGGERS = {_trigger_name(table, event): table for table in SOURCES for event in EVENTS}
 
 
 def install_triggers(conn=None):
@@ -277,8 +278,12 @@ def install_triggers(conn=None):
 
 
 def drop_triggers(conn=None):
-    trigger_sql.drop_triggers(conn or connection, {
-        _trigger_name(table, event): table for table in SOURCES for event in EVENTS})
+    trigger_sql.drop_triggers(conn or connection, TRIGGERS)
+
+
+def missing_triggers(conn=None) -> list:
+    """Those of TRIGGERS absent from `conn`'s database (`manage.py village_tally --check`)."""
+    return trigger_sql.missing_triggers(conn or connection, TRIGGERS)
 
 
 def _recount(vendor, tally):

@@ -128,6 +128,11 @@ def drop_triggers(conn=None):
     trigger_sql.drop_triggers(conn or connection, TRIGGERS)
 
 
+def missing_triggers(conn=None) -> list:
+    """Those of TRIGGERS absent from `conn`'s database (`manage.py people_tally --check`)."""
+    return trigger_sql.missing_triggers(conn or connection, TRIGGERS)
+
+
 def _recount(columns):
     sums = ", ".join(f"SUM({value})" for value in _values("p", columns))
     return f"SELECT p.home_org_id, {sums} FROM {PERSON} p GROUP BY p.home_org_id"

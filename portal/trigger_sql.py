@@ -1,7 +1,7 @@
 """DDL of the trigger-kept tallies (portal.people_tally, pairing.need_tally and village_tally,
 ledger.tallies, township_tally and unit_tally): create a trigger on SQLite or PostgreSQL from
-the SQL statements it runs, drop a set of them, tell whether they are there, pause them for a
-bulk load, and read a tally and its recount from one snapshot.
+the SQL statements it runs, drop a set of them, tell which are missing, pause them for a bulk
+load, and read a tally and its recount from one snapshot.
 
 A trigger is named once: on PostgreSQL its function bears the trigger's name, so dropping the
 trigger drops the function too. A statement's closing ";" is optional: on PostgreSQL
@@ -109,14 +109,26 @@ def drop_triggers(conn, triggers, *, functions=()):
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
-def triggers_present(conn, names) -> bool:
-    """Whether every trigger of `names` exists on `conn`'s database."""
+def trigger_names(conn) -> set:
+    """The names of the triggers (not PostgreSQL's internal ones) on `conn`'s database."""
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return set(names) <= {row[0] for row in cursor.fetchall()}
+        return {row[0] for row in cursor.fetchall()}
+
+
+def missing_triggers(conn, names) -> list:
+    """The triggers of `names` absent from `conn`'s database, sorted. On SQLite a migration
+    that alters a source table rebuilds it (copy, drop, rename) and its triggers go with the
+    old table, without an error: the tally commands' --check reports them from this."""
+    return sorted(set(names) - trigger_names(conn))
+
+
+def triggers_present(conn, names) -> bool:
+    """Whether every trigger of `names` exists on `conn`'s database."""
+    return not missing_triggers(conn, names)
 
 
 def has_column(conn, table, column) -> bool:
