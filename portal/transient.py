@@ -5,7 +5,8 @@ The trigger-kept tallies (ledger, pairing and people tallies) make rare concurre
 township deadlock: a batch return of many activities while a secretary saves one, say. Every
 write service is one `transaction.atomic` function that re-reads and row-locks what it changes,
 so running the whole call again is safe, as long as it is not inside an outer transaction
-(which still holds its part of the conflict). `retrying` is that second run for the views; the
+(which still holds its part of the conflict). `run_retrying` is that second run: `retrying` for
+the views, and the background jobs whose handlers are safe to run again (portal.jobs); the
 middleware (portal.middleware.TransientErrorMiddleware) answers 503 for a conflict that escaped
 one, instead of a server error.
 """
@@ -48,14 +49,17 @@ def _name_of(fn) -> str:
     return getattr(fn, "__qualname__", repr(fn))
 
 
-def retrying(fn, /, *args, **kwargs):
+def run_retrying(fn, args=(), kwargs=None, *, busy_message=BUSY_MESSAGE):
     """`fn(*args, **kwargs)`, run again (up to ATTEMPTS in all, after a short growing jittered
-    pause) when a transient conflict cancelled it; then a ValidationError (code "busy") that
-    the views' error paths show like any refusal, the form keeping its data.
+    pause) when a transient conflict cancelled it; then a ValidationError (code "busy") saying
+    `busy_message`. The one retry loop: the views' `retrying` and the background jobs
+    (portal.jobs) both run through it.
 
     Inside an atomic block the conflict is re-raised at once: the outer transaction keeps the
     locks that took part in the conflict, so only its owner can start it again. `fn` is one
-    transaction: a conflict in its after-commit hooks would run a committed call twice."""
+    transaction, or safe to run again after one of its transactions was cancelled: a conflict
+    in its after-commit hooks would run a committed call twice."""
+    kwargs = kwargs or {}
     name = _name_of(fn)
     attempt = 1
     while True:
@@ -69,7 +73,14 @@ def retrying(fn, /, *args, **kwargs):
                            name, _sqlstate(exc), attempt, ATTEMPTS,
                            "giving up" if last else "retrying")
             if last:
-                raise ValidationError(BUSY_MESSAGE, code="busy") from exc
+                raise ValidationError(busy_message, code="busy") from exc
         # Jittered, so the two cancelled sides do not meet again at once.
         sleep(random.uniform(0.02, 0.075) * attempt)
         attempt += 1
+
+
+def retrying(fn, /, *args, **kwargs):
+    """`fn(*args, **kwargs)` for a view: run again on a transient conflict (run_retrying), then
+    a ValidationError (code "busy") that the views' error paths show like any refusal, the
+    form keeping its data."""
+    return run_retrying(fn, args, kwargs)
