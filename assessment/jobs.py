@@ -13,6 +13,7 @@ from assessment.services.grading import check_gradable, grade_year
 from assessment.services.scoring import score_quarter
 from ledger.periods import close_date
 from portal.jobs import job_handler, start_job
+from portal.transient import run_retrying
 
 SCORE_KIND = "assessment_score_quarter"
 GRADE_KIND = "assessment_grade_year"
@@ -46,7 +47,9 @@ def _message(error: ValidationError) -> str:
     return "；".join(error.messages)
 
 
-@job_handler(SCORE_KIND)
+# Both run one transaction that recomputes and replaces the run's (grading's) rows: a re-run
+# after a cancelled one starts from the same state.
+@job_handler(SCORE_KIND, rerun_on_conflict=True)
 def run_scoring(job, report):
     scheme = Scheme.objects.select_related("assessing_body").get(pk=job.params["scheme"])
     try:
@@ -56,7 +59,7 @@ def run_scoring(job, report):
     report(100, f"已计分 {run.cohort_size} 个考核对象")
 
 
-@job_handler(GRADE_KIND)
+@job_handler(GRADE_KIND, rerun_on_conflict=True)
 def run_grading(job, report):
     scheme = Scheme.objects.select_related("assessing_body").get(pk=job.params["scheme"])
     try:
@@ -73,7 +76,9 @@ def quarter_closes(year, quarter) -> datetime.date:
 
 def score_closed_quarters(today=None) -> list[ScoringRun]:
     """Score every draft quarter whose ledger has closed and which was not scored since: the
-    beat schedule runs this daily, so a quarter is scored the day after its ledger lock."""
+    beat schedule runs this daily, so a quarter is scored the day after its ledger lock. A
+    quarter's scoring cancelled by a transient conflict is run again (portal.transient); one
+    that still conflicts stops the day's run, and the next day's scores it."""
     today = today or timezone.localdate()
     scored = []
     for scheme in Scheme.objects.filter(year__in=[today.year - 1, today.year],
@@ -86,7 +91,7 @@ def score_closed_quarters(today=None) -> list[ScoringRun]:
             if run and (run.status != RunStatus.DRAFT or (
                     run.computed_at and timezone.localdate(run.computed_at) > closes)):
                 continue
-            scored.append(score_quarter(scheme, quarter))
+            scored.append(run_retrying(score_quarter, (scheme, quarter)))
     return scored
 
 

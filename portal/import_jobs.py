@@ -158,8 +158,13 @@ def run_import_commit(job, report):
     report(100, f"导入完成：新增 {result.created}，更新 {result.updated}")
 
 
+# Both are safe to run again after a transient conflict: the preview only reads, then saves
+# its result (replaced by a re-run); the commit writes every row in one transaction
+# (all_or_nothing), which a conflict cancels whole, and after it only its result (one UPDATE
+# of the job's row, holding no other lock, so in no deadlock).
 for _kind, (_what, _step) in STEP_OF.items():
-    job_handler(_kind)(run_import_preview if _step == PREVIEW else run_import_commit)
+    job_handler(_kind, rerun_on_conflict=True)(
+        run_import_preview if _step == PREVIEW else run_import_commit)
 
 
 def import_job_of(user, job_uuid, what):

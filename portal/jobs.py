@@ -4,6 +4,11 @@ A job kind is a function registered with `@job_handler("kind")` taking (job, rep
 `report(percent, message="")` updates progress; it returns a GeneratedFile, an
 `ExportFile(filename, mimetype, content)` that the runner stores, or None. Exports are job kinds
 too, registered through `portal.exporting` (started only by `start_export`, which audits them).
+A kind registered with `rerun_on_conflict=True` (every export) is run again when a transient
+database conflict (a deadlock, a serialization failure: portal.transient) cancelled it, as the
+views re-run a write service, then fails with CONFLICTED; only a handler safe to run again after
+a cancelled transaction opts in (it only reads, each of its writes is one transaction that a
+re-run repeats, or it recomputes and replaces).
 The Celery task `run_job` only calls `execute_job`, so a job runs the same way in a worker,
 eagerly in the web process, or directly in a test.
 
@@ -31,7 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from portal import audit
+from portal import audit, transient
 from portal.models import GeneratedFile, Job
 from portal.models.audit import AuditAction
 from portal.models.jobs import JobStatus
@@ -44,6 +49,7 @@ NO_LONGER_PERMITTED = "您已无权处理该范围的数据（角色可能已变
 TIMED_OUT = "任务超时：数据量较大，请缩小范围（如按乡镇或月份）后重试。"
 OUT_OF_MEMORY = "服务器内存不足，请缩小范围后重试。"
 DATABASE_BUSY = "数据库繁忙，请稍后重试。"
+CONFLICTED = "数据库繁忙：任务多次与他人的操作同时修改相同的数据，未能完成，请稍后重试。"
 DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试。"
 DISK_FULL = "服务器存储空间已满，请联系系统管理员。"
 FILE_NOT_SAVED = "文件保存失败，请稍后重试。"
@@ -51,6 +57,7 @@ FILE_NOT_SAVED = "文件保存失败，请稍后重试。"
 log = logging.getLogger(__name__)
 _handlers = {}
 _export_kinds = set()  # kinds started only by portal.exporting.start_export
+_rerun_kinds = set()  # kinds run again after a transient conflict
 
 
 class ExportFile(NamedTuple):
@@ -73,7 +80,8 @@ def failure_message(exc) -> str:
     if isinstance(exc, MemoryError):
         return OUT_OF_MEMORY
     if isinstance(exc, DatabaseError):
-        return DATABASE_BUSY if "locked" in str(exc).lower() else DATABASE_UNAVAILABLE
+        busy = transient.is_transient(exc) or "locked" in str(exc).lower()
+        return DATABASE_BUSY if busy else DATABASE_UNAVAILABLE
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return DISK_FULL
     text = str(exc)[:2000]
@@ -82,17 +90,29 @@ def failure_message(exc) -> str:
     return text or exc.__class__.__name__
 
 
-def job_handler(kind):
+def _register(kind, func, rerun_on_conflict):
+    _handlers[kind] = func
+    if rerun_on_conflict:
+        _rerun_kinds.add(kind)
+    else:
+        _rerun_kinds.discard(kind)
+
+
+def job_handler(kind, *, rerun_on_conflict=False):
+    """Register the decorated function as the handler of `kind`; `rerun_on_conflict`: see the
+    module's docstring."""
     def register(func):
-        _handlers[kind] = func
+        _register(kind, func, rerun_on_conflict)
         return func
 
     return register
 
 
 def register_export_handler(kind, func):
-    """Register an exporter's handler (portal.exporting): start_job refuses its kind."""
-    _handlers[kind] = func
+    """Register an exporter's handler (portal.exporting): start_job refuses its kind. An export
+    renders what it reads (an assessment report also replaces its job's cache key), so it is
+    run again after a transient conflict."""
+    _register(kind, func, rerun_on_conflict=True)
     _export_kinds.add(kind)
 
 
@@ -232,7 +252,12 @@ def execute_job(job_id):
         if handler is None:
             raise LookupError(f"未知的任务类型：{job.kind}")
         with monitor:
-            output = handler(job, monitor.report)
+            if job.kind in _rerun_kinds:
+                # Progress restarts with the re-run; the pause and the tries are the views'.
+                output = transient.run_retrying(handler, (job, monitor.report),
+                                                busy_message=CONFLICTED)
+            else:
+                output = handler(job, monitor.report)
             if isinstance(output, tuple):
                 # Stored before the job is marked succeeded (a finished job always has its
                 # file), still under the monitor: a slow object store keeps the heartbeat.
@@ -263,7 +288,7 @@ def run_job(job_id):
 
 @shared_task(name="portal.tasks.reap_stale_jobs")
 def reap_stale_jobs_task():
-    return reap_stale_jobs()
+    return transient.run_retrying(reap_stale_jobs)  # one conditional UPDATE: safe to repeat
 
 
 def save_generated_file(job, filename, content: bytes, mimetype=None) -> GeneratedFile:

@@ -8,12 +8,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from assessment.jobs import quarter_closes, score_closed_quarters, start_grading, start_scoring
 from assessment.models import Grading, QuarterScore, RunStatus, Scheme, ScoringRun
 from assessment.services.scoring import publish_run, score_quarter
+from portal import transient
 from portal.models import Job
 from portal.models.jobs import JobStatus
+from tests.portal.test_transient import deadlock
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,52 @@ def test_grade_year_command_reports_refusals_and_grades(assessed):
     assert "N=4，优秀 0，良好 2，差 2；“差”最低 1 人（同分超出比例 1 人）" in out.getvalue()
     assert Grading.objects.get().status == "preview"
     assert ScoringRun.objects.filter(status=RunStatus.PUBLISHED).count() == 4
+
+
+def flaky_scoring(monkeypatch, failures):
+    """assessment.jobs.score_quarter doing all its work, then losing its first `failures`
+    transactions to a deadlock (rolled back, as PostgreSQL would)."""
+    calls = []
+
+    def score(*args, **kwargs):
+        calls.append(args)
+        with transaction.atomic():
+            run = score_quarter(*args, **kwargs)
+            if len(calls) <= failures:
+                raise deadlock()
+        return run
+
+    monkeypatch.setattr("assessment.jobs.score_quarter", score)
+    monkeypatch.setattr(transient, "sleep", lambda seconds: None)
+    return calls
+
+
+# Transactional: a test's own transaction would be the outer block in which no retry is made.
+@pytest.mark.django_db(transaction=True)
+def test_a_scoring_job_cancelled_by_a_deadlock_scores_once_on_its_rerun(
+        assessed, monkeypatch, django_capture_on_commit_callbacks):
+    calls = flaky_scoring(monkeypatch, failures=1)
+    QuarterScore.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_scoring(assessed.scheme, 1, actor=assessed.assessor)
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert len(calls) == 2
+    assert QuarterScore.objects.filter(run__quarter=1).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_scores_again_after_a_deadlock_and_gives_up_after_three(assessed,
+                                                                        monkeypatch):
+    ScoringRun.objects.all().delete()
+    day_after = quarter_closes(2025, 1) + datetime.timedelta(days=1)
+    calls = flaky_scoring(monkeypatch, failures=1)
+    assert [r.quarter for r in score_closed_quarters(today=day_after)] == [1]
+    assert len(calls) == 2
+
+    ScoringRun.objects.all().delete()
+    calls = flaky_scoring(monkeypatch, failures=99)
+    with pytest.raises(ValidationError) as busy:
+        score_closed_quarters(today=day_after)
+    assert busy.value.code == "busy" and len(calls) == transient.ATTEMPTS
+    assert not ScoringRun.objects.exists()
