@@ -521,8 +521,11 @@ class PersonMonthTally(models.Model):
                                                name="one_person_month_tally")]
         # The dispatch and the county home read one month county-wide: month first, and every
         # column they read, so PostgreSQL answers from the index alone (a month's rows lie on
-        # most of the table's pages: 580 ms at city scale). The talent matrix's year still scans.
-        indexes = [models.Index(fields=["org", "month"], name="person_tally_org_month"),
+        # most of the table's pages: 580 ms at city scale). A township's talent matrix reads
+        # its villages' year the other way round, also from the index alone (a township of a
+        # city: 4,200 rows on 4,200 pages, 25 -> 3.5 ms).
+        indexes = [models.Index(fields=["org", "month", "person", "participations"],
+                                name="person_tally_org_month_all"),
                    models.Index(fields=["month", "org", "person", "participations"],
                                 name="person_tally_month_covering")]
 
