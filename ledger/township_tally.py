@@ -8,12 +8,13 @@ Activities and participations are sums: each change of an org tally row adds its
 active_orgs is not: an organization counts once whatever the number of its rows (one per
 pairing) above 0, so a change adds (org-month total after > 0) - (total before > 0), the
 total after read from the org tally and the total before being that less the change. On
-PostgreSQL, per statement (transition tables), the trigger first locks the roll-up rows it
-will change (INSERT ... ON CONFLICT DO UPDATE, in key order, which also creates a missing
-row without a race), and only then, in a later statement with a fresh snapshot, reads the
-org-month totals: two villages' saves in one township — or two pairings' rows of one
-village — wait for each other there, and the second reads the first's committed rows, so
-neither counts an organization as becoming active twice. SQLite serialises writers.
+PostgreSQL, per statement (transition tables), the trigger first share-locks its townships
+(see below), then locks the roll-up rows it will change (INSERT ... ON CONFLICT DO UPDATE, in
+key order, which also creates a missing row without a race), and only then, in a later
+statement with a fresh snapshot, reads the org-month totals: two villages' saves in one
+township — or two pairings' rows of one village — wait for each other there, and the second
+reads the first's committed rows, so neither counts an organization as becoming active twice.
+SQLite serialises writers.
 
 An organization's path (moved to another township), kind or state (启用) changing recounts the
 townships concerned from the org tally (rare). On PostgreSQL it first takes an exclusive
