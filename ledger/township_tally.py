@@ -8,18 +8,22 @@ Activities and participations are sums: each change of an org tally row adds its
 active_orgs is not: an organization counts once whatever the number of its rows (one per
 pairing) above 0, so a change adds (org-month total after > 0) - (total before > 0), the
 total after read from the org tally and the total before being that less the change. On
-PostgreSQL, per statement (transition tables), the trigger first locks the roll-up rows it
-will change (INSERT ... ON CONFLICT DO UPDATE, in key order, which also creates a missing
-row without a race), and only then, in a later statement with a fresh snapshot, reads the
-org-month totals: two villages' saves in one township — or two pairings' rows of one
-village — wait for each other there, and the second reads the first's committed rows, so
-neither counts an organization as becoming active twice. SQLite serialises writers.
+PostgreSQL, per statement (transition tables), the trigger first share-locks its townships
+(see below), then locks the roll-up rows it will change (INSERT ... ON CONFLICT DO UPDATE, in
+key order, which also creates a missing row without a race), and only then, in a later
+statement with a fresh snapshot, reads the org-month totals: two villages' saves in one
+township — or two pairings' rows of one village — wait for each other there, and the second
+reads the first's committed rows, so neither counts an organization as becoming active twice.
+SQLite serialises writers.
 
 An organization's path (moved to another township), kind or state (启用) changing recounts the
-townships concerned from the org tally (rare), on PostgreSQL after locking the roll-up
-against other writers until it commits. The activity triggers share-lock the
-activities' organizations first (ledger.tallies._locks), so such a change waits for a save in
-progress and the other way round.
+townships concerned from the org tally (rare). On PostgreSQL it first takes an exclusive
+transaction advisory lock on each of those townships (LOCK_CLASS), which every roll-up writer
+share-locks for the townships it touches before writing: the recount waits only for the
+writers of its townships in progress and those townships' new writers wait for it, while saves
+never wait for each other and other townships never wait at all. The activity triggers
+share-lock the activities' organizations first (ledger.tallies._locks), so such a change waits
+for a save in progress and the other way round.
 
 Paused with the other tallies (ledger.tallies.paused; the demo's bulk load), recounted by
 ledger.tallies.rebuild_tallies and checked against the raw rows (ledger.tallies.
@@ -42,6 +46,9 @@ PREFIX = TownshipMonthTally._meta.get_field("township").max_length
 KEYS = ("township", "kind", "org_active", "month")
 COUNTS = ("activities", "participations", "active_orgs")
 PAUSE_SETTING = "ledger.tallies_paused"  # ledger.tallies.PAUSE_SETTING (that module imports us)
+# First key of the roll-up's per-township advisory locks (second: hashtext of the prefix), so
+# they never meet another feature's: 17 for migration 0017, the roll-up's; grep before reusing.
+LOCK_CLASS = 17
 
 TRIGGERS = {
     "ledger_township_tally_insert": ORG_TALLY, "ledger_township_tally_update": ORG_TALLY,
@@ -85,8 +92,19 @@ def _pg_changes(old, new):
             f"GROUP BY 1, 2 HAVING SUM(a) <> 0 OR SUM(p) <> 0) ")
 
 
+def _lock_townships(townships_sql, function):
+    """PERFORM `function` (pg_advisory_xact_lock or its _shared form) on each township (path
+    prefix) of `townships_sql`, in key order: two transactions never wait for each other in
+    opposite orders."""
+    return (f"PERFORM {function}({LOCK_CLASS}, k) FROM (SELECT DISTINCT hashtext(t.township) "
+            f"AS k FROM ({townships_sql}) t (township) ORDER BY k) keys")
+
+
 def _pg_statements(old, new):
     changes = _pg_changes(old, new)
+    # Before any write, in its own statement: the next ones see a recount that held the lock.
+    share = _lock_townships(f"{changes}SELECT SUBSTR(o.path, 1, {PREFIX}) FROM d "
+                            f"JOIN {ORG} o ON o.id = d.org_id", "pg_advisory_xact_lock_shared")
     lock = (f"{changes}INSERT INTO {ROLLUP} ({', '.join(KEYS + COUNTS)}) "
             f"SELECT DISTINCT {_key('o')}, d.month, 0, 0, 0 FROM d JOIN {ORG} o ON o.id = d.org_id "
             f"ORDER BY 1, 2, 3, 4 ON CONFLICT ({', '.join(KEYS)}) "
@@ -96,7 +114,7 @@ def _pg_statements(old, new):
         f"SELECT {_key('o')}, d.month, SUM(d.da), SUM(d.dp), "
         f"SUM({_active(after)} - {_active(f'{after} - d.da')}) "
         f"FROM d JOIN {ORG} o ON o.id = d.org_id GROUP BY 1, 2, 3, 4", "postgresql")
-    return [lock, add]
+    return [share, lock, add]
 
 
 _pg_function = functools.partial(trigger_sql.pg_function, paused_by=PAUSE_SETTING)
@@ -141,10 +159,12 @@ def _pg_objects():
     townships = (f"SELECT SUBSTR(r.path, 1, {PREFIX}) {changed} "
                  f"UNION SELECT SUBSTR(s.path, 1, {PREFIX}) {changed}")
     name = "ledger_township_tally_org"
-    # Writers of the roll-up finish first, and none starts before the move commits: a save
-    # adding a township's first row of a month unseen by the DELETE failed the INSERT on the
-    # unique key once it committed (the move was cancelled). Moves are rare; saves wait ms.
-    lock = f"LOCK TABLE {ROLLUP} IN SHARE ROW EXCLUSIVE MODE"
+    # The townships' writers in progress finish first, and none of theirs starts before the
+    # change commits (a save adding a township's first row of a month unseen by the DELETE
+    # failed the INSERT on the unique key); per township, not the table: an org edit blocked
+    # by one writer queued every later save in the city behind it. The DELETE and INSERT,
+    # later statements, read with a snapshot taken after the lock.
+    lock = _lock_townships(townships, "pg_advisory_xact_lock")
     objects.append((name, _pg_function(name, [lock, *_recount_townships(townships)],
                                        guard=f"  IF NOT EXISTS (SELECT 1 {changed}) THEN "
                                              "RETURN NULL; END IF;\n"),

@@ -1,0 +1,27 @@
+"""The township roll-up's triggers lock per township instead of the whole roll-up
+(ledger.township_tally.LOCK_CLASS): an organization's change recounting its townships
+waits only for their writers, and saves elsewhere no longer queue behind it. PostgreSQL's
+functions are replaced; SQLite's triggers are unchanged (writers are serialised there).
+
+Going back installs the module's current code too (migration 0020's table lock is not kept
+anywhere to return to)."""
+
+from django.db import migrations
+
+
+def reinstall(apps, schema_editor):
+    from ledger import township_tally
+
+    if schema_editor.connection.vendor == "postgresql":
+        township_tally.install_triggers(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("ledger", "0021_activity_waiting_by_date"),
+    ]
+
+    operations = [
+        migrations.RunPython(reinstall, reinstall),
+    ]
