@@ -19,7 +19,7 @@ def reinstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("ledger", "0021_activity_waiting_by_date"),
+        ("ledger", "0022_person_tally_org_month_all"),
     ]
 
     operations = [
