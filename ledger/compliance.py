@@ -492,8 +492,9 @@ def filtered_talents(area, *, home_org=None, search="", homes=None):
 
 def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None,
                   today=None) -> Matrix:
-    """City talents × months. `paginate(queryset)` returns the page to show; without it every
-    talent is a row (the Excel). Column figures always cover every filtered talent."""
+    """City talents × months. `paginate(queryset, count=None)` returns the page to show
+    (`count`: the number of rows when a tally tells it); without it every talent is a row
+    (the Excel). Column figures always cover every filtered talent."""
     _check_area(user, area)
     today = today or timezone.localdate()
     matrix = Matrix(area=area, period=period, title=f"{area.name}城市人才参加村级活动情况",
@@ -501,8 +502,10 @@ def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None
                     started=_started(period, today), grouped=True)
     homes = None if _is_county_wide(area) else _talent_homes(area)
     talents = filtered_talents(area, home_org=home_org, search=search, homes=homes)
+    unfiltered = home_org is None and not (search or "").strip()
     if paginate is not None:
-        matrix.page = paginate(talents)
+        count = _talent_count(area) if unfiltered and homes is None else None
+        matrix.page = paginate(talents, count=count)
         people = list(matrix.page.object_list)
         matrix.row_count = matrix.page.paginator.count
     else:
@@ -521,12 +524,20 @@ def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None
     _fill(matrix, rows, counts)
     matrix.groups = _groups(rows, [])
     # Column figures over every filtered talent, not just this page: one grouped query.
-    if home_org is None and not (search or "").strip() and _holds_every_org(area):
+    if unfiltered and _holds_every_org(area):
         per_month = _talent_tally_figures(period)
     else:
         per_month = _person_tally_figures(every_talent)
     _set_columns(matrix, per_month)
     return matrix
+
+
+def _talent_count(area):
+    """The active talents whose homes lie under `area` (a county's rows), summed from the
+    people tally's talents per organization: a city's 1,500 talent homes instead of counting
+    30,000 talents joined to their organizations (18 ms)."""
+    return (OrgPeopleTally.objects.filter(org__path__startswith=area.path)
+            .aggregate(n=Sum("talents"))["n"] or 0)
 
 
 def _holds_every_org(area):

@@ -43,12 +43,15 @@ class CappedPaginator(Paginator):
         return self._bounded_count > self.cap
 
 
-def paginate(request, queryset, per_page=PAGE_SIZE, *, count_cap=None):
+def paginate(request, queryset, per_page=PAGE_SIZE, *, count_cap=None, count=None):
     """A page of `queryset`; an out-of-range or malformed page number gives the nearest page.
     With `count_cap` the count stops there (CappedPaginator): for lists whose length is no
-    figure anyone reads."""
+    figure anyone reads. `count`: the queryset's length when the caller knows it from a tally
+    (instead of counting the rows)."""
     paginator = (Paginator(queryset, per_page) if count_cap is None
                  else CappedPaginator(queryset, per_page, cap=count_cap))
+    if count is not None:
+        paginator.count = count  # Paginator.count is a cached_property: this is its value
     return paginator.get_page(request.GET.get("page"))
 
 

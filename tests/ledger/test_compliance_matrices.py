@@ -169,10 +169,21 @@ def test_talent_matrix_filters_and_pages(county_admin, tree, data, period):
     assert [r.label for r in found.rows] == ["陈农业"]
     from django.core.paginator import Paginator
 
+    known = []
+
+    def second_page(queryset, count=None):
+        known.append(count)
+        paginator = Paginator(queryset, 1)
+        if count is not None:
+            paginator.count = count
+        return paginator.get_page(2)
+
     paged = compliance.talent_matrix(county_admin, tree.county, period, today=TODAY,
-                                     paginate=lambda qs: Paginator(qs, 1).get_page(2))
+                                     paginate=second_page)
     assert [r.label for r in paged.rows] == ["周教育"]
     assert paged.row_count == 2
+    # The county's talents are counted from the people tally, and it agrees with the rows.
+    assert known == [compliance.talents_in(tree.county).count()] == [2]
     assert paged.column_totals[2] == 2  # the column covers every talent, not the page
 
 
