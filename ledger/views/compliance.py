@@ -122,7 +122,8 @@ def talent_matrix(request):
     def build(form):
         matrix = compliance.talent_matrix(
             request.user, form.selected_area, form.selected_period, home_org=form.unit_value,
-            search=form.search, paginate=lambda qs, **known: paginate(request, qs, TALENTS_PER_PAGE, **known))
+            search=form.search,
+            paginate=lambda qs, **known: paginate(request, qs, TALENTS_PER_PAGE, **known))
         _cell_urls(matrix, "ledger:compliance_talent_month", form.selected_area,
                    request.path)
         return matrix, _filter_query(form, "unit", "q")
