@@ -139,3 +139,17 @@ def test_overdue_filter_still_counts_confirmed_claims(client, tree, pairing, tal
     page = client.get(reverse("pairing:need_board"), {"overdue": "no"}).context["page"]
     assert {need.title for need in page} == {"已确认事项"}
     assert [need.confirmed_count for need in page] == [1]
+
+
+def test_a_talents_claim_board_finds_its_villages_by_id(client, tree, pairing, talent, soon):
+    """The claim board of a talent whose scope is some villages reads the needs by village id,
+    without the scope's paths as well (each query compiled them: 91 at city scale)."""
+    Need.objects.create(village_org=tree.village_a1, title="事项", description="-",
+                        deadline=soon, places=3)
+    client.force_login(talent)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("pairing:need_board"))
+    assert [need.title for need in response.context["page"].object_list] == ["事项"]
+    need_queries = [q["sql"] for q in ctx.captured_queries if 'FROM "pairing_need"' in q["sql"]]
+    assert need_queries
+    assert not [sql for sql in need_queries if "LIKE" in sql], need_queries
