@@ -39,7 +39,7 @@ recounts; `check()` compares the table with a grouped recount of the raw rows
 
 import functools
 
-from django.db import connection, transaction
+from django.db import connection
 
 from ledger.models import Activity, ActivityStatus, PairedUnitMonthTally, Participation
 from pairing.models import Pairing, PairingStatus
@@ -434,14 +434,9 @@ def rebuild(conn=None) -> int:
     share-locked first (writers already running finish, new ones wait for the commit), so no
     save updates a row the rebuild has deleted while its recount cannot see the save."""
     conn = conn or connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {ACTIVITY}, {PARTICIPATION}, {PERSON}, {PAIRING}, "
-                           f"{ORG} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TALLY}")
-        cursor.execute(f"INSERT INTO {TALLY} (unit_id, month, activities) "
-                       f"{_recount_select(conn.vendor)}")
-        return cursor.rowcount
+    return trigger_sql.replace_rows(conn, TALLY, ("unit_id", "month", "activities"),
+                                    _recount_select(conn.vendor),
+                                    sources=(ACTIVITY, PARTICIPATION, PERSON, PAIRING, ORG))
 
 
 def check(conn=None) -> dict:

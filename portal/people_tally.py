@@ -19,7 +19,7 @@ A bulk load with the triggers off (portal.bulk_load's session_replication_role =
 demo seed) recounts with `rebuild()`; `check()` compares the table with a recount.
 """
 
-from django.db import connection, transaction
+from django.db import connection
 
 from portal import trigger_sql
 from portal.models import OrgPeopleTally, Person
@@ -145,12 +145,8 @@ def rebuild(conn=None, columns=None) -> int:
     and its recount could not see the move, so the move would be lost from the table."""
     conn = conn or connection
     columns = columns or figures(conn)
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {PERSON} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TALLY}")
-        cursor.execute(f"INSERT INTO {TALLY} (org_id, {', '.join(columns)}) {_recount(columns)}")
-        return cursor.rowcount
+    return trigger_sql.replace_rows(conn, TALLY, ("org_id", *columns), _recount(columns),
+                                    sources=(PERSON,))
 
 
 def check(conn=None) -> dict:
