@@ -134,7 +134,7 @@ def _add_overdue_now(values):
 
 
 def _village_figures(village_ids, year, month, today):
-    """{village id: {figure: value}} for the villages `village_ids`, five queries, and
+    """{village id: {figure: value}} for the villages `village_ids`, four queries, and
     {village id: ids of the city talents who took part in its counted activities}.
 
     Activities and participations come from the monthly org tallies (ledger/tallies.py); the

@@ -8,9 +8,10 @@ units the matrix lists (a city kind, at least one active pairing), so the page's
 sum a year of units x 12 rows instead of re-adding the org and unit tallies behind them.
 
 What feeds a cell, and so what the triggers watch:
-- an activity inserted, deleted, or changing status, organization, pairing or month (the
-  cells of its pairing's unit, its organization and its participants' home organizations, in
-  its old and new month);
+- an activity inserted or deleted while it counts, or updated so that whether it counts
+  changes, or while it counts its organization, pairing or month changes (a confirmation,
+  submitted to confirmed, feeds nothing): the cells of its pairing's unit, its organization
+  and its participants' home organizations, in its old and new month;
 - a participation added, removed or changed (its person's home organization, the month);
 - a person moving to another organization (both organizations, every month);
 - a pairing inserted, deleted, or changing status or sides (its unit, every month: whether

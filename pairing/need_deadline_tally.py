@@ -15,9 +15,13 @@ On PostgreSQL the claim triggers and the needs' insert and delete triggers run p
 over transition tables (a bulk load recounts each cell once); a need's update is a row trigger
 whose WHEN skips the claims' bookkeeping of its taken places. A trigger first locks the needs
 of its claims FOR NO KEY UPDATE in id order (the order need_tally's claim triggers and the
-services take: need, then cell), inserts the cells in key order with ON CONFLICT DO UPDATE
-(a no-op that locks a cell already there), then recounts them in the next statement: a second
-writer of the same cell waits for the first to commit, and its recount, a new statement, sees
+services take: need, then cell), inserts the cells it touches with ON CONFLICT DO UPDATE (a
+no-op that locks a cell already there), in key order within one run of the trigger: a
+statement trigger's run covers the whole statement, but the needs' update trigger runs once
+per row, so an UPDATE of several needs locks their cells need by need, in the order it
+updates them, and two such statements can still deadlock (a transient conflict: see
+portal.transient). It then recounts the cells in the next statement: a second writer of the
+same cell waits for the first to commit, and its recount, a new statement, sees
 the first one's rows (recounted in the upsert's own statement, it kept the figures from before
 the wait: tests/pairing/test_need_deadline_tally_race.py). A cell recounted to zeros is
 deleted; a writer waiting on it then inserts it afresh. They are ENABLE ALWAYS, so a bulk load
@@ -101,7 +105,7 @@ def _refresh(vendor, keys, *, needs=None):
     if vendor == "postgresql" and needs:
         statements.append(f"PERFORM 1 FROM {NEED} WHERE id IN ({needs}) ORDER BY id "
                           "FOR NO KEY UPDATE")
-    # Each cell inserted or, there, locked, in key order (two writers never wait on each other).
+    # Each cell of this run inserted or, there, locked, in key order.
     lock = (f"DO UPDATE SET open = {TALLY}.open" if vendor == "postgresql" else "DO NOTHING")
     statements.append(f"INSERT INTO {TALLY} ({names}, {', '.join(FIGURES)}) "
                       f"SELECT DISTINCT {key_list}, {', '.join('0' for _ in FIGURES)} "

@@ -9,6 +9,10 @@ so running the whole call again is safe, as long as it is not inside an outer tr
 the views, and the background jobs whose handlers are safe to run again (portal.jobs); the
 middleware (portal.middleware.TransientErrorMiddleware) answers 503 for a conflict that escaped
 one, instead of a server error.
+
+On SQLite nothing is retried: its writers are serialised, so it neither deadlocks nor fails a
+serialization, and its "database is locked" (a writer waiting longer than the busy timeout)
+carries no SQLSTATE; it is deliberately not transient, so it is raised as it is.
 """
 
 import inspect
