@@ -1,7 +1,7 @@
 """每月调度's need figures on the seeded demo: the deadline-month tally
 (pairing.need_deadline_tally) agrees with the raw rows after the seed, and the dispatch read
-from it shows the open and overdue needs and the claims awaiting confirmation the old
-per-view counts of every need and claim gave (kept below as the reference), for the
+from it shows the open and overdue needs and the claims awaiting confirmation that the needs
+and claims themselves give (counted in Python below, overdue by pairing's own rule), for the
 townships' table (grouped, paged, totals only, without overdue) and one township's villages,
 at several dates of several months; still after claims and needs are written."""
 
@@ -9,13 +9,13 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ledger.summaries import _in_townships, _overdue_q, _prefixed, dispatch_summary
+from ledger.summaries import dispatch_summary
 from pairing import need_deadline_tally
 from pairing.models import Claim, ClaimStatus, Need, NeedStatus
+from pairing.services.needs import is_overdue, with_progress
 from portal.models import Organization
 from portal.models.orgs import OrgKind
 
@@ -38,19 +38,40 @@ def _dates():
     return dates
 
 
+def _published_needs(villages, today):
+    """(village, overdue) of each published need of the active `villages`, overdue by
+    pairing's own rule (is_overdue over with_progress's confirmed claims), not by the query
+    the dispatch itself uses (ledger.summaries._overdue_q)."""
+    needs = with_progress(Need.objects.filter(status=NeedStatus.PUBLISHED,
+                                              village_org__in=villages))
+    return [(need.village_org, is_overdue(need, today))
+            for need in needs.select_related("village_org")]
+
+
+def _waiting_claims(villages):
+    return Claim.objects.filter(status=ClaimStatus.DONE,
+                                need__village_org__in=villages).select_related("need__village_org")
+
+
+def _add(figures, key, open_=0, overdue=0, waiting=0):
+    figures[key] = [a + b for a, b in zip(figures[key], (open_, overdue, waiting), strict=True)]
+
+
 def _old_by_township(paths, today):
-    """{township path: (open, overdue, waiting)}: the queries the tally replaced."""
+    """{township path: (open, overdue, waiting)}, counted in Python from the needs and claims
+    of the active villages under each township."""
     figures = {path: [0, 0, 0] for path in paths}
-    needs = Need.objects.filter(status=NeedStatus.PUBLISHED, **_prefixed("village_org", ACTIVE))
-    for row in (_in_townships(needs, paths, "village_org__path").values("_township")
-                .annotate(n=Count("id"), overdue=Count("id", filter=_overdue_q(today)))
-                .order_by()):
-        figures[row["_township"]][:2] = [row["n"], row["overdue"]]
-    claims = Claim.objects.filter(status=ClaimStatus.DONE,
-                                  **_prefixed("need__village_org", ACTIVE))
-    for row in (_in_townships(claims, paths, "need__village_org__path").values("_township")
-                .annotate(n=Count("id")).order_by()):
-        figures[row["_township"]][2] = row["n"]
+    villages = Organization.objects.filter(**ACTIVE)
+
+    def township(village):
+        return next((path for path in paths if village.path.startswith(path)), None)
+
+    for village, overdue in _published_needs(villages, today):
+        if township(village):
+            _add(figures, township(village), open_=1, overdue=int(overdue))
+    for claim in _waiting_claims(villages):
+        if township(claim.need.village_org):
+            _add(figures, township(claim.need.village_org), waiting=1)
     return {path: tuple(values) for path, values in figures.items()}
 
 
@@ -58,14 +79,10 @@ def _old_by_village(township, today):
     """{village id: (open, overdue, waiting)} of the township's active villages."""
     villages = Organization.objects.filter(path__startswith=township.path, **ACTIVE)
     figures = {pk: [0, 0, 0] for pk in villages.values_list("pk", flat=True)}
-    for row in (Need.objects.filter(village_org__in=villages, status=NeedStatus.PUBLISHED)
-                .values("village_org_id")
-                .annotate(n=Count("id"), overdue=Count("id", filter=_overdue_q(today)))
-                .order_by()):
-        figures[row["village_org_id"]][:2] = [row["n"], row["overdue"]]
-    for row in (Claim.objects.filter(need__village_org__in=villages, status=ClaimStatus.DONE)
-                .values("need__village_org_id").annotate(n=Count("id")).order_by()):
-        figures[row["need__village_org_id"]][2] = row["n"]
+    for village, overdue in _published_needs(villages, today):
+        _add(figures, village.pk, open_=1, overdue=int(overdue))
+    for claim in _waiting_claims(villages):
+        _add(figures, claim.need.village_org_id, waiting=1)
     return {pk: tuple(values) for pk, values in figures.items()}
 
 
