@@ -6,6 +6,15 @@ instead of a year of org tallies; the roll-up of the tallies already there is co
 from django.db import migrations, models
 
 
+# Digests of the trigger definitions this migration installed (per database, from the code of
+# its day); the last migration declaring a tally's must match its current code
+# (tests/portal/test_tally_triggers.py), so a trigger changed later needs a new migration.
+TRIGGER_DIGESTS = {
+    "ledger.tallies": {"sqlite": "f8907a7bae45d999", "postgresql": "8af546037e5e99b6"},
+    "ledger.township_tally": {"sqlite": "ef2b699322edbf71"},
+}
+
+
 def install(apps, schema_editor):
     """Every trigger, now with the roll-up's, then the roll-up of the org tallies."""
     from ledger import tallies, township_tally

@@ -4,12 +4,16 @@ table, without an error: the counts would then drift. So every tally's triggers 
 migrated database (a migration that drops them fails here), and `manage.py tallies --check`
 names a missing one and fails, which `--rebuild` installs again."""
 
+import hashlib
 import io
+import json
+import sys
 
 import pytest
 from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from ledger import tallies
 from portal import people_tally, trigger_sql
@@ -83,3 +87,77 @@ def test_one_tallys_own_command_fails_on_a_missing_trigger(db):
     assert "缺少触发器：portal_people_tally_update" in out.getvalue()
     assert "人员数汇总不再随数据更新" in out.getvalue()
     assert "与人员记录一致" not in out.getvalue()
+
+
+def trigger_definitions(module) -> dict:
+    """{trigger name: its definition as the catalogue holds it} of `module`'s TRIGGERS on the
+    database: SQLite's CREATE TRIGGER text; PostgreSQL's trigger, whether it is enabled (ENABLE
+    ALWAYS), and its function's source."""
+    names = sorted(module.TRIGGERS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT t.tgname, pg_get_triggerdef(t.oid), t.tgenabled, "
+                           "pg_get_functiondef(t.tgfoid) FROM pg_trigger t "
+                           "WHERE NOT t.tgisinternal AND t.tgname = ANY(%s)", [names])
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                           f"AND name IN ({', '.join(['%s'] * len(names))})", names)
+        return {name: list(definition) for name, *definition in cursor.fetchall()}
+
+
+def digest(definitions) -> str:
+    """A short fingerprint of a module's trigger definitions, as migrations declare it."""
+    text = json.dumps(sorted([name, *definition] for name, definition in definitions.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def installed_by_code(module) -> dict:
+    """`module`'s trigger definitions as its current code installs them (inside the test's
+    transaction, rolled back after it)."""
+    module.install_triggers(connection)
+    return trigger_definitions(module)
+
+
+@pytest.mark.parametrize("module", tally_modules(), ids=lambda module: module.__name__)
+def test_the_migrated_triggers_are_those_the_code_installs(db, module):
+    migrated = trigger_definitions(module)
+    current = installed_by_code(module)
+    differing = sorted(name for name in set(migrated) | set(current)
+                       if migrated.get(name) != current.get(name))
+    assert not differing, (
+        f"{module.__name__}: the migrated database's {', '.join(differing)} differ from what "
+        "its code installs: a code change to a tally trigger needs a migration that "
+        "reinstalls it")
+
+
+def declared_digests() -> dict:
+    """{(module name, vendor): (migration, digest)} of the last migration, in the order they
+    apply, declaring what it installs (its TRIGGER_DIGESTS: {module: {vendor: digest}})."""
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    declared = {}
+    for leaf in sorted(graph.leaf_nodes()):
+        for key in graph.forwards_plan(leaf):
+            migration = graph.nodes[key]
+            for name, digests in getattr(sys.modules[type(migration).__module__],
+                                         "TRIGGER_DIGESTS", {}).items():
+                for vendor, value in digests.items():
+                    declared.setdefault((name, vendor), {})[key] = value
+    # forwards_plan lists a migration after everything it depends on: the last one wins.
+    return {pair: list(by_migration.items())[-1] for pair, by_migration in declared.items()}
+
+
+@pytest.mark.parametrize("module", tally_modules(), ids=lambda module: module.__name__)
+def test_an_upgraded_database_has_the_triggers_the_code_installs(db, module):
+    """A fresh database (the one tests run on) gets the triggers of the current code from
+    whichever migration installs them; one migrated before a code change keeps the old ones
+    unless a later migration reinstalls them. So each migration installing a tally's triggers
+    declares their digest (TRIGGER_DIGESTS), and the last one's must be the current code's.
+    (Changing the digest an applied migration declares does not reinstall anything.)"""
+    current = digest(installed_by_code(module))
+    key = (module.__name__, connection.vendor)
+    migration, declared = declared_digests().get(key, (None, None))
+    assert declared == current, (
+        f"{module.__name__}: its triggers on {connection.vendor} are now {current}, but the last "
+        f"migration installing them, {migration}, installed {declared}: a code change to a "
+        "tally trigger needs a migration that reinstalls it (declaring TRIGGER_DIGESTS = "
+        f"{{{module.__name__!r}: {{{connection.vendor!r}: {current!r}}}}})")
