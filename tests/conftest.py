@@ -273,14 +273,20 @@ def postgresql_only(db):
 @pytest.fixture
 def always_busy():
     """A stand-in for portal.transient.retrying, patched into a view module, whose conflict
-    never clears: it records the service the view passed and refuses as retrying does after
-    its last try (the retry itself: tests/portal/test_transient.py)."""
+    never clears: it records the service the view passed, runs it with the view's arguments
+    (so they must be right, and what it writes is there to be lost), rolls that back as a
+    conflict at its end would, and refuses as retrying does after its last try (the retry
+    itself: tests/portal/test_transient.py)."""
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
     from portal.transient import BUSY_MESSAGE
 
     def retrying(fn, /, *args, **kwargs):
         retrying.called.append(fn)
+        with transaction.atomic():
+            fn(*args, **kwargs)
+            transaction.set_rollback(True)
         raise ValidationError(BUSY_MESSAGE, code="busy")
 
     retrying.called = []

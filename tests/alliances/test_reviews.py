@@ -270,7 +270,11 @@ def test_report_and_scores_are_saved_through_the_retry(area, township_admin, log
                          {f"s{b.pk}": "88", f"s{c.pk}": "77"})
     for response in (report, scores):
         assert response.status_code == 200 and BUSY_MESSAGE in response.content.decode()
+    # The forms keep what was typed.
+    assert "年度述职</textarea>" in report.content.decode()
+    assert 'value="88"' in scores.content.decode() and 'value="77"' in scores.content.decode()
     assert always_busy.called == [services.submit_report, services.save_peer_scores]
+    # What the services wrote went with the conflict.
     assert not MemberReport.objects.exists() and not PeerScore.objects.exists()
 
 

@@ -302,7 +302,7 @@ def test_a_rating_is_saved_through_the_retry(login, assessed, tree, people, vill
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "未能保存评价：" + BUSY_MESSAGE]
     assert always_busy.called == [rate_talent]
-    assert not TalentEvaluation.objects.exists()
+    assert not TalentEvaluation.objects.exists()  # what the service wrote went with the conflict
 
 
 def test_an_htmx_tap_returns_the_row(login, assessed, tree, people, village_secretary):

@@ -355,9 +355,11 @@ def test_an_entry_is_saved_through_the_retry(login, assessed, people, monkeypatc
     overall = assessed.scheme.indicators.get(code="overall")
     response = save(login(assessed.assessor), assessed.scheme, overall, people.unit,
                     points="18", reason="表现好")
-    assert response.status_code == 200 and BUSY_MESSAGE in response.content.decode()
+    text = response.content.decode()
+    assert response.status_code == 200 and BUSY_MESSAGE in text
+    assert 'value="18"' in text and "表现好" in text  # the row keeps what was typed
     assert always_busy.called == [record_entry]
-    assert not ScoreEntry.objects.exists()
+    assert not ScoreEntry.objects.exists()  # what the service wrote went with the conflict
 
 
 def test_deduction_needs_reason_and_evidence(login, assessed, people, settings, tmp_path):
