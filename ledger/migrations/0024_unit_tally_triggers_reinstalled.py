@@ -27,7 +27,7 @@ def reinstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("ledger", "0021_activity_waiting_by_date"),
+        ("ledger", "0023_township_tally_lock_per_township"),
     ]
 
     operations = [
