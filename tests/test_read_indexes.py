@@ -50,17 +50,23 @@ def test_the_index_serves_its_query(tree, postgresql_only, queryset, index):
     assert index in plan(queryset())
 
 
-def test_a_townships_talents_are_read_by_home_organization(tree, postgresql_only):
-    """The talent matrix of a township: its talents counted from person_active_talents (a
-    plain index of the is_city_talent flag drew PostgreSQL into reading every talent of a
-    city), its villages' year of person tallies from person_tally_org_month_all."""
-    from ledger import compliance
-    from ledger.models import PersonMonthTally
 
-    assert "person_active_talents" in plan(compliance.talents_in(tree.town_a).values("pk"))
-    assert "portal_person_is_city_talent" not in plan(compliance.talents_in(tree.town_a))
-    year = PersonMonthTally.objects.filter(
-        org_id=tree.village_a1.pk,
-        month__gte=datetime.date(2026, 1, 1), month__lt=datetime.date(2027, 1, 1),
-    ).values("person_id", "participations")
-    assert "Index Only Scan using person_tally_org_month_all" in plan(year)
+def test_a_townships_talents_are_read_by_home_organization(tree):
+    """The talent matrix of a township: its talents found by their home organizations' ids
+    (an OR of path prefix and paired unit made PostgreSQL test every talent of a city), through
+    person_active_talents, not a plain index of the is_city_talent flag (which drew PostgreSQL
+    into reading every talent); its villages' year of person tallies from the org-first
+    covering index. (The plans themselves depend on statistics a tiny test database does not
+    have: benchmarks/page_scale.py measures them at city scale.)"""
+    from ledger import compliance
+
+    sql = str(compliance.talents_in(tree.town_a).query)
+    assert '"home_org_id" IN (' in sql and "LIKE" not in sql
+    with connection.cursor() as cursor:
+        people = connection.introspection.get_constraints(cursor, "portal_person")
+        tallies = connection.introspection.get_constraints(cursor, "ledger_personmonthtally")
+    assert people["person_active_talents"]["columns"] == ["home_org_id", "name", "id"]
+    assert not [name for name, index in people.items()
+                if index["index"] and index["columns"] == ["is_city_talent"]]
+    assert tallies["person_tally_org_month_all"]["columns"] == [
+        "org_id", "month", "person_id", "participations"]
