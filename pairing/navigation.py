@@ -3,7 +3,7 @@
 Each panel runs a fixed number of queries whatever the number of pairings or needs.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from pairing import statistics  # registers the "pairing_statistics" job too
@@ -111,11 +111,12 @@ def _unit_panel(request):
 def _coverage_panel(request):
     """County and township staff: villages covered, agreements filed, meetings missing."""
     user = request.user
+    # Covered: the village's tally (pairing.village_tally) counts an active pairing — one
+    # join, where a probe of the pairings per village took 7 ms at city scale.
     villages = (Organization.objects.visible_to(user, "pairing.view")
                 .filter(kind=OrgKind.VILLAGE, is_active=True)
-                .annotate(paired=Exists(Pairing.objects.active().filter(
-                    village_org=OuterRef("pk"))))
-                .aggregate(total=Count("id"), covered=Count("id", filter=Q(paired=True))))
+                .aggregate(total=Count("id"), covered=Count(
+                    "id", filter=Q(pairing_tally__active_pairings__gt=0))))
     # The statistics' definition: a pairing counts for its village's township, not the unit's.
     # A scope holding every root counts every active pairing: no join to the org tree (the
     # needs trend asks the same of the same user, so the page pays for the answer once).

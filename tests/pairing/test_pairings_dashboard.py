@@ -131,3 +131,23 @@ def test_a_whole_tree_scope_counts_the_pairings_without_the_scope_join(tree, pai
     figures = ("villages", "covered", "pairings", "filed", "not_filed", "no_meeting")
     assert [after[key] for key in figures] == [before[key] for key in figures] \
         == [4, 1, 1, 1, 0, 1]
+
+
+def test_covered_villages_come_from_the_village_tallies(tree, pairing, county_admin):
+    """Covered villages: the villages' pairing tallies joined once, not a probe of the
+    pairings per village (4,000 at city scale); a pairing ended leaves its village uncovered."""
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    from pairing.navigation import _coverage_panel
+
+    request = RequestFactory().get("/")
+    request.user = get_user_model().objects.get(pk=county_admin.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        data = _coverage_panel(request)
+    (sql,) = [q["sql"] for q in ctx.captured_queries if '"covered"' in q["sql"]]
+    assert "pairing_villagepairingtally" in sql and "EXISTS" not in sql
+    assert (data["villages"], data["covered"]) == (4, 1)
+    pairing.status = "ended"
+    pairing.save()
+    assert _coverage_panel(request)["covered"] == 0
