@@ -32,7 +32,7 @@ databases, --runs 3, part of the run beside the CI suite: 0 pages over 300 ms (s
 首页 216 ms), 0 over 150 KB (largest 履职情况 131 KB), 25 over 2x, worst 结对统计 3.7x (its
 county-wide counts of pairings, projects, households and agreements are still raw), then 规范性
 单位 3.3x, 履职情况 3.3x and the county home 3.1x (a year of org tallies per view).
-2026-11-30 (databases seeded again; a quiet machine, --runs 3): 0 over 300 ms (slowest
+2026-11-29, later (databases seeded again; a quiet machine, --runs 3): 0 over 300 ms (slowest
 unit_contact 组织页 本单位 181 ms), 0 over 150 KB (待确认 129 KB), 10 over 2x: 每月调度 2.3x /
 2.9x (talents per township: the month's person tallies joined to the people), 结对统计 2.2x /
 2.5x and 联盟总览 2.1x / 2.3x (county-wide sums over per-village rows), the county home 2.3x /
