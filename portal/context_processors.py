@@ -1,4 +1,4 @@
-from portal.dashboard import nav_for
+from portal.dashboard import menu_html, nav_for
 from portal.roles import primary_role
 
 
@@ -6,4 +6,6 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_items": nav_for(user), "primary_role": primary_role(user)}
+    entries = nav_for(user)
+    return {"nav_items": entries, "nav_menu": menu_html(entries),
+            "primary_role": primary_role(user)}
