@@ -423,10 +423,9 @@ def org_month_activities(org, year, month):
 
 # --- Talent × month --------------------------------------------------------------------------
 
-def _talent_q(area, *, home_org=None, search="", prefix="", homes=None):
+def _talent_q(area, *, home_org=None, search="", prefix=""):
     """Q for the area's talents (see TALENT_HELP) on Person fields under `prefix`; written as
-    joins rather than `person__in=<subquery>`, which SQLite plans badly at county scale.
-    `homes`: `_talent_homes(area)` when the caller has read it already."""
+    joins rather than `person__in=<subquery>`, which SQLite plans badly at county scale."""
 
     def q(**lookups):
         return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
@@ -435,7 +434,7 @@ def _talent_q(area, *, home_org=None, search="", prefix="", homes=None):
     if _is_county_wide(area):
         query &= q(home_org__path__startswith=area.path)
     else:
-        query &= q(home_org_id__in=_talent_homes(area) if homes is None else homes)
+        query &= q(home_org_id__in=_talent_homes(area))
     if home_org is not None:
         query &= q(home_org=home_org)
     search = (search or "").strip()
@@ -449,11 +448,18 @@ def _talent_homes(area) -> list:
     those under it and the city units paired with its villages, a few dozen, read by one
     UNION query. As an OR of the two (path prefix or paired unit) inside the talent queries,
     PostgreSQL tested every talent and organization of a city against it: the count 23 ms,
-    the unit filter 12 ms (city scale)."""
-    under = Organization.objects.filter(path__startswith=area.path).order_by().values("pk")
-    paired = Pairing.objects.filter(status=PairingStatus.ACTIVE,
-                                    village_org__path__startswith=area.path)
-    return sorted(under.union(paired.order_by().values("city_org")).values_list("pk", flat=True))
+    the unit filter 12 ms (city scale).
+
+    Read once per `area` instance (a request's): the talent page's unit filter and its matrix
+    ask for the same ids."""
+    homes = getattr(area, "_talent_homes", None)
+    if homes is None:
+        under = Organization.objects.filter(path__startswith=area.path).order_by().values("pk")
+        paired = Pairing.objects.filter(status=PairingStatus.ACTIVE,
+                                        village_org__path__startswith=area.path)
+        homes = area._talent_homes = sorted(
+            under.union(paired.order_by().values("city_org")).values_list("pk", flat=True))
+    return homes
 
 
 def talents_in(area):
@@ -484,9 +490,8 @@ def talent_units(area):
     return Organization.objects.filter(in_area, pk__in=homes).order_by("path")
 
 
-def filtered_talents(area, *, home_org=None, search="", homes=None):
-    return (Person.objects.filter(_talent_q(area, home_org=home_org, search=search,
-                                            homes=homes))
+def filtered_talents(area, *, home_org=None, search=""):
+    return (Person.objects.filter(_talent_q(area, home_org=home_org, search=search))
             .select_related("home_org").order_by("home_org__path", "name", "id"))
 
 
@@ -500,11 +505,10 @@ def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None
     matrix = Matrix(area=area, period=period, title=f"{area.name}城市人才参加村级活动情况",
                     row_header="城市人才", extra_header="所在单位",
                     started=_started(period, today), grouped=True)
-    homes = None if _is_county_wide(area) else _talent_homes(area)
-    talents = filtered_talents(area, home_org=home_org, search=search, homes=homes)
+    talents = filtered_talents(area, home_org=home_org, search=search)
     unfiltered = home_org is None and not (search or "").strip()
     if paginate is not None:
-        count = _talent_count(area) if unfiltered and homes is None else None
+        count = _talent_count(area) if unfiltered and _is_county_wide(area) else None
         matrix.page = paginate(talents, count=count)
         people = list(matrix.page.object_list)
         matrix.row_count = matrix.page.paginator.count
@@ -515,7 +519,7 @@ def talent_matrix(user, area, period, *, home_org=None, search="", paginate=None
         _tally_months(period), org__kind=OrgKind.VILLAGE, org__path__startswith=area.path,
         participations__gt=0)
     every_talent = participations.filter(_talent_q(area, home_org=home_org, search=search,
-                                                   prefix="person__", homes=homes))
+                                                   prefix="person__"))
     shown = (participations.filter(person_id__in=[p.pk for p in people])
              if paginate is not None else every_talent)
     counts = _tally_counts(shown, "person_id", "participations")

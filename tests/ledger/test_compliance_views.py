@@ -270,3 +270,16 @@ def test_unit_matrix_pages_its_units_with_totals_of_all(login, county_admin, tre
     assert first["matrix"].row_count == last["matrix"].row_count == 3
     assert first["page"].paginator.num_pages == 2
     assert "empty-state" not in client.get(reverse("ledger:compliance_units")).content.decode()
+
+
+def test_township_talent_page_reads_its_talent_homes_once(login, township_admin, tree, people):
+    """The unit filter and the matrix of a township's talent page share one read of the
+    organizations whose talents it answers for (the UNION of its own and its paired units)."""
+    client = login(township_admin)
+    client.get(reverse("ledger:compliance_talents"))  # session warm
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("ledger:compliance_talents"))
+    assert response.status_code == 200
+    homes_reads = [q["sql"] for q in ctx.captured_queries if " UNION " in q["sql"]
+                   and "pairing_pairing" in q["sql"]]
+    assert len(homes_reads) == 1
