@@ -52,9 +52,6 @@ def _board_needs(request, mode, capability, today):
     form = NeedFilterForm(request.GET or None, user=user, mode=mode, capability=capability)
     if mode == "claim":
         form.fields.pop("overdue", None)  # a need past its deadline is not claimable
-    # Explicit order: Meta.ordering is dropped once the counts add a GROUP BY.
-    needs = (Need.objects.visible_to(user, capability).select_related("village_org")
-             .order_by("-created_at", "-id"))
     if mode == "claim":
         # The talent's home tile counts the same queryset (可认领的需求). The scope's
         # organizations by id: with the paths PostgreSQL read every open need of a city
@@ -65,6 +62,10 @@ def _board_needs(request, mode, capability, today):
                 scope_q(user, capability, "path")).values_list("pk", flat=True)))
         needs = (services.claimable_needs(user, today, needs=scope)
                  .select_related("village_org").order_by("deadline", "-id"))
+    else:
+        # Explicit order: Meta.ordering is dropped once the counts add a GROUP BY.
+        needs = (Need.objects.visible_to(user, capability).select_related("village_org")
+                 .order_by("-created_at", "-id"))
     form.is_valid()  # filters that validate apply; a bad one is ignored and shown as an error
     data = getattr(form, "cleaned_data", {})
     if data.get("q"):
