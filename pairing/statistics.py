@@ -163,14 +163,39 @@ def _covers_everything(user, within):
     return within.depth == 1 and paths is not None and list(paths) == [within.path]
 
 
-def pairing_statistics(user, year, within=None, *, by_township=True) -> Statistics:
+def statistics_townships(user):
+    """The townships the statistics have a row for (every township in the user's scope), in
+    tree order: the page's table pages through them."""
+    return (Organization.objects.filter(scope_q(user, STATISTICS_CAPABILITY, "path"),
+                                        kind=OrgKind.TOWNSHIP)
+            .order_by("path").only("pk", "path", "name"))
+
+
+def pairing_statistics(user, year, within=None, *, by_township=True,
+                       townships=None) -> Statistics:
     """The statistics of every township in the user's scope for `year`, and their total; with
     `within` (an organization) only of the townships under it — a township's org page reads
     its own rows, not the county's 250 townships' (at city scale). `by_township=False` gives
     the total alone (no rows), each figure one aggregate with no grouping: the county's org
-    page shows only the total."""
+    page shows only the total. `townships` (some of statistics_townships', e.g. a page of
+    them) narrows the rows to those townships, found by their paths' prefixes, while the total
+    still covers every township, from the ungrouped aggregates: the page's table groups its
+    25 townships' organizations, not a city's 5,800."""
+    if townships is None:
+        return _statistics(user, year, within, by_township)
+    stats = _statistics(user, year, within, True, prefixes=[t.path for t in townships])
+    stats.total = _statistics(user, year, within, False).total
+    return stats
+
+
+def _statistics(user, year, within, by_township, prefixes=None) -> Statistics:
+    """pairing_statistics; `prefixes`: the township paths the rows are narrowed to (their
+    figures then add up to a partial total, which the caller replaces)."""
     # Township rows join the tree anyway to group by township: only the total drops the join.
     everything = not by_township and _covers_everything(user, within)
+    stats = Statistics(year=year)
+    if prefixes == []:
+        return stats
 
     def scoped(path_field):
         if everything:
@@ -178,6 +203,11 @@ def pairing_statistics(user, year, within=None, *, by_township=True) -> Statisti
         query = scope_q(user, STATISTICS_CAPABILITY, path_field)
         if within is not None:
             query &= Q(**{f"{path_field}__startswith": within.path})
+        if prefixes is not None:
+            under = Q()
+            for path in prefixes:
+                under |= Q(**{f"{path_field}__startswith": path})
+            query &= under
         return query
 
     def figures(queryset, path_field, **aggregates):
@@ -216,7 +246,6 @@ def pairing_statistics(user, year, within=None, *, by_township=True) -> Statisti
                            "_township_name": Max("name", filter=Q(kind=OrgKind.TOWNSHIP))}
         groups = {"orgs": figures(orgs, "path", **aggregates)}
     groups["units"] = figures(active, "village_org__path", units=Count("city_org", distinct=True))
-    stats = Statistics(year=year)
     by_prefix = {}
     if by_township:
         for prefix, values in sorted(groups["orgs"].items()):
@@ -234,7 +263,7 @@ def pairing_statistics(user, year, within=None, *, by_township=True) -> Statisti
                 if row is not None:
                     setattr(row, name, value)
                 setattr(total, name, getattr(total, name) + value)
-    if by_township:
+    if by_township and prefixes is None:
         # A unit paired with villages in two townships counts once in the total; with every
         # organization in scope, counted over the active pairings alone (no tree to join).
         if _covers_everything(user, within):

@@ -6,7 +6,12 @@ from django.shortcuts import render
 
 from pairing.exporters import StatisticsExporter
 from pairing.forms.pairings import StatisticsForm
-from pairing.statistics import FIGURES, STATISTICS_CAPABILITY, pairing_statistics
+from pairing.statistics import (
+    FIGURES,
+    STATISTICS_CAPABILITY,
+    pairing_statistics,
+    statistics_townships,
+)
 from portal.models import Organization
 from portal.scope import active_roles, has_capability, role_grants
 from portal.views.common import paginate, query_without_page
@@ -37,12 +42,11 @@ TOWNSHIPS_PER_PAGE = 25
 def statistics(request):
     _require_statistics(request.user)
     form = StatisticsForm(request.GET or None)
-    stats = pairing_statistics(request.user, form.chosen_year())
-    page = paginate(request, stats.rows, per_page=TOWNSHIPS_PER_PAGE)
+    page = paginate(request, statistics_townships(request.user), per_page=TOWNSHIPS_PER_PAGE)
+    stats = pairing_statistics(request.user, form.chosen_year(), townships=page.object_list)
     return render(request, "pairing/statistics/index.html", {
         "form": form, "stats": stats, "headers": [column.header for _, column in FIGURES],
-        "page": page, "query_string": query_without_page(request),
-        "chart": stats.chart(page.object_list),
+        "page": page, "query_string": query_without_page(request), "chart": stats.chart(),
     })
 
 

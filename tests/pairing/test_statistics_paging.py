@@ -5,6 +5,7 @@ all, in the same number of queries whatever the number of townships."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -172,20 +173,43 @@ def test_the_table_shows_a_page_of_townships_and_the_total_covers_all(login, cou
     client = login(county_admin)
     first, _ = _page(client)
     second, _ = _page(client, page=2, year=YEAR)
-    everyone = first.context["stats"].rows
+    whole = pairing_statistics(county_admin, YEAR)
+    everyone = whole.rows
     assert len(everyone) == TOWNSHIPS_PER_PAGE + 5
-    assert list(first.context["page"]) == everyone[:TOWNSHIPS_PER_PAGE]
-    assert list(second.context["page"]) == everyone[TOWNSHIPS_PER_PAGE:]
+    # Each page's rows are the whole table's rows of its townships, figure for figure.
+    assert first.context["stats"].rows == everyone[:TOWNSHIPS_PER_PAGE]
+    assert second.context["stats"].rows == everyone[TOWNSHIPS_PER_PAGE:]
+    assert [t.name for t in first.context["page"]] == [r.label for r in
+                                                       everyone[:TOWNSHIPS_PER_PAGE]]
     assert first.context["chart"]["townships"] == [r.label for r in everyone[:TOWNSHIPS_PER_PAGE]]
     html = second.content.decode()
     assert everyone[-1].label in html and everyone[0].label not in html
     assert f"year={YEAR}&amp;page=1" in html
-    total = second.context["stats"].total
-    assert (total.villages, total.pairings) == (4 + TOWNSHIPS_PER_PAGE + 3,
-                                                TOWNSHIPS_PER_PAGE + 3)
-    workbook = load_workbook(io.BytesIO(statistics_workbook(second.context["stats"])))
+    for response in (first, second):
+        total = response.context["stats"].total
+        assert total == whole.total
+        assert (total.villages, total.pairings) == (4 + TOWNSHIPS_PER_PAGE + 3,
+                                                    TOWNSHIPS_PER_PAGE + 3)
+    workbook = load_workbook(io.BytesIO(statistics_workbook(whole)))
     labels = [row[0] for row in workbook.active.iter_rows(min_row=3, values_only=True)]
     assert labels == [row.label for row in everyone] + ["合计"]
+
+
+def test_a_page_of_townships_groups_only_their_organizations(login, county_admin, tree):
+    """The table's query over the tree is narrowed to the page's townships by their paths
+    (the whole county's organizations were grouped to show 25 rows)."""
+    _add_townships(tree, TOWNSHIPS_PER_PAGE + 3)
+    client = login(county_admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("pairing:statistics"), {"page": 2})
+    shown = {t.path for t in response.context["page"]}
+    assert len(shown) == 5  # the two fixture townships and 28 more: 25 on page 1
+    grouped = [q["sql"] for q in queries.captured_queries
+               if "GROUP BY" in q["sql"] and "pairing_villagepairingtally" in q["sql"]]
+    assert len(grouped) == 1
+    prefixes = {path for path in re.findall(r"LIKE '(\w+)%'", grouped[0])
+                if len(path) == TOWNSHIP_PREFIX}
+    assert prefixes == shown
 
 
 def test_query_count_does_not_follow_the_townships(login, county_admin, tree, edge_cases):
