@@ -14,7 +14,9 @@ GUNICORN_MAX_REQUESTS  requests after which a worker is replaced (default 2000, 
 GUNICORN_PRELOAD  load the application once in the master before forking the workers (default
                   1): a worker replaced after GUNICORN_MAX_REQUESTS starts in milliseconds
                   instead of importing Django again (~1.5 s of a core, which under load is
-                  10% of a 2-core server's time), and the workers share the loaded code
+                  10% of a 2-core server's time), and the workers share the loaded code —
+                  with the view modules, URL tables and compiled templates portal.warmup
+                  builds there (a fresh worker's first page took 576 ms, then 6 ms)
 GUNICORN_CMD_ARGS still overrides anything here, as gunicorn documents.
 """
 

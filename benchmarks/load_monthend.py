@@ -4,7 +4,7 @@ was lost or duplicated.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_load \\
         .venv/bin/python benchmarks/load_monthend.py [--scale county] [--users 16] \\
         [--mix-seconds 60] [--page-seconds 15] [--rounds 1] [--workers 4] [--threads 2] \\
-        [--fragment-cache memory|redis|off]
+        [--fragment-cache redis|memory|off]
 
 Needs Locust (`pip install -e .[bench]`). The database is seeded with `seed_demo --scale
 SCALE` when it holds no organizations (PostgreSQL is what the figures are about; without
@@ -16,8 +16,10 @@ DATABASE_URL a throwaway SQLite file is used and the figures mean little).
 2. Saturation runs of PAGE seconds each, every client on one page: /healthz, the county home,
    the three compliance matrices; ROUNDS times. Each page's req/s is printed against
    /healthz's in the same round (and the median share over the rounds). The server caches
-   rendered fragments as in production (portal.fragments: each worker's memory by default,
-   `--fragment-cache redis` for a shared Redis, `off` to measure every page built afresh);
+   rendered fragments as in production (portal.fragments: by default in Redis, shared by
+   the workers, as .env.example deploys it — a worker that gunicorn replaces after
+   GUNICORN_MAX_REQUESTS starts with the cache full; `--fragment-cache memory` for each
+   worker's own, `off` to measure every page built afresh);
    in the mix every write moves the data version on, so the county pages are rebuilt as the
    secretaries log; a saturation run writes nothing, so they are served from the cache.
 3. Checks: every activity the server acknowledged exists exactly once; the raced need has no
@@ -68,6 +70,7 @@ from portal.models import Organization, Role, RoleAssignment  # noqa: E402
 
 LOCUSTFILE = ROOT / "benchmarks" / "locustfile_monthend.py"
 LIVE_CLAIMS = PLACE_HOLDING
+FRAGMENT_REDIS = "redis://127.0.0.1:6379/13"  # the server's fragment cache (emptied per run)
 SATURATION = [("HealthzOnly", "/healthz"), ("HomeOnly", "县级首页"), ("OrgsOnly", "合规：组织"),
               ("TalentsOnly", "合规：人才"), ("UnitsOnly", "合规：单位")]
 
@@ -83,9 +86,10 @@ def arguments():
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--rounds", type=int, default=1,
                         help="saturation rounds (each: /healthz, then every page)")
-    parser.add_argument("--fragment-cache", default="memory", choices=["memory", "redis", "off"],
+    parser.add_argument("--fragment-cache", default="redis", choices=["memory", "redis", "off"],
                         help="where the server caches rendered fragments (portal.fragments): "
-                             "each worker's memory (default), Redis db 13, or nowhere")
+                             "Redis db 13 (default: as .env.example deploys it, shared by the "
+                             "workers), each worker's memory, or nowhere")
     return parser.parse_args()
 
 
@@ -159,6 +163,18 @@ def write_plan(path, tag, clients):
     return plan, rivals
 
 
+def empty_fragment_cache(url=FRAGMENT_REDIS):
+    """`url`, its Redis database emptied: every run starts from a cold cache."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        raise SystemExit(f"Redis at {url} does not answer ({error}): start it, or run with "
+                         f"--fragment-cache memory") from error
+    return url
+
+
 def start_server(args):
     env = dict(os.environ, DJANGO_DEBUG="False", WEB_CONCURRENCY=str(args.workers),
                GUNICORN_THREADS=str(args.threads), GUNICORN_ACCESS_LOG="/dev/null",
@@ -167,7 +183,7 @@ def start_server(args):
     env.pop("CELERY_BROKER_URL", None)  # no export jobs in the mix: keep the broker out of it
     env.pop("CACHE_REDIS_URL", None)
     if args.fragment_cache == "redis":
-        env["CACHE_REDIS_URL"] = "redis://127.0.0.1:6379/13"
+        env["CACHE_REDIS_URL"] = empty_fragment_cache()
     elif args.fragment_cache == "off":
         env["FRAGMENT_CACHE_SECONDS"] = "0"
     server = subprocess.Popen(

@@ -12,3 +12,9 @@ application = get_wsgi_application()
 from portal.fragments import code_fingerprint  # noqa: E402
 
 code_fingerprint()
+
+# Imports, URL tables and compiled templates every worker would build on its first request:
+# built here, once, so gunicorn's forked workers start with them (portal.warmup).
+from portal.warmup import warm  # noqa: E402
+
+warm()
