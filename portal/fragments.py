@@ -50,6 +50,8 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from portal.scope import note_organizations_written
+
 VERSION_TABLE = "portal_data_version"
 # Tables whose writes move the version: the portal's apps (and auth: users, groups).
 WATCHED_PREFIXES = ("portal_", "pairing_", "alliances_", "ledger_", "assessment_", "auth_")
@@ -184,6 +186,8 @@ def _watch_writes(execute, sql, params, many, context):
     match = _WRITE.match(sql)
     if match and _is_watched(match.group(1).lower()) and not sql.startswith(_LAST_LOGIN):
         note_write(context["connection"])
+        if match.group(1).lower() == "portal_organization":
+            note_organizations_written()  # scopes read as organization ids are read again
     return result
 
 

@@ -5,6 +5,10 @@ assignments. Each role grants capabilities ("org.view", "person.change", ...). A
 queryset's `visible_to(user, action)` keeps the rows whose organization lies in a subtree
 where the user holds that capability. Views fetch objects through `visible_to(user)`
 (missing → 404) and then `require(user, capability, org)` (lacking → 403).
+
+A scope of a few subtrees is matched by path prefixes (the path index); one of many (a unit
+contact with 90 paired villages) by the ids of its organizations, read once per request and
+again after any write to the organizations (MANY_PATHS).
 """
 
 from django.apps import apps
@@ -160,8 +164,47 @@ def scope_holds_every_org(user, capability):
     return cache[roots]
 
 
+# A scope of more subtrees than this (a unit contact's or a talent's paired villages: 90 at
+# city scale) is matched by its organizations' ids rather than by one path prefix per subtree:
+# every query compiled and planned 90 LIKEs per path field (each a bitmap index scan), about a
+# fifth of such a user's page at city scale.
+MANY_PATHS = 8
+# Moves on whenever this process writes organizations (portal.fragments sees every write): a
+# scope's ids read before then are read again, so a request that creates or moves an
+# organization checks it against the tree as it now is.
+_organization_writes = 0
+
+
+def note_organizations_written():
+    global _organization_writes
+    _organization_writes += 1
+
+
+def _scope_org_ids(user, capability, paths):
+    """Ids of the organizations under `paths` (the user's scope for `capability`), read once
+    per user object and capability until this process writes organizations."""
+    cache = user.__dict__.setdefault("_portal_scope_ids", {})
+    written, ids = cache.get(capability, (None, None))
+    if written != _organization_writes:
+        under = Q()
+        for path in paths:
+            under |= Q(path__startswith=path)
+        written = _organization_writes
+        ids = list(apps.get_model("portal", "Organization").objects.filter(under)
+                   .order_by().values_list("pk", flat=True))
+        cache[capability] = (written, ids)
+    return ids
+
+
+def _org_relation(path_field):
+    """The organization a path field belongs to, for an id lookup: "path" is the organization
+    itself, "village_org__path" the row's village_org."""
+    return "pk" if path_field == "path" else path_field.removesuffix("__path")
+
+
 def scope_q(user, capability, path_fields):
-    """Q matching rows whose org path (any of `path_fields`) lies in the user's scope."""
+    """Q matching rows whose org path (any of `path_fields`) lies in the user's scope; for a
+    scope of many subtrees (MANY_PATHS), rows whose organization is one of the scope's."""
     paths = scope_paths(user, capability)
     if paths is None:
         return Q()
@@ -170,6 +213,11 @@ def scope_q(user, capability, path_fields):
     if isinstance(path_fields, str):
         path_fields = (path_fields,)
     query = Q()
+    if len(paths) > MANY_PATHS:
+        ids = _scope_org_ids(user, capability, paths)
+        for field in path_fields:
+            query |= Q(**{f"{_org_relation(field)}__in": ids})
+        return query
     for field in path_fields:
         for path in paths:
             query |= Q(**{f"{field}__startswith": path})
