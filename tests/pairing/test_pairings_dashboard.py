@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pairing.models import AnnualAgreement, Claim, JointMeeting, Need, Pairing
 from pairing.services.pairings import half_year_of
+from portal import scope
 from tests.factories import UserFactory, add_org
 from tests.permission_matrix import PERSONAS
 
@@ -84,9 +85,14 @@ def _home_queries(client):
     return len(ctx.captured_queries)
 
 
+@pytest.mark.parametrize("many_paths", [0, 10**6], ids=["scope-by-ids", "scope-by-paths"])
 @pytest.mark.parametrize("persona", ["county_admin", "village_secretary", "unit_contact",
                                      "talent"])
-def test_dashboard_queries_do_not_grow(request, login, tree, board, persona):
+def test_dashboard_queries_do_not_grow(request, login, tree, board, persona, many_paths,
+                                       monkeypatch):
+    # A scope read as organization ids (portal.scope.MANY_PATHS) costs one query more than
+    # one read as path prefixes: the talent's 2 villages grow to 27 below, past the threshold.
+    monkeypatch.setattr(scope, "MANY_PATHS", many_paths)
     client = login(request.getfixturevalue(persona))
     small = _home_queries(client)
     helper = UserFactory()
