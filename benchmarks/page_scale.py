@@ -38,6 +38,14 @@ unit_contact 组织页 本单位 181 ms), 0 over 150 KB (待确认 129 KB), 10 o
 2.5x and 联盟总览 2.1x / 2.3x (county-wide sums over per-village rows), the county home 2.3x /
 2.2x, 联席会议缺会 (unit_contact) 2.2x, 搜索 (talent) 2.1x (its scope: 91 village paths).
 规范性 人才 of a township went from 3.1x to 1.5x (its talents by home organization id).
+2026-11-30 (databases seeded again; quiet machine, --runs 3): 0 over 300 ms (slowest
+unit_contact 组织页 本单位 114 ms), 0 over 150 KB, 12 over 2x, most within noise of it (2.0-2.4x:
+联盟总览, the county home, 规范性 人才 county-wide, 结对统计 leader — 1.5x best-of-7); 每月调度
+county_admin 3.2x (its talents per township: 7,000 person tallies of a page of townships, each
+person looked up for the talent flag, 13 ms). The unit contact's and the talent's pages, whose
+scopes hold ~90 paired villages at city scale, went from 2.1-2.5x to 1.6-1.9x (scopes of many
+subtrees matched by organization ids, portal.scope.MANY_PATHS; their query counts are one or
+two higher above the threshold than at small scale, where the scope has fewer subtrees).
 """
 
 import argparse
