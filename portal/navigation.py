@@ -16,6 +16,7 @@ from portal.scope import (
     UNIT_CONTACT,
     VILLAGE_SECRETARY,
     scope_holds_every_org,
+    scope_org_ids,
     scope_paths,
     scope_q,
 )
@@ -116,8 +117,7 @@ def _searchable(model, user):
     if model is Person:
         # The scope's organizations by id: with their paths PostgreSQL guessed one
         # organization and tested each of a township's 40 against all 4,026 "王" in turn.
-        orgs = Organization.objects.filter(scope_q(user, capability, "path"))
-        return Person.objects.filter(home_org__in=list(orgs.values_list("pk", flat=True)))
+        return Person.objects.filter(home_org__in=scope_org_ids(user, capability))
     return model.objects.visible_to(user)
 
 

@@ -180,9 +180,13 @@ def note_organizations_written():
     _organization_writes += 1
 
 
-def _scope_org_ids(user, capability, paths):
-    """Ids of the organizations under `paths` (the user's scope for `capability`), read once
-    per user object and capability until this process writes organizations."""
+def scope_org_ids(user, capability):
+    """Ids of the organizations in the user's scope for `capability` (not for a scope of
+    everywhere: the caller asks scope_holds_every_org first), read once per user object and
+    capability until this process writes organizations."""
+    paths = scope_paths(user, capability)
+    if not paths:
+        return []
     cache = user.__dict__.setdefault("_portal_scope_ids", {})
     written, ids = cache.get(capability, (None, None))
     if written != _organization_writes:
@@ -214,7 +218,7 @@ def scope_q(user, capability, path_fields):
         path_fields = (path_fields,)
     query = Q()
     if len(paths) > MANY_PATHS:
-        ids = _scope_org_ids(user, capability, paths)
+        ids = scope_org_ids(user, capability)
         for field in path_fields:
             query |= Q(**{f"{_org_relation(field)}__in": ids})
         return query

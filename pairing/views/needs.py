@@ -27,7 +27,7 @@ from pairing.services import needs as services
 from portal.dashboard import sections_for
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.scope import has_capability, scope_holds_every_org, scope_q
+from portal.scope import has_capability, scope_holds_every_org, scope_org_ids
 from portal.views.common import paginate, query_without_page, stored_file_response, visible_or_404
 from portal.views.generic import ObjectActionView, ServiceFormView
 from portal.workflow import can
@@ -58,8 +58,7 @@ def _board_needs(request, mode, capability, today):
         # (10,448) to keep a unit's 91 villages' 245, and each query compiled the 91 paths.
         scope = None
         if not scope_holds_every_org(user, capability):
-            scope = Need.objects.filter(village_org__in=list(Organization.objects.filter(
-                scope_q(user, capability, "path")).values_list("pk", flat=True)))
+            scope = Need.objects.filter(village_org__in=scope_org_ids(user, capability))
         needs = (services.claimable_needs(user, today, needs=scope)
                  .select_related("village_org").order_by("deadline", "-id"))
     else:
