@@ -9,18 +9,15 @@ from django.db.models import Q
 from alliances.models import Membership
 from alliances.scope import MEMBER_ROLES
 from portal.models import Organization
-from portal.scope import active_roles
+from portal.scope import active_roles, under_any_path
 
 
 def acting_orgs_q(user, path_field="path"):
     """Q of the organizations the user acts for as a member's secretary or contact."""
-    query = Q(pk__in=[])
     if not getattr(user, "is_authenticated", False):
-        return query
-    for role, path, _ in active_roles(user):
-        if role in MEMBER_ROLES:
-            query |= Q(**{f"{path_field}__startswith": path})
-    return query
+        return Q(pk__in=[])
+    return under_any_path(path_field, [path for role, path, _ in active_roles(user)
+                                       if role in MEMBER_ROLES])
 
 
 def member_orgs_of(user, alliance):

@@ -37,6 +37,7 @@ from portal.scope import (
     active_roles,
     scope_holds_every_org,
     scope_q,
+    under_any_path,
 )
 
 LEDGER = "活动台账"
@@ -67,13 +68,6 @@ def _month_q(prefix, year, month):
 
 def _previous_month(year, month):
     return (year - 1, 12) if month == 1 else (year, month - 1)
-
-
-def _paths_q(field, paths):
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
 
 
 def _role_paths(user, role):
@@ -170,12 +164,12 @@ def _township_panel(request):
         return None
     today = timezone.localdate()
     villages = _silent_villages(
-        Organization.objects.filter(_paths_q("path", paths), kind=OrgKind.VILLAGE,
+        Organization.objects.filter(under_any_path("path", paths), kind=OrgKind.VILLAGE,
                                     is_active=True), today.year, today.month)
     figures = villages.aggregate(total=Count("id"), silent=Count("id", filter=Q(logged=False)))
     silent = list(villages.filter(logged=False).order_by("path")
                   .values_list("name", flat=True)[:PANEL_LIST_LIMIT * 2])
-    in_scope = _paths_q("org__path", paths)
+    in_scope = under_any_path("org__path", paths)
     waiting = Activity.objects.filter(in_scope, status=ActivityStatus.SUBMITTED).count()
     reopenings = MonthReopening.objects.filter(in_scope, expires_at__gt=timezone.now())
     requests = ReopenRequest.objects.filter(in_scope, status=ReopenRequestStatus.PENDING).count()

@@ -44,6 +44,7 @@ from pairing.models import (
 )
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
+from portal.scope import under_any_path
 
 TOWNSHIP_PREFIX = 2 * Organization.steplen
 HALF_MONTHS = {1: range(1, 7), 2: range(7, 13)}
@@ -233,10 +234,8 @@ def _under_townships(queryset, paths, field):
     """`_in_townships` for a few townships (a page of them): the organizations are found by
     their paths' prefixes (the path index), not by cutting every organization's path: the
     month's person tallies of a page of 25 townships, not a city's 90,000 hashed."""
-    under = Q()
-    for path in paths:
-        under |= Q(**{f"{field}__startswith": path})
-    return queryset.filter(under).annotate(_township=Substr(field, 1, TOWNSHIP_PREFIX))
+    return (queryset.filter(under_any_path(field, paths))
+            .annotate(_township=Substr(field, 1, TOWNSHIP_PREFIX)))
 
 
 def _active_that_month(start):

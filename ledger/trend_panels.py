@@ -33,7 +33,14 @@ from portal.charts import (
 from portal.dashboard import Panel, register_panel
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.scope import COUNTY_ADMIN, LEADER, has_capability, scope_paths, scope_q
+from portal.scope import (
+    COUNTY_ADMIN,
+    LEADER,
+    has_capability,
+    scope_paths,
+    scope_q,
+    under_any_path,
+)
 from portal.spreadsheets import Column
 
 CHARTS = ("activities", "villages", "townships")
@@ -122,7 +129,7 @@ def _township_months(months, paths=None):
     village = Q(kind=OrgKind.VILLAGE, org_active=True)
     rollup = TownshipMonthTally.objects.filter(month__in=months)
     if shallow is not None:
-        rollup = rollup.filter(_starts_with_any("township", shallow))
+        rollup = rollup.filter(under_any_path("township", shallow))
     rows = [(path, month, n or 0, in_villages or 0, active or 0)
             for path, month, n, in_villages, active in (
                 rollup.values("township", "month")
@@ -133,15 +140,8 @@ def _township_months(months, paths=None):
     deep = [p for p in paths or () if len(p) > TOWNSHIP_PREFIX]
     if deep:
         rows += _org_tally_months(months, Organization.objects.filter(
-            _starts_with_any("path", deep)))
+            under_any_path("path", deep)))
     return rows
-
-
-def _starts_with_any(field, paths):
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(**{f"{field}__startswith": path})
-    return query
 
 
 def _org_tally_months(months, orgs):

@@ -37,7 +37,7 @@ from pairing.models import (
 from pairing.services.pairings import half_year_of
 from portal.models import Organization
 from portal.models.orgs import OrgKind
-from portal.scope import scope_holds_every_org, scope_paths, scope_q
+from portal.scope import scope_holds_every_org, scope_paths, scope_q, under_any_path
 from portal.spreadsheets import Column, new_workbook, sheet_caption, workbook_bytes, write_sheet
 
 STATISTICS_CAPABILITY = "pairing.statistics"  # granted in pairing/scope.py
@@ -204,10 +204,7 @@ def _statistics(user, year, within, by_township, prefixes=None) -> Statistics:
         if within is not None:
             query &= Q(**{f"{path_field}__startswith": within.path})
         if prefixes is not None:
-            under = Q()
-            for path in prefixes:
-                under |= Q(**{f"{path_field}__startswith": path})
-            query &= under
+            query &= under_any_path(path_field, prefixes)
         return query
 
     def figures(queryset, path_field, **aggregates):

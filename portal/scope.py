@@ -190,14 +190,21 @@ def scope_org_ids(user, capability):
     cache = user.__dict__.setdefault("_portal_scope_ids", {})
     written, ids = cache.get(capability, (None, None))
     if written != _organization_writes:
-        under = Q()
-        for path in paths:
-            under |= Q(path__startswith=path)
         written = _organization_writes
-        ids = list(apps.get_model("portal", "Organization").objects.filter(under)
+        ids = list(apps.get_model("portal", "Organization").objects
+                   .filter(under_any_path("path", paths))
                    .order_by().values_list("pk", flat=True))
         cache[capability] = (written, ids)
     return ids
+
+
+def under_any_path(field, paths):
+    """Q for rows whose `field` (an organization path) lies at or below any of `paths`: one
+    range of the path index per path. No paths: no row."""
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
 
 
 def _org_relation(path_field):
@@ -223,8 +230,7 @@ def scope_q(user, capability, path_fields):
             query |= Q(**{f"{_org_relation(field)}__in": ids})
         return query
     for field in path_fields:
-        for path in paths:
-            query |= Q(**{f"{field}__startswith": path})
+        query |= under_any_path(field, paths)
     return query
 
 

@@ -28,17 +28,11 @@ def project_templates():
     return sorted(names)
 
 
-def _build_reverse_tables(resolver):
-    """The reverse tables of `resolver` and of every namespace under it (each is built on the
-    first reverse() into it), for the current (the default) language."""
-    resolver.reverse_dict  # noqa: B018 - built on first access
-    for _, namespace in resolver.namespace_dict.values():
-        _build_reverse_tables(namespace)
-
-
 def _reverse_into_each_namespace(resolver, prefix=""):
-    """One reverse() into every namespace under `resolver`: the first builds the namespace's
-    own resolver (django.urls.resolvers.get_ns_resolver, kept for the process)."""
+    """One reverse() into every namespace under `resolver`: reading a namespace's names builds
+    its reverse tables (for the current, the default, language), and the first reverse()
+    builds the namespace's own resolver (django.urls.resolvers.get_ns_resolver, kept for the
+    process)."""
     for namespace, (_, inner) in resolver.namespace_dict.items():
         for name in [key for key in inner.reverse_dict if isinstance(key, str)]:
             try:
@@ -55,7 +49,6 @@ def warm():
     returns the number of templates compiled."""
     resolver = get_resolver()
     resolver.url_patterns  # noqa: B018 - imports every view module
-    _build_reverse_tables(resolver)
     _reverse_into_each_namespace(resolver)
     import redis  # noqa: F401 - the cache's and the broker's client, imported on first use
     engine = engines["django"]

@@ -18,7 +18,7 @@ from alliances.models import Alliance, Booking, BookingStatus, Membership, Venue
 from portal import audit
 from portal.models import Organization
 from portal.models.audit import AuditAction
-from portal.scope import active_roles, has_capability, require, role_grants
+from portal.scope import active_roles, has_capability, require, role_grants, under_any_path
 
 BOOKING_HORIZON_DAYS = 180  # how far ahead a slot may be booked
 LONGEST_BOOKING = datetime.timedelta(hours=24)
@@ -36,11 +36,8 @@ def booking_orgs_q(user, path_field="path"):
     township's alliances, not book in its neighbours' names."""
     if getattr(user, "is_superuser", False) and user.is_active:
         return Q()
-    query = Q(pk__in=[])
-    for role, path, _ in active_roles(user):
-        if role_grants(role, "venue.book"):
-            query |= Q(**{f"{path_field}__startswith": path})
-    return query
+    return under_any_path(path_field, [path for role, path, _ in active_roles(user)
+                                       if role_grants(role, "venue.book")])
 
 
 def bookable_orgs(user, venue):

@@ -3,7 +3,7 @@
 import copy
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,17 +13,9 @@ from portal.dashboard import sections_for
 from portal.forms import MoveOrgForm, OrganizationForm
 from portal.models import Organization, OrgPeopleTally, Person, RoleAssignment
 from portal.models.orgs import OrgKind
-from portal.scope import has_capability, scope_paths
+from portal.scope import has_capability, scope_paths, under_any_path
 from portal.views.common import paginate, query_without_page, visible_or_404
 from portal.views.generic import ServiceFormView
-
-
-def _under_any(orgs, field="path"):
-    """Q for rows at or below any of `orgs` (each a range of the path index)."""
-    query = Q(pk__in=[])
-    for org in orgs:
-        query |= Q(**{f"{field}__startswith": org.path})
-    return query
 
 
 def _subtree_counts(children):
@@ -34,7 +26,8 @@ def _subtree_counts(children):
         return {}
     width = len(children[0].path)
     rows = (
-        Organization.objects.filter(_under_any(children), depth__gt=children[0].depth)
+        Organization.objects.filter(under_any_path("path", [c.path for c in children]),
+                                    depth__gt=children[0].depth)
         .annotate(prefix=Substr("path", 1, width)).values("prefix", "kind")
         .annotate(n=Count("id")).order_by()
     )
@@ -52,7 +45,7 @@ def _people_counts(children):
         return {}
     width = len(children[0].path)
     rows = (
-        OrgPeopleTally.objects.filter(_under_any(children, "org__path"))
+        OrgPeopleTally.objects.filter(under_any_path("org__path", [c.path for c in children]))
         .annotate(prefix=Substr("org__path", 1, width)).values("prefix")
         .annotate(n=Sum("active")).order_by()
     )
