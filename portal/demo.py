@@ -95,7 +95,8 @@ BIRTH_END = datetime.date(2000, 12, 31)
 
 DEMO_USERNAMES = ("county_admin", "leader", "township_admin", "village_secretary",
                   "other_village_secretary", "unit_contact", "talent", "assessor")
-EXTRA_TOWNSHIP_ADMIN = re.compile(r"^township_admin_\d{2}$")
+# township_admin_02 … township_admin_250 (a city has 250 townships)
+EXTRA_TOWNSHIP_ADMIN = re.compile(r"^township_admin_\d{2,}$")
 SUPERUSER = "admin"
 
 

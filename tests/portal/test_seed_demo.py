@@ -201,3 +201,13 @@ def test_the_seed_runs_analyze_after_its_load(monkeypatch, db):
     with CaptureQueriesContext(connection) as queries:
         call_command("seed_demo", "--scale", "small")
     assert [q["sql"] for q in queries.captured_queries][-1:] == ["ANALYZE"]
+
+
+def test_reset_removes_the_extra_township_admins_of_a_city(output):
+    """A city has 250 townships: its extra admins run to township_admin_250, and a reset to a
+    smaller scale removes them too (they are demo accounts, not kept without a role)."""
+    get_user_model().objects.create_user("township_admin_250")
+    run_seed("--reset")
+    assert not get_user_model().objects.filter(username="township_admin_250").exists()
+    assert demo.EXTRA_TOWNSHIP_ADMIN.match("township_admin_100")
+    assert not demo.EXTRA_TOWNSHIP_ADMIN.match("township_admin")
