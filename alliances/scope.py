@@ -18,6 +18,7 @@ from portal.scope import (
     register_capabilities,
     register_scope_extender,
     role_grants,
+    under_any_path,
 )
 
 declare_capabilities({
@@ -57,14 +58,9 @@ def member_alliances(user, capability):
     cache = user.__dict__.setdefault("_portal_alliance_owner_paths", {})
     key = tuple(paths)
     if key not in cache:
-        from django.db.models import Q
-
         from alliances.models import Membership
 
-        query = Q(pk__in=[])
-        for path in paths:
-            query |= Q(org__path__startswith=path)
-        cache[key] = list(Membership.objects.current().filter(query)
+        cache[key] = list(Membership.objects.current().filter(under_any_path("org__path", paths))
                           .filter(alliance__owner__depth__gt=1)
                           .values_list("alliance__owner__path", flat=True).distinct())
     return cache[key]

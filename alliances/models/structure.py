@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from portal.scope import ScopedQuerySetMixin, scope_paths, scope_q
+from portal.scope import ScopedQuerySetMixin, scope_paths, scope_q, under_any_path
 
 
 class AllianceType(models.Model):
@@ -59,10 +59,8 @@ class AllianceQuerySet(ScopedQuerySetMixin, models.QuerySet):
         paths = member_paths(user, capability)
         if not paths:
             return by_owner
-        member_q = Q(pk__in=[])
-        for path in paths:
-            member_q |= Q(org__path__startswith=path)
-        by_membership = Membership.objects.current().filter(member_q).values("alliance_id")
+        by_membership = (Membership.objects.current().filter(under_any_path("org__path", paths))
+                         .values("alliance_id"))
         return self.filter(Q(pk__in=by_owner.values("pk")) | Q(pk__in=by_membership))
 
 

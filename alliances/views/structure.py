@@ -36,7 +36,7 @@ from alliances.services import stars as star_services
 from alliances.services import structure as services
 from pairing.models import Need
 from portal.models.orgs import OrgKind
-from portal.scope import has_capability, scope_q
+from portal.scope import has_capability, scope_holds_every_org, scope_q
 from portal.views.common import paginate, query_without_page
 from portal.views.generic import FilteredListView, ObjectActionView, ServiceFormView
 
@@ -112,6 +112,15 @@ def structure(request):
 OVERVIEW_TOWNSHIPS_PER_PAGE = 25
 
 
+def _open_alliances_seen_by(user):
+    """The open alliances the user sees. A scope of the whole tree sees every alliance, with
+    no scope filter: the member count joined a city's 12,000 memberships with the alliances
+    of the tree's scope (11 -> 3 ms)."""
+    if scope_holds_every_org(user, VIEW):
+        return Alliance.objects.open()
+    return Alliance.objects.visible_to(user).open()
+
+
 def _overview_counts(visible):
     """{owner id: {"types": {type id: n}, "kinds": {kind: n}, "total": n}} of open alliances."""
     counts = {}
@@ -138,7 +147,7 @@ def overview(request):
     townships a page at a time, the total row over all of them (a constant number of queries)."""
     user = request.user
     _require_view(user)
-    visible = Alliance.objects.visible_to(user).open()
+    visible = _open_alliances_seen_by(user)
     types = list(AllianceType.objects.all())
     kinds = AllianceKind.values  # an enum's values are rebuilt on every access: read them once
     counts = _overview_counts(visible)

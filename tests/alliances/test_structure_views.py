@@ -96,6 +96,26 @@ def test_overview_counts_by_type_and_kind(alliances_world, tree, login, county_a
     assert response.context["totals"]["total"] == 4
 
 
+def test_overview_of_the_whole_tree_counts_members_without_the_scope(
+        alliances_world, login, county_admin, township_admin):
+    """A scope of every organization sees every alliance: the member count (a city's 12,000
+    memberships) is not joined with the scope's organizations; a township's still is."""
+    def member_count_sql(user):
+        with CaptureQueriesContext(connection) as captured:
+            response = login(user).get(url("overview"))
+        sql = next(q["sql"] for q in captured if "COUNT(DISTINCT" in q["sql"]
+                   and "alliances_membership" in q["sql"])
+        return response, sql
+
+    response, sql = member_count_sql(county_admin)
+    assert "portal_organization" not in sql and "LIKE" not in sql, sql
+    assert {r["owner"].name: r["members"] for r in response.context["rows"]}["青山镇"] == 5
+    response, sql = member_count_sql(township_admin)
+    assert "portal_organization" in sql, sql
+    assert [r["owner"].name for r in response.context["rows"]] == ["青山镇"]
+    assert response.context["rows"][0]["members"] == 5
+
+
 def test_list_filters(alliances_world, tree, login, county_admin):
     client = login(county_admin)
     names = lambda **params: [a.name for a in client.get(url("alliance_list"), params)  # noqa: E731

@@ -91,8 +91,7 @@ def test_a_page_of_townships_finds_its_talents_by_path(county, gone, month_today
         assert summary.total.talents == 4
 
 
-def test_a_page_s_talents_are_told_without_looking_up_each_person(county, gone,  # noqa: F811
-                                                                   month_today):
+def test_talents_per_township_look_no_person_up(county, gone, month_today):  # noqa: F811
     """Per township, the active talents are those with a talent tally this month, and the
     talents who have left since come from their own few rows: no person tally is joined to
     the people for the talent flag (7,000 lookups for a page of a city's townships)."""
