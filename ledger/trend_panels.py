@@ -44,6 +44,8 @@ from portal.scope import (
 from portal.spreadsheets import Column
 
 CHARTS = ("activities", "villages", "townships")
+# Townships the home's ranking shows at most (the first and the last half of it).
+RANKING_ON_HOME = 20
 VILLAGE_Q = Q(org__kind=OrgKind.VILLAGE, org__is_active=True)
 ACTIVITIES_NOTE = "已提交和已确认的活动（草稿和已退回的不计），含村、社区和单位登记的活动。"
 VILLAGES_NOTE = "当月至少开展1次活动（已提交或已确认）的村占全部村的比例，与履职情况一致。"
@@ -215,20 +217,31 @@ def villages_table(trends):
         note=VILLAGES_NOTE, excel_url=reverse("ledger:trend_excel", args=["villages"]))
 
 
-def townships_table(trends):
+def townships_table(trends, shown=None):
+    """The townships' ranking; with `shown` (the home panel), at most that many townships:
+    the first and the last half of it, when there are more (a city's 250 bars are no chart
+    to read, and their table was 60 KB of the home page). The Excel holds every township."""
     started = trends.started
+    townships = trends.townships
+    title, note = f"{trends.year}年乡镇活跃率排名", TOWNSHIPS_NOTE
+    if shown is not None and len(townships) > shown:
+        half = shown // 2
+        townships = townships[:half] + townships[-half:]
+        title += f"（前{half}名和后{half}名）"
+        note = (f"共{len(trends.townships)}个乡镇，此处列出前{half}名和后{half}名，"
+                f"完整排名见导出Excel。{note}")
     rows = [[t.rank, t.name, t.villages, t.activities, t.silent(started), t.rate(started)]
-            for t in trends.townships]
+            for t in townships]
     return ChartTable(
-        "townships", f"{trends.year}年乡镇活跃率排名",
+        "townships", title,
         (Column("排名", 8), Column("乡镇", 18), Column("村数", 8), Column("本年活动数", 12),
          Column("空白村月数", 12), Column("活跃率（%）", 12, number_format=PERCENT_FORMAT)),
         rows, row_header=1,
-        chart={"kind": "ranking", "labels": [t.name for t in trends.townships],
+        chart={"kind": "ranking", "labels": [t.name for t in townships],
                "percent": True,
                "series": [{"name": "活跃率", "type": "bar",
-                           "data": [t.rate(started) for t in trends.townships]}]},
-        note=TOWNSHIPS_NOTE, excel_url=reverse("ledger:trend_excel", args=["townships"]))
+                           "data": [t.rate(started) for t in townships]}]},
+        note=note, excel_url=reverse("ledger:trend_excel", args=["townships"]))
 
 
 TABLES = {"activities": activities_table, "villages": villages_table,
@@ -255,7 +268,7 @@ def _ranking_panel(request):
     trends = _trends_of(request)
     if trends is None or not trends.townships:
         return None
-    return {"year": trends.year, "chart": townships_table(trends)}
+    return {"year": trends.year, "chart": townships_table(trends, shown=RANKING_ON_HOME)}
 
 
 register_panel(Panel("trends_activities", "活动趋势", "ledger/panels/trends.html",

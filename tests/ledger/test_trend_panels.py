@@ -233,6 +233,23 @@ def test_the_excel_holds_the_tables_numbers(login, tree, year, county_admin, url
     assert AuditEvent.objects.filter(action="export", actor=county_admin).count() == 1
 
 
+def test_the_home_ranks_the_first_and_the_last_townships_and_the_excel_all(
+        login, tree, year, county_admin, monkeypatch):
+    """More townships than the home's ranking shows: its chart and table hold the first and
+    the last half of it, with their ranks, and say so; the Excel holds every township."""
+    monkeypatch.setattr(trend_panels, "RANKING_ON_HOME", 2)
+    for n in range(3):
+        add_org(tree.county, f"第{n}镇", "township")
+    client = login(county_admin)
+    page = client.get(reverse("portal:home")).content.decode()
+    header, *cells = _table_cells(page, "townships")
+    assert [row[1] for row in cells] == ["青山镇", "第2镇"]  # no villages: last
+    assert [row[0] for row in cells] == ["1", "3"]  # ranks kept (the three new ones tie)
+    assert "前1名和后1名" in page and "共5个乡镇" in page
+    rows = _sheet_rows(client.get(reverse("ledger:trend_excel", args=["townships"])))
+    assert rows[0] == header and len(rows) == 1 + 5
+
+
 def test_libreoffice_prints_the_title_and_every_column_on_the_first_page(
         login, tree, year, county_admin, tmp_path, libreoffice):
     client = login(county_admin)
