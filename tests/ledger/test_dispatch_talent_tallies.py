@@ -2,6 +2,8 @@
 have left since, who have none): the same total as the distinct talents of the raw
 participations, and the same queries as for some townships only (ledger.summaries)."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -104,3 +106,25 @@ def test_talents_per_township_look_no_person_up(county, gone, month_today):  # n
            if "ledger_personmonthtally" in q["sql"] and '"_township"' in q["sql"]]
     assert sql
     assert not [q for q in sql if 'INNER JOIN "portal_person"' in q], sql
+
+
+def test_a_county_wide_dispatch_binds_no_township_list(county, gone, month_today, tree):  # noqa: F811
+    """Every village lies under the listed townships: the figures group by township without
+    narrowing to them (a city's 250 paths bound into each query); with a village elsewhere,
+    the list narrows them again and that village stays out."""
+    year, month, today = month_today
+    listed = re.compile(r'(, 8\) IN \(|"township" IN \()')
+
+    def lists(townships):
+        with CaptureQueriesContext(connection) as ctx:
+            summary = dispatch_summary(townships, year, month, today=today)
+        return summary, [q["sql"] for q in ctx.captured_queries if listed.search(q["sql"])
+                         and "NOT (SUBSTR" not in q["sql"]]  # the test for villages elsewhere
+
+    summary, sql = lists(county)
+    assert sql == []
+    villages = summary.total.villages
+    closed_town = add_org(tree.county, "撤并乡", OrgKind.TOWNSHIP)
+    add_org(closed_town, "撤并村", OrgKind.VILLAGE)
+    summary, sql = lists(county)
+    assert len(sql) >= 3 and summary.total.villages == villages
