@@ -26,7 +26,7 @@ from alliances.models import (
 from portal.dashboard import Panel, register_panel
 from portal.fragments import valid_until
 from portal.models import Role
-from portal.scope import COUNTY_ADMIN, TOWNSHIP_ADMIN, active_roles
+from portal.scope import COUNTY_ADMIN, TOWNSHIP_ADMIN, active_roles, under_any_path
 
 LEADER_LIMIT = 6
 TOWNSHIP_LIMIT = 8
@@ -138,9 +138,7 @@ def _township_panel(request):
     paths = [path for _, path in held]
     if not paths:
         return None
-    in_scope = Q(pk__in=[])
-    for path in paths:
-        in_scope |= Q(owner__path__startswith=path)
+    in_scope = under_any_path("owner__path", paths)
     year, quarter = rules.quarter_of(timezone.localdate())
     previous = rules.previous_quarter(year, quarter)
     alliances = Alliance.objects.open().filter(in_scope).annotate(

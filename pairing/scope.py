@@ -4,7 +4,6 @@ A county unit's contact and talents see their paired villages read-only: the vil
 (to claim them) and the village organizations themselves, never the villagers' personal data.
 """
 
-from django.db.models import Q
 
 from portal.scope import (
     ASSESSOR,
@@ -19,6 +18,7 @@ from portal.scope import (
     register_capabilities,
     register_scope_extender,
     role_grants,
+    under_any_path,
 )
 
 declare_capabilities({
@@ -72,10 +72,8 @@ def paired_villages(user, capability):
     if key not in cache:
         from pairing.models import Pairing, PairingStatus
 
-        city_q = Q()
-        for path in city_paths:
-            city_q |= Q(city_org__path__startswith=path)
-        cache[key] = list(Pairing.objects.filter(city_q, status=PairingStatus.ACTIVE)
+        cache[key] = list(Pairing.objects.filter(under_any_path("city_org__path", city_paths),
+                                                 status=PairingStatus.ACTIVE)
                           .values_list("village_org__path", flat=True).distinct())
     return cache[key]
 

@@ -39,7 +39,7 @@ from alliances.models import (
 from portal import audit
 from portal.images import process_image
 from portal.models import Organization, Person
-from portal.scope import has_capability, require
+from portal.scope import has_capability, require, under_any_path
 from portal.uploads import DOCUMENT_FORMATS, IMAGE_FORMATS, MB, safe_name, validate_upload
 
 MANAGE = "alliance.manage"
@@ -91,10 +91,7 @@ def current_members(alliance):
 def eligible_attendees(alliance):
     """People in register whose home organization is a current member or under one."""
     paths = list(current_members(alliance).values_list("path", flat=True))
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(home_org__path__startswith=path)
-    return Person.objects.filter(query, is_active=True)
+    return Person.objects.filter(under_any_path("home_org__path", paths), is_active=True)
 
 
 # ---------------------------------------------------------------- plan, edit, cancel

@@ -17,7 +17,7 @@ from alliances.models import Alliance, Membership, Project, ProjectStatus, Proje
 from alliances.scope import member_paths
 from portal import audit
 from portal.models.audit import AuditAction
-from portal.scope import has_capability
+from portal.scope import has_capability, under_any_path
 from portal.uploads import DOCUMENT_FORMATS, MB, safe_name, validate_upload
 
 EVIDENCE_MAX_BYTES = 10 * MB
@@ -74,10 +74,7 @@ def editable_members(user, alliance):
     if manages(user, alliance):
         return orgs
     paths = member_paths(user, "alliance.view")
-    query = Q(pk__in=[])
-    for path in paths:
-        query |= Q(path__startswith=path)
-    return orgs.filter(query)
+    return orgs.filter(under_any_path("path", paths))
 
 
 def may_record_update(user, project) -> bool:

@@ -6,8 +6,6 @@ replacement ends one enrolment on a date and starts the successor's from it (004
 """
 
 import datetime
-import operator
-from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +16,7 @@ from portal import audit
 from portal.models import Person
 from portal.models.audit import AuditAction
 from portal.models.orgs import CITY_KINDS
-from portal.scope import require
+from portal.scope import require, under_any_path
 
 ENROL = "assessment.enrol"
 
@@ -44,8 +42,7 @@ def cadres_of(org):
 
 def cadres_under(paths):
     """The same cadres, of the units at any of `paths` and the units under them."""
-    return _cadres().filter(reduce(operator.or_, (Q(home_org__path__startswith=path)
-                                                   for path in paths)))
+    return _cadres().filter(under_any_path("home_org__path", paths))
 
 
 def cadres_at(orgs):

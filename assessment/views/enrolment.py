@@ -6,13 +6,11 @@ A unit outside the user's scope is not found (404); a role without assessment.en
 """
 
 import datetime
-import operator
-from functools import reduce
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +20,7 @@ from assessment.models import Action, Enrolment, EnrolmentStatus
 from assessment.services import enrolment as services
 from portal.models import Organization
 from portal.models.orgs import CITY_KINDS
-from portal.scope import has_capability
+from portal.scope import has_capability, under_any_path
 from portal.views.common import paginate, query_without_page
 from portal.views.generic import ObjectActionView, ServiceFormView
 
@@ -84,7 +82,7 @@ def _units_page(request, user, year, name):
         .values_list("home_org__path", "n", "missing"))
         for row in ((path, "cadres", n), (path, "missing", missing))]
     rows += (Enrolment.objects.filter(
-        reduce(operator.or_, (Q(org__path__startswith=path) for path in paths)),
+        under_any_path("org__path", paths),
         year=year, action__in=actions, status=EnrolmentStatus.ACTIVE)
         .values("org__path", "action_id").order_by().annotate(n=Count("pk"))
         .values_list("org__path", "action_id", "n"))
