@@ -121,6 +121,27 @@ def _stars_of(year, quarter):
     return Subquery(newest, output_field=IntegerField())
 
 
+def _may_lead(groups, year, quarter):
+    """Q of the alliances that may be among the first TOWNSHIP_LIMIT (示范点 first, then by this
+    quarter's stars), given the summary's {(示范点, stars): n}: the demonstration points and
+    the alliances rated at least the stars where the first TOWNSHIP_LIMIT end (any rating of
+    the quarter: the latest, which counts, is among them). The rows are then ordered by the
+    stars of these few (~90 of a city's 906 open alliances) rather than of every one."""
+    ranked = sorted(groups, key=lambda group: (not group[0], group[1] is None, -(group[1] or 0)))
+    seen, last = 0, None
+    for group in ranked:  # to the group where the first TOWNSHIP_LIMIT end (or the last)
+        seen, last = seen + groups[group], group
+        if seen >= TOWNSHIP_LIMIT:
+            break
+    demonstration, stars = last
+    if demonstration:
+        return Q(is_demonstration=True)
+    if stars is None:
+        return Q()
+    rated = StarRating.objects.filter(year=year, quarter=quarter, stars__gte=stars)
+    return Q(is_demonstration=True) | Q(pk__in=rated.values("alliance_id"))
+
+
 def _change(now, before):
     if now is None:
         return ""
@@ -147,14 +168,17 @@ def _township_panel(request):
     # stars subquery, six lookups per alliance (10 of 14 ms at city scale).
     summary = {"total": 0, "demonstration": 0, "unrated": 0,
                **{f"s{stars}": 0 for stars in range(rules.MAX_STARS, 0, -1)}}
+    groups = {}
     for demonstration, stars, n in (alliances.values_list("is_demonstration", "stars_now")
                                     .annotate(n=Count("pk")).order_by()):
         summary["total"] += n
         summary["demonstration"] += n if demonstration else 0
         summary["unrated" if stars is None else f"s{stars}"] += n
+        groups[demonstration, stars] = groups.get((demonstration, stars), 0) + n
     rows = []
     if summary["total"]:
-        shown = (alliances.select_related("type", "owner")
+        shown = (alliances.filter(_may_lead(groups, year, quarter))
+                 .select_related("type", "owner")
                  .order_by("-is_demonstration", F("stars_now").desc(nulls_last=True),
                            "owner__path", "kind", "name", "id")[:TOWNSHIP_LIMIT])
         rows = [{"alliance": alliance, "stars_text": "★" * (alliance.stars_now or 0),

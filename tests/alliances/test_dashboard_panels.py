@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -249,6 +250,34 @@ def test_the_township_sees_its_alliances_stars_and_changes(alliances_world, logi
     # The 示范点 and the best rated come first.
     assert panel.index(world.core.name) < panel.index(world.area_2.name) < panel.index(
         world.area_1.name)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 8])
+def test_the_first_rows_are_found_among_the_best_rated_only(alliances_world, county_admin,
+                                                            monkeypatch, limit):
+    """The rows are ordered among the 示范点 and the alliances rated at least where the first
+    rows end — the same rows as ordering every open alliance, also when an alliance's earlier
+    rating of the quarter was higher than the one that counts."""
+    world = alliances_world
+    rate_world(world)
+    # 石桥片区 rated 4 first this quarter, then 2: its 2 counts.
+    StarRating.objects.filter(alliance=world.area_1, year=THIS[0], quarter=THIS[1]).update(
+        rated_at=timezone.now() + datetime.timedelta(hours=1))
+    StarRating.objects.bulk_create(rate(world.area_1, THIS, 4))
+    monkeypatch.setattr(nav_dashboard, "TOWNSHIP_LIMIT", limit)
+    request = RequestFactory().get("/")
+    request.user = type(county_admin).objects.get(pk=county_admin.pk)
+    with CaptureQueriesContext(connection) as captured:
+        rows = nav_dashboard._township_panel(request)["rows"]
+    shown = [row["alliance"].name for row in rows]
+    rows_sql = [q["sql"] for q in captured if "LIMIT" in q["sql"]][-1]
+    if limit == 2:  # the first two end among the 3-star alliances: only those are ordered
+        assert '"stars" >= 3' in rows_sql, rows_sql
+    every = (Alliance.objects.open().annotate(stars_now=nav_dashboard._stars_of(*THIS))
+             .order_by("-is_demonstration", F("stars_now").desc(nulls_last=True),
+                       "owner__path", "kind", "name", "id"))
+    assert shown == [a.name for a in every[:limit]]
+    assert shown[:2] == [world.core.name, world.area_2.name][:limit]
 
 
 def test_the_county_sees_every_township(alliances_world, login, county_admin):
