@@ -825,6 +825,9 @@ class _Builder:
             insert_instances(AnnualAgreement, self.agreements_v2)
             insert_instances(ResourceItem, self.resources)
             insert_instances(NeedItem, self.need_items)
+            # The triggers of the rows that follow recount their villages from the rows
+            # above: planned on "empty" tables, that took minutes at city scale.
+            portal_demo.refresh_statistics(Pairing, AnnualAgreement, ResourceItem, NeedItem)
             insert_instances(ProjectItem, self.projects)
             need_links = ProjectItem.needs.through
             resource_links = ProjectItem.resources.through
@@ -835,7 +838,9 @@ class _Builder:
                 [resource_links(projectitem_id=p.pk, resourceitem_id=r.pk)
                  for p, _, resources in self.project_links for r in resources],
                 batch_size=BATCH)
+            portal_demo.refresh_statistics(ProjectItem, need_links, resource_links)
             insert_instances(Need, self.needs)
+            portal_demo.refresh_statistics(Need)
             insert_instances(Claim, self.claims)
             insert_instances(ClaimEvent, self.events)
             insert_instances(JointMeeting, self.meetings)

@@ -700,15 +700,17 @@ def _write(plan: DemoPlan) -> dict:
     return report_lines
 
 
-def refresh_statistics() -> None:
-    """PostgreSQL: planner statistics for the rows bulk-loaded so far, inside the seeding
-    transaction (ANALYZE sees its own uncommitted rows). On a fresh database the tables have
-    none, and the next app's queries ran as nested loops over "empty" tables: the assessment
-    demo took 416 s instead of 16 at county scale. Not inside a caller's transaction (tests):
-    statistics of rows that are then rolled back are half undone and mislead later plans."""
+def refresh_statistics(*models) -> None:
+    """PostgreSQL: planner statistics for the rows bulk-loaded so far (of `models`' tables
+    only, when given), inside the seeding transaction (ANALYZE sees its own uncommitted rows).
+    On a fresh database the tables have none, and the next app's queries ran as nested loops
+    over "empty" tables: the assessment demo took 416 s instead of 16 at county scale. Not
+    inside a caller's transaction (tests): statistics of rows that are then rolled back are
+    half undone and mislead later plans."""
     if connection.vendor == "postgresql" and not connection.savepoint_ids:
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute(f"ANALYZE {tables}")
 
 
 def summarize(plan: DemoPlan) -> dict:
