@@ -46,10 +46,10 @@ person looked up for the talent flag, 13 ms). The unit contact's and the talent'
 scopes hold ~90 paired villages at city scale, went from 2.1-2.5x to 1.6-1.9x (scopes of many
 subtrees matched by organization ids, portal.scope.MANY_PATHS; their query counts are one or
 two higher above the threshold than at small scale, where the scope has fewer subtrees).
-Session 18 (databases seeded again; city seed 563 s on a quiet machine), after the dispatch's
-talents by talent tally, the alliance overview without the scope join for a whole-tree scope,
-the home's ranking bounded to 20 townships (94 -> 39 KB) and the trend roll-up read through a
-cursor: 0 over 300 ms (slowest unit_contact 组织页 本单位 91-96 ms), 0 over 150 KB, 12 and
+Session 18 (databases seeded again; the city seed took 563 s on a quiet machine, 392 s since
+the pairing demo refreshes its statistics), after the dispatch's talents by talent tally, the
+alliance overview without the scope join for a whole-tree scope, the home's ranking bounded
+to 20 townships (94 -> 39 KB) and the trend roll-up read through a cursor: 0 over 300 ms (slowest unit_contact 组织页 本单位 91-96 ms), 0 over 150 KB, 12 and
 15 pages over 2x in two runs (--runs 3) — the flagged set changes from run to run, most
 within 2.0-2.3x. Best-of-15 in-process (county_admin, PostgreSQL): 每月调度 small 25-26 ms,
 city 56-62 ms (was 60-66); 联盟总览 9-11 / 22 ms (was 30); the home 25-26 / 56-58 ms (was
