@@ -49,7 +49,8 @@ two higher above the threshold than at small scale, where the scope has fewer su
 Session 18 (databases seeded again; the city seed took 563 s on a quiet machine, 392 s since
 the pairing demo refreshes its statistics), after the dispatch's talents by talent tally, the
 alliance overview without the scope join for a whole-tree scope, the home's ranking bounded
-to 20 townships (94 -> 39 KB) and the trend roll-up read through a cursor: 0 over 300 ms (slowest unit_contact 组织页 本单位 91-96 ms), 0 over 150 KB, 12 and
+to 20 townships (94 -> 39 KB) and the trend roll-up read through a cursor: 0 over 300 ms
+(slowest unit_contact 组织页 本单位 91-96 ms), 0 over 150 KB, 12 and
 15 pages over 2x in two runs (--runs 3) — the flagged set changes from run to run, most
 within 2.0-2.3x. Best-of-15 in-process (county_admin, PostgreSQL): 每月调度 small 25-26 ms,
 city 56-62 ms (was 60-66); 联盟总览 9-11 / 22 ms (was 30); the home 25-26 / 56-58 ms (was
