@@ -13,7 +13,6 @@ monthly org tallies (ledger/township_tally.py, which the compliance matrices rea
 import datetime
 from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
@@ -139,11 +138,9 @@ def _township_months(months, paths=None):
                .order_by().values_list("township", "month", "_n", "_village", "_active"))
     # Read through a cursor: a city's year is ~3,000 rows, and the ORM's converters (an int()
     # per sum) took ~7 ms of the home page on them.
-    try:
+    fetched = []
+    if months and shallow != []:  # else no roll-up row: no month, or no township in the roots
         sql, params = grouped.query.sql_with_params()
-    except EmptyResultSet:  # no township in the scope's roots
-        fetched = []
-    else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
