@@ -317,27 +317,27 @@ def _township_figures(paths, shown_paths, year, month, today, people, overdue):
         _add_overdue_now(total)
     all_talents = None
     if people:
-        tallies = PersonMonthTally.objects.filter(month=start, participations__gt=0)
         # Inactive villages too: a talent who served a village closed since still counts.
-        talents = tallies.filter(person__is_city_talent=True,
-                                 **_prefixed("org", {"kind": OrgKind.VILLAGE}))
+        in_villages = PersonMonthTally.objects.filter(
+            month=start, participations__gt=0, **_prefixed("org", {"kind": OrgKind.VILLAGE}))
+        talents = in_villages.filter(person__is_city_talent=True)
         if shown_paths:
-            for path, n in _talents_by_township(tallies, shown_paths, start).items():
+            for path, n in _talents_by_township(in_villages, shown_paths, start).items():
                 figures[path]["talents"] = n
         all_talents = _talents_in(paths, start, talents, every_village)
     return figures, total, all_talents
 
 
-def _talents_by_township(tallies, paths, start):
+def _talents_by_township(in_villages, paths, start):
     """{township path: distinct city talents who served its villages} for the townships
-    `paths` (a page of them), from `tallies` (the month's person tallies above 0).
+    `paths` (a page of them), from `in_villages` (the month's person tallies above 0 in
+    villages).
 
     The talents are told by the month's talent tallies — one row per active talent who served
     any village, hashed once (~13,000 at city scale) — and by the few talents who have left
     since (not is_active, so without a talent tally): two grouped queries, whose counts add
     because the two sets never share a person. Looking up each of a page's ~7,000 person
     tallies' person for the talent flag took 11-13 ms at city scale; this takes 6-8."""
-    in_villages = tallies.filter(**_prefixed("org", {"kind": OrgKind.VILLAGE}))
     active = TalentMonthTally.objects.filter(month=start, participations__gt=0)
     gone = Person.objects.filter(is_city_talent=True, is_active=False)
     counts = {}
