@@ -112,3 +112,24 @@ def test_statistics_and_trend_read_the_tallies(tree, county_admin):
     assert by_township == {tree.town_a.name: (1, 1), tree.town_b.name: (1, 0)}
     month = today.month - 1
     assert (trend.published[month], trend.claimed[month], trend.confirmed[month]) == (2, 1, 1)
+
+
+def test_the_demo_loads_needs_and_claims_with_the_need_tallies_paused(tree):
+    """pairing.demo loads its needs and claims with the two need tallies' triggers off and
+    recounts both after: inside, a need written counts nowhere; after, the triggers are back
+    and every tally (and village_tally's year sums, fed by the month tally) agrees."""
+    from pairing import demo, need_deadline_tally, village_tally
+    from pairing.models import NeedDeadlineTally
+
+    with demo._need_tallies_paused():
+        need = _need(tree.village_a1, datetime.datetime(YEAR, 3, 10, 9, tzinfo=ZONE))
+        Claim.objects.create(need=need, claimant=UserFactory(), status="confirmed")
+        assert _tallies() == {}
+        assert not NeedDeadlineTally.objects.exists()
+    assert need_tally.missing_triggers() == []
+    assert need_deadline_tally.missing_triggers() == []
+    assert _tallies() == {(tree.village_a1.pk, datetime.date(YEAR, 3, 1)): (1, 1, 1)}
+    assert need_tally.check() == {} and need_deadline_tally.check() == {}
+    assert village_tally.check() == {}
+    Claim.objects.filter(need=need).delete()  # the triggers count again
+    assert _tallies() == {(tree.village_a1.pk, datetime.date(YEAR, 3, 1)): (1, 0, 0)}
