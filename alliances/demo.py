@@ -117,6 +117,7 @@ from alliances.models import (
     MentorPair,
     MenuChannel,
     MenuStatus,
+    OwnerMemberTally,
     PeerScore,
     Project,
     ProjectStatus,
@@ -1234,8 +1235,8 @@ def reset_alliances_demo() -> None:
         _delete_all(model)
     for model in (JudgeScore, Judge, Entrant, Criterion, Competition, StarRating,
                   ProjectUpdate, Project, Rectification, Inspection, InspectionRound, Booking,
-                  Venue, Membership, Alliance, Alliance.history.model):
-        _delete_all(model)
+                  Venue, Membership, Alliance, Alliance.history.model, OwnerMemberTally):
+        _delete_all(model)  # the member tally last: the memberships' deletion zeroed its rows
 
 
 portal_demo.register_extension(seed=seed_alliances_demo, reset=reset_alliances_demo)

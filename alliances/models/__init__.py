@@ -27,7 +27,7 @@ from .people import (
 )
 from .projects import Project, ProjectStatus, ProjectUpdate
 from .stars import StarRating, StarSource
-from .structure import Alliance, AllianceKind, AllianceType, Membership
+from .structure import Alliance, AllianceKind, AllianceType, Membership, OwnerMemberTally
 from .venues import Booking, BookingStatus, Venue, VenueKind
 
 __all__ = ["Alliance", "AllianceKind", "AllianceType", "AnnualReview", "Booking", "BookingStatus",
@@ -35,6 +35,6 @@ __all__ = ["Alliance", "AllianceKind", "AllianceType", "AnnualReview", "Booking"
            "DevelopmentCandidate", "DevelopmentQuota", "Entrant", "Expert", "Inspection",
            "InspectionRound", "Judge", "JudgeScore", "Meeting", "MeetingKind", "MeetingPhoto",
            "MeetingStatus", "MemberReport", "Membership", "MentorPair", "MenuChannel",
-           "MenuStatus", "PeerScore", "Project", "ProjectStatus", "ProjectUpdate",
-           "QUOTA_HOLDING", "Rectification", "ReviewStatus", "ServiceMenuItem", "ServiceVote",
-           "StarRating", "StarSource", "Venue", "VenueKind"]
+           "MenuStatus", "OwnerMemberTally", "PeerScore", "Project", "ProjectStatus",
+           "ProjectUpdate", "QUOTA_HOLDING", "Rectification", "ReviewStatus", "ServiceMenuItem",
+           "ServiceVote", "StarRating", "StarSource", "Venue", "VenueKind"]

@@ -162,6 +162,29 @@ class Membership(models.Model):
         return f"{self.alliance} · {self.org}"
 
 
+class OwnerMemberTally(models.Model):
+    """联盟成员汇总: per owner (the township or county an alliance belongs to) and member
+    organization, the number of the owner's open alliances the organization is a current
+    member of, kept by database triggers on the memberships and alliances
+    (alliances.member_tally): 联盟总览's distinct members per township count a city's 6,000
+    rows above zero instead of every current membership joined with its alliance (12,000)."""
+
+    owner = models.ForeignKey("portal.Organization", verbose_name="所属乡镇（县）",
+                              on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    org = models.ForeignKey("portal.Organization", verbose_name="成员组织",
+                            on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    alliances = models.IntegerField("所在开放联盟数", default=0)
+
+    class Meta:
+        verbose_name = "联盟成员汇总"
+        verbose_name_plural = "联盟成员汇总"
+        constraints = [models.UniqueConstraint(fields=["owner", "org"],
+                                               name="owner_member_tally_one_per_member")]
+
+    def __str__(self):
+        return f"{self.owner_id} · {self.org_id}: {self.alliances}"
+
+
 class AllianceOrOrgScopedQuerySetMixin(ScopedQuerySetMixin):
     """Rows in scope by their alliance's owner or by their own organization (a venue's
     provider, a project's member), read as two IN-subqueries that the org path index serves:

@@ -29,6 +29,7 @@ from alliances.models import (
     AllianceType,
     MeetingStatus,
     Membership,
+    OwnerMemberTally,
     ReviewStatus,
 )
 from alliances.services import charity
@@ -121,6 +122,19 @@ def _open_alliances_seen_by(user):
     return Alliance.objects.visible_to(user).open()
 
 
+def _members_per_owner(user, visible):
+    """{owner id: distinct current member organizations of its open alliances in `visible`}.
+    A scope of the whole tree sees every open alliance: the counts are its members-per-owner
+    tally's rows above zero (alliances.member_tally; a city's 6,000, where the memberships
+    joined with their alliances and counted distinct were 12,000, 5-6 ms)."""
+    if scope_holds_every_org(user, VIEW):
+        return dict(OwnerMemberTally.objects.filter(alliances__gt=0).values_list("owner")
+                    .annotate(n=Count("id")).order_by())
+    return dict(Membership.objects.current().filter(alliance__in=visible)
+                .values_list("alliance__owner").annotate(n=Count("org", distinct=True))
+                .order_by())
+
+
 def _overview_counts(visible):
     """{owner id: {"types": {type id: n}, "kinds": {kind: n}, "total": n}} of open alliances."""
     counts = {}
@@ -151,9 +165,7 @@ def overview(request):
     types = list(AllianceType.objects.all())
     kinds = AllianceKind.values  # an enum's values are rebuilt on every access: read them once
     counts = _overview_counts(visible)
-    members = dict(Membership.objects.current().filter(alliance__in=visible)
-                   .values_list("alliance__owner").annotate(n=Count("org", distinct=True))
-                   .order_by())
+    members = _members_per_owner(user, visible)
     # Every owner of an open alliance is a visible owner, so the total sums the counts directly.
     totals = {"types": [0] * len(types), "kinds": [0] * len(kinds), "total": 0,
               "members": sum(members.values())}

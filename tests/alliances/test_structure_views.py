@@ -96,22 +96,25 @@ def test_overview_counts_by_type_and_kind(alliances_world, tree, login, county_a
     assert response.context["totals"]["total"] == 4
 
 
-def test_overview_of_the_whole_tree_counts_members_without_the_scope(
+def test_overview_of_the_whole_tree_counts_members_from_the_member_tally(
         alliances_world, login, county_admin, township_admin):
-    """A scope of every organization sees every alliance: the member count (a city's 12,000
-    memberships) is not joined with the scope's organizations; a township's still is."""
+    """A scope of every organization sees every alliance: the member counts are the member
+    tally's rows (alliances.member_tally), not a city's 12,000 memberships counted distinct;
+    a township's count joins the memberships it sees with its scope. Same figures."""
     def member_count_sql(user):
         with CaptureQueriesContext(connection) as captured:
             response = login(user).get(url("overview"))
-        sql = next(q["sql"] for q in captured if "COUNT(DISTINCT" in q["sql"]
-                   and "alliances_membership" in q["sql"])
-        return response, sql
+        sql = [q["sql"] for q in captured if "alliances_ownermembertally" in q["sql"]
+               or ("COUNT(DISTINCT" in q["sql"] and "alliances_membership" in q["sql"])]
+        assert len(sql) == 1, sql
+        return response, sql[0]
 
     response, sql = member_count_sql(county_admin)
-    assert "portal_organization" not in sql and "LIKE" not in sql, sql
+    assert "alliances_ownermembertally" in sql and "alliances_membership" not in sql, sql
     assert {r["owner"].name: r["members"] for r in response.context["rows"]}["青山镇"] == 5
+    assert response.context["totals"]["members"] == 7  # 5 of 青山镇, 2 of 白水乡
     response, sql = member_count_sql(township_admin)
-    assert "portal_organization" in sql, sql
+    assert "portal_organization" in sql and "alliances_ownermembertally" not in sql, sql
     assert [r["owner"].name for r in response.context["rows"]] == ["青山镇"]
     assert response.context["rows"][0]["members"] == 5
 
