@@ -402,8 +402,11 @@ def _dispatch_by_township(townships, shown, year, month, today, people, overdue)
     for path, row in by_prefix.items():
         for attr, value in figures[path].items():
             setattr(row, attr, value or 0)
-    if shown_paths:
-        for path, name in _silent_villages(shown_paths, year, month):
+    # Named for the shown townships that have silent villages only: late in a month most have
+    # none, and the names' query set every village's month tally against a page of villages.
+    silent_paths = [path for path in shown_paths if figures[path].get("silent")]
+    if silent_paths:
+        for path, name in _silent_villages(silent_paths, year, month):
             by_prefix[path].silent_names.append(name)
     if total is None:
         for row in by_prefix.values():

@@ -62,6 +62,28 @@ def test_shown_rows_are_the_unpaged_rows_and_the_total_covers_all(county, month_
             name for row in summary.rows for name in row.silent_names]
 
 
+def test_silent_villages_are_looked_up_only_for_townships_that_have_them(county, month_today):
+    """The names' query (every village's month tally set against a page of villages) is not
+    run for a page whose townships have no silent village, and names only those that do."""
+    year, month, today = month_today
+    unpaged = dispatch_summary(county, year, month, today=today)
+    quiet = [t for t, row in zip(county, unpaged.rows, strict=True) if not row.silent]
+    noisy = [t for t, row in zip(county, unpaged.rows, strict=True) if row.silent]
+    assert quiet and noisy
+
+    def names_queries(shown):
+        with CaptureQueriesContext(connection) as ctx:
+            summary = dispatch_summary(county, year, month, today=today, shown=shown)
+        return summary, [q["sql"] for q in ctx.captured_queries
+                         if '"portal_organization"."name" AS "name"' in q["sql"]]
+
+    summary, queries = names_queries(quiet)
+    assert queries == [] and summary.total.silent_names == []
+    summary, queries = names_queries([quiet[0], noisy[0]])
+    assert len(queries) == 1 and quiet[0].path not in queries[0]
+    assert summary.rows[1].silent_names == unpaged.rows[county.index(noisy[0])].silent_names
+
+
 def test_totals_only(county, month_today):
     year, month, today = month_today
     unpaged = dispatch_summary(county, year, month, today=today)
