@@ -38,6 +38,10 @@ def plan(query):
 
 @pytest.mark.parametrize("queryset, index", [
     (lambda: Organization.objects.filter(depth=1).order_by("path")[:1], "org_roots"),
+    # A township picker's first page (portal pickers: active townships in tree order).
+    (lambda: Organization.objects.filter(kind=OrgKind.TOWNSHIP, is_active=True,
+                                         path__startswith="0001").order_by("path")[:31],
+     "org_kind_in_tree_order"),
     (lambda: ReopenRequest.objects.order_by("-requested_at", "-id")[:20],
      "reopen_request_newest_first"),
     (talents_gone_count, "person_talents_gone"),
