@@ -232,11 +232,21 @@ def _in_townships(queryset, paths, field="path", *, every_village=False):
     return queryset if every_village else queryset.filter(_township__in=paths)
 
 
-def _villages_elsewhere(paths):
-    """Whether a village (open or closed) lies under none of the township `paths`."""
-    return (Organization.objects.filter(kind=OrgKind.VILLAGE)
-            .annotate(_township=Substr("path", 1, TOWNSHIP_PREFIX))
-            .exclude(_township__in=paths).exists())
+def _villages_per_township(paths):
+    """({township path of `paths`: its active villages}, whether a village (open or closed)
+    lies under none of `paths`): one query grouping every village by its township, where the
+    count and the test were two, each reading a city's 5,000 villages (1.4 and 1.6 ms)."""
+    listed = set(paths)
+    counts, elsewhere = {}, False
+    for township, active in (Organization.objects.filter(kind=OrgKind.VILLAGE)
+                             .annotate(_township=Substr("path", 1, TOWNSHIP_PREFIX))
+                             .values_list("_township")
+                             .annotate(n=Count("id", filter=Q(is_active=True))).order_by()):
+        if township in listed:
+            counts[township] = active
+        else:
+            elsewhere = True
+    return counts, elsewhere
 
 
 def _under_townships(queryset, paths, field):
@@ -255,7 +265,8 @@ def _active_that_month(start):
 
 def _figure_queries(start, today, people, overdue):
     """(queryset, the path field of its organization, aggregates) of every figure but the
-    talents: each one query, grouped by township for the rows or aggregated for the total."""
+    villages (_villages_per_township) and the talents: each one query, grouped by township for
+    the rows or aggregated for the total."""
     active = {"kind": OrgKind.VILLAGE, "is_active": True}
     # The month's participations from the org tallies too: a few thousand rows, where the
     # person tallies summed ~130,000 at city scale (200 ms).
@@ -268,7 +279,6 @@ def _figure_queries(start, today, people, overdue):
     # org tallies were a month's 4,000 villages and more at city scale.
     sums["_logged"] = Sum("active_orgs")
     return [
-        (Organization.objects.filter(**active), "path", {"villages": Count("id")}),
         (TownshipMonthTally.objects.filter(month=start, kind=OrgKind.VILLAGE, org_active=True),
          "township", sums),
         (NeedDeadlineTally.objects.filter(**_prefixed("village_org", active)),
@@ -294,8 +304,9 @@ def _township_figures(paths, shown_paths, year, month, today, people, overdue):
     `people`)."""
     start = month_range(year, month)[0]
     queries = _figure_queries(start, today, people, overdue)
-    every_village = not _villages_elsewhere(paths)  # each figure counts villages only
-    figures = {path: {} for path in paths}
+    villages, elsewhere = _villages_per_township(paths)
+    every_village = not elsewhere  # each figure counts villages only
+    figures = {path: {"villages": villages.get(path, 0)} for path in paths}
     total = None
     if shown_paths:
         for queryset, field, aggregates in queries:
@@ -309,7 +320,7 @@ def _township_figures(paths, shown_paths, year, month, today, people, overdue):
     else:
         # Totals only: the same figures without grouping every need, claim and tally by
         # township (a city's 250).
-        total = {}
+        total = {"villages": sum(villages.values())}
         for queryset, field, aggregates in queries:
             total.update(_in_townships(queryset, paths, field, every_village=every_village)
                          .aggregate(**aggregates))
