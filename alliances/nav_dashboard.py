@@ -114,6 +114,10 @@ LEADER_PANEL = Panel("alliances_led", "我负责的党建联盟", "alliances/das
 register_panel(LEADER_PANEL)
 
 
+# The panel's rows after 示范点 and stars (and the unrated ones among themselves).
+TREE_ORDER = ("owner__path", "kind", "name", "id")
+
+
 def _stars_of(year, quarter):
     """The stars that count for the quarter (the latest rating), per alliance, as a subquery."""
     newest = (StarRating.objects.filter(alliance=OuterRef("pk"), year=year, quarter=quarter)
@@ -121,12 +125,15 @@ def _stars_of(year, quarter):
     return Subquery(newest, output_field=IntegerField())
 
 
-def _may_lead(groups, year, quarter):
-    """Q of the alliances that may be among the first TOWNSHIP_LIMIT (示范点 first, then by this
-    quarter's stars), given the summary's {(示范点, stars): n}: the demonstration points and
-    the alliances rated at least the stars where the first TOWNSHIP_LIMIT end (any rating of
-    the quarter: the latest, which counts, is among them). The rows are then ordered by the
-    stars of these few (~90 of a city's 906 open alliances) rather than of every one."""
+def _may_lead(alliances, groups, year, quarter):
+    """Q of those of `alliances` that may be among the first TOWNSHIP_LIMIT (示范点 first, then
+    by this quarter's stars, then in tree order), given the summary's {(示范点, stars): n}: the
+    demonstration points and the alliances rated at least the stars where the first
+    TOWNSHIP_LIMIT end (any rating of the quarter: the latest, which counts, is among them).
+    The rows are then ordered by the stars of these few (~90 of a city's 906 open alliances)
+    rather than of every one. When they end among the unrated (most of a quarter, before its
+    ratings), every 示范点 and rated alliance leads and the first TOWNSHIP_LIMIT unrated ones
+    in tree order follow: those are found without looking up every alliance's stars."""
     ranked = sorted(groups, key=lambda group: (not group[0], group[1] is None, -(group[1] or 0)))
     seen, last = 0, None
     for group in ranked:  # to the group where the first TOWNSHIP_LIMIT end (or the last)
@@ -136,9 +143,14 @@ def _may_lead(groups, year, quarter):
     demonstration, stars = last
     if demonstration:
         return Q(is_demonstration=True)
+    rated = StarRating.objects.filter(year=year, quarter=quarter)
     if stars is None:
-        return Q()
-    rated = StarRating.objects.filter(year=year, quarter=quarter, stars__gte=stars)
+        unrated = (alliances.filter(is_demonstration=False)
+                   .exclude(pk__in=rated.values("alliance_id"))
+                   .order_by(*TREE_ORDER).values("pk")[:TOWNSHIP_LIMIT])
+        return (Q(is_demonstration=True) | Q(pk__in=rated.values("alliance_id"))
+                | Q(pk__in=unrated))
+    rated = rated.filter(stars__gte=stars)
     return Q(is_demonstration=True) | Q(pk__in=rated.values("alliance_id"))
 
 
@@ -177,10 +189,10 @@ def _township_panel(request):
         groups[demonstration, stars] = groups.get((demonstration, stars), 0) + n
     rows = []
     if summary["total"]:
-        shown = (alliances.filter(_may_lead(groups, year, quarter))
+        shown = (alliances.filter(_may_lead(alliances, groups, year, quarter))
                  .select_related("type", "owner")
                  .order_by("-is_demonstration", F("stars_now").desc(nulls_last=True),
-                           "owner__path", "kind", "name", "id")[:TOWNSHIP_LIMIT])
+                           *TREE_ORDER)[:TOWNSHIP_LIMIT])
         rows = [{"alliance": alliance, "stars_text": "★" * (alliance.stars_now or 0),
                  "change": _change(alliance.stars_now, alliance.stars_before)}
                 for alliance in shown]

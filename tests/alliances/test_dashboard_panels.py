@@ -280,6 +280,34 @@ def test_the_first_rows_are_found_among_the_best_rated_only(alliances_world, cou
     assert shown[:2] == [world.core.name, world.area_2.name][:limit]
 
 
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 8])
+def test_the_first_rows_ending_among_the_unrated_read_no_stars_of_the_others(
+        alliances_world, tree, county_admin, monkeypatch, limit):
+    """Most of a quarter, before its ratings, the first rows end among the unrated: every
+    示范点 and rated alliance leads, then the unrated ones in tree order — found as the first
+    rows of the unrated alone, not by looking up every alliance's stars. Same rows as ordering
+    every open alliance."""
+    world = alliances_world
+    StarRating.objects.bulk_create(rate(world.area_2, THIS, 3) + rate(world.core, LAST, 4))
+    Alliance.objects.filter(pk=world.other_core.pk).update(is_demonstration=True)
+    for n in range(4):  # more unrated alliances than the rows shown, in both townships
+        Alliance.objects.create(name=f"任务联盟{n}", kind="task", type=world.blue, founded=TODAY,
+                                owner=tree.town_a if n % 2 else tree.town_b)
+    monkeypatch.setattr(nav_dashboard, "TOWNSHIP_LIMIT", limit)
+    request = RequestFactory().get("/")
+    request.user = type(county_admin).objects.get(pk=county_admin.pk)
+    with CaptureQueriesContext(connection) as captured:
+        rows = nav_dashboard._township_panel(request)["rows"]
+    shown = [row["alliance"].name for row in rows]
+    every = (Alliance.objects.open().annotate(stars_now=nav_dashboard._stars_of(*THIS))
+             .order_by("-is_demonstration", F("stars_now").desc(nulls_last=True),
+                       "owner__path", "kind", "name", "id"))
+    assert shown == [a.name for a in every[:limit]]
+    rows_sql = [q["sql"] for q in captured if f"LIMIT {limit}" in q["sql"]][-1]
+    if limit > 2:  # past the 示范点 and the rated one: the unrated are a subquery's first rows
+        assert rows_sql.count(f"LIMIT {limit}") == 2, rows_sql
+
+
 def test_the_county_sees_every_township(alliances_world, login, county_admin):
     world = alliances_world
     rate_world(world)
