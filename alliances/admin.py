@@ -39,6 +39,7 @@ from alliances.models import (
     MemberReport,
     Membership,
     MentorPair,
+    OwnerMemberTally,
     PeerScore,
     Project,
     ProjectUpdate,
@@ -50,6 +51,7 @@ from alliances.models import (
 )
 from portal.admin import (
     NewRowsInline,
+    ReadOnlyAdmin,
     SavedRowsInline,
     SelectRelatedMixin,
     person_name,
@@ -128,6 +130,17 @@ class MembershipAdmin(SelectRelatedMixin, admin.ModelAdmin):
     search_fields = ["org__name", "alliance__name", "left_reason"]
     autocomplete_fields = ["alliance", "org", "added_by"]
     list_select_related = ["alliance", "org", "added_by"]
+
+
+@admin.register(OwnerMemberTally)
+class OwnerMemberTallyAdmin(ReadOnlyAdmin):
+    """Open alliances per owner and member organization, kept by the database
+    (alliances.member_tally): shown, never edited here; `manage.py alliance_member_tally
+    --check/--rebuild` repairs them."""
+
+    list_display = ["owner", "org", "alliances"]
+    search_fields = ["owner__name", "org__name"]
+    list_select_related = ["owner", "org"]
 
 
 @admin.register(Venue)
