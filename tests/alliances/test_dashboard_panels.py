@@ -308,6 +308,29 @@ def test_the_first_rows_ending_among_the_unrated_read_no_stars_of_the_others(
         assert rows_sql.count(f"LIMIT {limit}") == 2, rows_sql
 
 
+def test_before_the_quarters_first_rating_no_alliances_stars_are_looked_up(
+        alliances_world, county_admin):
+    """Until the quarter's first rating every alliance is unrated: the summary counts them by
+    示范点 alone and the rows are the first in tree order, with no star lookup per alliance
+    (only the stars shown, and last quarter's for the change)."""
+    world = alliances_world
+    StarRating.objects.bulk_create(rate(world.core, LAST, 4))
+    Alliance.objects.filter(pk=world.area_2.pk).update(is_demonstration=True)
+    request = RequestFactory().get("/")
+    request.user = type(county_admin).objects.get(pk=county_admin.pk)
+    with CaptureQueriesContext(connection) as captured:
+        panel = nav_dashboard._township_panel(request)
+    summary = panel["summary"]
+    assert (summary["total"], summary["demonstration"], summary["unrated"]) == (4, 1, 4)
+    every = Alliance.objects.open().order_by("-is_demonstration", "owner__path", "kind",
+                                             "name", "id")
+    assert [row["alliance"].name for row in panel["rows"]] == [a.name for a in every]
+    assert panel["rows"][0]["alliance"].name == world.area_2.name
+    assert all(row["change"] == "" and row["stars_text"] == "" for row in panel["rows"])
+    [summary_sql] = [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
+    assert "alliances_starrating" not in summary_sql, summary_sql
+
+
 def test_the_county_sees_every_township(alliances_world, login, county_admin):
     world = alliances_world
     rate_world(world)
