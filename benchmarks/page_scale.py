@@ -56,6 +56,16 @@ within 2.0-2.3x. Best-of-15 in-process (county_admin, PostgreSQL): 每月调度 
 city 56-62 ms (was 60-66); 联盟总览 9-11 / 22 ms (was 30); the home 25-26 / 56-58 ms (was
 62-70). 重开申请 (2.6x in one run) lists 10 requests at small scale and a full page of 50 at
 city scale: the page is bounded, the small database has fewer rows than a page.
+Session 19 (databases seeded again: the city seed took 275 s, its needs and claims loaded with
+their tally triggers off), after 联盟总览's members from a trigger-kept tally, the township
+index (kind, path) for pickers, 每月调度's silent names only where there are some and one
+villages query, and the home's star panel without a star lookup per alliance before the
+quarter's first rating: four runs (--runs 3) flagged 1, 2, 0 and 2 pages, none over 300 ms
+or 150 KB. Flagged in the last: unit_contact 组织架构 2.21x (8 rows at small scale, a full page
+of 50 of its 91 paired villages at city) and county_admin 规范性 人才 2.06x (1.72-2.06x over the
+runs: its org picker computes window totals over every organization of the scope, 7-9 ms at
+city). 每月调度 1.79-1.95x, 联盟总览 1.5x, the county home 1.6-1.8x. Best-of-20 in-process
+(county_admin): 联盟总览 city 20.7 -> 14.3 ms (small 8.3), 每月调度 51 -> 46 ms (small 25-27).
 """
 
 import argparse
