@@ -76,18 +76,18 @@ def _lock_alliances(sources):
     return f"PERFORM 1 FROM {ALLIANCE} WHERE id IN ({ids}) ORDER BY id FOR SHARE"
 
 
+def _updated(side, columns):
+    """PostgreSQL: the `side` ("o" before, "n" after) of an update's rows whose `columns`
+    changed, as a FROM item `r` (transition tables admit no column list)."""
+    changed = _changed("o", "n", columns, "IS DISTINCT FROM")
+    return (f"(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
+            f"WHERE {changed}) r")
+
+
 def _pg_triggers():
     """{name: (table, event, statements, referencing)}."""
-    changed = _changed("o", "n", MEMBERSHIP_WATCHED, "IS DISTINCT FROM")
-    moved_old = (f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-                 f"WHERE {changed}) r")
-    moved_new = (f"(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-                 f"WHERE {changed}) r")
-    alliance_changed = _changed("o", "n", ALLIANCE_WATCHED, "IS DISTINCT FROM")
-    alliance_old = (f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-                    f"WHERE {alliance_changed}) r")
-    alliance_new = (f"(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-                    f"WHERE {alliance_changed}) r")
+    moved_old, moved_new = (_updated(side, MEMBERSHIP_WATCHED) for side in ("o", "n"))
+    alliance_old, alliance_new = (_updated(side, ALLIANCE_WATCHED) for side in ("o", "n"))
     both = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
     return {
         "alliances_member_tally_insert": (
