@@ -221,6 +221,24 @@ def rate(alliance, quarter, *stars):
                        source=StarSource.MANUAL, reason="评定") for s in stars]
 
 
+def township_panel_of(user):
+    """(the township panel's context for `user`, the queries it ran)."""
+    request = RequestFactory().get("/")
+    request.user = type(user).objects.get(pk=user.pk)
+    with CaptureQueriesContext(connection) as captured:
+        panel = nav_dashboard._township_panel(request)
+    return panel, captured
+
+
+def every_open_alliance_in_order():
+    """The names of every open alliance in the panel's order (示范点, this quarter's stars,
+    tree order), each one's stars looked up: what the panel's rows must begin with."""
+    every = (Alliance.objects.open().annotate(stars_now=nav_dashboard._stars_of(*THIS))
+             .order_by("-is_demonstration", F("stars_now").desc(nulls_last=True),
+                       *nav_dashboard.TREE_ORDER))
+    return [alliance.name for alliance in every]
+
+
 def rate_world(world):
     StarRating.objects.bulk_create(
         rate(world.core, LAST, 4) + rate(world.core, THIS, 3, 5)
@@ -265,18 +283,13 @@ def test_the_first_rows_are_found_among_the_best_rated_only(alliances_world, cou
         rated_at=timezone.now() + datetime.timedelta(hours=1))
     StarRating.objects.bulk_create(rate(world.area_1, THIS, 4))
     monkeypatch.setattr(nav_dashboard, "TOWNSHIP_LIMIT", limit)
-    request = RequestFactory().get("/")
-    request.user = type(county_admin).objects.get(pk=county_admin.pk)
-    with CaptureQueriesContext(connection) as captured:
-        rows = nav_dashboard._township_panel(request)["rows"]
+    panel, captured = township_panel_of(county_admin)
+    rows = panel["rows"]
     shown = [row["alliance"].name for row in rows]
     rows_sql = [q["sql"] for q in captured if "LIMIT" in q["sql"]][-1]
     if limit == 2:  # the first two end among the 3-star alliances: only those are ordered
         assert '"stars" >= 3' in rows_sql, rows_sql
-    every = (Alliance.objects.open().annotate(stars_now=nav_dashboard._stars_of(*THIS))
-             .order_by("-is_demonstration", F("stars_now").desc(nulls_last=True),
-                       "owner__path", "kind", "name", "id"))
-    assert shown == [a.name for a in every[:limit]]
+    assert shown == every_open_alliance_in_order()[:limit]
     assert shown[:2] == [world.core.name, world.area_2.name][:limit]
 
 
@@ -294,15 +307,10 @@ def test_the_first_rows_ending_among_the_unrated_read_no_stars_of_the_others(
         Alliance.objects.create(name=f"任务联盟{n}", kind="task", type=world.blue, founded=TODAY,
                                 owner=tree.town_a if n % 2 else tree.town_b)
     monkeypatch.setattr(nav_dashboard, "TOWNSHIP_LIMIT", limit)
-    request = RequestFactory().get("/")
-    request.user = type(county_admin).objects.get(pk=county_admin.pk)
-    with CaptureQueriesContext(connection) as captured:
-        rows = nav_dashboard._township_panel(request)["rows"]
+    panel, captured = township_panel_of(county_admin)
+    rows = panel["rows"]
     shown = [row["alliance"].name for row in rows]
-    every = (Alliance.objects.open().annotate(stars_now=nav_dashboard._stars_of(*THIS))
-             .order_by("-is_demonstration", F("stars_now").desc(nulls_last=True),
-                       "owner__path", "kind", "name", "id"))
-    assert shown == [a.name for a in every[:limit]]
+    assert shown == every_open_alliance_in_order()[:limit]
     rows_sql = [q["sql"] for q in captured if f"LIMIT {limit}" in q["sql"]][-1]
     if limit > 2:  # past the 示范点 and the rated one: the unrated are a subquery's first rows
         assert rows_sql.count(f"LIMIT {limit}") == 2, rows_sql
@@ -316,15 +324,10 @@ def test_before_the_quarters_first_rating_no_alliances_stars_are_looked_up(
     world = alliances_world
     StarRating.objects.bulk_create(rate(world.core, LAST, 4))
     Alliance.objects.filter(pk=world.area_2.pk).update(is_demonstration=True)
-    request = RequestFactory().get("/")
-    request.user = type(county_admin).objects.get(pk=county_admin.pk)
-    with CaptureQueriesContext(connection) as captured:
-        panel = nav_dashboard._township_panel(request)
+    panel, captured = township_panel_of(county_admin)
     summary = panel["summary"]
     assert (summary["total"], summary["demonstration"], summary["unrated"]) == (4, 1, 4)
-    every = Alliance.objects.open().order_by("-is_demonstration", "owner__path", "kind",
-                                             "name", "id")
-    assert [row["alliance"].name for row in panel["rows"]] == [a.name for a in every]
+    assert [row["alliance"].name for row in panel["rows"]] == every_open_alliance_in_order()
     assert panel["rows"][0]["alliance"].name == world.area_2.name
     assert all(row["change"] == "" and row["stars_text"] == "" for row in panel["rows"])
     [summary_sql] = [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
@@ -412,10 +415,8 @@ def test_the_township_summary_counts_each_alliance_s_stars_once(alliances_world,
         rating for i, alliance in enumerate(alliances) if i % 4
         for rating in rate(alliance, THIS, 1 + i % 5))
     Alliance.objects.filter(pk=alliances[1].pk).update(closed_at=TODAY)
-    request = RequestFactory().get("/")
-    request.user = type(county_admin).objects.get(pk=county_admin.pk)
-    with CaptureQueriesContext(connection) as captured:
-        summary = nav_dashboard._township_panel(request)["summary"]
+    panel, captured = township_panel_of(county_admin)
+    summary = panel["summary"]
     year, quarter = THIS
     stars = {}
     for alliance in Alliance.objects.open():
