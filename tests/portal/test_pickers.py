@@ -79,6 +79,19 @@ def test_the_spec_follows_the_fields_queryset(tree, county_admin, low_threshold)
     assert count == 0 and spec == {}
 
 
+def test_a_large_list_is_totalled_over_every_choice_not_the_first_rows(tree, county_admin,
+                                                                        low_threshold):
+    """The totals are a subquery of aggregates, not window functions over the LIMITed rows
+    (PostgreSQL planned a window over a city's whole scope as a nested loop for the LIMIT)."""
+    villages = Organization.objects.filter(kind="village").order_by("path")
+    last = villages.last()
+    with CaptureQueriesContext(connection) as queries:
+        count, rows, spec, name = widgets.describe(villages, selected=last.pk)
+    assert len(rows) == 3 and last not in rows
+    assert count == 4 and name == last.name  # the choice past the first rows is still named
+    assert len(queries) == 1 and " OVER " not in queries[0]["sql"].upper()
+
+
 def test_one_query_decides_and_a_small_list_is_not_fetched_twice(tree, county_admin):
     form = RoleAssignForm(user=county_admin)
     with CaptureQueriesContext(connection) as queries:
