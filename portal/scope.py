@@ -13,6 +13,7 @@ again after any write to the organizations (MANY_PATHS).
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q
 
 
@@ -191,11 +192,35 @@ def scope_org_ids(user, capability):
     written, ids = cache.get(capability, (None, None))
     if written != _organization_writes:
         written = _organization_writes
-        ids = list(apps.get_model("portal", "Organization").objects
-                   .filter(under_any_path("path", paths))
-                   .order_by().values_list("pk", flat=True))
+        ids = org_ids_under(paths)
         cache[capability] = (written, ids)
     return ids
+
+
+# On PostgreSQL the paths are one array parameter joined to a range of the path's pattern index
+# (text_pattern_ops: byte order, which LIKE 'prefix%' uses too). Every path character (0-9, A-Z)
+# sorts before "~", so a subtree is [path, path + "~"). A unit contact's 91 villages as 91
+# LIKEs took 8.5 ms to build and compile and 5 ms to plan at city scale; as an array, 1.3 ms.
+_IDS_UNDER_PATHS_SQL = """
+    SELECT DISTINCT organization.id
+    FROM unnest(%s::text[]) AS subtree(path)
+    JOIN {table} AS organization
+      ON organization.path ~>=~ subtree.path AND organization.path ~<~ (subtree.path || '~')
+"""
+
+
+def org_ids_under(paths):
+    """Ids of the organizations at or below any of `paths`, each once."""
+    organization = apps.get_model("portal", "Organization")
+    if not paths:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_IDS_UNDER_PATHS_SQL.format(table=organization._meta.db_table),
+                           [list(paths)])
+            return [pk for pk, in cursor.fetchall()]
+    return list(organization.objects.filter(under_any_path("path", paths))
+                .order_by().values_list("pk", flat=True))
 
 
 def under_any_path(field, paths):
