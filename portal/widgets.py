@@ -13,8 +13,8 @@ endpoint narrows its suggestions to the user's scope (`visible_to`) and to what 
 offers, as told by a signed spec `use_pickers` derives from the field's queryset with a
 scalar subquery of aggregates in the query that also fetches a small list's choices (so a
 page costs the same query whichever way the field renders): the organization kinds present,
-the deepest common subtree, the person flags every choice has. A suggestion outside an unusual queryset (one
-org excluded, say) is still refused by the field with its usual message.
+the deepest common subtree, the person flags every choice has. A suggestion outside an
+unusual queryset (one org excluded, say) is still refused by the field with its usual message.
 """
 
 from django import forms
