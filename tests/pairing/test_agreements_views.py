@@ -347,3 +347,19 @@ def test_detail_offers_only_the_actions_the_role_may_take(client, pairing, villa
     assert file in page(county_admin) and edit not in page(county_admin)
     html = page(village_secretary)
     assert submit not in html and edit not in html and "内容只读" in html
+
+
+@pytest.mark.parametrize("url_name", ["pairing:agreement_list", "pairing:agreement_to_file"])
+def test_the_lists_join_the_pairings_organizations_and_no_user(client, tree, county_admin,
+                                                                url_name):
+    """The lists show the two organizations, not who submitted or filed: each user join more
+    made PostgreSQL plan a larger join order (14-19 ms of planning for 1-9 ms of work)."""
+    _make_agreements(tree, 3)
+    AnnualAgreement.objects.filter(status="draft").update(status=AgreementStatus.SUBMITTED)
+    client.force_login(county_admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(url_name), {"year": 2026})
+    assert response.status_code == 200 and response.context["page"].object_list
+    listing = [q["sql"] for q in queries
+               if 'FROM "pairing_annualagreement"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert listing and all('"auth_user"' not in sql for sql in listing)
