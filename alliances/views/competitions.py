@@ -12,7 +12,8 @@ Results show once published, and to the managers before.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -23,7 +24,7 @@ from alliances.exporters import (
     filing_org,
 )
 from alliances.forms.competitions import CompetitionForm, ScoreSheetForm
-from alliances.models import Competition, CompetitionStatus, JudgeScore
+from alliances.models import Competition, CompetitionStatus, Entrant, Judge, JudgeScore
 from alliances.services import competitions as services
 from portal.exporting import get_exporter
 from portal.scope import has_capability
@@ -42,11 +43,20 @@ def _competition_or_404(user, pk):
                              pk=pk)
 
 
+def _count_per_competition(model):
+    """The competition's rows of `model`, counted for the listed page's rows only: joined and
+    grouped, a city's 500 competitions with their entrants and judges were sorted and
+    aggregated before the LIMIT (16 ms of a 50 ms page)."""
+    counted = (model.objects.filter(competition=OuterRef("pk")).order_by()
+               .values("competition").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 @login_required
 def competition_list(request):
     rows = (services.competitions_for(request.user).select_related("owner")
-            .annotate(n_entrants=Count("entrants", distinct=True),
-                      n_judges=Count("judges", distinct=True))
+            .annotate(n_entrants=_count_per_competition(Entrant),
+                      n_judges=_count_per_competition(Judge))
             .order_by("-year", "-half", "-held_on", "-id"))
     can_view = has_capability(request.user, "alliance.view")
     if not can_view and not services.judged_competition_ids(request.user).exists():
