@@ -66,6 +66,19 @@ of 50 of its 91 paired villages at city) and county_admin 规范性 人才 2.06x
 runs: its org picker computes window totals over every organization of the scope, 7-9 ms at
 city). 每月调度 1.79-1.95x, 联盟总览 1.5x, the county home 1.6-1.8x. Best-of-20 in-process
 (county_admin): 联盟总览 city 20.7 -> 14.3 ms (small 8.3), 每月调度 51 -> 46 ms (small 25-27).
+Session 20 (databases seeded again on a new machine about twice as slow per request; the city
+seed took 768 s beside a package install and the test suite, not comparable): first run
+flagged 3 (每月调度 2.05x, township_admin 三清单一协议 2.04x, 重开申请 2.00x). After the pickers'
+totals as a scalar subquery (talent matrix unit picker 19 -> 6 ms at city), scope ids by one
+array of paths on PostgreSQL (unit contact 组织架构 56.6 -> 43.7 ms at city, small 25 ms) and
+the agreement lists without their three user joins (planning 14-19 ms -> 2 ms; small 86 -> 66
+ms): 1 flagged, 重开申请 2.20x — 10 requests at small scale, a full page of 50 at county (55 ms)
+and city (60 ms): flat from county to city, the page filling. Slowest 194 ms, largest 129 KB.
+The next run flagged 3: 擂台赛 2.40x (each round's entrants and judges joined and grouped for
+all 500 rounds before the LIMIT; since counted per listed round: 1.25x), leader 履职情况 2.15x
+and 重开申请 2.01x. The last run, all of the above in: 2 flagged, leader 每月调度 2.01x and
+township_admin 联席会议缺会 2.02x; within 1.85-2.0x: 每月调度 county_admin 1.86x, 履职情况
+1.97x, 重开申请 1.99x, 联盟总览 1.95x. None over 300 ms (slowest 189 ms) or 150 KB (129 KB).
 """
 
 import argparse
