@@ -143,7 +143,11 @@ def _person_spec(totals):
 
 def _totals_of(queryset, totals):
     """`totals` (aggregates) over every row of `queryset` as one JSON value, a scalar subquery:
-    no GROUP BY (a constant is not grouped on), so one row whatever the queryset holds."""
+    no GROUP BY (a constant is not grouped on), so one row whatever the queryset holds. A
+    queryset grouped for an aggregate of its own (an owner's count of alliances) is totalled
+    over its choices by id: its joined rows would be counted instead."""
+    if queryset.query.group_by is not None:
+        queryset = queryset.model._base_manager.filter(pk__in=queryset.order_by().values("pk"))
     return Subquery(queryset.order_by().annotate(_all=Value(1)).values("_all")
                     .annotate(_totals=JSONObject(**totals)).values("_totals"))
 

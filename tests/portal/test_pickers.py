@@ -7,6 +7,7 @@ import pytest
 from django import forms
 from django.core import signing
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -79,8 +80,18 @@ def test_the_spec_follows_the_fields_queryset(tree, county_admin, low_threshold)
     assert count == 0 and spec == {}
 
 
-def test_a_large_list_is_totalled_over_every_choice_not_the_first_rows(tree, county_admin,
-                                                                        low_threshold):
+def test_a_queryset_with_its_own_aggregate_is_totalled_over_its_choices(tree, low_threshold):
+    """A field's queryset annotated with a count over a join (as the inspection round's owners
+    carry their alliances): the totals count the organizations, not the joined rows."""
+    bulk_people(**{f"p{n}": {"home_org": tree.village_a1} for n in range(5)})
+    villages = (Organization.objects.filter(kind="village").annotate(n_people=Count("people"))
+                .order_by("path"))
+    assert sum(row.n_people for row in villages) == 5  # more joined rows than villages
+    count, rows, spec, _ = widgets.describe(villages)
+    assert count == 4 and spec["k"] == ["village"] and len(rows) == 3
+
+
+def test_the_totals_are_a_subquery_not_window_functions(tree, county_admin, low_threshold):
     """The totals are a subquery of aggregates, not window functions over the LIMITed rows
     (PostgreSQL planned a window over a city's whole scope as a nested loop for the LIMIT)."""
     villages = Organization.objects.filter(kind="village").order_by("path")
