@@ -5,8 +5,7 @@ query per alliance."""
 
 import datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from portal.dashboard import Panel, register_panel
 from portal.fragments import valid_until
 from portal.models import Role
 from portal.scope import COUNTY_ADMIN, TOWNSHIP_ADMIN, active_roles, under_any_path
+from portal.subqueries import count_per
 
 LEADER_LIMIT = 6
 TOWNSHIP_LIMIT = 8
@@ -41,12 +41,6 @@ def url_or_none(name, *args):
         return reverse(name, args=args or None)
     except NoReverseMatch:
         return None
-
-
-def _count(queryset):
-    """A correlated count per alliance (the queryset filters on alliance=OuterRef("pk"))."""
-    counted = queryset.order_by().values("alliance").annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def _first_per_alliance(queryset, ids, *order):
@@ -72,13 +66,13 @@ def _leader_panel(request):
     if not total:
         return None
     today = timezone.localdate()
-    open_projects = Project.objects.filter(alliance=OuterRef("pk")).exclude(
-        status__in=CLOSED_PROJECT)
+    open_projects = Project.objects.exclude(status__in=CLOSED_PROJECT)
     alliances = list(led.select_related("type").annotate(
-        member_count=_count(Membership.objects.current().filter(alliance=OuterRef("pk"))),
-        due_count=_count(open_projects.filter(
-            end_date__gte=today, end_date__lte=today + datetime.timedelta(days=DUE_DAYS))),
-        late_count=_count(open_projects.filter(end_date__lt=today)),
+        member_count=count_per(Membership.objects.current(), "alliance"),
+        due_count=count_per(open_projects.filter(
+            end_date__gte=today, end_date__lte=today + datetime.timedelta(days=DUE_DAYS)),
+            "alliance"),
+        late_count=count_per(open_projects.filter(end_date__lt=today), "alliance"),
     ).order_by("kind", "name", "id")[:LEADER_LIMIT])
     ids = [alliance.pk for alliance in alliances]
     visible = set(Alliance.objects.visible_to(user).filter(pk__in=ids)

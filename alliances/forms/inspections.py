@@ -3,12 +3,13 @@ item and its closure. The service re-checks every rule; these give the phone its
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from alliances.models import InspectionRound
+from alliances.models import Alliance, InspectionRound
 from alliances.services.inspections import CAPABILITY, OWNER_KINDS, SEED_MAX
 from portal.models import Organization
+from portal.subqueries import count_per
 
 DATE_WIDGET = {"type": "date"}
 
@@ -24,10 +25,10 @@ class OwnerField(forms.ModelChoiceField):
 
 def owners_for(user):
     """Townships (and counties) where the user organizes inspections, with their open
-    alliances counted in the same query."""
+    alliances counted in the same query — per owner by a correlated subquery, so the owners
+    are not joined and grouped and the picker totals them as any other queryset."""
     return (Organization.objects.visible_to(user, CAPABILITY).filter(kind__in=OWNER_KINDS)
-            .annotate(open_alliances=Count("owned_alliances",
-                                           filter=Q(owned_alliances__closed_at__isnull=True)))
+            .annotate(open_alliances=count_per(Alliance.objects.open(), "owner"))
             .order_by("path"))
 
 

@@ -2,12 +2,12 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from portal.scope import ScopedQuerySetMixin, scope_paths, scope_q, under_any_path
+from portal.subqueries import count_per
 
 
 class AllianceType(models.Model):
@@ -44,10 +44,7 @@ class AllianceQuerySet(ScopedQuerySetMixin, models.QuerySet):
     def with_member_count(self):
         """`member_count`: the current members, a correlated count per alliance rather than a
         GROUP BY over every membership, so a LIMIT reads the members of the rows shown only."""
-        current = (Membership.objects.current().filter(alliance=OuterRef("pk")).order_by()
-                   .values("alliance").annotate(n=Count("pk")).values("n"))
-        return self.annotate(
-            member_count=Coalesce(Subquery(current, output_field=IntegerField()), Value(0)))
+        return self.annotate(member_count=count_per(Membership.objects.current(), "alliance"))
 
     def visible_to(self, user, action="view"):
         """The owner's scope, plus — for a member organization's secretary or contact — the

@@ -12,8 +12,6 @@ Results show once published, and to the managers before.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -28,6 +26,7 @@ from alliances.models import Competition, CompetitionStatus, Entrant, Judge, Jud
 from alliances.services import competitions as services
 from portal.exporting import get_exporter
 from portal.scope import has_capability
+from portal.subqueries import count_per
 from portal.transient import retrying
 from portal.views.common import add_service_errors, paginate, query_without_page
 from portal.views.generic import ObjectActionView, ServiceFormView, StartExportView
@@ -43,20 +42,11 @@ def _competition_or_404(user, pk):
                              pk=pk)
 
 
-def _count_per_competition(model):
-    """The competition's rows of `model`, counted for the listed page's rows only: joined and
-    grouped, a city's 500 competitions with their entrants and judges were sorted and
-    aggregated before the LIMIT (16 ms of a 50 ms page)."""
-    counted = (model.objects.filter(competition=OuterRef("pk")).order_by()
-               .values("competition").annotate(n=Count("pk")).values("n"))
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 @login_required
 def competition_list(request):
     rows = (services.competitions_for(request.user).select_related("owner")
-            .annotate(n_entrants=_count_per_competition(Entrant),
-                      n_judges=_count_per_competition(Judge))
+            .annotate(n_entrants=count_per(Entrant.objects.all(), "competition"),
+                      n_judges=count_per(Judge.objects.all(), "competition"))
             .order_by("-year", "-half", "-held_on", "-id"))
     can_view = has_capability(request.user, "alliance.view")
     if not can_view and not services.judged_competition_ids(request.user).exists():

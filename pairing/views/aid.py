@@ -10,8 +10,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from pairing.services import aid as aid_services
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability, require
+from portal.subqueries import count_per
 from portal.views.common import (
     PAGE_SIZE,
     error_text,
@@ -53,10 +53,8 @@ class HouseholdListView(FilteredListView):
     # The cadres helping each household shown, one lookup per row: a GROUP BY over the join of
     # every household with its pairings aggregated a city's 12,000 households before the LIMIT.
     queryset = (AidHousehold.objects.select_related("village_org")
-                .annotate(active_pairings=Coalesce(Subquery(
-                    AidPairing.objects.filter(household=OuterRef("pk"), is_active=True)
-                    .order_by().values("household").annotate(n=Count("pk")).values("n"),
-                    output_field=IntegerField()), 0))
+                .annotate(active_pairings=count_per(AidPairing.objects.filter(is_active=True),
+                                                    "household"))
                 .order_by("village_org__path", "head_name", "pk"))
     list_capability = "aid.view"
     denied_message = "您没有查看帮扶对象的权限。"
