@@ -149,14 +149,15 @@ class MissingMeetingsView(FilteredListView):
 
     queryset = MISSING
     list_capability = "meeting.view"
+    # The meetings' scope alone: every role holding meeting.view holds pairing.view on the same
+    # organizations. Both applied, PostgreSQL matched the pairing ids of one scope against
+    # those of the other row by row (a city township's 500 × 500, 14 of a 43 ms page).
+    visible_action = "meeting.view"
     denied_message = "您没有查看联席会议的权限。"
     filterset_class = MissingMeetingsFilterSet
     template_name = "pairing/meetings/missing.html"
     table_template = "pairing/meetings/_missing_table.html"
     paginate_by = PAGE_SIZE
-
-    def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user, "meeting.view")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(period=half_label(*kwargs["filter"].period()), **kwargs)
@@ -176,7 +177,7 @@ def meetings_missing_export(request):
         raise PermissionDenied("您没有查看联席会议的权限。")
     filterset = MissingMeetingsFilterSet(
         request.GET or None, request=request,
-        queryset=MISSING.visible_to(request.user).visible_to(request.user, "meeting.view"))
+        queryset=MISSING.visible_to(request.user, "meeting.view"))
     year, half = filterset.period()
     pairings = list(filterset.qs)
     rows = ([index, p.township_name or "", p.village_org.name, p.city_org.name,

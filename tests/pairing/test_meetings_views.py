@@ -230,3 +230,18 @@ def test_missing_list_query_count_does_not_grow(login, tree, county_admin):
     large, response = _count_queries(client, _missing_url(year=2026, half=1))
     assert response.context["page"].paginator.count == 20
     assert small == large
+
+
+def test_missing_list_narrows_to_the_scope_once(login, tree, township_admin):
+    """The meetings' scope alone (every role holding meeting.view holds pairing.view on the
+    same organizations): both applied, PostgreSQL matched one scope's pairing ids against the
+    other's row by row (a city township's 500 × 500)."""
+    _pairings(tree, 4)
+    client = login(township_admin)
+    client.get(_missing_url(year=2026, half=1))  # warm the session and role caches
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(_missing_url(year=2026, half=1)).context["page"]
+    assert {p.village_org.name for p in page} == {"青山村", "石桥村"}
+    listed = [q["sql"] for q in queries if q["sql"].startswith('SELECT "pairing_pairing"."id"')]
+    assert len(listed) == 1
+    assert listed[0].count('"pairing_pairing"."id" IN (') == 1, listed[0]
