@@ -67,7 +67,7 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from alliances import member_tally  # noqa: E402
-from ledger import unit_tally  # noqa: E402
+from ledger import talent_flag, unit_tally  # noqa: E402
 from ledger.models import Activity, ActivityTheme  # noqa: E402
 from ledger.tallies import (  # noqa: E402
     check_talent_totals,
@@ -357,7 +357,8 @@ def tallies_agree(shown=5):
     """Whether every trigger-kept tally equals a recount of the raw rows (the ledger's monthly
     tallies, talent totals and township roll-up, paired units per month, needs per
     village-month and per village-deadline month, pairing figures per village and
-    village-year, people per organization, alliance members per owner); prints the
+    village-year, people per organization, alliance members per owner, the person tallies'
+    talent flags); prints the
     differences."""
     started = time.perf_counter()
     mismatches = check_tallies()
@@ -370,7 +371,8 @@ def tallies_agree(shown=5):
                             ("VillageTallies", village_tally.check()),
                             ("OrgPeopleTally", people_tally.check()),
                             ("PairedUnitMonthTally", unit_tally.check()),
-                            ("OwnerMemberTally", member_tally.check())):
+                            ("OwnerMemberTally", member_tally.check()),
+                            ("PersonTallyTalentFlag", talent_flag.check())):
         mismatches[name] = [((str(key),), kept, counted)
                             for key, (kept, counted) in differing.items()]
     seconds = time.perf_counter() - started

@@ -513,6 +513,9 @@ class PersonMonthTally(models.Model):
                             on_delete=models.CASCADE, related_name="+")
     month = models.DateField("月份")
     participations = models.IntegerField("参加次数", default=0)
+    # The person's is_city_talent, kept by database triggers (ledger/talent_flag.py): the
+    # dispatch's talents per township read the talents' rows by the partial index below.
+    talent = models.BooleanField("城市人才", db_default=False, editable=False)
 
     class Meta:
         verbose_name = "人员月度参加次数"
@@ -527,7 +530,9 @@ class PersonMonthTally(models.Model):
         indexes = [models.Index(fields=["org", "month", "person", "participations"],
                                 name="person_tally_org_month_all"),
                    models.Index(fields=["month", "org", "person", "participations"],
-                                name="person_tally_month_covering")]
+                                name="person_tally_month_covering"),
+                   models.Index(fields=["org", "month", "person", "participations"],
+                                name="person_tally_talents", condition=models.Q(talent=True))]
 
     def __str__(self):
         return f"{self.person_id}@{self.org_id} {self.month:%Y-%m}: {self.participations}"

@@ -9,14 +9,13 @@ enter the figures; drafts and returned entries do not.
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Coalesce, ExtractMonth, Substr
@@ -42,9 +41,11 @@ from pairing.models import (
     NeedStatus,
     Pairing,
 )
+from portal import trigger_sql
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import under_any_path
+from portal.subqueries import count_per
 
 TOWNSHIP_PREFIX = 2 * Organization.steplen
 HALF_MONTHS = {1: range(1, 7), 2: range(7, 13)}
@@ -93,41 +94,66 @@ class Dispatch:
         return [(row.label, name) for row in self.rows for name in row.silent_names]
 
 
+def _unfilled_q():
+    """The need deadline tally's `unfilled`: open, places not all confirmed (past its deadline
+    such a need is overdue: pairing.services.needs.overdue_q)."""
+    confirmed_n = count_per(Claim.objects.filter(status=ClaimStatus.CONFIRMED), "need")
+    return Q(status=NeedStatus.PUBLISHED) & Q(places__gt=confirmed_n)
+
+
 def _overdue_q(today):
-    """Pairing's overdue rule on needs (pairing.services.needs.overdue_q): open, past the
-    deadline, places not all confirmed. The deadline comes first, so only needs past it count
-    their confirmed claims, each on the claims' need index: the needs of this month past
-    their deadline (~1,000 at city scale) probe their own few claims, where one hashed set of
-    every confirmed claim read all the claims (~14,000) per view."""
-    confirmed_n = Coalesce(Subquery(
-        Claim.objects.filter(status=ClaimStatus.CONFIRMED, need=OuterRef("pk")).values("need")
-        .annotate(n=Count("id")).values("n"), output_field=IntegerField()), 0)
-    return (Q(deadline__lt=today) & Q(status=NeedStatus.PUBLISHED)
-            & Q(places__gt=confirmed_n))
+    """Pairing's overdue rule on needs: unfilled and past the deadline. The deadline comes
+    first, so only needs past it count their confirmed claims, each on the claims' need
+    index: the needs of this month past their deadline (~1,000 at city scale) probe their own
+    few claims, where one hashed set of every confirmed claim read all the claims (~14,000)
+    per view."""
+    return Q(deadline__lt=today) & _unfilled_q()
 
 
-def _need_figures(today, overdue=True):
-    """(the aggregates of the need figures over the deadline-month tally, the needs overdue
-    this month counted raw).
+@dataclass
+class NeedFigures:
+    """How the dispatch reads its need figures (`_need_figures`): `aggregates` over the need
+    deadline tally's cells; `raw`, this month's needs counted raw as `raw_name` (None without
+    overdue needs); `_add_overdue_now` makes the overdue figure of the two."""
+
+    aggregates: dict
+    raw: object = None
+    raw_name: str = ""
+
+
+def _need_figures(today, overdue=True) -> NeedFigures:
+    """The need figures of the dispatch.
 
     Open needs and claims awaiting confirmation are the sums of the tally's cells
     (pairing.need_deadline_tally: a city's 16,000 open needs and 2,800 awaiting claims were
     counted per view, 41 and 25 ms). Overdue needs: the unfilled ones of the cells of months
-    before today's, all past their deadline, and — the one month the rule's date splits —
-    this month's open needs past their deadline, counted by the overdue rule over the
-    deadline index (a few days' needs)."""
-    first = today.replace(day=1)
+    before today's, all past their deadline, and those of this month — the one month the
+    rule's date splits — past their deadline, counted raw over the deadline index. Early in
+    the month those are a few days' needs; late in the month, most of the month's (a city's
+    ~1,300 on its last day, 7 ms), so from the middle on they are this month's cell's unfilled
+    needs less the few not yet due, counted raw (today to the month's end). The two reads
+    must see one state of the needs: dispatch_summary reads in one snapshot."""
+    first, following = month_range(today.year, today.month)
     needs = {"needs_open": Sum("open"), "claims_waiting": Sum("waiting")}
-    if overdue:
-        # 0, not None, for a village whose cells are all of this month or later.
-        needs["needs_overdue"] = Coalesce(Sum("unfilled", filter=Q(deadline_month__lt=first)), 0)
-    overdue_now = Need.objects.filter(_overdue_q(today), deadline__gte=first)
-    return needs, overdue_now if overdue else None
+    if not overdue:
+        return NeedFigures(needs)
+    # 0, not None, for a village whose cells are all of this month or later.
+    needs["needs_overdue"] = Coalesce(Sum("unfilled", filter=Q(deadline_month__lt=first)), 0)
+    if today - first <= following - today:
+        return NeedFigures(needs, Need.objects.filter(_overdue_q(today), deadline__gte=first),
+                           "_overdue_now")
+    needs["_unfilled_now"] = Coalesce(Sum("unfilled", filter=Q(deadline_month=first)), 0)
+    not_yet_due = Q(deadline__gte=today) & Q(deadline__lt=following) & _unfilled_q()
+    return NeedFigures(needs, Need.objects.filter(not_yet_due), "_not_yet_due")
 
 
 def _add_overdue_now(values):
-    """This month's overdue needs (`_overdue_now`, counted raw) added to the tally's."""
-    now = values.pop("_overdue_now", None)
+    """This month's overdue needs (see _need_figures) added to the earlier months'."""
+    now = values.pop("_overdue_now", None) or 0
+    unfilled_now = values.pop("_unfilled_now", None)
+    not_yet_due = values.pop("_not_yet_due", None) or 0
+    if unfilled_now is not None:
+        now += max(unfilled_now - not_yet_due, 0)
     if now:
         values["needs_overdue"] = (values.get("needs_overdue") or 0) + now
 
@@ -152,14 +178,14 @@ def _village_figures(village_ids, year, month, today):
     tallies = PersonMonthTally.objects.filter(org_id__in=village_ids, month=start,
                                               participations__gt=0)
     talents = {}
-    for org_id, person_id in (tallies.filter(person__is_city_talent=True)
+    for org_id, person_id in (tallies.filter(talent=True)
                               .values_list("org_id", "person_id")):
         talents.setdefault(org_id, set()).add(person_id)
-    needs, overdue_now = _need_figures(today)
+    needs = _need_figures(today)
     put(NeedDeadlineTally.objects.filter(village_org_id__in=village_ids)
-        .values("village_org_id").annotate(**needs).order_by(), "village_org_id")
-    put(overdue_now.filter(village_org_id__in=village_ids).values("village_org_id")
-        .annotate(_overdue_now=Count("id")).order_by(), "village_org_id")
+        .values("village_org_id").annotate(**needs.aggregates).order_by(), "village_org_id")
+    put(needs.raw.filter(village_org_id__in=village_ids).values("village_org_id")
+        .annotate(**{needs.raw_name: Count("id")}).order_by(), "village_org_id")
     for values in figures.values():
         _add_overdue_now(values)
     return figures, talents
@@ -184,13 +210,19 @@ def dispatch_summary(townships, year, month, *, single=None, today=None,
     participations and talents of the township table (None): they read the month's person
     tallies, the costliest figures, which the county's org page does not show; nor does it
     show overdue needs, which `overdue=False` leaves out (None): each open need past its
-    deadline looks up its confirmed claims. Open needs and waiting claims are as of today."""
+    deadline looks up its confirmed claims. Open needs and waiting claims are as of today.
+
+    Its reads see one state of the data (one snapshot: this month's overdue needs are a tally
+    cell less a raw count, which a need filled between the two reads would skew)."""
     today = today or timezone.localdate()
-    if single is not None:
-        return _dispatch_by_village(single, year, month, today)
-    townships = list(townships)
-    return _dispatch_by_township(townships, None if shown is None else list(shown),
-                                 year, month, today, people, overdue)
+    townships = list(townships) if single is None else None
+    if townships == []:
+        return Dispatch(year=year, month=month)
+    with trigger_sql.one_snapshot(connection):
+        if single is not None:
+            return _dispatch_by_village(single, year, month, today)
+        return _dispatch_by_township(townships, None if shown is None else list(shown),
+                                     year, month, today, people, overdue)
 
 
 def _dispatch_by_village(township, year, month, today) -> Dispatch:
@@ -273,7 +305,7 @@ def _figure_queries(start, today, people, overdue):
     sums = {"activities": Sum("activities")}
     if people:
         sums["participations"] = Sum("participations")
-    needs, overdue_now = _need_figures(today, overdue)
+    needs = _need_figures(today, overdue)
     # Activities, participations and the villages that logged (silent: the others) from the
     # month's township roll-up (ledger/township_tally.py): one row per township, where the
     # org tallies were a month's 4,000 villages and more at city scale.
@@ -282,9 +314,9 @@ def _figure_queries(start, today, people, overdue):
         (TownshipMonthTally.objects.filter(month=start, kind=OrgKind.VILLAGE, org_active=True),
          "township", sums),
         (NeedDeadlineTally.objects.filter(**_prefixed("village_org", active)),
-         "village_org__path", needs),
-        *([(overdue_now.filter(**_prefixed("village_org", active)), "village_org__path",
-            {"_overdue_now": Count("id")})] if overdue else []),
+         "village_org__path", needs.aggregates),
+        *([(needs.raw.filter(**_prefixed("village_org", active)), "village_org__path",
+            {needs.raw_name: Count("id")})] if overdue else []),
     ]
 
 
@@ -331,34 +363,23 @@ def _township_figures(paths, shown_paths, year, month, today, people, overdue):
         # Inactive villages too: a talent who served a village closed since still counts.
         in_villages = PersonMonthTally.objects.filter(
             month=start, participations__gt=0, **_prefixed("org", {"kind": OrgKind.VILLAGE}))
-        talents = in_villages.filter(person__is_city_talent=True)
+        talents = in_villages.filter(talent=True)
         if shown_paths:
-            for path, n in _talents_by_township(in_villages, shown_paths, start).items():
+            for path, n in _talents_by_township(talents, shown_paths).items():
                 figures[path]["talents"] = n
         all_talents = _talents_in(paths, start, talents, every_village)
     return figures, total, all_talents
 
 
-def _talents_by_township(in_villages, paths, start):
+def _talents_by_township(talents, paths):
     """{township path: distinct city talents who served its villages} for the townships
-    `paths` (a page of them), from `in_villages` (the month's person tallies above 0 in
-    villages).
-
-    The talents are told by the month's talent tallies — one row per active talent who served
-    any village, hashed once (~13,000 at city scale) — and by the few talents who have left
-    since (not is_active, so without a talent tally): two grouped queries, whose counts add
-    because the two sets never share a person. Looking up each of a page's ~7,000 person
-    tallies' person for the talent flag took 11-13 ms at city scale; this takes 6-8."""
-    active = TalentMonthTally.objects.filter(month=start, participations__gt=0)
-    gone = Person.objects.filter(is_city_talent=True, is_active=False)
-    counts = {}
-    for talents in (in_villages.filter(person_id__in=active.values("person_id")),
-                    in_villages.filter(person_id__in=gone.values("pk"))):
-        for path, n in (_under_townships(talents, paths, "org__path").values("_township")
-                        .annotate(n=Count("person", distinct=True)).order_by()
-                        .values_list("_township", "n")):
-            counts[path] = counts.get(path, 0) + n
-    return counts
+    `paths` (a page of them), from `talents` (the month's person tallies of talents in
+    villages): the talents' rows of the page's villages only, by their flag's partial index
+    (ledger/talent_flag.py). Told by the month's talent tallies, a city's ~13,000 were hashed
+    per view (10 ms); looking up each of a page's ~7,000 rows' person, 11-13 ms."""
+    return dict(_under_townships(talents, paths, "org__path").values("_township")
+                .annotate(n=Count("person", distinct=True)).order_by()
+                .values_list("_township", "n"))
 
 
 def _talents_in(paths, start, talents, every_village):

@@ -29,12 +29,14 @@ def townships(small_county, db):
 
 
 def _dates():
-    """Today, the first and the 15th of its month, and of the months around it."""
+    """Today, the 1st, 15th, 16th and 28th of its month, and of the months around it: this
+    month's overdue needs are counted raw up to the middle of the month, from the month's
+    cell less the needs not yet due after it (ledger.summaries._need_figures)."""
     today = timezone.localdate()
     first = today.replace(day=1)
     dates = [today]
     for month in (first - datetime.timedelta(days=20), first, first + datetime.timedelta(days=40)):
-        dates += [month.replace(day=1), month.replace(day=15)]
+        dates += [month.replace(day=day) for day in (1, 15, 16, 28)]
     return dates
 
 
@@ -146,14 +148,23 @@ def test_figures_stay_the_same_after_claims_and_needs_are_written(townships):
 
 def test_the_dispatch_counts_neither_every_need_nor_every_claim(townships):
     """The need figures come from the tally, and the one query over the needs is bounded to
-    this month's deadlines (the deadline index); no query counts the claims."""
-    today = timezone.localdate()
-    with CaptureQueriesContext(connection) as ctx:
-        dispatch_summary(townships, today.year, today.month, today=today)
-    sql = [q["sql"] for q in ctx.captured_queries]
-    assert any('"pairing_needdeadlinetally"' in s for s in sql)
-    need_queries = [s for s in sql if 'FROM "pairing_need" ' in s]
-    assert len(need_queries) == 1
-    assert f'"pairing_need"."deadline" >= \'{today.replace(day=1)}\'' in need_queries[0] or \
-        f'"pairing_need"."deadline" >= {today.replace(day=1)}' in need_queries[0]
-    assert not [s for s in sql if 'FROM "pairing_claim" ' in s.split("WHERE")[0]]
+    a part of this month's deadlines (the deadline index): up to today early in the month,
+    from today to the month's end late in it; no query counts the claims."""
+    def bound(operator, date):
+        return (f'"pairing_need"."deadline" {operator} \'{date}\'',
+                f'"pairing_need"."deadline" {operator} {date}')
+
+    first = timezone.localdate().replace(day=1)
+    following = (first + datetime.timedelta(days=31)).replace(day=1)
+    for today, bounds in ((first.replace(day=5), [(">=", first), ("<", first.replace(day=5))]),
+                          (first.replace(day=25), [(">=", first.replace(day=25)),
+                                                   ("<", following)])):
+        with CaptureQueriesContext(connection) as ctx:
+            dispatch_summary(townships, today.year, today.month, today=today)
+        sql = [q["sql"] for q in ctx.captured_queries]
+        assert any('"pairing_needdeadlinetally"' in s for s in sql)
+        need_queries = [s for s in sql if 'FROM "pairing_need" ' in s]
+        assert len(need_queries) == 1
+        for operator, date in bounds:
+            assert any(text in need_queries[0] for text in bound(operator, date)), operator
+        assert not [s for s in sql if 'FROM "pairing_claim" ' in s.split("WHERE")[0]]

@@ -88,15 +88,17 @@ def test_a_page_of_townships_finds_its_talents_by_path(county, gone, month_today
             t.name: whole[t.name] for t in shown}
         talents_sql = [q["sql"] for q in ctx.captured_queries
                        if "COUNT(DISTINCT" in q["sql"] and "ledger_personmonthtally" in q["sql"]]
-        assert len(talents_sql) == 2  # the active talents', the talents' who have left
+        # One query, over the talents' rows by their flag (ledger/talent_flag.py).
+        assert len(talents_sql) == 1
+        assert '"ledger_personmonthtally"."talent"' in talents_sql[0]
         assert all("LIKE" in sql for sql in talents_sql), talents_sql
         assert summary.total.talents == 4
 
 
 def test_talents_per_township_look_no_person_up(county, gone, month_today):  # noqa: F811
-    """Per township, the active talents are those with a talent tally this month, and the
-    talents who have left since come from their own few rows: no person tally is joined to
-    the people for the talent flag (7,000 lookups for a page of a city's townships)."""
+    """Per township, the talents are the person tallies flagged as a talent's (the talents who
+    have left since too): no person tally is joined to the people for the talent flag (7,000
+    lookups for a page of a city's townships), no talent tally hashed (a city's 13,000)."""
     year, month, today = month_today
     with CaptureQueriesContext(connection) as ctx:
         summary = dispatch_summary(county, year, month, today=today,
@@ -106,6 +108,7 @@ def test_talents_per_township_look_no_person_up(county, gone, month_today):  # n
            if "ledger_personmonthtally" in q["sql"] and '"_township"' in q["sql"]]
     assert sql
     assert not [q for q in sql if 'INNER JOIN "portal_person"' in q], sql
+    assert not [q for q in sql if "ledger_talentmonthtally" in q], sql
 
 
 def test_a_county_wide_dispatch_binds_no_township_list(county, gone, month_today, tree):  # noqa: F811

@@ -30,7 +30,8 @@ def tally_modules():
 def test_every_tally_module_lists_and_checks_its_triggers():
     names = [module.__name__ for module in tally_modules()]
     assert sorted(names) == sorted([
-        "alliances.member_tally", "ledger.tallies", "ledger.township_tally", "ledger.unit_tally",
+        "alliances.member_tally", "ledger.talent_flag", "ledger.tallies",
+        "ledger.township_tally", "ledger.unit_tally",
         "pairing.need_tally", "pairing.need_deadline_tally", "pairing.village_tally",
         "portal.people_tally"])
     for module in tally_modules():

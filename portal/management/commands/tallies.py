@@ -1,16 +1,16 @@
 """`manage.py tallies --check | --rebuild`: every trigger-kept tally at once, each by its own
-command (ledger_tallies, unit_tally, need_tally, need_deadline_tally, village_tally,
-people_tally, alliance_member_tally), so an operator after a restore, a bulk load or an upgrade
-runs one command and reads one verdict. A check goes on past a tally that differs or misses a
-trigger and exits 1 at the end if any did; a rebuild installs missing triggers again
-(portal.tally_command)."""
+command (ledger_tallies, person_tally_talents, unit_tally, need_tally, need_deadline_tally,
+village_tally, people_tally, alliance_member_tally), so an operator after a restore, a bulk
+load or an upgrade runs one command and reads one verdict. A check goes on past a tally that
+differs or misses a trigger and exits 1 at the end if any did; a rebuild installs missing
+triggers again (portal.tally_command)."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 # In the order a rebuild needs: the village-year needs are summed from the village-month ones.
-COMMANDS = ("ledger_tallies", "unit_tally", "need_tally", "need_deadline_tally", "village_tally",
-            "people_tally", "alliance_member_tally")
+COMMANDS = ("ledger_tallies", "person_tally_talents", "unit_tally", "need_tally",
+            "need_deadline_tally", "village_tally", "people_tally", "alliance_member_tally")
 
 
 class Command(BaseCommand):
