@@ -20,11 +20,26 @@ def talents_gone_count():
     _talents_in: the talent tallies UNION ALL the talents who have left and served a village,
     an EXISTS over the person tallies), captured from a real dispatch."""
     townships = Organization.objects.filter(kind=OrgKind.TOWNSHIP)
+    return captured(lambda: dispatch_summary(townships, 2026, 11, shown=[], overdue=False,
+                                             today=datetime.date(2026, 11, 15)), "UNION ALL")
+
+
+def captured(run, marker):
+    """The one SQL statement containing `marker` that `run()` executes."""
     with CaptureQueriesContext(connection) as ctx:
-        dispatch_summary(townships, 2026, 11, shown=[], overdue=False,
-                         today=datetime.date(2026, 11, 15))
-    [sql] = [q["sql"] for q in ctx.captured_queries if "UNION ALL" in q["sql"]]
+        run()
+    [sql] = [q["sql"] for q in ctx.captured_queries if marker in q["sql"]]
     return sql
+
+
+def talents_by_township():
+    """每月调度's distinct talents per township of a page (ledger.summaries.
+    _talents_by_township: the talents' person tallies by their flag, ledger/talent_flag.py),
+    captured from a real dispatch."""
+    townships = list(Organization.objects.filter(kind=OrgKind.TOWNSHIP))
+    return captured(lambda: dispatch_summary(townships, 2026, 11, shown=townships[:1],
+                                             today=datetime.date(2026, 11, 15)),
+                    'COUNT(DISTINCT "ledger_personmonthtally"."person_id")')
 
 
 def plan(query, *, sort=True):
@@ -44,6 +59,7 @@ def plan(query, *, sort=True):
     (lambda: ReopenRequest.objects.order_by("-requested_at", "-id")[:20],
      "reopen_request_newest_first"),
     (talents_gone_count, "person_talents_gone"),
+    (talents_by_township, "person_tally_talents"),
     (lambda: Activity.objects.filter(date__gte=datetime.date(2026, 11, 1),
                                      date__lt=datetime.date(2026, 12, 1),
                                      status=ActivityStatus.SUBMITTED).order_by().values("pk"),
