@@ -215,9 +215,10 @@ def dispatch_summary(townships, year, month, *, single=None, today=None,
     Its reads see one state of the data (one snapshot: this month's overdue needs are a tally
     cell less a raw count, which a need filled between the two reads would skew)."""
     today = today or timezone.localdate()
-    townships = list(townships) if single is None else None
-    if townships == []:
-        return Dispatch(year=year, month=month)
+    if single is None:
+        townships = list(townships)
+        if not townships:
+            return Dispatch(year=year, month=month)
     with trigger_sql.one_snapshot(connection):
         if single is not None:
             return _dispatch_by_village(single, year, month, today)

@@ -2,9 +2,10 @@
 the same HTML the inclusion templates rendered, escaped."""
 
 from django.template import Context, Template
+from django.template.defaulttags import CsrfTokenNode
 from django.test import SimpleTestCase
 
-from portal.templatetags.portal_tags import _action_form, _csrf_input
+from portal.templatetags.portal_tags import _action_form
 from portal.workflow import Transition
 
 # The inclusion template the forms were rendered with before (portal/_action_buttons.html).
@@ -42,8 +43,8 @@ class ActionFormTests(SimpleTestCase):
                             expected = OLD_FORM.render(Context({
                                 "t": transition, "url": "/a/1/", "next_url": next_url,
                                 "size": size, "csrf_token": token}))
-                            built = _action_form(transition, "/a/1/", _csrf_input(token),
-                                                 next_url, size)
+                            csrf = CsrfTokenNode().render(Context({"csrf_token": token}))
+                            built = _action_form(transition, "/a/1/", csrf, next_url, size)
                             self.assertHTMLEqual(built, expected)
 
     def test_labels_and_questions_are_escaped(self):
