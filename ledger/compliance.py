@@ -165,6 +165,7 @@ class MatrixRow:
 class MatrixGroup:
     label: str
     rows: list = field(default_factory=list)
+    size: int = 0  # its rows in the whole matrix, known before they are built (for paging)
 
     def totals(self):
         return [sum(col) for col in zip(*[[c.count for c in r.cells] for r in self.rows],
@@ -343,12 +344,15 @@ def _paged_org_matrix(matrix, kind, townships, paginate):
                    .values("_township").annotate(_n=Count("pk")).order_by("_township")
                    .values_list("_township", "_n"))
     prefixes = defaultdict(list)  # group label → township paths (path prefixes) in it
+    sizes = defaultdict(int)  # group label → its organizations
     for prefix, n in by_township:
-        prefixes[_township_label(townships, prefix)].append(prefix)
+        label = _township_label(townships, prefix)
+        prefixes[label].append(prefix)
+        sizes[label] += n
         matrix.row_count += n
     order = [townships[p] for p in sorted(townships)]
     labels = [label for label in dict.fromkeys([*order, *prefixes]) if label in prefixes]
-    matrix.page = paginate([MatrixGroup(label) for label in labels])
+    matrix.page = paginate([MatrixGroup(label, size=sizes[label]) for label in labels])
     matrix.groups = list(matrix.page.object_list)
     shown = _org_groups_q(matrix.groups, prefixes, townships)
     shown_orgs = orgs.filter(shown).order_by("path")

@@ -29,13 +29,15 @@ from portal.fragments import CSRF_HOLE, cached_fragment
 from portal.models import Organization, Person
 from portal.models.orgs import OrgKind
 from portal.scope import has_capability
-from portal.views.common import paginate, query_without_page
+from portal.views.common import paginate, paginate_groups, query_without_page
 from portal.views.generic import StartExportView
 
 TALENTS_PER_PAGE = 50
 # The county-wide org matrix (400 villages × 12 months at county scale, 4,000 at city scale)
-# shows this many townships' villages per page; column totals still cover the whole county.
-TOWNSHIPS_PER_PAGE = 5
+# shows whole townships, as many as hold at most this many rows (at least one township), so a
+# page weighs the same whether townships have 7 villages or 40; column totals still cover the
+# whole county.
+ORG_ROWS_PER_PAGE = 50
 UNITS_PER_PAGE = 50
 ACTIVITIES_PER_PAGE = 30
 # The query parameters the matrix pages read (their filters and the pager).
@@ -107,7 +109,8 @@ def org_matrix(request):
         # County-wide: a page of townships is built, the column figures cover all of them.
         matrix = compliance.org_matrix(
             request.user, form.selected_area, form.selected_period, form.kind_value,
-            paginate=lambda groups: paginate(request, groups, TOWNSHIPS_PER_PAGE))
+            paginate=lambda groups: paginate_groups(request, groups, ORG_ROWS_PER_PAGE,
+                                                    size=lambda group: group.size))
         _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area,
                    request.path)
         return matrix, _filter_query(form, "kind") if matrix.page is not None else ""

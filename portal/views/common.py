@@ -43,6 +43,40 @@ class CappedPaginator(Paginator):
         return self._bounded_count > self.cap
 
 
+class GroupPaginator(Paginator):
+    """Pages of whole groups (a list), each holding at most `rows_per_page` rows by `size(group)`
+    — at least one group, however large. A page of a fixed number of groups weighs what its
+    groups hold: five townships of 7 villages or five of 40. `per_page` is the row budget;
+    `count` is the number of groups."""
+
+    def __init__(self, groups, rows_per_page, size):
+        super().__init__(groups, rows_per_page)
+        self._bounds = []  # (first, end) group index of each page
+        first, rows = 0, 0
+        for index, group in enumerate(groups):
+            rows += size(group)
+            if index > first and rows > rows_per_page:
+                self._bounds.append((first, index))
+                first, rows = index, size(group)
+        if first < len(groups):
+            self._bounds.append((first, len(groups)))
+
+    @cached_property
+    def num_pages(self):
+        return max(len(self._bounds), 1)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        first, end = self._bounds[number - 1] if self._bounds else (0, 0)
+        return self._get_page(self.object_list[first:end], number, self)
+
+
+def paginate_groups(request, groups, rows_per_page, size):
+    """A page of whole `groups` holding at most `rows_per_page` rows (GroupPaginator); an
+    out-of-range or malformed page number gives the nearest page."""
+    return GroupPaginator(groups, rows_per_page, size).get_page(request.GET.get("page"))
+
+
 def paginate(request, queryset, per_page=PAGE_SIZE, *, count_cap=None, count=None):
     """A page of `queryset`; an out-of-range or malformed page number gives the nearest page.
     With `count_cap` the count stops there (CappedPaginator): for lists whose length is no

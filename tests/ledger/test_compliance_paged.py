@@ -293,7 +293,7 @@ def test_org_page_shows_the_full_figures_and_its_queries_do_not_grow(
         client, county_admin, county, monkeypatch):
     from ledger.views import compliance as views
 
-    monkeypatch.setattr(views, "TOWNSHIPS_PER_PAGE", 3)
+    monkeypatch.setattr(views, "ORG_ROWS_PER_PAGE", 4)
     client.force_login(county_admin)
     url = reverse("ledger:compliance_orgs")
     client.get(url)  # session warm
@@ -306,7 +306,9 @@ def test_org_page_shows_the_full_figures_and_its_queries_do_not_grow(
 
     n, matrix = page_two()
     full = compliance.org_matrix(county_admin, county.county, matrix.period)
-    assert group_figures(matrix.groups) == group_figures(full.groups[3:6])
+    # Whole townships of at most 4 villages a page: 青山镇 (2) + 白水乡 (2), then 3 + 1.
+    assert [len(g.rows) for g in full.groups[:4]] == [2, 2, 3, 1]
+    assert group_figures(matrix.groups) == group_figures(full.groups[2:4])
     assert column_figures(matrix) == column_figures(full)
     for villages in (2, 3, 1):
         add_township(county, villages)

@@ -231,11 +231,13 @@ def test_matrix_queries_do_not_grow(persona, request, client, tree, people):
 
 
 def test_county_org_matrix_shows_a_page_of_townships_with_the_whole_countys_totals(
-        login, county_admin, tree, this_month):
-    """County-wide, the org matrix pages by township (5 a page): the page holds only its
-    townships' villages, the totals and silent counts under it cover every village."""
-    from ledger.views.compliance import TOWNSHIPS_PER_PAGE
+        login, county_admin, tree, this_month, monkeypatch):
+    """County-wide, the org matrix pages by whole townships within a row budget: the page
+    holds only its townships' villages, the totals and silent counts under it cover every
+    village."""
+    from ledger.views import compliance as views
 
+    monkeypatch.setattr(views, "ORG_ROWS_PER_PAGE", 5)
     townships = [add_org(tree.county, f"新{i}镇", "township") for i in range(5)]
     villages = [add_org(town, f"新{i}村", "village") for i, town in enumerate(townships)]
     add_activities([(village, this_month, ActivityStatus.CONFIRMED) for village in villages]
@@ -244,7 +246,10 @@ def test_county_org_matrix_shows_a_page_of_townships_with_the_whole_countys_tota
     first = page(client, "compliance_orgs").context
     second = page(client, "compliance_orgs", {"page": "2"}).context
     shown = [[g.label for g in context["matrix"].groups] for context in (first, second)]
-    assert len(shown[0]) == TOWNSHIPS_PER_PAGE and shown[1]
+    # 青山镇 and 白水乡 hold two villages each: 2 + 2 + 1 rows on the first page.
+    assert shown[0] == ["青山镇", "白水乡", "新0镇"]
+    assert shown[1] == ["新1镇", "新2镇", "新3镇", "新4镇"]
+    assert [len(g.rows) for g in first["matrix"].groups] == [2, 2, 1]
     assert not set(shown[0]) & set(shown[1])
     assert first["page"].paginator.count == 7  # 青山镇, 白水乡 and the five new ones
     for context in (first, second):
