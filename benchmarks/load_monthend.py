@@ -78,7 +78,7 @@ from ledger.views.activities import NO_EVIDENCE_FLAG  # noqa: E402
 from pairing import need_deadline_tally, need_tally, village_tally  # noqa: E402
 from pairing.models import PLACE_HOLDING, Claim, Need  # noqa: E402
 from pairing.services.needs import claimable_needs  # noqa: E402
-from portal import demo, people_tally  # noqa: E402
+from portal import demo, org_tally, people_tally  # noqa: E402
 from portal.models import Organization, Role, RoleAssignment  # noqa: E402
 
 LOCUSTFILE = ROOT / "benchmarks" / "locustfile_monthend.py"
@@ -357,9 +357,8 @@ def tallies_agree(shown=5):
     """Whether every trigger-kept tally equals a recount of the raw rows (the ledger's monthly
     tallies, talent totals and township roll-up, paired units per month, needs per
     village-month and per village-deadline month, pairing figures per village and
-    village-year, people per organization, alliance members per owner, the person tallies'
-    talent flags); prints the
-    differences."""
+    village-year, people per organization, organizations per township, alliance members per
+    owner, the person tallies' talent flags); prints the differences."""
     started = time.perf_counter()
     mismatches = check_tallies()
     mismatches["TalentMonthTotal"] = [((str(month),), stored, expected) for month, stored,
@@ -370,6 +369,7 @@ def tallies_agree(shown=5):
                             ("NeedDeadlineTally", need_deadline_tally.check()),
                             ("VillageTallies", village_tally.check()),
                             ("OrgPeopleTally", people_tally.check()),
+                            ("TownshipOrgTally", org_tally.check()),
                             ("PairedUnitMonthTally", unit_tally.check()),
                             ("OwnerMemberTally", member_tally.check()),
                             ("PersonTallyTalentFlag", talent_flag.check())):

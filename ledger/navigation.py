@@ -24,7 +24,7 @@ from ledger.models import (
 from ledger.periods import close_date, month_range
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
 from portal.fragments import valid_until
-from portal.models import Organization, Person
+from portal.models import Organization, Person, TownshipOrgTally
 from portal.models.orgs import OrgKind
 from portal.roles import role_org_ids
 from portal.scope import (
@@ -240,7 +240,9 @@ def _county_panel(request):
         sums = TownshipMonthTally.objects.filter(month=first).aggregate(
             n=Sum("activities"), people=Sum("participations"),
             logged=Sum("active_orgs", filter=Q(kind=OrgKind.VILLAGE, org_active=True)))
-        total = Organization.objects.filter(kind=OrgKind.VILLAGE, is_active=True).count()
+        # The active villages from the organizations per township (portal.org_tally).
+        total = (TownshipOrgTally.objects.filter(kind=OrgKind.VILLAGE, is_active=True)
+                 .aggregate(n=Sum("orgs"))["n"] or 0)
         villages = {"total": total, "silent": total - (sums["logged"] or 0)}
     else:
         sums = (OrgMonthTally.objects.filter(scope_q(user, "ledger.view", "org__path"),

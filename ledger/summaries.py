@@ -42,7 +42,7 @@ from pairing.models import (
     Pairing,
 )
 from portal import trigger_sql
-from portal.models import Organization, Person
+from portal.models import Organization, Person, TownshipOrgTally
 from portal.models.orgs import OrgKind
 from portal.scope import under_any_path
 from portal.subqueries import count_per
@@ -267,16 +267,16 @@ def _in_townships(queryset, paths, field="path", *, every_village=False):
 
 def _villages_per_township(paths):
     """({township path of `paths`: its active villages}, whether a village (open or closed)
-    lies under none of `paths`): one query grouping every village by its township, where the
-    count and the test were two, each reading a city's 5,000 villages (1.4 and 1.6 ms)."""
+    lies under none of `paths`): one query over the organizations per township
+    (portal.org_tally), a few hundred rows where grouping the villages by their paths' prefix
+    read a city's 4,000 (3 ms)."""
     listed = set(paths)
     counts, elsewhere = {}, False
-    for township, active in (Organization.objects.filter(kind=OrgKind.VILLAGE)
-                             .annotate(_township=Substr("path", 1, TOWNSHIP_PREFIX))
-                             .values_list("_township")
-                             .annotate(n=Count("id", filter=Q(is_active=True))).order_by()):
+    for township, active in (TownshipOrgTally.objects.filter(kind=OrgKind.VILLAGE, orgs__gt=0)
+                             .values_list("township")
+                             .annotate(n=Sum("orgs", filter=Q(is_active=True))).order_by()):
         if township in listed:
-            counts[township] = active
+            counts[township] = active or 0
         else:
             elsewhere = True
     return counts, elsewhere

@@ -22,6 +22,7 @@ from django.utils import timezone
 from ledger.compliance import CAPABILITY, TOWNSHIP_PREFIX, period_for
 from ledger.models import OrgMonthTally, TownshipMonthTally
 from ledger.periods import date_from_cursor
+from portal import org_tally
 from portal.charts import (
     MONTH_COLUMN,
     MONTH_LABELS,
@@ -92,19 +93,14 @@ def ledger_trends(user, today=None):
     today = today or timezone.localdate()
     period = period_for(today.year, today)
     trends = LedgerTrends(year=today.year, started=today.month)
-    township = Substr("path", 1, TOWNSHIP_PREFIX)
     townships = {path: TownshipFigures(name, path) for path, name in
                  Organization.objects.filter(scope_q(user, CAPABILITY, "path"),
                                              kind=OrgKind.TOWNSHIP, is_active=True)
                  .order_by("path").values_list("path", "name")}
-    villages = (Organization.objects.filter(scope_q(user, CAPABILITY, "path"),
-                                            kind=OrgKind.VILLAGE, is_active=True)
-                .annotate(_township=township).values("_township")
-                .annotate(n=Count("id")).order_by())
-    for row in villages:
-        trends.villages += row["n"]
-        if row["_township"] in townships:
-            townships[row["_township"]].villages = row["n"]
+    for path, n in _villages_per_township(user).items():
+        trends.villages += n
+        if path in townships:
+            townships[path].villages = n
     months = [datetime.date(year, month, 1) for year, month in period.months]
     for path, month, activities, village_activities, active in _township_months(
             months, scope_paths(user, CAPABILITY)):
@@ -117,6 +113,21 @@ def ledger_trends(user, today=None):
             figures.active_months += active
     trends.townships = _ranked(list(townships.values()), trends.started)
     return trends
+
+
+def _villages_per_township(user):
+    """{township path prefix: active villages} in the user's compliance scope: from the
+    organizations per township (portal.org_tally), a few hundred rows where grouping the
+    villages by their paths' prefix read a city's 4,000 (6 ms); counted from the villages for
+    a scope root below a township."""
+    counts = org_tally.orgs_per_township(OrgKind.VILLAGE, scope_paths(user, CAPABILITY))
+    if counts is not None:
+        return counts
+    villages = (Organization.objects.filter(scope_q(user, CAPABILITY, "path"),
+                                            kind=OrgKind.VILLAGE, is_active=True)
+                .annotate(_township=Substr("path", 1, TOWNSHIP_PREFIX))
+                .values_list("_township").annotate(n=Count("id")).order_by())
+    return dict(villages)
 
 
 def _township_months(months, paths=None):

@@ -17,6 +17,7 @@ from portal.models import (
     OrgPeopleTally,
     Person,
     RoleAssignment,
+    TownshipOrgTally,
 )
 from portal.services import do_revoke_role
 from portal.templatetags.portal_tags import person_name
@@ -185,6 +186,16 @@ class GeneratedFileAdmin(admin.ModelAdmin):
     search_fields = ["filename", "owner__first_name", "owner__last_name"]
     autocomplete_fields = ["owner", "scope_org"]
     list_select_related = ["owner", "scope_org"]
+
+
+@admin.register(TownshipOrgTally)
+class TownshipOrgTallyAdmin(ReadOnlyAdmin):
+    """Organizations per township, kind and state, kept by the database (portal.org_tally):
+    shown, never edited here; `manage.py org_tally --check/--rebuild` repairs them."""
+
+    list_display = ["township", "kind", "is_active", "orgs"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["township"]
 
 
 @admin.register(OrgPeopleTally)

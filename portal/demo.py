@@ -21,7 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
 from django.utils.module_loading import autodiscover_modules
 
-from portal import people_tally
+from portal import org_tally, people_tally
 from portal.bulk_load import set_based_foreign_key_checks
 from portal.demo_data import (
     ASSOCIATION_NAMES,
@@ -749,7 +749,9 @@ def seed(scale: str = "small", seed: int = 1, *, reset: bool = False) -> dict:
         elif demo_data_exists():
             raise DemoDataExists("数据库中已有组织或人员数据。")
         report_lines = _write(plan)
-        people_tally.rebuild()  # the load may have run with the triggers off (bulk_load)
+        # The load may have run with the triggers off (bulk_load).
+        people_tally.rebuild()
+        org_tally.rebuild()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Fresh bulk-loaded tables have no planner statistics until autovacuum runs; without
         # them PostgreSQL picks nested loops that make the compliance pages take seconds.

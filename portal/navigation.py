@@ -3,8 +3,15 @@
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 
+from portal import org_tally
 from portal.dashboard import NavItem, Panel, register_nav, register_panel
-from portal.models import Organization, OrgPeopleTally, Person, RoleAssignment
+from portal.models import (
+    Organization,
+    OrgPeopleTally,
+    Person,
+    RoleAssignment,
+    TownshipOrgTally,
+)
 from portal.models.orgs import OrgKind
 from portal.roles import role_org_ids
 from portal.scope import (
@@ -19,6 +26,7 @@ from portal.scope import (
     scope_org_ids,
     scope_paths,
     scope_q,
+    under_any_path,
 )
 from portal.search import (
     SearchHit,
@@ -60,6 +68,15 @@ def _scope_overview(request):
     }
 
 
+def _tally_sums(name, paths, outside=False):
+    """{name: the tally's organizations under the roots `paths` (None: all), or `outside`
+    them} for an annotate() over TownshipOrgTally."""
+    if paths is None:
+        return {name: Sum("orgs")}
+    under = under_any_path("township", paths)
+    return {name: Sum("orgs", filter=~under if outside else under)}
+
+
 def _orgs_by_kind(user):
     """({kind: visible orgs}, whether every org lies in the user's people scope), in one query.
 
@@ -74,11 +91,20 @@ def _orgs_by_kind(user):
             person_paths and all(len(path) == Organization.steplen for path in person_paths)):
         visible = Organization.objects.visible_to(user)
         return dict(visible.values_list("kind").annotate(n=Count("id")).order_by()), False
-    org_scope = scope_q(user, "org.view", "path")
-    counts = {"n": Count("id", filter=org_scope) if org_scope else Count("id")}
-    if person_paths is not None:
-        counts["outside"] = Count("id", filter=~scope_q(user, "person.view", "path"))
-    rows = list(Organization.objects.values("kind").annotate(**counts).order_by())
+    org_paths = scope_paths(user, "org.view")
+    if org_paths is None or all(len(path) <= org_tally.PREFIX for path in org_paths):
+        # From the organizations per township (portal.org_tally): a few hundred rows, where
+        # counting the organizations read a city's 5,811 (4 ms).
+        rows = list(TownshipOrgTally.objects.values("kind").annotate(
+            **_tally_sums("n", org_paths),
+            **({} if person_paths is None else _tally_sums("outside", person_paths, True)))
+            .order_by())
+    else:
+        org_scope = scope_q(user, "org.view", "path")
+        counts = {"n": Count("id", filter=org_scope) if org_scope else Count("id")}
+        if person_paths is not None:
+            counts["outside"] = Count("id", filter=~scope_q(user, "person.view", "path"))
+        rows = list(Organization.objects.values("kind").annotate(**counts).order_by())
     by_kind = {row["kind"]: row["n"] for row in rows if row["n"]}
     return by_kind, not any(row.get("outside") for row in rows)
 

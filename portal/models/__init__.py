@@ -2,7 +2,7 @@
 
 from .audit import AuditEvent
 from .jobs import GeneratedFile, Job
-from .orgs import Organization
+from .orgs import Organization, TownshipOrgTally
 from .people import OrgPeopleTally, Person
 from .roles import Role, RoleAssignment
 
@@ -15,4 +15,5 @@ __all__ = [
     "Person",
     "Role",
     "RoleAssignment",
+    "TownshipOrgTally",
 ]

@@ -55,8 +55,10 @@ def test_figures_from_the_tallies_equal_the_raw_rows(tree, theme, county_admin, 
         assert {key: panel[key] for key in ("activities", "waiting", "participations")} \
             == _raw(tree.county.path) == {"activities": 3, "waiting": 1, "participations": 6}
         sums = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
-        # Activities and participations: one sum of the org tallies, no person tally read.
-        assert len(sums) == 1 and "portal_organization" not in sums[0]
+        # Activities and participations: one sum of the org tallies, no person tally read;
+        # the villages: one sum of the organizations per township, no organization read.
+        assert len(sums) == 2 and not any("portal_organization" in sql for sql in sums)
+        assert "portal_townshiporgtally" in sums[1]
         assert not any("ledger_personmonthtally" in q["sql"]
                        for q in queries.captured_queries)
         waiting = [q["sql"] for q in queries.captured_queries

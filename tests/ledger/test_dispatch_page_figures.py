@@ -29,10 +29,12 @@ def test_totals_probe_no_tally_per_village(county, month_today):
         summary = dispatch_summary(county, year, month, today=today, shown=(), people=False)
     assert summary.total.silent == 3
     assert not [q for q in ctx.captured_queries if "NOT EXISTS" in q["sql"]]
-    # Grouped by township: the villages alone (one row per township, which also tells whether
-    # every village lies under the townships), never a tally, need or claim.
-    [grouped] = [q["sql"] for q in ctx.captured_queries if 'AS "_township"' in q["sql"]]
-    assert 'FROM "portal_organization" WHERE' in grouped and "JOIN" not in grouped
+    # The villages per township (one row per township, which also tells whether every
+    # village lies under the townships) from the organizations per township alone, never a
+    # village, tally, need or claim read.
+    assert not [q for q in ctx.captured_queries if 'AS "_township"' in q["sql"]]
+    [grouped] = [q["sql"] for q in ctx.captured_queries if "portal_townshiporgtally" in q["sql"]]
+    assert "JOIN" not in grouped and "portal_organization" not in grouped
 
 
 def test_overdue_counts_places_not_all_confirmed(tree, talent, unit_contact, today):

@@ -33,7 +33,7 @@ def test_every_tally_module_lists_and_checks_its_triggers():
         "alliances.member_tally", "ledger.talent_flag", "ledger.tallies",
         "ledger.township_tally", "ledger.unit_tally",
         "pairing.need_tally", "pairing.need_deadline_tally", "pairing.village_tally",
-        "portal.people_tally"])
+        "portal.org_tally", "portal.people_tally"])
     for module in tally_modules():
         assert module.TRIGGERS and callable(module.missing_triggers), module.__name__
 

@@ -1,20 +1,21 @@
 """`manage.py tallies --check | --rebuild`: every trigger-kept tally at once, each by its own
 command (ledger_tallies, person_tally_talents, unit_tally, need_tally, need_deadline_tally,
-village_tally, people_tally, alliance_member_tally), so an operator after a restore, a bulk
-load or an upgrade runs one command and reads one verdict. A check goes on past a tally that
-differs or misses a trigger and exits 1 at the end if any did; a rebuild installs missing
-triggers again (portal.tally_command)."""
+village_tally, people_tally, org_tally, alliance_member_tally), so an operator after a
+restore, a bulk load or an upgrade runs one command and reads one verdict. A check goes on
+past a tally that differs or misses a trigger and exits 1 at the end if any did; a rebuild
+installs missing triggers again (portal.tally_command)."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 # In the order a rebuild needs: the village-year needs are summed from the village-month ones.
 COMMANDS = ("ledger_tallies", "person_tally_talents", "unit_tally", "need_tally",
-            "need_deadline_tally", "village_tally", "people_tally", "alliance_member_tally")
+            "need_deadline_tally", "village_tally", "people_tally", "org_tally",
+            "alliance_member_tally")
 
 
 class Command(BaseCommand):
-    help = "检查或重建全部汇总表（台账、结对单位、需求、结对统计、人员、联盟成员）。"
+    help = "检查或重建全部汇总表（台账、结对单位、需求、结对统计、人员、组织数、联盟成员）。"
 
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group(required=True)
