@@ -339,3 +339,57 @@ def test_unit_page_shows_the_full_figures_and_its_queries_do_not_grow(
         Pairing.objects.create(city_org=unit, village_org=tree.village_b2,
                                since=datetime.date(2024, 1, 1))
     assert page_two()[0] == n
+
+
+def test_the_whole_trees_unit_page_reads_the_pairings_without_their_villages(
+        client, county_admin, tree, units):
+    """County-wide (the only root), every active pairing is the county's: the paired units,
+    their count and their villages are read from the pairings alone, without joining each
+    pairing's village to test its path (a city's organizations read for every figure)."""
+    client.force_login(county_admin)
+    url = reverse("ledger:compliance_units")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"period": str(YEAR)})
+    assert response.context["matrix"].row_count == 6
+    pairing_reads = [q["sql"] for q in queries.captured_queries
+                     if '"pairing_pairing"' in q["sql"]]
+    assert len(pairing_reads) >= 2
+    for sql in pairing_reads:
+        assert '"pairing_pairing"."village_org_id" = ' not in sql, sql
+        assert 'U0."village_org_id" = ' not in sql, sql
+
+
+def test_with_a_second_county_each_countys_units_are_its_own(county_admin, tree, units,
+                                                           period):
+    """With another root the county no longer holds every village: its units are still
+    those paired with its own villages, not the neighbour's."""
+    neighbour = add_org(None, "邻县", "county")
+    village = add_org(add_org(neighbour, "邻镇", "township"), "邻村", "village")
+    unit = add_org(neighbour, "邻县单位", "unit")
+    Pairing.objects.create(city_org=unit, village_org=village, since=datetime.date(2024, 1, 1))
+    matrix = compliance.unit_matrix(county_admin, tree.county, period)
+    assert matrix.row_count == 6 and unit.pk not in [row.pk for row in matrix.rows]
+    paged = compliance.unit_matrix(county_admin, tree.county, period,
+                                   paginate=pages_of(50, 1))
+    assert paged.row_count == 6 and unit.pk not in [row.pk for row in paged.rows]
+
+
+def test_the_county_org_page_counts_townships_from_the_tally_and_reads_their_path_ranges(
+        client, county_admin, county, monkeypatch):
+    """The county-wide org matrix's villages per township come from the organizations per
+    township (portal.org_tally), and a page's townships' villages are found by their path
+    ranges, not by cutting every village's path to compare it."""
+    from ledger.views import compliance as views
+
+    monkeypatch.setattr(views, "ORG_ROWS_PER_PAGE", 4)
+    client.force_login(county_admin)
+    url = reverse("ledger:compliance_orgs")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"period": str(YEAR)})
+    matrix = response.context["matrix"]
+    assert matrix.row_count == 15 and [g.label for g in matrix.groups] == ["青山镇", "白水乡"]
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert [s for s in sql if "portal_townshiporgtally" in s]
+    assert not [s for s in sql if "SUBSTR" in s.upper() and '"portal_organization"' in s]
