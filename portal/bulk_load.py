@@ -11,9 +11,10 @@ the caller's transaction rolls back as it would have at the commit.
 Replica turns off every trigger that is not ENABLE ALWAYS (or ENABLE REPLICA), row or
 statement: the foreign-key checks, and the project's own tally triggers except those marked
 ALWAYS. So during a load
-- the ledger's monthly tallies (ledger.tallies) and the people per organization
-  (portal.people_tally) are not kept: the load recounts them after its rows (the ledger's
-  demo rebuilds its tallies, the seed rebuilds the people tally);
+- the ledger's monthly tallies (ledger.tallies), the people per organization
+  (portal.people_tally) and the organizations per township (portal.org_tally) are not kept:
+  the load recounts them after its rows (the ledger's demo rebuilds its tallies, the seed
+  rebuilds the people and organization tallies);
 - the needs per village-month (pairing.need_tally) are kept: their triggers are ENABLE ALWAYS
   and count the needs and claims the load inserts, as any other write.
 Unique, NOT NULL and CHECK constraints are not triggers and hold throughout.
