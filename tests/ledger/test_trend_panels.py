@@ -400,10 +400,10 @@ def test_a_whole_tree_scope_counts_the_needs_without_the_scope_join(tree, year, 
 
 
 def test_the_year_s_figures_come_from_the_township_roll_up(tree, theme, county_admin):
-    """The year's figures are one grouped query of the township roll-up (ledger/
-    township_tally.py), no org tally read: a village whose month went back to 0 (its activity
-    returned) is neither active nor counted, a tally of last year stays out, the figures
-    equal the raw rows."""
+    """The year's figures are two grouped queries of the township roll-up (ledger/
+    township_tally.py), per month and per township, no org tally read: a village whose month
+    went back to 0 (its activity returned) is neither active nor counted, a tally of last
+    year stays out, the figures equal the raw rows."""
     _activity(tree.village_a1, TODAY, theme)
     taken_back = _activity(tree.village_a2, TODAY, theme)
     taken_back.status = "returned"
@@ -412,7 +412,9 @@ def test_the_year_s_figures_come_from_the_township_roll_up(tree, theme, county_a
     with CaptureQueriesContext(connection) as queries:
         trends = trend_panels.ledger_trends(county_admin)
     sqls = [q["sql"] for q in queries.captured_queries]
-    assert len([sql for sql in sqls if "ledger_townshipmonthtally" in sql]) == 1
+    rollup = [sql for sql in sqls if "ledger_townshipmonthtally" in sql]
+    assert len(rollup) == 2
+    assert "GROUP BY" in rollup[0] and "GROUP BY" in rollup[1]
     assert not [sql for sql in sqls if "ledger_orgmonthtally" in sql]
     assert (_month(trends.activities), _month(trends.active)) == (1, 1)
     assert sum(trends.activities) == Activity.objects.filter(
