@@ -35,7 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from portal import audit
+from portal import audit, org_tally
 from portal.idnumber import id_number_problem, mask_id_number, normalize_phone, phone_problem
 from portal.idnumber import normalize as normalize_id_number
 from portal.models import Organization, Person
@@ -824,6 +824,9 @@ def import_orgs(fileobj, *, actor, commit=False, filename="", expected_plan=None
 
     def write(validated):
         order, changed, changed_fields, index = validated
+        # Many statements in one transaction: another import doing the same in another order
+        # would deadlock on the organizations per township (portal.org_tally).
+        org_tally.serialize_bulk_writes()
         if changed:
             bulk_update_with_history(changed, Organization, sorted(changed_fields),
                                      batch_size=BATCH_SIZE, default_user=actor)

@@ -14,6 +14,12 @@ statement's changes summed per key, added by one INSERT ... ON CONFLICT DO UPDAT
 (so two writers of one key both count, and opposite moves lock the rows in the same order).
 SQLite runs row triggers one organization at a time (it has one writer at a time).
 
+Each statement locks its tally rows in key order, but a transaction of several statements
+cannot: two transactions closing villages in townships X then Y and Y then X would deadlock on
+the tally rows. The services and the admin write organizations one statement per transaction;
+the organization import writes many in one, so it first takes `serialize_bulk_writes()`, and
+two imports run one after the other.
+
 A bulk load with the triggers off (portal.bulk_load's session_replication_role = replica, the
 demo seed) recounts with `rebuild()`; `check()` compares the table with a recount.
 """
@@ -30,6 +36,20 @@ PREFIX = TownshipOrgTally._meta.get_field("township").max_length
 KEYS = ("township", "kind", "is_active")
 COUNTED_COLUMNS = ("path", "kind", "is_active")
 TRIGGERS = {f"portal_org_tally_{suffix}": ORG for suffix in ("insert", "delete", "update")}
+
+
+# First key of the advisory lock serializing transactions that write organizations in several
+# statements (15: migration portal 0015, the tally's; grep LOCK_CLASS before reusing one).
+LOCK_CLASS = 15
+
+
+def serialize_bulk_writes(conn=None):
+    """Wait for, then hold until the transaction ends, the lock that transactions writing
+    organizations in several statements take first (PostgreSQL; SQLite has one writer)."""
+    conn = conn or connection
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_CLASS])
 
 
 def orgs_per_township(kind, paths=None, *, active=True):
