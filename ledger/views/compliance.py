@@ -110,7 +110,8 @@ def org_matrix(request):
         matrix = compliance.org_matrix(
             request.user, form.selected_area, form.selected_period, form.kind_value,
             paginate=lambda groups: paginate_groups(request, groups, ORG_ROWS_PER_PAGE,
-                                                    size=lambda group: group.size))
+                                                    size=lambda group: group.size,
+                                                    count_unit="个乡镇"))
         _cell_urls(matrix, "ledger:compliance_org_month", form.selected_area,
                    request.path)
         return matrix, _filter_query(form, "kind") if matrix.page is not None else ""

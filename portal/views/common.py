@@ -47,10 +47,11 @@ class GroupPaginator(Paginator):
     """Pages of whole groups (a list), each holding at most `rows_per_page` rows by `size(group)`
     — at least one group, however large. A page of a fixed number of groups weighs what its
     groups hold: five townships of 7 villages or five of 40. `per_page` is the row budget;
-    `count` is the number of groups."""
+    `count` is the number of groups, `count_unit` what the pager calls one ("个乡镇")."""
 
-    def __init__(self, groups, rows_per_page, size):
+    def __init__(self, groups, rows_per_page, size, count_unit="组"):
         super().__init__(groups, rows_per_page)
+        self.count_unit = count_unit
         self._bounds = []  # (first, end) group index of each page
         first, rows = 0, 0
         for index, group in enumerate(groups):
@@ -71,10 +72,11 @@ class GroupPaginator(Paginator):
         return self._get_page(self.object_list[first:end], number, self)
 
 
-def paginate_groups(request, groups, rows_per_page, size):
+def paginate_groups(request, groups, rows_per_page, size, count_unit="组"):
     """A page of whole `groups` holding at most `rows_per_page` rows (GroupPaginator); an
     out-of-range or malformed page number gives the nearest page."""
-    return GroupPaginator(groups, rows_per_page, size).get_page(request.GET.get("page"))
+    return (GroupPaginator(groups, rows_per_page, size, count_unit)
+            .get_page(request.GET.get("page")))
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE, *, count_cap=None, count=None):

@@ -257,6 +257,7 @@ def test_county_org_matrix_shows_a_page_of_townships_with_the_whole_countys_tota
         assert matrix.row_count == 9 and matrix.column_totals[-1] == 6
     html = client.get(reverse("ledger:compliance_orgs"), {"page": "2"}).content.decode()
     assert "第 2 / 2 页" in html and f"area={tree.county.pk}" in html
+    assert "共 7 个乡镇" in html and "共 7 条" not in html  # townships, not rows
 
 
 def test_unit_matrix_pages_its_units_with_totals_of_all(login, county_admin, tree, monkeypatch,
