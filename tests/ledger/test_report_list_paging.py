@@ -53,3 +53,28 @@ def test_the_history_shows_a_page_of_reports(login, county_admin, township_admin
     response = login(county_admin).get(reverse("ledger:report_list"))
     assert len(response.context["page"]) == REPORTS_PER_PAGE
     assert response.context["page"].paginator.count == len(many_townships)
+
+
+def test_the_history_reads_no_report_text(login, county_admin, tree, many_townships):
+    """The history lists reports without their text and figures (sorted for a page, each
+    row was 1.5 KB of them at city scale), and rendering it reads none of them later."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ledger.models import TownshipReport
+
+    TownshipReport.objects.bulk_create(
+        TownshipReport(township=township, year=2025, half=1, summary="总结" * 200,
+                       figures={"activities": 1}) for township in many_townships)
+    client = login(county_admin)
+    url = reverse("ledger:report_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert len(response.context["page"]) == REPORTS_PER_PAGE
+    history = [q["sql"] for q in queries.captured_queries
+               if 'FROM "ledger_townshipreport"' in q["sql"] and "LIMIT" in q["sql"]]
+    assert history
+    for sql in [q["sql"] for q in queries.captured_queries]:
+        assert '"ledger_townshipreport"."summary"' not in sql
+        assert '"ledger_townshipreport"."figures"' not in sql
