@@ -98,39 +98,14 @@ def _postgresql_delta(parts):
             "ORDER BY township, kind, is_active")
 
 
-def _changed(old, new):
-    return " OR ".join(f"{old}.{column} <> {new}.{column}" for column in COUNTED_COLUMNS)
-
-
 def install_triggers(conn=None):
     """(Re-)create the triggers on `conn`'s database."""
     conn = conn or connection
     drop_triggers(conn)
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            pairs = f"old_rows r JOIN new_rows s ON s.id = r.id WHERE {_changed('r', 's')}"
-            triggers = {
-                "insert": ("INSERT", "NEW TABLE AS new_rows", [(1, "new_rows s", "s")]),
-                "delete": ("DELETE", "OLD TABLE AS old_rows", [(-1, "old_rows r", "r")]),
-                "update": ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                           [(-1, pairs, "r"), (1, pairs, "s")]),
-            }
-            for suffix, (event, referencing, parts) in triggers.items():
-                trigger_sql.create_trigger(
-                    cursor, conn.vendor, name=f"portal_org_tally_{suffix}", table=ORG,
-                    event=event, referencing=referencing,
-                    statements=[_upsert(_postgresql_delta(parts))])
-            return
-        triggers = {
-            "insert": ("INSERT", "", [_sqlite_add("NEW")]),
-            "delete": ("DELETE", "", [_sqlite_take("OLD")]),
-            "update": (f"UPDATE OF {', '.join(COUNTED_COLUMNS)}", _changed("OLD", "NEW"),
-                       [_sqlite_take("OLD"), _sqlite_add("NEW")]),
-        }
-        for suffix, (event, condition, statements) in triggers.items():
-            trigger_sql.create_trigger(cursor, conn.vendor, name=f"portal_org_tally_{suffix}",
-                                       table=ORG, event=event, when=condition,
-                                       statements=statements)
+    trigger_sql.install_counting_triggers(
+        conn, prefix="portal_org_tally", table=ORG, counted_columns=COUNTED_COLUMNS,
+        pg_statement=lambda parts: _upsert(_postgresql_delta(parts)),
+        sqlite_add=_sqlite_add, sqlite_take=_sqlite_take)
 
 
 def drop_triggers(conn=None):

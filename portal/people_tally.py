@@ -87,41 +87,17 @@ def _postgresql_delta(parts, columns):
     return f"SELECT org_id, {sums} FROM ({rows}) d GROUP BY org_id HAVING {moved} ORDER BY org_id"
 
 
-def _changed(old, new):
-    return " OR ".join(f"{old}.{column} <> {new}.{column}" for column in COUNTED_COLUMNS)
-
-
 def install_triggers(conn=None, columns=None):
     """(Re-)create the triggers on `conn`'s database, keeping `columns` (default: those the
     table has)."""
     conn = conn or connection
     columns = columns or figures(conn)
     drop_triggers(conn)
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            pairs = f"old_rows r JOIN new_rows s ON s.id = r.id WHERE {_changed('r', 's')}"
-            triggers = {
-                "insert": ("INSERT", "NEW TABLE AS new_rows", [(1, "new_rows s", "s")]),
-                "delete": ("DELETE", "OLD TABLE AS old_rows", [(-1, "old_rows r", "r")]),
-                "update": ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                           [(-1, pairs, "r"), (1, pairs, "s")]),
-            }
-            for suffix, (event, referencing, parts) in triggers.items():
-                trigger_sql.create_trigger(
-                    cursor, conn.vendor, name=f"portal_people_tally_{suffix}", table=PERSON,
-                    event=event, referencing=referencing,
-                    statements=[_upsert(columns, _postgresql_delta(parts, columns))])
-            return
-        triggers = {
-            "insert": ("INSERT", "", [_sqlite_add("NEW", columns)]),
-            "delete": ("DELETE", "", [_sqlite_take("OLD", columns)]),
-            "update": (f"UPDATE OF {', '.join(COUNTED_COLUMNS)}", _changed("OLD", "NEW"),
-                       [_sqlite_take("OLD", columns), _sqlite_add("NEW", columns)]),
-        }
-        for suffix, (event, condition, statements) in triggers.items():
-            trigger_sql.create_trigger(cursor, conn.vendor, name=f"portal_people_tally_{suffix}",
-                                       table=PERSON, event=event, when=condition,
-                                       statements=statements)
+    trigger_sql.install_counting_triggers(
+        conn, prefix="portal_people_tally", table=PERSON, counted_columns=COUNTED_COLUMNS,
+        pg_statement=lambda parts: _upsert(columns, _postgresql_delta(parts, columns)),
+        sqlite_add=lambda row: _sqlite_add(row, columns),
+        sqlite_take=lambda row: _sqlite_take(row, columns))
 
 
 def drop_triggers(conn=None):

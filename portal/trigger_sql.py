@@ -81,6 +81,42 @@ def create_trigger(cursor, vendor, *, name, table, event, statements, when="",
                    f"BEGIN {body}END")
 
 
+def install_counting_triggers(conn, *, prefix, table, counted_columns, pg_statement,
+                              sqlite_add, sqlite_take):
+    """The `{prefix}_insert`, `_delete` and `_update` triggers of a tally counting the rows of
+    `table` (portal.people_tally, portal.org_tally). On PostgreSQL statement triggers over
+    transition tables, each running `pg_statement(parts)`, `parts` being (sign, FROM clause,
+    row alias) of the rows taken away (-1) and added (+1), an update's only where one of
+    `counted_columns` changed. On SQLite row triggers running `sqlite_add("NEW")` and
+    `sqlite_take("OLD")` statements (an update of a counted column: both)."""
+    def changed(old, new):
+        return " OR ".join(f"{old}.{column} <> {new}.{column}" for column in counted_columns)
+
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            pairs = f"old_rows r JOIN new_rows s ON s.id = r.id WHERE {changed('r', 's')}"
+            triggers = {
+                "insert": ("INSERT", "NEW TABLE AS new_rows", [(1, "new_rows s", "s")]),
+                "delete": ("DELETE", "OLD TABLE AS old_rows", [(-1, "old_rows r", "r")]),
+                "update": ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                           [(-1, pairs, "r"), (1, pairs, "s")]),
+            }
+            for suffix, (event, referencing, parts) in triggers.items():
+                create_trigger(cursor, conn.vendor, name=f"{prefix}_{suffix}", table=table,
+                               event=event, referencing=referencing,
+                               statements=[pg_statement(parts)])
+            return
+        triggers = {
+            "insert": ("INSERT", "", [sqlite_add("NEW")]),
+            "delete": ("DELETE", "", [sqlite_take("OLD")]),
+            "update": (f"UPDATE OF {', '.join(counted_columns)}", changed("OLD", "NEW"),
+                       [sqlite_take("OLD"), sqlite_add("NEW")]),
+        }
+        for suffix, (event, condition, statements) in triggers.items():
+            create_trigger(cursor, conn.vendor, name=f"{prefix}_{suffix}", table=table,
+                           event=event, when=condition, statements=statements)
+
+
 def install(conn, pg_objects, sqlite_statements):
     """Run a tally's prepared DDL on `conn`: on PostgreSQL each (name, CREATE FUNCTION,
     [CREATE TRIGGER ...]) of `pg_objects()`, on SQLite each CREATE TRIGGER of
