@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from alliances.demo_data import MENU_ITEMS
 from alliances.models import Membership, MenuStatus, ServiceMenuItem
-from ledger import demo_data, tallies, unit_tally
+from ledger import demo_data, talent_flag, tallies, unit_tally
 from ledger.demo_data import (
     JOINT_PLACES,
     REOPEN_REASONS,
@@ -84,7 +84,7 @@ from ledger.summaries import township_report_figures
 from pairing.demo import REFERENCE_DATE
 from pairing.models import Claim, ClaimStatus, Need, NeedKind, Pairing, PairingStatus
 from portal import demo as portal_demo
-from portal.bulk_load import copy_rows, insert_instances
+from portal.bulk_load import copy_rows, indexes_built_after, insert_instances
 from portal.models import Organization
 from portal.models.orgs import OrgKind
 from portal.models.roles import Role
@@ -751,12 +751,14 @@ class _Builder:
         created_day = min(entry.day + datetime.timedelta(days=rng.choice((0, 0, 1, 1, 2, 3))),
                           closes, REFERENCE_DATE)
         created = _moment(created_day, rng)
+        logger = self.logger_user.get(entry.org)
+        # ids, not instances: assigning an instance is type-checked (500,000 activities, city)
         activity = Activity(
-            org=self.orgs[entry.org], date=entry.day, theme_id=self.themes[entry.theme],
+            org_id=self.orgs[entry.org].pk, date=entry.day, theme_id=self.themes[entry.theme],
             title=title, place=place, content=content, outcome=outcome,
             beneficiaries=beneficiaries, funds=_money(funds), pairing_id=entry.pairing,
             need_id=entry.need, alliance_id=entry.alliance, menu_item_id=entry.menu_item,
-            status=entry.status, created_by=self.logger_user.get(entry.org),
+            status=entry.status, created_by_id=logger.pk if logger else None,
             created_at=created, updated_at=created)
         if entry.status != ActivityStatus.DRAFT:
             submitted_day = min(created_day + datetime.timedelta(days=rng.choice((0, 0, 1, 2, 4))),
@@ -769,7 +771,7 @@ class _Builder:
                 hours=rng.randint(2, 60))
         if entry.status == ActivityStatus.CONFIRMED:
             township = self.township_of(entry.org)
-            activity.confirmed_by = self.township_admin.get(township, self.county_admin)
+            activity.confirmed_by_id = self.township_admin.get(township, self.county_admin).pk
             confirmed_day = min(activity.submitted_at.date()
                                 + datetime.timedelta(days=rng.randint(1, 12)), REFERENCE_DATE)
             activity.confirmed_at = max(activity.submitted_at + datetime.timedelta(minutes=30),
@@ -825,12 +827,12 @@ class _Builder:
                 rows.append(Evidence(activity_id=activity.pk, kind=EvidenceKind.PHOTO,
                                      file=name, thumbnail=thumb,
                                      original_name=f"IMG_{shot:%Y%m%d_%H%M%S}.jpg", size=size,
-                                     uploaded_by=activity.created_by,
+                                     uploaded_by_id=activity.created_by_id,
                                      uploaded_at=moment + datetime.timedelta(seconds=n)))
             if rng.random() < 0.15:
                 rows.append(Evidence(activity_id=activity.pk, kind=EvidenceKind.FILE,
                                      file=sheet, original_name="活动签到表.pdf", size=sheet_size,
-                                     uploaded_by=activity.created_by,
+                                     uploaded_by_id=activity.created_by_id,
                                      uploaded_at=moment + datetime.timedelta(minutes=1)))
         Evidence.objects.bulk_create(rows, batch_size=ACTIVITY_BATCH)
         self.evidence_total += len(rows)
@@ -1038,9 +1040,10 @@ class _Builder:
                              MonthReopening._meta.get_field("reopened_at"),
                              ReopenRequest._meta.get_field("requested_at"),
                              ResidentRequest._meta.get_field("created_at")):
-            for y, m, first, last in self.months:
-                entries = self.month_entries(y, m, first, last)
-                self.write_month(y, m, entries)
+            with indexes_built_after(Activity, Participation, Evidence):
+                for y, m, first, last in self.months:
+                    entries = self.month_entries(y, m, first, last)
+                    self.write_month(y, m, entries)
             portal_demo.refresh_statistics()  # what follows counts the rows just loaded
             self.build_reopenings()
             self.build_requests()
@@ -1050,13 +1053,19 @@ class _Builder:
                 "requests": self.requests_total, "reports": self.reports_total}
 
 
+# The tallies the seed recounts after its load (ledger.tallies and ledger.unit_tally).
+TALLY_MODELS = (OrgMonthTally, PersonMonthTally, UnitMonthTally, TalentMonthTally,
+                TalentMonthTotal, TownshipMonthTally, PairedUnitMonthTally)
+
+
 def seed_ledger_demo(context) -> list[str]:
     """Write the ledger demo data for the county in `context` (a portal.demo.DemoContext)."""
     # the monthly tallies are recounted once, after the bulk load
     with tallies.paused(), unit_tally.paused():
         counts = _Builder(context).run()
-    tallies.rebuild_tallies()
-    unit_tally.rebuild()
+    with indexes_built_after(*TALLY_MODELS), talent_flag.set_after_load():
+        tallies.rebuild_tallies()
+        unit_tally.rebuild()
     return [f"活动 {counts['activities']}，参与 {counts['participations']} 人次，"
             f"佐证材料 {counts['evidence']}，民情诉求 {counts['requests']}，"
             f"乡镇半年报告 {counts['reports']}"]
@@ -1083,9 +1092,7 @@ def reset_ledger_demo() -> None:
     with tallies.paused(), unit_tally.paused():
         for model in (ReopenRequest, Evidence, Participation, Activity, MonthReopening,
                       ResidentRequest, TownshipReport, Activity.history.model,
-                      TownshipReport.history.model, OrgMonthTally, PersonMonthTally,
-                      UnitMonthTally, TalentMonthTally, TalentMonthTotal,
-                      TownshipMonthTally, PairedUnitMonthTally):
+                      TownshipReport.history.model, *TALLY_MODELS):
             _delete_all(model)
 
 
