@@ -71,6 +71,7 @@ from ledger.compliance import COUNTED_STATUSES as COUNTED
 from ledger.models import Participation
 from pairing.demo import REFERENCE_DATE
 from portal import demo as portal_demo
+from portal.bulk_load import insert_instances
 from portal.models import AuditEvent, Person, RoleAssignment
 from portal.models.orgs import CITY_KINDS, OrgKind
 from portal.models.roles import Role
@@ -327,7 +328,7 @@ class _Builder:
                     rating=rating, comment=rng.choice(demo_data.RATING_COMMENTS[rating]),
                     rated_by=self.rater.get(village), rated_at=rated, forwarded_at=forwarded))
         with _explicit_times(TalentEvaluation._meta.get_field("rated_at")):
-            TalentEvaluation.objects.bulk_create(rows, batch_size=BATCH)
+            insert_instances(TalentEvaluation, rows)
         self.counts["evaluations"] = len(rows)
 
     def members(self, scheme):

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils.module_loading import autodiscover_modules
 
 from portal import org_tally, people_tally
-from portal.bulk_load import set_based_foreign_key_checks
+from portal.bulk_load import insert_instances, set_based_foreign_key_checks
 from portal.demo_data import (
     ASSOCIATION_NAMES,
     COMMITTEE_UNITS,
@@ -47,6 +47,7 @@ from portal.demo_data import (
 from portal.idnumber import check_digit
 from portal.models import GeneratedFile, Job, Organization, Person, RoleAssignment
 from portal.models.orgs import OrgKind, PartyOrgType
+from portal.models.people import set_search_keys
 from portal.models.roles import Role
 
 DEMO_PASSWORD = "Demo@2026portal"
@@ -672,11 +673,8 @@ def _write(plan: DemoPlan) -> dict:
                      is_party_member=p.is_party_member, is_city_talent=p.is_city_talent,
                      is_cadre=p.is_cadre, user_id=user_of_person.get(i))
               for i, p in enumerate(plan.people)]
-    Person.objects.bulk_create(people, batch_size=1000)
-    if any(p.pk is None for p in people):
-        ids = dict(Person.objects.values_list("id_number", "pk"))
-        for person in people:
-            person.pk = ids[person.id_number]
+    set_search_keys(people)
+    insert_instances(Person, people)
 
     with_secretary = []
     for org, org_plan in zip(orgs, plan.orgs, strict=True):
