@@ -118,21 +118,35 @@ def check(conn=None) -> dict:
                 for person, org, month, kept, flag in cursor.fetchall()}
 
 
+# pg_trigger.tgenabled and the ALTER TABLE that sets it.
+TRIGGER_STATES = {"O": "ENABLE", "A": "ENABLE ALWAYS", "R": "ENABLE REPLICA", "D": "DISABLE"}
+
+
+def _insert_trigger_state():
+    """The insert trigger's pg_trigger.tgenabled; None when it is not installed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = %s AND tgrelid = "
+                       "to_regclass(%s)", [INSERT_TRIGGER, TALLY])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 @contextlib.contextmanager
 def set_after_load():
     """For a bulk load of person tallies inside `portal.bulk_load.set_based_foreign_key_checks()`
     on PostgreSQL (the demo seed's rebuild): the insert trigger off for the block, and every
     row's flag set after it by one UPDATE. The trigger's lookup of each inserted row's person
-    added 10 s to the city seed's 1.7 million rows. Elsewhere the block changes nothing and the
-    trigger sets each row's flag."""
-    if not bulk_load.in_set_based_load():
+    added 10 s to the city seed's 1.7 million rows. The trigger is left as it was found.
+    Elsewhere, or without the trigger, the block changes nothing."""
+    state = _insert_trigger_state() if bulk_load.in_set_based_load() else None
+    if state is None:
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER TABLE {TALLY} DISABLE TRIGGER {INSERT_TRIGGER}")
     yield
     with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {TALLY} ENABLE ALWAYS TRIGGER {INSERT_TRIGGER}")
+        cursor.execute(f"ALTER TABLE {TALLY} {TRIGGER_STATES[state]} TRIGGER {INSERT_TRIGGER}")
         cursor.execute(f"LOCK TABLE {PERSON} IN SHARE MODE")  # as rebuild()
         # one hash join: rebuild()'s per-row subquery took 8 s over 1.7 million rows
         cursor.execute(f"UPDATE {TALLY} t SET {COLUMN} = p.is_city_talent FROM {PERSON} p "

@@ -47,7 +47,6 @@ from portal.demo_data import (
 from portal.idnumber import check_digit
 from portal.models import GeneratedFile, Job, Organization, Person, RoleAssignment
 from portal.models.orgs import OrgKind, PartyOrgType
-from portal.models.people import set_search_keys
 from portal.models.roles import Role
 
 DEMO_PASSWORD = "Demo@2026portal"
@@ -673,7 +672,6 @@ def _write(plan: DemoPlan) -> dict:
                      is_party_member=p.is_party_member, is_city_talent=p.is_city_talent,
                      is_cadre=p.is_cadre, user_id=user_of_person.get(i))
               for i, p in enumerate(plan.people)]
-    set_search_keys(people)
     insert_instances(Person, people)
 
     with_secretary = []

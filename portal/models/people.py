@@ -53,9 +53,14 @@ class PersonQuerySet(ScopedQuerySetMixin, models.QuerySet):
             query |= models.Q(id_number=normalize(text))
         return self.filter(query)
 
+    def prepare_bulk_insert(self, objs):
+        """What every insert of unsaved people writes beside their fields (bulk_create and
+        portal.bulk_load.insert_instances call it): the pinyin search key."""
+        set_search_keys(objs)
+
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
-        set_search_keys(objs)
+        self.prepare_bulk_insert(objs)
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):

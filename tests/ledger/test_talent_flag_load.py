@@ -54,3 +54,18 @@ def test_outside_a_set_based_load_the_trigger_stays_on(tree, people):
         PersonMonthTally.objects.create(person=people.unit, org=tree.village_a1, month=MONTH,
                                         participations=1)
         assert PersonMonthTally.objects.get().talent
+
+
+def test_the_trigger_is_left_as_it_was_found(tree, people):
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {talent_flag.TALLY} ENABLE TRIGGER "
+                       f"{talent_flag.INSERT_TRIGGER}")
+    try:
+        with transaction.atomic(), set_based_foreign_key_checks(), \
+                talent_flag.set_after_load():
+            assert _trigger_state() == "D"
+        assert _trigger_state() == "O"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {talent_flag.TALLY} ENABLE ALWAYS TRIGGER "
+                           f"{talent_flag.INSERT_TRIGGER}")

@@ -5,9 +5,10 @@ commit are in test_bulk_load_commit.py: this module's seeded county holds a tran
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from portal.bulk_load import dangling_references, set_based_foreign_key_checks
-from portal.models import RoleAssignment
+from portal.bulk_load import dangling_references, insert_instances, set_based_foreign_key_checks
+from portal.models import Person, RoleAssignment
 from portal.models.roles import Role
+from portal.pinyin import search_key
 
 MISSING_ORG = 987_654_321
 
@@ -34,3 +35,10 @@ def test_a_reference_to_no_row_is_found(postgresql_only, small_county):
 def test_inside_a_callers_transaction_the_usual_checks_stay(postgresql_only, small_county):
     with transaction.atomic(), set_based_foreign_key_checks():
         assert _replica_role() == "origin"
+
+
+def test_inserted_people_get_their_search_key_on_every_database(tree):
+    """insert_instances writes people by COPY on PostgreSQL, past PersonQuerySet.bulk_create:
+    the manager's prepare_bulk_insert still gives them their pinyin search key."""
+    insert_instances(Person, [Person(name="王小明", home_org=tree.village_a1)])
+    assert Person.objects.get(name="王小明").search_key == search_key("王小明")
