@@ -79,6 +79,19 @@ all 500 rounds before the LIMIT; since counted per listed round: 1.25x), leader 
 and 重开申请 2.01x. The last run, all of the above in: 2 flagged, leader 每月调度 2.01x and
 township_admin 联席会议缺会 2.02x; within 1.85-2.0x: 每月调度 county_admin 1.86x, 履职情况
 1.97x, 重开申请 1.99x, 联盟总览 1.95x. None over 300 ms (slowest 189 ms) or 150 KB (129 KB).
+Session 22 (same slow machine; organizations per township from a trigger-kept tally, 履职情况 in
+pages of whole townships within 50 rows, 规范性 单位 from the pairings alone): three runs flagged
+1, 0 and 0 pages (the first: leader 半年报告 2.26x, its history list then read without the
+reports' text); largest ratio of the last 1.92x; slowest 206-230 ms; largest 127.5 KB.
+Session 23 (a machine about twice as fast per request; databases seeded again, the city seed in
+230-247 s): two runs on the same code flagged 1 and 2 pages, none over 300 ms (slowest 81-88
+ms) or 150 KB (127.5 KB). Flagged: unit_contact 交叉检查 2.11x in one run (13 -> 27 ms: the unit
+contact's alliance pages list 2 rounds, 7 meetings, 10 venues at small scale and 14, 30, 50 at
+city, where its unit has more paired villages), 重开申请 2.16x (10 requests at small scale, a
+full page at county and city: 13 -> 29 -> 29 ms) and county_admin 结对列表 第2页 2.02x (33 -> 67
+ms; 1.72x in the other run: the city-organization picker's totals over every pairing of the
+scope and the pairings' count, 10 and 6 ms of SQL at city, both filtered by the county's path
+although the county holds the whole tree).
 """
 
 import argparse
