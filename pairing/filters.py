@@ -22,6 +22,7 @@ from pairing.models import (
     PairingStatus,
     PlanStatus,
     Principle,
+    holds_every_pairing,
     pairing_ids_below_roots,
 )
 from portal.filters import OrgFilter
@@ -43,7 +44,9 @@ def paired_units(request):
     every choice, and the scope's join of both sides with the tree made it probe each of a
     city's 5,800 organizations in turn (35,000 buffers)."""
     ids = pairing_ids_below_roots(request.user, "pairing.view")
-    if ids is not None:  # a unit's or a township's: its pairings by id, not every pairing hashed
+    if holds_every_pairing(request.user, "pairing.view"):  # every pairing, no filter
+        pairings = Pairing.objects.all()
+    elif ids is not None:  # a unit's or a township's: its pairings by id, not every one hashed
         pairings = Pairing.objects.filter(pk__in=ids)
     else:
         in_scope = Organization.objects.visible_to(request.user, "pairing.view").values("pk")

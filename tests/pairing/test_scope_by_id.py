@@ -104,3 +104,36 @@ def test_pairing_search_below_the_roots_names_the_scope_by_id(pairings, township
     assert rows.count("UNION") == 1  # the names' union only; the scope is a list of ids
     [(_, everyone)] = run_search(county_admin, "农业", 20, only="pairings")
     assert len(everyone.hits) == 4
+
+
+def _reference(model, user):
+    return set(ScopedQuerySetMixin.visible_to(model.objects.all(), user, "view")
+               .values_list("pk", flat=True))
+
+
+def test_a_scope_of_the_whole_tree_reads_every_pairing_unfiltered(pairings, login,
+                                                                  county_admin):
+    """The county admin of the only county: no path filter, no join with the tree (a city's
+    pairings' count and the unit picker's totals joined its 4,800 pairings to it)."""
+    for model in (Pairing, AnnualAgreement):
+        shown = model.objects.visible_to(county_admin)
+        assert "WHERE" not in str(shown.query)
+        assert set(shown.values_list("pk", flat=True)) == _reference(model, county_admin)
+    _, sql = queries_of(login(county_admin), "pairing:pairing_list")
+    count = [q for q in sql if q.startswith('SELECT COUNT(*) AS "__count" FROM "pairing_pairing"')]
+    picker = [q for q in sql if "picker_totals" in q and "pairing_pairing" in q]
+    assert count and picker
+    assert not [q for q in count + picker if " LIKE " in q]
+
+
+def test_with_a_second_county_each_county_admin_keeps_to_its_own(pairings, county_admin):
+    other = add_org(None, "邻县", "county")
+    village = add_org(add_org(other, "邻镇", "township"), "邻村", "village")
+    elsewhere = Pairing.objects.create(city_org=add_org(other, "邻县农业局", "unit"),
+                                       village_org=village, since=datetime.date(2026, 1, 1))
+    AnnualAgreement.objects.create(pairing=elsewhere, year=YEAR)
+    for model in (Pairing, AnnualAgreement):
+        shown = set(model.objects.visible_to(county_admin).values_list("pk", flat=True))
+        assert shown == _reference(model, county_admin) and shown
+    assert elsewhere.pk not in Pairing.objects.visible_to(county_admin).values_list("pk",
+                                                                                   flat=True)
